@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+# Each creates .venv and installs the project into it on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run console test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# With no TELEGRAM_BOT_TOKEN (environment or .env) this opens a console chat with the bot.
+run: $(STAMP)
+	$(PY) run.py --console-if-no-token
+
+console: $(STAMP)
+	$(PY) run.py --console
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(VENV)/bin/hadolint Dockerfile
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
