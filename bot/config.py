@@ -1,0 +1,170 @@
+"""Settings from the environment (and an optional .env file).
+
+Every value is checked here, once, at start-up: a typo in a deployment should stop the
+bot with one line naming the variable, not surface hours later as a failed send.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.parsing import parse_send_time, parse_zone
+
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is unusable; the message is one line and never contains the token."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The validated configuration the rest of the bot depends on."""
+
+    token: str | None = field(repr=False)
+    api_base_url: str = TELEGRAM_BASE_URL
+    admin_ids: frozenset[int] = frozenset()
+    database_path: Path = Path("data/bot.sqlite3")
+    default_timezone: str = "UTC"
+    default_send_time: time = time(9, 0)
+    send_rate_per_second: float = 25.0
+    missed_grace_hours: float = 3.0
+    tick_seconds: float = 20.0
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+
+
+def _env(source: Mapping[str, str | None], name: str) -> str | None:
+    value = source.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _positive_float(source: Mapping[str, str | None], name: str, default: float,
+                    example: str) -> float:
+    raw = _env(source, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, e.g. {name}={example}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise ConfigError(f"{name} must be greater than 0, e.g. {name}={example}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None,
+                  env_file: Path | None = Path(".env")) -> Settings:
+    """Build Settings from the process environment, falling back to .env values.
+
+    Real environment variables win over the .env file so a deployment can override a
+    developer's local file without editing it.
+    """
+    source: dict[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        source.update(dotenv_values(env_file))
+    source.update(os.environ if environ is None else environ)
+
+    token = _env(source, "TELEGRAM_BOT_TOKEN")
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token: @BotFather gives digits, a "
+            "colon and a long key, "
+            "e.g. TELEGRAM_BOT_TOKEN=4839574812:AAFD39kkdpWt3ywyRZergyOLMaJhac60qc"
+        )
+
+    api_base_url = _env(source, "TELEGRAM_API_BASE_URL") or TELEGRAM_BASE_URL
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", api_base_url):
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL must be an http(s) URL, "
+            "e.g. TELEGRAM_API_BASE_URL=http://127.0.0.1:8081/bot"
+        )
+
+    admin_ids: set[int] = set()
+    raw_admins = _env(source, "ADMIN_IDS")
+    if raw_admins:
+        for part in raw_admins.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not re.fullmatch(r"-?\d{1,20}", part):
+                raise ConfigError(
+                    "ADMIN_IDS must be comma-separated numeric user ids, "
+                    "e.g. ADMIN_IDS=123456789,987654321"
+                )
+            admin_ids.add(int(part))
+
+    database_path = Path(_env(source, "DATABASE_PATH") or "data/bot.sqlite3")
+    if database_path.exists() and database_path.is_dir():
+        raise ConfigError("DATABASE_PATH points to a folder; give a file path, "
+                          "e.g. DATABASE_PATH=data/bot.sqlite3")
+
+    # Checked with the same parser /timezone uses, so every accepted default is a zone a
+    # subscriber row can hold (plain ZoneInfo() also takes legacy names like "CET").
+    zone = parse_zone(_env(source, "DEFAULT_TIMEZONE") or "UTC")
+    if zone is None:
+        raise ConfigError(
+            "DEFAULT_TIMEZONE must be an IANA time zone, e.g. DEFAULT_TIMEZONE=Europe/Berlin"
+        )
+    default_timezone = zone.name
+
+    raw_time = _env(source, "DEFAULT_SEND_TIME")
+    default_send_time = time(9, 0)
+    if raw_time is not None:
+        parsed = parse_send_time(raw_time)
+        if parsed is None:
+            raise ConfigError(
+                "DEFAULT_SEND_TIME must be a time of day, e.g. DEFAULT_SEND_TIME=09:00")
+        default_send_time = parsed
+
+    log_level = (_env(source, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(
+            "LOG_LEVEL must be one of " + ", ".join(_LOG_LEVELS) + ", e.g. LOG_LEVEL=INFO")
+
+    webhook_url = _env(source, "WEBHOOK_URL")
+    if webhook_url is not None and not webhook_url.startswith("https://") and not \
+            webhook_url.startswith("http://127.0.0.1"):
+        raise ConfigError("WEBHOOK_URL must be an https:// URL, e.g. WEBHOOK_URL=https://bot.example.org/tg")
+    raw_port = _env(source, "WEBHOOK_PORT")
+    webhook_port = 8443
+    if raw_port is not None:
+        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            raise ConfigError("WEBHOOK_PORT must be a port number, e.g. WEBHOOK_PORT=8443")
+        webhook_port = int(raw_port)
+    webhook_secret = _env(source, "WEBHOOK_SECRET")
+    if webhook_secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+        raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and -, "
+                          "e.g. WEBHOOK_SECRET=change-me-to-a-long-random-string")
+
+    return Settings(
+        token=token,
+        api_base_url=api_base_url,
+        admin_ids=frozenset(admin_ids),
+        database_path=database_path,
+        default_timezone=default_timezone,
+        default_send_time=default_send_time,
+        send_rate_per_second=_positive_float(source, "SEND_RATE_PER_SECOND", 25.0, "25"),
+        missed_grace_hours=_positive_float(source, "MISSED_GRACE_HOURS", 3.0, "3"),
+        tick_seconds=_positive_float(source, "TICK_SECONDS", 20.0, "20"),
+        log_level=log_level,
+        webhook_url=webhook_url,
+        webhook_listen=_env(source, "WEBHOOK_LISTEN") or "127.0.0.1",
+        webhook_port=webhook_port,
+        webhook_secret=webhook_secret,
+    )

@@ -1,0 +1,329 @@
+"""The outbox sender: drains pending delivery rows to Telegram and records every outcome.
+
+A row is written before its message is sent and settled after, so a crash can at worst
+resend what was in flight (requests under way plus outcomes not yet flushed: at most
+`concurrency + flush_size`), never lose a tip. Telegram faults are ordinary outcomes:
+429 pauses every send and resends the same row without counting a failure; 403 and
+"chat not found" make the subscriber inactive; 5xx, network errors and timeouts are
+retried with backoff, then marked failed with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.clock import Clock
+from bot.pacer import Pacer
+from bot.storage import DeliveryOutcome, PendingDelivery, Storage
+
+log = logging.getLogger(__name__)
+
+GONE_MARKERS = ("chat not found", "user not found", "bot was kicked", "user is deactivated",
+                "group chat was upgraded", "have no rights to send", "not enough rights",
+                "bot is not a member", "peer_id_invalid")
+
+
+# ------------------------------------------------------------- send results
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Throttled:
+    retry_after: float
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    reason: str
+    retryable: bool
+
+
+SendResult = Sent | Throttled | Gone | Failed
+
+
+class Transport(Protocol):
+    """Sends one message; answers with what happened instead of raising."""
+
+    async def send(self, chat_id: int, text: str,
+                   markup: InlineKeyboardMarkup | None) -> SendResult: ...
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def classify(exc: TelegramError) -> SendResult:
+    """Map PTB's exceptions to the outbox's vocabulary."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Throttled(_seconds(exc.retry_after))
+    text = exc.message.lower()
+    if isinstance(exc, Forbidden):
+        return Gone(exc.message[:200])
+    if isinstance(exc, BadRequest):
+        if any(marker in text for marker in GONE_MARKERS):
+            return Gone(exc.message[:200])
+        return Failed(f"bad request: {exc.message}"[:200], retryable=False)
+    if isinstance(exc, ChatMigrated):
+        return Gone(f"chat migrated to {exc.new_chat_id}")
+    if isinstance(exc, TimedOut):
+        return Failed("timed out", retryable=True)
+    if isinstance(exc, NetworkError):
+        return Failed(f"network: {exc.message}"[:200], retryable=True)
+    return Failed(f"{type(exc).__name__}: {exc.message}"[:200], retryable=False)
+
+
+class BotTransport:
+    """The real transport: python-telegram-bot's Bot.send_message."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, chat_id: int, text: str,
+                   markup: InlineKeyboardMarkup | None) -> SendResult:
+        try:
+            message = await self._bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramError as exc:
+            return classify(exc)
+        return Sent(message.message_id)
+
+
+# ------------------------------------------------------------------- sender
+
+Renderer = Callable[[PendingDelivery], tuple[str, InlineKeyboardMarkup | None]]
+
+
+@dataclass(slots=True)
+class DrainStats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    throttled: int = 0
+    by_broadcast: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def settled(self) -> int:
+        return self.sent + self.failed + self.blocked
+
+
+class Sender:
+    def __init__(
+        self,
+        storage: Storage,
+        transport: Transport,
+        render: Renderer,
+        clock: Clock,
+        pacer: Pacer,
+        *,
+        concurrency: int = 8,
+        batch_size: int = 500,
+        flush_size: int = 32,
+        flush_interval: float = 0.1,
+        max_attempts: int = 5,
+        backoff_base: float = 10.0,
+        on_blocked: Callable[[int, str], Awaitable[None]] | None = None,
+        on_progress: Callable[[DrainStats], Awaitable[None]] | None = None,
+    ) -> None:
+        self._storage = storage
+        self._transport = transport
+        self._render = render
+        self._clock = clock
+        self._pacer = pacer
+        self._concurrency = concurrency
+        self._batch_size = batch_size
+        self._flush_size = flush_size
+        self._flush_interval = flush_interval
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._on_blocked = on_blocked
+        self._on_progress = on_progress
+        self._outcomes: list[DeliveryOutcome] = []
+        self._busy: set[int] = set()
+        self._flushed = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.totals = DrainStats()
+
+    @property
+    def in_flight_bound(self) -> int:
+        """Most messages a crash could resend: requests under way plus unflushed outcomes."""
+        return self._concurrency + self._flush_size
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _backoff(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(600.0, self._backoff_base * 2 ** max(0, attempts - 1)))
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            outcomes, self._outcomes = self._outcomes, []
+            if outcomes:
+                await self._storage.apply_outcomes(outcomes)
+                self._busy.difference_update(o.delivery_id for o in outcomes)
+            self._flushed.set()
+
+    async def _record(self, outcome: DeliveryOutcome) -> None:
+        self._outcomes.append(outcome)
+        if len(self._outcomes) >= self._flush_size:
+            await self._flush()
+
+    async def _deliver(self, row: PendingDelivery, stats: DrainStats) -> None:
+        text, markup = self._render(row)
+        while True:
+            await self._pacer.acquire(row.chat_id, row.chat_type in ("group", "supergroup"))
+            result = await self._transport.send(row.chat_id, text, markup)
+            if not isinstance(result, Throttled):
+                break
+            # 429: every send waits out retry_after; this same row goes again and it
+            # never counts as an attempt or a failure.
+            stats.throttled += 1
+            self._pacer.pause(result.retry_after)
+        now = self._clock.now()
+        if isinstance(result, Sent):
+            stats.sent += 1
+            if row.broadcast_id is not None:
+                stats.by_broadcast[row.broadcast_id] = stats.by_broadcast.get(row.broadcast_id,
+                                                                              0) + 1
+            await self._record(DeliveryOutcome(row.id, "sent", now, message_id=result.message_id))
+        elif isinstance(result, Gone):
+            stats.blocked += 1
+            await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason))
+            await self._flush()
+            await self._storage.mark_chat_blocked(row.chat_id, result.reason, now)
+            if self._on_blocked is not None:
+                await self._on_blocked(row.chat_id, result.reason)
+        elif isinstance(result, Failed) and result.retryable \
+                and row.attempts + 1 < self._max_attempts:
+            stats.retried += 1
+            await self._record(DeliveryOutcome(
+                row.id, "pending", now, error=result.reason,
+                retry_at=now + self._backoff(row.attempts + 1),
+            ))
+        else:
+            assert isinstance(result, Failed)
+            stats.failed += 1
+            await self._record(DeliveryOutcome(row.id, "failed", now, error=result.reason))
+
+    async def drain_once(self) -> DrainStats:
+        """Send every row due now; rows rescheduled for later wait for a later drain."""
+        stats = DrainStats()
+        queue: asyncio.Queue[PendingDelivery | None] = asyncio.Queue(maxsize=self._batch_size)
+
+        async def worker() -> None:
+            while (row := await queue.get()) is not None:
+                try:
+                    await self._deliver(row, stats)
+                except Exception:
+                    log.exception("delivery %s crashed; retrying later", row.id)
+                    now = self._clock.now()
+                    await self._record(DeliveryOutcome(
+                        row.id, "pending", now, error="internal error",
+                        retry_at=now + self._backoff(row.attempts + 1)))
+                finally:
+                    queue.task_done()
+
+        async def flusher() -> None:
+            while True:
+                await asyncio.sleep(self._flush_interval)
+                await self._flush()
+                if self._on_progress is not None:
+                    await self._on_progress(stats)
+
+        workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
+        ticker = asyncio.create_task(flusher())
+        low_water = max(1, self._batch_size // 2)
+        try:
+            for _ in range(1_000_000):  # bounded: every round settles or reschedules rows
+                if self._stopping:
+                    break
+                rows = await self._storage.pending_deliveries(
+                    self._clock.now(), self._batch_size, exclude=self._busy)
+                if not rows:
+                    if not self._busy:
+                        break
+                    await queue.join()  # everything handed out has an outcome in memory
+                    await self._flush()
+                    continue
+                for row in rows:
+                    self._busy.add(row.id)
+                    await queue.put(row)
+                # A row stays "busy" until its outcome is flushed, so a refill can never
+                # fetch (and send) a row whose result is still only in memory.
+                while len(self._busy) > low_water and not self._stopping:
+                    self._flushed.clear()
+                    await self._flushed.wait()
+        finally:
+            while self._stopping and not queue.empty():
+                dropped = queue.get_nowait()  # unsent rows stay pending for the next start
+                if dropped is not None:
+                    self._busy.discard(dropped.id)
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers, return_exceptions=True)
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await self._flush()
+        if self._on_progress is not None:
+            await self._on_progress(stats)
+        self._add_totals(stats)
+        return stats
+
+    def _add_totals(self, stats: DrainStats) -> None:
+        for name in ("sent", "failed", "blocked", "retried", "throttled"):
+            setattr(self.totals, name, getattr(self.totals, name) + getattr(stats, name))
+
+    async def run(self, idle_poll: float = 1.0) -> None:
+        """Drain whenever woken (tick, broadcast) or when a retry comes due."""
+        while not self._stopping:
+            try:
+                await self.drain_once()
+            except Exception:
+                log.exception("sender drain failed; retrying")
+            timeout = idle_poll
+            next_due = await self._storage.next_pending_due()
+            if next_due is not None:
+                timeout = min(idle_poll, max(0.0, (next_due - self._clock.now())
+                                             .total_seconds()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._flushed.set()

@@ -1,0 +1,345 @@
+"""Telegram handlers: parse the update, call a service, reply. No rules live here.
+
+Each user action is written once as a function returning a `Reply`; the command handler
+and the button handler for the same action both send that reply, so typing /tip and
+tapping "Tip now" cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import keyboards, texts
+from bot.parsing import parse_send_time, parse_zone, suggest_zones
+from bot.services import Services, get_services
+from bot.subscriptions import NotSubscribed
+from tips.foods import find_food, suggest_foods
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    after_send: Callable[[int | None, str | None], Awaitable[None]] | None = None
+
+
+def _args(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return " ".join(context.args or [])
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    """Send a reply to the update's chat and tell the service how it went."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        message = await context.bot.send_message(
+            chat.id, reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.markup,
+            link_preview_options=NO_PREVIEW,
+        )
+    except TelegramError as exc:
+        if reply.after_send is not None:
+            await reply.after_send(None, f"{type(exc).__name__}: {exc.message}"[:200])
+        raise
+    if reply.after_send is not None:
+        await reply.after_send(message.message_id, None)
+
+
+# ------------------------------------------------------------------ actions
+
+async def tip_reply(svc: Services, chat_id: int) -> Reply:
+    taken = await svc.feed.take_next(chat_id)
+    if taken is None:
+        return Reply(texts.NO_TIPS)
+    text = texts.tip_message(taken.tip)
+    if taken.delivery_id is None:
+        text += texts.TIP_FOR_GUEST
+
+    async def settle(message_id: int | None, error: str | None) -> None:
+        await svc.feed.settle(taken.delivery_id, message_id, error)
+
+    return Reply(text, after_send=settle)
+
+
+def foods_reply(svc: Services, query: str = "") -> Reply:
+    if not query.strip():
+        return Reply(texts.foods_table(svc.foods))
+    food = find_food(svc.foods, query)
+    if food is None:
+        return Reply(texts.food_unknown(query, suggest_foods(svc.foods, query)))
+    return Reply(texts.food_answer(food, svc.foods))
+
+
+def causes_reply(svc: Services) -> Reply:
+    return Reply(texts.causes(svc.causes))
+
+
+async def settings_reply(svc: Services, chat_id: int) -> Reply:
+    subscriber = await svc.subscriptions.get(chat_id)
+    if subscriber is None:
+        return Reply(texts.NOT_SUBSCRIBED)
+    return Reply(texts.settings_summary(subscriber) + texts.next_tip_line(subscriber),
+                 keyboards.settings_menu(subscriber))
+
+
+async def set_time_reply(svc: Services, chat_id: int, raw: str) -> Reply:
+    if not raw.strip():
+        return Reply(texts.TIME_PROMPT, keyboards.time_choices())
+    parsed = parse_send_time(raw)
+    if parsed is None:
+        return Reply(texts.time_invalid(raw))
+    try:
+        subscriber = await svc.subscriptions.set_time(chat_id, parsed)
+    except NotSubscribed:
+        return Reply(texts.NOT_SUBSCRIBED)
+    return Reply(texts.time_set(subscriber))
+
+
+async def set_zone_reply(svc: Services, chat_id: int, raw: str) -> Reply:
+    if not raw.strip():
+        return Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices())
+    zone = parse_zone(raw)
+    if zone is None:
+        return Reply(texts.timezone_invalid(raw, suggest_zones(raw)))
+    try:
+        subscriber = await svc.subscriptions.set_timezone(chat_id, zone)
+    except NotSubscribed:
+        return Reply(texts.NOT_SUBSCRIBED)
+    return Reply(texts.timezone_set(subscriber, svc.clock.now().astimezone(zone.tz)))
+
+
+async def topics_reply(svc: Services, chat_id: int) -> Reply:
+    subscriber = await svc.subscriptions.get(chat_id)
+    if subscriber is None:
+        return Reply(texts.NOT_SUBSCRIBED)
+    return Reply(texts.topics_now(subscriber), keyboards.topics_menu(subscriber))
+
+
+async def stop_reply(svc: Services, chat_id: int) -> Reply:
+    subscriber = await svc.subscriptions.get(chat_id)
+    if subscriber is None:
+        return Reply(texts.NOT_SUBSCRIBED)
+    if subscriber.status == "stopped":
+        return Reply(texts.ALREADY_STOPPED)
+    await svc.subscriptions.stop(chat_id)
+    return Reply(texts.STOPPED)
+
+
+async def subscribe_reply(svc: Services, update: Update) -> Reply:
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    result = await svc.subscriptions.start(chat.id, user.id if user else None, chat.type)
+    if result.created:
+        return Reply(texts.welcome(result.subscriber, True, None), keyboards.main_menu())
+    return Reply(texts.resumed(result.subscriber))
+
+
+# ----------------------------------------------------------------- commands
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = get_services(context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    result = await svc.subscriptions.start(chat.id, user.id if user else None, chat.type)
+    await send(update, context, Reply(
+        texts.welcome(result.subscriber, result.created, result.was_status),
+        keyboards.main_menu(),
+    ))
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, await subscribe_reply(get_services(context), update))
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await stop_reply(get_services(context), update.effective_chat.id))
+
+
+async def tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await tip_reply(get_services(context), update.effective_chat.id))
+
+
+async def causes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, causes_reply(get_services(context)))
+
+
+async def foods(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, foods_reply(get_services(context), _args(context)))
+
+
+async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await set_time_reply(
+        get_services(context), update.effective_chat.id, _args(context)))
+
+
+async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await set_zone_reply(
+        get_services(context), update.effective_chat.id, _args(context)))
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await topics_reply(get_services(context), update.effective_chat.id))
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await settings_reply(
+        get_services(context), update.effective_chat.id))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, Reply(texts.help_text()))
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, Reply(texts.about(get_services(context).sources)))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, Reply(texts.UNKNOWN_COMMAND + texts.help_text()))
+
+
+async def not_a_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, Reply(texts.NOT_A_COMMAND))
+
+
+# ------------------------------------------------------------------ buttons
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Route an inline-button press by its callback_data prefix."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    svc = get_services(context)
+    prefix, _, value = (query.data or "").partition(":")
+    notice: str | None = None
+    reply: Reply | None = None
+
+    if prefix == "menu":
+        if value == "tip":
+            reply = await tip_reply(svc, chat.id)
+        elif value == "foods":
+            reply = foods_reply(svc)
+        elif value == "causes":
+            reply = causes_reply(svc)
+        elif value == "settings":
+            reply = await settings_reply(svc, chat.id)
+    elif prefix == "set":
+        if value == "time":
+            reply = await set_time_reply(svc, chat.id, "")
+        elif value == "tz":
+            reply = await set_zone_reply(svc, chat.id, "")
+        elif value == "topics":
+            reply = await topics_reply(svc, chat.id)
+        elif value == "stop":
+            reply = await stop_reply(svc, chat.id)
+        elif value == "resume":
+            reply = await subscribe_reply(svc, update)
+    elif prefix == "time":
+        reply = await set_time_reply(svc, chat.id, value)
+    elif prefix == "tz":
+        reply = await set_zone_reply(svc, chat.id, value)
+    elif prefix == "topic":
+        notice = await _topic_button(update, svc, chat.id, value)
+    if reply is None and notice is None:
+        notice = texts.BUTTON_EXPIRED
+
+    await query.answer(notice)
+    if reply is not None:
+        await send(update, context, reply)
+
+
+async def _topic_button(update: Update, svc: Services, chat_id: int, value: str) -> str | None:
+    """Toggle a topic and redraw the keyboard in place, so the user sees the new state."""
+    query = update.callback_query
+    assert query is not None
+    if value == "done":
+        subscriber = await svc.subscriptions.get(chat_id)
+        if subscriber is not None and query.message is not None:
+            await query.edit_message_text(
+                texts.TOPICS_SAVED + "\n\n" + texts.settings_summary(subscriber),
+                parse_mode=ParseMode.HTML,
+            )
+        return None
+    try:
+        toggled = await svc.subscriptions.toggle_topic(chat_id, value)
+    except NotSubscribed:
+        return texts.NOT_SUBSCRIBED
+    if toggled.refused_last:
+        return texts.TOPIC_LAST_ONE
+    if query.message is not None:
+        await query.edit_message_text(
+            texts.topics_now(toggled.subscriber), parse_mode=ParseMode.HTML,
+            reply_markup=keyboards.topics_menu(toggled.subscriber),
+        )
+    return None
+
+
+# ------------------------------------------------------------------- errors
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with ids only, and tell the user something went wrong."""
+    chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat \
+        else None
+    log.error("handler failed chat_id=%s error=%s", chat_id, type(context.error).__name__,
+              exc_info=context.error)
+    if chat_id is None or isinstance(context.error, TelegramError):
+        return
+    try:
+        await context.bot.send_message(chat_id, texts.ERROR_GENERIC)
+    except TelegramError:
+        log.warning("could not report the error to chat_id=%s", chat_id)
+
+
+USER_COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., Awaitable[None]]], ...] = (
+    (("start",), start),
+    (("subscribe",), subscribe),
+    (("stop", "unsubscribe"), stop),
+    (("tip",), tip),
+    (("causes",), causes),
+    (("foods",), foods),
+    (("time",), time_command),
+    (("timezone",), timezone_command),
+    (("topics",), topics),
+    (("settings",), settings),
+    (("help",), help_command),
+    (("about",), about),
+)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach every handler; the catch-alls come last in the same group, so they only get
+    what no command handler took."""
+    for names, callback in USER_COMMANDS:
+        application.add_handler(CommandHandler(list(names), callback))
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(
+        ~filters.COMMAND & (filters.TEXT | filters.Sticker.ALL | filters.ATTACHMENT),
+        not_a_command,
+    ))
+    application.add_error_handler(on_error)

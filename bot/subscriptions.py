@@ -1,0 +1,132 @@
+"""Subscription rules: who gets a daily tip, when, and on which topics.
+
+Pure service code: it speaks in chat ids, times and zone names, never in Telegram
+objects, so the console, the tests and the handlers all reach the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from bot.clock import Clock
+from bot.parsing import Zone, resolve_zone
+from bot.storage import Storage, Subscriber
+from bot.timecalc import next_send
+from tips.catalog import TOPICS
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """What a new subscriber starts with (from DEFAULT_TIMEZONE / DEFAULT_SEND_TIME)."""
+
+    timezone: str
+    send_time: time
+    topics: tuple[str, ...] = tuple(TOPICS)
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    subscriber: Subscriber
+    created: bool
+    was_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicToggle:
+    subscriber: Subscriber
+    refused_last: bool  # turning off the only topic left is refused
+
+
+class NotSubscribed(Exception):
+    """The chat has never pressed /start, so there is nothing to change yet."""
+
+
+class SubscriptionService:
+    def __init__(self, storage: Storage, clock: Clock, defaults: Defaults) -> None:
+        self._storage = storage
+        self._clock = clock
+        self.defaults = defaults
+
+    async def get(self, chat_id: int) -> Subscriber | None:
+        return await self._storage.get_subscriber(chat_id)
+
+    async def _require(self, chat_id: int) -> Subscriber:
+        subscriber = await self._storage.get_subscriber(chat_id)
+        if subscriber is None:
+            raise NotSubscribed(chat_id)
+        return subscriber
+
+    def _next_instant(self, subscriber: Subscriber, *, send_time: time | None = None,
+                      timezone: str | None = None) -> datetime:
+        tz = resolve_zone(timezone or subscriber.timezone)
+        instant, _day = next_send(send_time or subscriber.send_time, tz, self._clock.now(),
+                                  last_sent=subscriber.last_daily_at)
+        return instant
+
+    async def start(self, chat_id: int, user_id: int | None, chat_type: str) -> StartResult:
+        """Subscribe, or reactivate an existing subscription; never creates a second row."""
+        now = self._clock.now()
+        existing = await self._storage.get_subscriber(chat_id)
+        if existing is None:
+            tz = resolve_zone(self.defaults.timezone)
+            instant, _ = next_send(self.defaults.send_time, tz, now)
+            await self._storage.insert_subscriber(
+                chat_id=chat_id, user_id=user_id, chat_type=chat_type, status="active",
+                send_time=self.defaults.send_time, timezone=self.defaults.timezone,
+                topics=self.defaults.topics, next_send_at=instant, now=now,
+            )
+            return StartResult(await self._require(chat_id), True, None)
+        if existing.status != "active":
+            await self._activate(existing)
+        return StartResult(await self._require(chat_id), False, existing.status)
+
+    async def _activate(self, subscriber: Subscriber) -> None:
+        await self._storage.set_status(
+            subscriber.chat_id, "active", next_send_at=self._next_instant(subscriber),
+            now=self._clock.now(),
+        )
+
+    async def stop(self, chat_id: int) -> Subscriber:
+        """Stop daily tips; the row and its history stay so /subscribe can resume."""
+        subscriber = await self._require(chat_id)
+        if subscriber.status != "stopped":
+            await self._storage.set_status(chat_id, "stopped", next_send_at=None,
+                                           now=self._clock.now())
+        return await self._require(chat_id)
+
+    async def set_time(self, chat_id: int, send_time: time) -> Subscriber:
+        subscriber = await self._require(chat_id)
+        await self._storage.set_schedule(
+            chat_id, send_time=send_time, timezone=subscriber.timezone,
+            next_send_at=self._next_instant(subscriber, send_time=send_time)
+            if subscriber.status == "active" else None,
+            now=self._clock.now(),
+        )
+        return await self._require(chat_id)
+
+    async def set_timezone(self, chat_id: int, zone: Zone) -> Subscriber:
+        subscriber = await self._require(chat_id)
+        await self._storage.set_schedule(
+            chat_id, send_time=subscriber.send_time, timezone=zone.name,
+            next_send_at=self._next_instant(subscriber, timezone=zone.name)
+            if subscriber.status == "active" else None,
+            now=self._clock.now(),
+        )
+        return await self._require(chat_id)
+
+    async def toggle_topic(self, chat_id: int, topic: str) -> TopicToggle:
+        """Flip one topic on or off; the last one left stays on so tips never run dry."""
+        subscriber = await self._require(chat_id)
+        if topic not in TOPICS:
+            return TopicToggle(subscriber, False)
+        chosen = set(subscriber.topics)
+        if topic in chosen:
+            if len(chosen) == 1:
+                return TopicToggle(subscriber, True)
+            chosen.remove(topic)
+        else:
+            chosen.add(topic)
+        ordered = [t for t in TOPICS if t in chosen]
+        await self._storage.set_topics(chat_id, ordered, self._clock.now())
+        return TopicToggle(await self._require(chat_id), False)

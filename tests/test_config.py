@@ -1,0 +1,269 @@
+"""Start-up settings: sensible defaults, and one clear line for every bad value."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import TELEGRAM_BASE_URL, ConfigError, Settings, load_settings
+from bot.parsing import resolve_zone
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+@pytest.fixture
+def no_env_file(tmp_path):
+    return tmp_path / "missing.env"
+
+
+def load(environ, env_file):
+    return load_settings(environ=environ, env_file=env_file)
+
+
+def test_defaults_without_any_environment(no_env_file):
+    settings = load({}, no_env_file)
+    assert isinstance(settings, Settings)
+    assert settings.token is None
+    assert settings.default_timezone == "UTC"
+    assert settings.default_send_time == time(9, 0)
+    assert settings.database_path == Path("data/bot.sqlite3")
+    assert settings.api_base_url == TELEGRAM_BASE_URL == "https://api.telegram.org/bot"
+    assert settings.admin_ids == frozenset()
+    assert settings.send_rate_per_second == 25.0
+    assert settings.log_level == "INFO"
+    assert settings.webhook_url is None
+    assert settings.webhook_port == 8443
+
+
+def test_env_file_none_is_allowed():
+    settings = load({"LOG_LEVEL": "DEBUG"}, None)
+    assert settings.log_level == "DEBUG"
+
+
+def test_good_values_are_read(no_env_file, tmp_path):
+    settings = load(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+            "ADMIN_IDS": "123456789,987654321",
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "DEFAULT_TIMEZONE": "Europe/Berlin",
+            "DEFAULT_SEND_TIME": "7:30pm",
+            "SEND_RATE_PER_SECOND": "12.5",
+            "MISSED_GRACE_HOURS": "1",
+            "TICK_SECONDS": "5",
+            "LOG_LEVEL": "debug",
+            "WEBHOOK_URL": "https://bot.example.org/tg",
+            "WEBHOOK_PORT": "8080",
+            "WEBHOOK_SECRET": "abc_DEF-123",
+        },
+        no_env_file,
+    )
+    assert settings.token == TOKEN
+    assert settings.api_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.admin_ids == frozenset({123456789, 987654321})
+    assert settings.database_path == tmp_path / "bot.sqlite3"
+    assert settings.default_timezone == "Europe/Berlin"
+    assert settings.default_send_time == time(19, 30)
+    assert settings.send_rate_per_second == 12.5
+    assert settings.missed_grace_hours == 1.0
+    assert settings.tick_seconds == 5.0
+    assert settings.log_level == "DEBUG"
+    assert settings.webhook_url == "https://bot.example.org/tg"
+    assert settings.webhook_port == 8080
+    assert settings.webhook_secret == "abc_DEF-123"
+
+
+def test_settings_repr_hides_secrets(no_env_file):
+    settings = load({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "s3cret-value"},
+                    no_env_file)
+    assert TOKEN not in repr(settings)
+    assert "s3cret-value" not in repr(settings)
+
+
+def test_whitespace_around_values_is_tolerated(no_env_file):
+    settings = load(
+        {
+            "TELEGRAM_BOT_TOKEN": f"  {TOKEN}\n",
+            "ADMIN_IDS": " 1 , 2 ,, 3 , ",
+            "DEFAULT_TIMEZONE": "  Europe/Berlin  ",
+            "DEFAULT_SEND_TIME": " 07:30 ",
+            "SEND_RATE_PER_SECOND": " 10 ",
+            "LOG_LEVEL": " warning ",
+            "TELEGRAM_API_BASE_URL": "  https://api.telegram.org/bot  ",
+        },
+        no_env_file,
+    )
+    assert settings.token == TOKEN
+    assert settings.admin_ids == frozenset({1, 2, 3})
+    assert settings.default_timezone == "Europe/Berlin"
+    assert settings.default_send_time == time(7, 30)
+    assert settings.send_rate_per_second == 10.0
+    assert settings.log_level == "WARNING"
+    assert settings.api_base_url == TELEGRAM_BASE_URL
+
+
+def test_blank_values_mean_the_default(no_env_file):
+    settings = load({"DEFAULT_TIMEZONE": "   ", "LOG_LEVEL": "", "ADMIN_IDS": " ",
+                     "TELEGRAM_BOT_TOKEN": ""}, no_env_file)
+    assert settings.default_timezone == "UTC"
+    assert settings.log_level == "INFO"
+    assert settings.admin_ids == frozenset()
+    assert settings.token is None
+
+
+def test_negative_admin_ids_are_numbers_too(no_env_file):
+    assert load({"ADMIN_IDS": "-1001234567890"}, no_env_file).admin_ids == frozenset(
+        {-1001234567890})
+
+
+def test_env_file_values_are_used(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\n"
+        "# a comment\n"
+        'DEFAULT_TIMEZONE="America/New_York"\n'
+        "DEFAULT_SEND_TIME=06:45\n"
+        "export LOG_LEVEL=ERROR\n"
+        "ADMIN_IDS='42'\n"
+        "EMPTY_WITHOUT_VALUE\n",
+        encoding="utf-8",
+    )
+    settings = load({}, env_file)
+    assert settings.token == TOKEN
+    assert settings.default_timezone == "America/New_York"
+    assert settings.default_send_time == time(6, 45)
+    assert settings.log_level == "ERROR"
+    assert settings.admin_ids == frozenset({42})
+
+
+def test_real_environment_wins_over_env_file(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "DEFAULT_TIMEZONE=America/New_York\nLOG_LEVEL=ERROR\nDEFAULT_SEND_TIME=06:45\n",
+        encoding="utf-8",
+    )
+    settings = load({"DEFAULT_TIMEZONE": "Asia/Tokyo", "LOG_LEVEL": "DEBUG"}, env_file)
+    assert settings.default_timezone == "Asia/Tokyo"
+    assert settings.log_level == "DEBUG"
+    assert settings.default_send_time == time(6, 45)  # only in .env: still used
+
+
+def test_bad_value_in_env_file_is_reported_too(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=LOUD\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="LOG_LEVEL"):
+        load({}, env_file)
+    # ...unless the real environment overrides it
+    assert load({"LOG_LEVEL": "INFO"}, env_file).log_level == "INFO"
+
+
+BAD_VALUES = [
+    ("ADMIN_IDS", "12,abc"),
+    ("ADMIN_IDS", "@someone"),
+    ("ADMIN_IDS", "1.5"),
+    ("DEFAULT_TIMEZONE", "Mars/Base"),
+    ("DEFAULT_TIMEZONE", "../../etc/passwd"),
+    ("DEFAULT_SEND_TIME", "25:00"),
+    ("DEFAULT_SEND_TIME", "9"),
+    ("DEFAULT_SEND_TIME", "noon"),
+    ("TELEGRAM_API_BASE_URL", "ftp://x"),
+    ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot"),
+    ("TELEGRAM_API_BASE_URL", "https://exa mple.org/bot"),
+    ("SEND_RATE_PER_SECOND", "0"),
+    ("SEND_RATE_PER_SECOND", "abc"),
+    ("SEND_RATE_PER_SECOND", "-5"),
+    ("SEND_RATE_PER_SECOND", "nan"),
+    ("SEND_RATE_PER_SECOND", "inf"),
+    ("MISSED_GRACE_HOURS", "0"),
+    ("TICK_SECONDS", "soon"),
+    ("LOG_LEVEL", "LOUD"),
+    ("LOG_LEVEL", "verbose"),
+    ("WEBHOOK_URL", "http://bot.example.org/tg"),
+    ("WEBHOOK_PORT", "70000"),
+    ("WEBHOOK_PORT", "http"),
+    ("WEBHOOK_SECRET", "not allowed!"),
+]
+
+
+def check_message(error, name, secrets):
+    message = str(error)
+    assert name in message
+    assert "\n" not in message and "\r" not in message
+    for secret in secrets:
+        assert secret not in message
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES)
+def test_every_bad_value_gives_one_line_naming_the_variable_with_an_example(
+        name, value, no_env_file):
+    environ = {"TELEGRAM_BOT_TOKEN": TOKEN, name: value}
+    with pytest.raises(ConfigError) as caught:
+        load(environ, no_env_file)
+    check_message(caught.value, name, [TOKEN])
+    assert "e.g." in str(caught.value)
+    # the example shows the variable as it is written in the environment
+    assert f"e.g. {name}=" in str(caught.value)
+
+
+def test_webhook_secret_is_not_echoed(no_env_file):
+    secret = "super secret value!"
+    with pytest.raises(ConfigError) as caught:
+        load({"WEBHOOK_SECRET": secret}, no_env_file)
+    assert secret not in str(caught.value)
+
+
+def test_database_path_that_is_a_folder_is_rejected(tmp_path, no_env_file):
+    with pytest.raises(ConfigError) as caught:
+        load({"DATABASE_PATH": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN}, no_env_file)
+    check_message(caught.value, "DATABASE_PATH", [TOKEN])
+    assert "e.g." in str(caught.value)
+
+
+BAD_TOKENS = [
+    "not-a-token",
+    "123456789",
+    "123456789:short",
+    "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw extra",
+    "123456789:AAHdqTcv/CH1vGWJxfSeofSAs0K5PALDsaw",
+    "bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+]
+
+
+@pytest.mark.parametrize("token", BAD_TOKENS)
+def test_malformed_token_is_named_but_never_echoed(token, no_env_file):
+    with pytest.raises(ConfigError) as caught:
+        load({"TELEGRAM_BOT_TOKEN": token}, no_env_file)
+    check_message(caught.value, "TELEGRAM_BOT_TOKEN", [token, token.split(":")[-1]])
+
+
+def test_malformed_token_message_has_an_example(no_env_file):
+    with pytest.raises(ConfigError) as caught:
+        load({"TELEGRAM_BOT_TOKEN": "not-a-token"}, no_env_file)
+    assert "e.g." in str(caught.value)
+
+
+def test_token_in_env_file_is_never_echoed_by_other_errors(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nADMIN_IDS=12,abc\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load({}, env_file)
+    check_message(caught.value, "ADMIN_IDS", [TOKEN])
+
+
+@pytest.mark.parametrize("zone", ["CET", "EST5EDT", "Japan"])
+def test_default_timezone_accepted_at_start_up_is_usable_by_the_bot(zone, no_env_file):
+    try:
+        settings = load({"DEFAULT_TIMEZONE": zone}, no_env_file)
+    except ConfigError:
+        return  # refusing it at start-up is fine too
+    resolve_zone(settings.default_timezone)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Etc/GMT+5"])
+def test_default_timezone_usable_by_the_bot(zone, no_env_file):
+    settings = load({"DEFAULT_TIMEZONE": zone}, no_env_file)
+    resolve_zone(settings.default_timezone)

@@ -1,0 +1,277 @@
+"""The daily tip, end to end below Telegram: tick → due subscribers → selector → sender → DB.
+
+Time only moves when the test moves the ManualClock; nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from bot.app import make_renderer
+from bot.clock import ManualClock
+from bot.delivery import Failed, Gone, Sender, Sent
+from bot.pacer import Pacer
+from bot.parsing import resolve_zone
+from bot.scheduler import DailyScheduler
+from bot.storage import NewSubscriber, Storage
+from bot.subscriptions import Defaults, SubscriptionService
+from bot.timecalc import local_instant, next_send
+from bot.tipfeed import TipFeed
+from tips.catalog import TOPICS, load_catalog
+
+ZONES = [
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Moscow", "Asia/Dubai",
+    "Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka", "Asia/Bangkok",
+    "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Australia/Sydney",
+    "Pacific/Auckland", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Pacific/Honolulu",
+    "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Chicago",
+    "America/New_York", "America/Halifax", "America/St_Johns", "America/Sao_Paulo",
+    "Atlantic/Azores", "UTC+05:30", "UTC-03:30",
+]
+
+
+class RecordingTransport:
+    """Stands in for Telegram below the PTB layer: records each send with the clock time."""
+
+    def __init__(self, clock: ManualClock, faults: dict[int, list[object]] | None = None):
+        self.clock = clock
+        self.sends: list[tuple[int, datetime, str]] = []
+        self.faults = faults or {}
+        self.calls = 0
+
+    async def send(self, chat_id, text, markup):
+        self.calls += 1
+        queued = self.faults.get(chat_id)
+        if queued:
+            return queued.pop(0)
+        self.sends.append((chat_id, self.clock.now(), text))
+        return Sent(len(self.sends))
+
+
+def virtual_pacer(clock: ManualClock, rate: float | None) -> Pacer:
+    """A pacer on the test's clock: its waits move the clock instead of sleeping."""
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+        await asyncio.sleep(0)
+
+    return Pacer(rate, monotonic=lambda: clock.now().timestamp(), sleep=sleep)
+
+
+class Engine:
+    def __init__(self, storage: Storage, clock: ManualClock, transport, feed: TipFeed):
+        self.storage = storage
+        self.clock = clock
+        self.transport = transport
+        self.feed = feed
+        self.scheduler = DailyScheduler(storage, feed, clock)
+        self.sender = Sender(storage, transport, make_renderer(feed), clock,
+                             virtual_pacer(clock, None), backoff_base=60)
+        self.subscriptions = SubscriptionService(storage, clock, Defaults("UTC", time(9)))
+
+    async def run_until(self, end: datetime, step: timedelta = timedelta(minutes=1)) -> None:
+        """Tick once a `step`, skipping stretches where nothing is due or pending.
+
+        A skipped stretch is one where a real once-a-minute tick would find nothing, so
+        jumping over it changes no outcome, only the test's running time.
+        """
+        for _ in range(1_000_000):
+            now = self.clock.now()
+            if now >= end:
+                break
+            upcoming = [t for t in (await self.storage.next_due_at(),
+                                    await self.storage.next_pending_due()) if t is not None]
+            target = now + step
+            if upcoming and min(upcoming) > target:
+                # Land on the first tick at or after the next due instant.
+                ticks = -(-(min(upcoming) - now) // step)
+                target = now + step * ticks
+            self.clock.set(min(target, end) if not upcoming or min(upcoming) <= end else end)
+            result = await self.scheduler.tick()
+            if result.queued or await self.storage.next_pending_due() is not None:
+                await self.sender.drain_once()
+
+
+@pytest.fixture
+async def engine(tmp_path):
+    clock = ManualClock(datetime(2026, 3, 6, 12, 0, 30, tzinfo=UTC))
+    storage = await Storage.open(tmp_path / "bot.sqlite3")
+    await storage.sync_catalog(load_catalog(), clock.now())
+    feed = TipFeed(storage, clock)
+    await feed.refresh()
+    yield Engine(storage, clock, RecordingTransport(clock), feed)
+    await storage.close()
+
+
+async def _populate(engine: Engine, count: int, seed: int) -> dict[int, tuple[str, time]]:
+    rng = random.Random(seed)
+    people: dict[int, tuple[str, time]] = {}
+    rows = []
+    for chat_id in range(1, count + 1):
+        zone = ZONES[chat_id % len(ZONES)]
+        # People pick round times; every tenth one picks 02:30, inside the US
+        # spring-forward gap (other 02:xx picks land in gaps too).
+        at = time(2, 30) if chat_id % 10 == 0 else time(rng.randrange(24),
+                                                        rng.choice((0, 15, 30, 45)))
+        topics = tuple(t for t in TOPICS if rng.random() < 0.7) or ("foods",)
+        first, _ = next_send(at, resolve_zone(zone), engine.clock.now())
+        people[chat_id] = (zone, at)
+        rows.append(NewSubscriber(chat_id, at, zone, topics, first))
+    await engine.storage.insert_subscribers_bulk(rows, engine.clock.now())
+    return people
+
+
+async def test_ten_thousand_subscribers_three_days_across_dst(engine):
+    people = await _populate(engine, 10_000, seed=7)
+    start = engine.clock.now()
+    # 2026-03-07 … 2026-03-09 (UTC): the US moves its clocks forward on 2026-03-08.
+    end = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    await engine.run_until(end)
+
+    by_chat: dict[int, list[datetime]] = defaultdict(list)
+    for chat_id, at, _text in engine.transport.sends:
+        by_chat[chat_id].append(at)
+    assert set(by_chat) == set(people), "every subscriber got at least one tip"
+
+    gap_checked = 0
+    for chat_id, (zone, at) in people.items():
+        tz = resolve_zone(zone)
+        sends = by_chat[chat_id]
+        local_days = [s.astimezone(tz).date() for s in sends]
+        assert len(local_days) == len(set(local_days)), f"{chat_id} got two tips one day"
+        # The expected days: every local date whose slot falls inside the simulated span.
+        expected = set()
+        day = start.astimezone(tz).date() - timedelta(days=1)
+        while day <= end.astimezone(tz).date():
+            slot = local_instant(day, at, tz)
+            if start <= slot <= end:
+                expected.add(day)
+            day += timedelta(days=1)
+        assert set(local_days) == expected, (chat_id, zone, at)
+        for sent_at in sends:
+            wall = sent_at.astimezone(tz)
+            expected_slot = local_instant(wall.date(), at, tz)
+            # Sent within the tick minute of its slot, at the right local minute.
+            assert timedelta(0) <= sent_at - expected_slot < timedelta(minutes=1)
+            slot_wall = expected_slot.astimezone(tz)
+            assert (wall.hour, wall.minute) == (slot_wall.hour, slot_wall.minute)
+            if (slot_wall.hour, slot_wall.minute) != (at.hour, at.minute):
+                # Only a time inside a DST gap moves: to the first valid instant (03:00).
+                assert at.hour == 2 and (wall.hour, wall.minute) == (3, 0)
+                gap_checked += 1
+    assert gap_checked > 0
+
+    counts = await engine.storage.delivery_counts("daily")
+    assert counts == {"sent": len(engine.transport.sends)}
+    dupes = await engine.storage.fetch_all(
+        "SELECT chat_id, local_date, count(*) FROM deliveries WHERE kind = 'daily' "
+        "GROUP BY chat_id, local_date HAVING count(*) > 1")
+    assert dupes == []
+
+
+async def test_rotation_never_repeats_until_all_seen_and_alternates(engine):
+    chat = 42
+    await engine.subscriptions.start(chat, chat, "private")
+    topics_on = ("hydration", "rest", "doctor")
+    for topic in TOPICS:
+        sub = await engine.storage.get_subscriber(chat)
+        if (topic in sub.topics) != (topic in topics_on):
+            await engine.subscriptions.toggle_topic(chat, topic)
+    pool = {t.id for t in engine.feed.candidates(topics_on)}
+    await engine.run_until(engine.clock.now() + timedelta(days=len(pool) + 3),
+                           step=timedelta(hours=1))
+    rows = await engine.storage.fetch_all(
+        "SELECT d.tip_id, t.topic FROM deliveries d JOIN tips t ON t.id = d.tip_id "
+        "WHERE d.chat_id = ? AND d.kind = 'daily' ORDER BY d.local_date", (chat,))
+    first_cycle = [tip_id for tip_id, _ in rows[: len(pool)]]
+    assert len(set(first_cycle)) == len(pool) and set(first_cycle) == pool
+    topics_seq = [topic for _, topic in rows]
+    assert all(topic in topics_on for topic in topics_seq)
+    repeats = sum(1 for a, b in itertools.pairwise(topics_seq) if a == b)
+    assert repeats <= 2, topics_seq  # only the tail of a cycle may run out of other topics
+
+
+async def test_stopped_and_paused_subscribers_are_never_due(engine):
+    for chat in (1, 2, 3):
+        await engine.subscriptions.start(chat, chat, "private")
+    await engine.subscriptions.stop(2)
+    await engine.storage.set_status(3, "paused", next_send_at=None, now=engine.clock.now())
+    await engine.run_until(engine.clock.now() + timedelta(days=2), step=timedelta(minutes=30))
+    got = {chat for chat, _at, _t in engine.transport.sends}
+    assert got == {1}
+
+
+async def test_time_change_after_todays_tip_waits_for_tomorrow(engine):
+    chat = 5
+    await engine.subscriptions.start(chat, chat, "private")  # 09:00 UTC
+    engine.clock.set(datetime(2026, 3, 6, 12, 0, tzinfo=UTC))
+    await engine.subscriptions.set_time(chat, time(9, 0))
+    await engine.run_until(datetime(2026, 3, 7, 10, 0, tzinfo=UTC))
+    assert len(engine.transport.sends) == 1  # 2026-03-07 09:00
+    # Later that day the user moves the time to 20:00 and the zone west: still today.
+    await engine.subscriptions.set_time(chat, time(20, 0))
+    await engine.run_until(datetime(2026, 3, 7, 23, 59, tzinfo=UTC))
+    assert len(engine.transport.sends) == 1, "no second tip on 2026-03-07"
+    zone = resolve_zone("America/Los_Angeles")
+    from bot.parsing import parse_zone
+
+    await engine.subscriptions.set_timezone(chat, parse_zone("America/Los_Angeles"))
+    await engine.run_until(datetime(2026, 3, 9, 6, 0, tzinfo=UTC))
+    days = [at.astimezone(zone).date() for _c, at, _t in engine.transport.sends]
+    # 2026-03-07 UTC tip was 01:00 PST on 03-07; LA's 03-07 20:00 is then skipped,
+    # and 03-08 20:00 PDT arrives.
+    assert len(days) == len(set(days))
+    assert engine.transport.sends[-1][1].astimezone(zone).hour == 20
+
+
+async def test_downtime_within_grace_is_sent_older_is_recorded_missed(engine):
+    await engine.subscriptions.start(1, 1, "private")  # due 2026-03-07 09:00 UTC
+    await engine.subscriptions.start(2, 2, "private")
+    await engine.subscriptions.set_time(2, time(5, 0))  # due 2026-03-07 05:00 UTC
+    # The bot was down from 2026-03-07 04:00 until 10:30 (5.5 h after subscriber 2's slot).
+    engine.clock.set(datetime(2026, 3, 7, 10, 30, tzinfo=UTC))
+    await engine.scheduler.tick()
+    await engine.sender.drain_once()
+    got = [chat for chat, _at, _t in engine.transport.sends]
+    assert got == [1]
+    rows = await engine.storage.fetch_all(
+        "SELECT chat_id, local_date, status FROM deliveries ORDER BY chat_id")
+    assert rows == [(1, "2026-03-07", "sent"), (2, "2026-03-07", "missed")]
+    sub2 = await engine.storage.get_subscriber(2)
+    assert sub2.next_send_at == datetime(2026, 3, 8, 5, 0, tzinfo=UTC)
+
+
+async def test_faults_are_recorded_and_everyone_reachable_is_served(engine):
+    for chat in range(1, 7):
+        await engine.subscriptions.start(chat, chat, "private")
+    engine.transport.faults = {
+        2: [Failed("network: Bad Gateway", retryable=True)],       # retried, then sent
+        3: [Gone("Forbidden: bot was blocked by the user")],         # blocked, kept
+        4: [Failed("bad request: message is too long", retryable=False)],
+        5: [Failed("timed out", retryable=True)] * 5,                # gives up after 5
+    }
+    await engine.run_until(datetime(2026, 3, 7, 20, 0, tzinfo=UTC))
+    rows = dict(await engine.storage.fetch_all(
+        "SELECT chat_id, status FROM deliveries WHERE kind = 'daily'"))
+    assert rows == {1: "sent", 2: "sent", 3: "blocked", 4: "failed", 5: "failed", 6: "sent"}
+    errors = dict(await engine.storage.fetch_all(
+        "SELECT chat_id, error FROM deliveries WHERE status != 'sent'"))
+    assert "blocked" in errors[3] and "too long" in errors[4] and "timed out" in errors[5]
+    attempts = dict(await engine.storage.fetch_all(
+        "SELECT chat_id, attempts FROM deliveries WHERE chat_id IN (2, 5)"))
+    assert attempts == {2: 2, 5: 5}
+    blocked = await engine.storage.get_subscriber(3)
+    assert blocked.status == "blocked" and "blocked" in blocked.inactive_reason
+    # The blocked subscriber is never tried again on later days.
+    calls_before = engine.transport.calls
+    await engine.run_until(datetime(2026, 3, 8, 20, 0, tzinfo=UTC), step=timedelta(minutes=10))
+    assert engine.transport.calls - calls_before == 5  # 1, 2, 4, 5, 6 — not 3
+    # /start brings the blocked subscriber back.
+    await engine.subscriptions.start(3, 3, "private")
+    assert (await engine.storage.get_subscriber(3)).status == "active"

@@ -1,0 +1,326 @@
+"""Outgoing pacing on a virtual clock: global rate, per-chat and per-group limits, 429 pauses."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+from itertools import pairwise
+
+import pytest
+
+from bot.pacer import GROUP_PER_MINUTE, PER_CHAT_INTERVAL, Pacer
+
+EPS = 1e-9
+
+
+class VirtualClock:
+    """monotonic() is a float we control; sleep(d) moves it on by d, then yields once."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        assert delay >= 0
+        self.slept.append(delay)
+        self.now += delay
+        await asyncio.sleep(0)
+
+
+def make(rate):
+    clock = VirtualClock()
+    return Pacer(rate, monotonic=clock.monotonic, sleep=clock.sleep), clock
+
+
+def max_in_window(times, width):
+    """Most releases inside any half-open window [t, t + width)."""
+    times = sorted(times)
+    return max(bisect.bisect_left(times, t + width - EPS) - i for i, t in enumerate(times))
+
+
+async def release(pacer, clock, chat_id, is_group=False):
+    await pacer.acquire(chat_id, is_group)
+    return clock.now
+
+
+async def sequential(pacer, clock, chats, is_group=False):
+    return [await release(pacer, clock, chat, is_group) for chat in chats]
+
+
+async def concurrent(pacer, clock, chats, is_group=False):
+    """Start one task per chat at the same moment; each returns (chat, release time)."""
+
+    async def one(chat):
+        return chat, await release(pacer, clock, chat, is_group)
+
+    return await asyncio.gather(*(one(chat) for chat in chats))
+
+
+def test_helper_counts_windows_half_open():
+    assert max_in_window([0.0, 0.5, 1.0, 1.5], 1.0) == 2
+    assert max_in_window([0.0, 0.1, 0.2, 0.999], 1.0) == 4
+    assert max_in_window([0.0], 1.0) == 1
+
+
+# --- global rate ---------------------------------------------------------------------
+
+
+async def test_rate_25_never_exceeds_25_in_any_second_and_keeps_pace():
+    pacer, clock = make(25)
+    times = await sequential(pacer, clock, range(200))
+    assert len(times) == 200
+    assert max_in_window(times, 1.0) <= 25
+    mean_rate = (len(times) - 1) / (times[-1] - times[0])
+    assert mean_rate >= 0.95 * 25
+    assert mean_rate <= 25
+
+
+async def test_releases_are_evenly_spaced_not_bursty():
+    pacer, clock = make(25)
+    times = await sequential(pacer, clock, range(60))
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= 1 / 25 - EPS
+    # even: no gap much longer than the others either
+    assert max(gaps) - min(gaps) < 1e-6
+
+
+async def test_first_message_goes_out_at_once():
+    pacer, clock = make(25)
+    start = clock.now
+    await pacer.acquire(1)
+    assert clock.now == start
+    assert clock.slept == []
+
+
+@pytest.mark.parametrize("rate", [1, 5, 30])
+async def test_other_rates_are_respected(rate):
+    pacer, clock = make(rate)
+    times = await sequential(pacer, clock, range(3 * rate + 5))
+    assert max_in_window(times, 1.0) <= rate
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.95 * rate
+
+
+@pytest.mark.parametrize("rate", [None, 0])
+async def test_no_rate_means_no_waiting_for_distinct_chats(rate):
+    pacer, clock = make(rate)
+    assert not pacer.rate_limited
+    start = clock.now
+    times = await sequential(pacer, clock, range(500))
+    assert times == [start] * 500
+    assert clock.slept == []
+
+
+async def test_no_rate_still_keeps_one_second_per_chat():
+    pacer, clock = make(None)
+    first = await release(pacer, clock, 7)
+    second = await release(pacer, clock, 7)
+    assert second - first >= PER_CHAT_INTERVAL - EPS
+
+
+def test_rate_limited_flag():
+    assert make(25)[0].rate_limited
+    assert not make(None)[0].rate_limited
+
+
+# --- per chat --------------------------------------------------------------------------
+
+
+async def test_same_chat_twice_waits_a_second():
+    pacer, clock = make(25)
+    first = await release(pacer, clock, 42)
+    second = await release(pacer, clock, 42)
+    assert second - first >= PER_CHAT_INTERVAL - EPS
+    assert second - first < PER_CHAT_INTERVAL + 0.1  # and not much more
+
+
+async def test_same_chat_between_others_still_waits_a_second():
+    pacer, clock = make(25)
+    times = await sequential(pacer, clock, [1, 2, 3, 1, 4, 1])
+    ones = [t for chat, t in zip([1, 2, 3, 1, 4, 1], times, strict=True) if chat == 1]
+    assert all(b - a >= PER_CHAT_INTERVAL - EPS for a, b in pairwise(ones))
+
+
+async def test_same_chat_twice_concurrently_waits_a_second():
+    pacer, clock = make(25)
+    results = await concurrent(pacer, clock, [5, 5])
+    first, second = sorted(t for _, t in results)
+    assert second - first >= PER_CHAT_INTERVAL - EPS
+
+
+async def test_a_waiting_chat_does_not_hold_up_other_chats():
+    pacer, clock = make(None)
+    results = dict(await concurrent(pacer, clock, [1, 2, 3]))
+    assert results[1] == results[2] == results[3]
+    # a second message to chat 1 must wait, and chat 4 must not queue behind it
+    finished = []
+
+    async def send(chat):
+        await pacer.acquire(chat)
+        finished.append(chat)
+
+    await asyncio.gather(send(1), send(4))
+    assert finished == [4, 1]
+
+
+# --- groups ------------------------------------------------------------------------------
+
+
+async def test_group_gets_at_most_20_per_minute():
+    pacer, clock = make(25)
+    times = await sequential(pacer, clock, [-100] * 65, is_group=True)
+    assert max_in_window(times, 60.0) <= GROUP_PER_MINUTE == 20
+    # and it is not slowed more than needed: 65 messages fit in just over three minutes
+    assert times[-1] - times[0] < 3 * 60 + 5
+    assert all(b - a >= PER_CHAT_INTERVAL - EPS for a, b in pairwise(times))
+
+
+async def test_group_limit_is_per_group():
+    pacer, clock = make(None)
+    times = await sequential(pacer, clock, [-1, -2] * 20, is_group=True)
+    # 20 to each group inside the first ~20 seconds: neither group hit its minute limit
+    assert times[-1] - times[0] < 25
+
+
+async def test_group_limit_does_not_apply_to_private_chats():
+    pacer, clock = make(None)
+    times = await sequential(pacer, clock, [9] * 30)
+    assert times[-1] - times[0] < 31  # one a second, no minute-long stall
+
+
+async def test_groups_concurrently_still_20_per_minute():
+    pacer, clock = make(25)
+
+    async def one(chat, is_group):
+        return chat, await release(pacer, clock, chat, is_group)
+
+    results = await asyncio.gather(*(one(-100, True) for _ in range(30)),
+                                   *(one(c, False) for c in range(30)))
+    group_times = [t for chat, t in results if chat == -100]
+    assert len(group_times) == 30
+    assert max_in_window(group_times, 60.0) <= 20
+    assert max_in_window([t for _, t in results], 1.0) <= 25
+
+
+# --- 429 pauses ------------------------------------------------------------------------
+
+
+async def test_pause_holds_every_later_release():
+    pacer, clock = make(25)
+    await sequential(pacer, clock, range(10))
+    paused_at = clock.now
+    pacer.pause(5)
+    later = await sequential(pacer, clock, range(10, 30))
+    assert min(later) >= paused_at + 5 - EPS
+    assert pacer.pauses == [5]
+    # after the pause the normal pace resumes
+    assert max_in_window(later, 1.0) <= 25
+    assert later[-1] - later[0] < 1.0
+
+
+async def test_pause_holds_private_and_group_and_unpaced_sends():
+    pacer, clock = make(None)
+    paused_at = clock.now
+    pacer.pause(3)
+    assert await release(pacer, clock, 1) >= paused_at + 3 - EPS
+    assert await release(pacer, clock, -5, is_group=True) >= paused_at + 3 - EPS
+
+
+async def test_shorter_overlapping_pause_is_not_recorded_and_does_not_shorten():
+    pacer, clock = make(25)
+    paused_at = clock.now
+    pacer.pause(5)
+    pacer.pause(2)
+    assert pacer.pauses == [5]
+    assert await release(pacer, clock, 1) >= paused_at + 5 - EPS
+
+
+async def test_longer_pause_extends_and_is_recorded():
+    pacer, clock = make(25)
+    paused_at = clock.now
+    pacer.pause(2)
+    pacer.pause(7)
+    assert pacer.pauses == [2, 7]
+    assert await release(pacer, clock, 1) >= paused_at + 7 - EPS
+
+
+async def test_pause_after_it_ended_is_recorded_again():
+    pacer, clock = make(25)
+    pacer.pause(1)
+    await release(pacer, clock, 1)
+    clock.now += 10
+    second_at = clock.now
+    pacer.pause(1)
+    assert pacer.pauses == [1, 1]
+    assert await release(pacer, clock, 2) >= second_at + 1 - EPS
+
+
+async def test_pause_during_a_concurrent_burst_holds_everyone_queued():
+    pacer, clock = make(25)
+    released: list[float] = []
+    paused_at: list[float] = []
+
+    async def send(chat):
+        await pacer.acquire(chat)
+        released.append(clock.now)
+        if len(released) == 10:  # the 10th send came back 429 retry_after=5
+            paused_at.append(clock.now)
+            pacer.pause(5)
+
+    await asyncio.gather(*(send(chat) for chat in range(40)))
+    assert len(released) == 40
+    assert pacer.pauses == [5]
+    assert all(t >= paused_at[0] + 5 - EPS for t in released[10:])
+    assert max_in_window(released, 1.0) <= 25
+
+
+# --- concurrency ---------------------------------------------------------------------
+
+
+async def test_50_tasks_at_once_obey_the_spacing():
+    pacer, clock = make(25)
+    results = await concurrent(pacer, clock, range(50))
+    times = sorted(t for _, t in results)
+    assert len(times) == 50
+    assert max_in_window(times, 1.0) <= 25
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= 1 / 25 - EPS
+    # all 50 got out in about two seconds, not serialised behind one another's sleeps
+    assert times[-1] - times[0] < 2.5
+
+
+async def test_200_tasks_at_once_keep_mean_rate():
+    pacer, clock = make(25)
+    results = await concurrent(pacer, clock, range(200))
+    times = sorted(t for _, t in results)
+    assert max_in_window(times, 1.0) <= 25
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.95 * 25
+
+
+async def test_same_chat_behind_a_long_queue_still_waits_a_second():
+    pacer, clock = make(25)
+    # 40 other chats first: the queue for global slots is ~1.6 s long
+    chats = [*range(100, 140), 1, 1]
+    results = await concurrent(pacer, clock, chats)
+    ones = sorted(t for chat, t in results if chat == 1)
+    assert ones[1] - ones[0] >= PER_CHAT_INTERVAL - EPS
+
+
+async def test_same_chat_across_a_pause_still_waits_a_second():
+    pacer, clock = make(25)
+    released = []
+
+    async def send(chat):
+        await pacer.acquire(chat)
+        released.append((chat, clock.now))
+
+    tasks = [asyncio.create_task(send(chat)) for chat in (2, 1)]
+    await asyncio.sleep(0)  # chat 2 is out; chat 1 has its turn and waits for a global slot
+    pacer.pause(5)  # chat 2's send came back 429 retry_after=5
+    tasks.append(asyncio.create_task(send(1)))  # another message for chat 1 arrives
+    await asyncio.gather(*tasks)
+    ones = [t for chat, t in released if chat == 1]
+    assert len(ones) == 2
+    assert ones[1] - ones[0] >= PER_CHAT_INTERVAL - EPS

@@ -1,0 +1,364 @@
+"""The tip catalog: loading and validating the `[[tip]]` tables in tips/data/*.toml.
+
+Tips are content written by people, so every mistake must be reported with the
+file and line to fix, and the bot must refuse to start on a broken catalog rather
+than send a half-checked tip to thousands of subscribers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TOPICS: dict[str, str] = {
+    "hydration": "Hydration",
+    "foods": "Magnesium-rich foods",
+    "rest": "Rest & recovery",
+    "electrolytes": "Electrolytes",
+    "doctor": "When to see a doctor",
+}
+
+TOPIC_EMOJI: dict[str, str] = {
+    "hydration": "💧",
+    "foods": "🥬",
+    "rest": "😴",
+    "electrolytes": "⚡",
+    "doctor": "🩺",
+}
+
+MAX_TIP_LENGTH = 600
+DATA_DIR = Path(__file__).parent / "data"
+
+TIP_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
+TIP_FIELDS = ("id", "topic", "text", "source")
+
+# tomllib (3.11) puts the position only in the message text, e.g.
+# "Invalid value (at line 3, column 7)"; the exception has no lineno attribute.
+_TOML_POSITION_RE = re.compile(r"at line (\d+), column \d+")
+
+
+@dataclass(frozen=True, slots=True)
+class Tip:
+    """One deliverable tip; frozen so it can be shared between subscribers safely."""
+
+    id: str
+    topic: str
+    text: str
+    source: str
+
+
+class CatalogError(Exception):
+    """A problem in a data file, pinned to the place a human has to edit.
+
+    Shared by every loader of tips/data so that start-up failures all read the same
+    way: ``path:line: message``.
+    """
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = display_path(self.path)
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+def display_path(path: Path) -> str:
+    """Show paths relative to the working directory, as an editor or CI log expects."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse one data file, turning read and syntax errors into CatalogError.
+
+    The raw text is returned too because tomllib gives no positions for values, so
+    callers scan it to find the line of the table they complain about.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(path, None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(path, None, f"cannot read file: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION_RE.search(str(exc))
+        line = int(match.group(1)) if match else None
+        raise CatalogError(path, line, f"TOML syntax error: {exc}") from exc
+    return data, text
+
+
+def table_header_lines(text: str, name: str) -> list[int]:
+    """Return the 1-based line numbers of every ``[[name]]`` header, in order.
+
+    The N-th header belongs to the N-th entry tomllib returns, which is how an error
+    about entry N gets a line number. Lines inside multi-line strings are skipped so
+    a tip quoting "[[tip]]" cannot shift the count.
+    """
+    key = re.escape(name)
+    header = re.compile(rf"""^\s*\[\[\s*(?:{key}|"{key}"|'{key}')\s*\]\]\s*(?:#.*)?$""")
+    lines: list[int] = []
+    in_string: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_string is None and header.match(line):
+            lines.append(number)
+            continue
+        # Track multi-line strings coarsely: an odd number of delimiters toggles.
+        for delimiter in ('"""', "'''"):
+            if in_string in (None, delimiter) and line.count(delimiter) % 2 == 1:
+                in_string = None if in_string == delimiter else delimiter
+    return lines
+
+
+def entry_line(header_lines: list[int], index: int, expected: int) -> int | None:
+    """Line of entry ``index`` if the header scan agrees with tomllib, else None.
+
+    A disagreement (e.g. an inline ``tip = [{...}]`` array) means the scan cannot be
+    trusted, and no line is better than a wrong one.
+    """
+    if len(header_lines) == expected and 0 <= index < expected:
+        return header_lines[index]
+    return None
+
+
+def _describe(context: str, key: str) -> str:
+    return f"{context}: '{key}'" if context else f"'{key}'"
+
+
+def field_str(
+    table: dict[str, Any], key: str, path: Path, line: int | None = None, context: str = ""
+) -> str:
+    """A required non-empty string, stripped; the reference loaders share this check."""
+    if key not in table:
+        raise CatalogError(path, line, f"{_describe(context, key)} is missing")
+    value = table[key]
+    if not isinstance(value, str):
+        raise CatalogError(path, line, f"{_describe(context, key)} must be a string")
+    if not value.strip():
+        raise CatalogError(path, line, f"{_describe(context, key)} is empty")
+    return value.strip()
+
+
+def field_optional_int(
+    table: dict[str, Any],
+    key: str,
+    path: Path,
+    line: int | None = None,
+    context: str = "",
+    *,
+    minimum: int = 0,
+) -> int | None:
+    """An integer if present (bools rejected: TOML ``true`` is no amount of milligrams)."""
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CatalogError(path, line, f"{_describe(context, key)} must be a whole number")
+    if value < minimum:
+        raise CatalogError(path, line, f"{_describe(context, key)} must be at least {minimum}")
+    return value
+
+
+def field_int(
+    table: dict[str, Any],
+    key: str,
+    path: Path,
+    line: int | None = None,
+    context: str = "",
+    *,
+    minimum: int = 0,
+) -> int:
+    """A required integer, with the same checks as field_optional_int."""
+    value = field_optional_int(table, key, path, line, context, minimum=minimum)
+    if value is None:
+        raise CatalogError(path, line, f"{_describe(context, key)} is missing")
+    return value
+
+
+def field_str_list(
+    table: dict[str, Any],
+    key: str,
+    path: Path,
+    line: int | None = None,
+    context: str = "",
+    *,
+    required: bool = True,
+) -> tuple[str, ...]:
+    """A list of non-empty strings, stripped, as an immutable tuple."""
+    if key not in table:
+        if required:
+            raise CatalogError(path, line, f"{_describe(context, key)} is missing")
+        return ()
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CatalogError(path, line, f"{_describe(context, key)} must be a list of strings")
+    if not all(item.strip() for item in value):
+        raise CatalogError(path, line, f"{_describe(context, key)} contains an empty string")
+    return tuple(item.strip() for item in value)
+
+
+def table_list(
+    data: dict[str, Any], name: str, path: Path, text: str
+) -> list[tuple[dict[str, Any], int | None]]:
+    """The ``[[name]]`` tables of a file, each with its header line for error messages."""
+    if name not in data:
+        raise CatalogError(path, None, f"no [[{name}]] tables")
+    tables = data[name]
+    if not isinstance(tables, list):
+        raise CatalogError(path, None, f"'{name}' must be an array of [[{name}]] tables")
+    headers = table_header_lines(text, name)
+    located: list[tuple[dict[str, Any], int | None]] = []
+    for index, table in enumerate(tables):
+        line = entry_line(headers, index, len(tables))
+        if not isinstance(table, dict):
+            raise CatalogError(path, line, f"{name} #{index + 1}: expected a [[{name}]] table")
+        located.append((table, line))
+    return located
+
+
+def reject_unknown_keys(
+    table: dict[str, Any], allowed: tuple[str, ...], path: Path, line: int | None, context: str
+) -> None:
+    """Catch misspelt keys (``sorce``) that would otherwise be silently ignored."""
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        prefix = f"{context}: " if context else ""
+        raise CatalogError(
+            path,
+            line,
+            f"{prefix}unknown key(s) {', '.join(unknown)} (allowed: {', '.join(allowed)})",
+        )
+
+
+def validate_tip(tip_id: str, topic: str, text: str, source: str) -> list[str]:
+    """List what is wrong with a tip, in words an admin can act on.
+
+    Used both when loading files and when an admin adds a tip from chat, so the
+    messages avoid file jargon and say what would be accepted instead. Values are
+    judged after stripping surrounding whitespace, as they will be stored.
+    """
+    problems: list[str] = []
+    tip_id = tip_id.strip()
+    if not tip_id:
+        problems.append("id is empty")
+    elif not TIP_ID_RE.match(tip_id):
+        problems.append(
+            f"id '{tip_id}' must be 2-32 characters of lower-case letters, digits and"
+            " hyphens, starting with a letter or digit"
+        )
+    topic = topic.strip()
+    if topic not in TOPICS:
+        shown = f"'{topic}'" if topic else "(empty)"
+        problems.append(f"unknown topic {shown} (known: {', '.join(TOPICS)})")
+    text = text.strip()
+    if not text:
+        problems.append("text is empty")
+    elif len(text) > MAX_TIP_LENGTH:
+        problems.append(f"text is {len(text)} characters (max {MAX_TIP_LENGTH})")
+    if not source.strip():
+        problems.append("source is empty")
+    return problems
+
+
+def make_tip(tip_id: str, topic: str, text: str, source: str) -> Tip:
+    """Build a Tip the way the loader stores it (stripped), or raise ValueError.
+
+    Lets admin-added tips go through exactly the same checks as file tips.
+    """
+    problems = validate_tip(tip_id, topic, text, source)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return Tip(id=tip_id.strip(), topic=topic.strip(), text=text.strip(), source=source.strip())
+
+
+def _tip_from_table(path: Path, line: int | None, index: int, table: Any) -> Tip:
+    """Check one ``[[tip]]`` table's shape before its content, so type slips read clearly."""
+    label = f"tip #{index + 1}"
+    if not isinstance(table, dict):
+        raise CatalogError(path, line, f"{label}: expected a [[tip]] table")
+    raw_id = table.get("id")
+    if isinstance(raw_id, str) and raw_id.strip():
+        label = f"tip '{raw_id.strip()}'"
+    reject_unknown_keys(table, TIP_FIELDS, path, line, label)
+    values: dict[str, str] = {}
+    for field in TIP_FIELDS:
+        if field not in table:
+            raise CatalogError(path, line, f"{label}: missing '{field}'")
+        value = table[field]
+        if not isinstance(value, str):
+            raise CatalogError(path, line, f"{label}: '{field}' must be a string")
+        values[field] = value
+    try:
+        return make_tip(values["id"], values["topic"], values["text"], values["source"])
+    except ValueError as exc:
+        raise CatalogError(path, line, f"{label}: {exc}") from None
+
+
+def _load_located_tips(path: Path) -> list[tuple[Tip, int | None]] | None:
+    """Tips of one file with their header lines, or None when it has no ``tip`` key."""
+    data, text = read_toml(path)
+    if "tip" not in data:
+        return None
+    tables = data["tip"]
+    if not isinstance(tables, list):
+        raise CatalogError(path, None, "'tip' must be an array of [[tip]] tables")
+    headers = table_header_lines(text, "tip")
+    located: list[tuple[Tip, int | None]] = []
+    for index, table in enumerate(tables):
+        line = entry_line(headers, index, len(tables))
+        located.append((_tip_from_table(path, line, index, table), line))
+    return located
+
+
+def load_tip_file(path: Path) -> list[Tip] | None:
+    """Tips of one file in file order, or None when the file holds no ``tip`` key.
+
+    Returning None (rather than []) lets the catalog skip the other reference files
+    that share the data directory.
+    """
+    located = _load_located_tips(path)
+    return None if located is None else [tip for tip, _ in located]
+
+
+def load_catalog(directory: Path = DATA_DIR) -> list[Tip]:
+    """Load every tip file in ``directory``, failing on the first problem found.
+
+    Files are read in name order so the catalog order (and thus error reports) does
+    not depend on the filesystem. Ids must be unique across files because delivery
+    history and dislikes are stored by id.
+    """
+    if not directory.is_dir():
+        raise CatalogError(directory, None, "tip data directory not found")
+    tips: list[Tip] = []
+    first_seen: dict[str, tuple[Path, int | None]] = {}
+    for path in sorted(directory.glob("*.toml")):
+        located = _load_located_tips(path)
+        if located is None:
+            continue
+        for tip, line in located:
+            if tip.id in first_seen:
+                first_path, first_line = first_seen[tip.id]
+                where = display_path(first_path)
+                if first_line is not None:
+                    where = f"{where}:{first_line}"
+                raise CatalogError(
+                    path, line, f"tip '{tip.id}': duplicate id (first defined at {where})"
+                )
+            first_seen[tip.id] = (path, line)
+            tips.append(tip)
+    if not tips:
+        raise CatalogError(
+            directory, None, "no tips found (expected [[tip]] tables in *.toml files)"
+        )
+    return tips
