@@ -132,8 +132,8 @@ async def attach_runtime(
                     pacer or Pacer(settings.send_rate_per_second))
     runtime = Runtime(services, scheduler, sender)
     application.bot_data[RUNTIME_KEY] = runtime
+    await _publish_commands(application)
     if background:
-        await _publish_commands(application)
         runtime.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
         if application.job_queue is not None:
             application.job_queue.run_repeating(

@@ -74,7 +74,10 @@ def main(argv: list[str]) -> int:
         catalog = _load_content()
     except CatalogError as exc:
         return _fail(f"tip catalogue error: {exc}")
-    setup_logging(settings.log_level, [settings.token or ""])
+    console = args.console or (args.console_if_no_token and not settings.token)
+    # In the console, log lines would interleave with the chat: only warnings show there.
+    setup_logging("WARNING" if console and settings.log_level in ("DEBUG", "INFO")
+                  else settings.log_level, [settings.token or ""])
 
     problem = asyncio.run(_check_database(settings))
     if problem is not None:
@@ -88,7 +91,7 @@ def main(argv: list[str]) -> int:
 
         return backup_database(settings.database_path, args.path)
 
-    if args.console or (args.console_if_no_token and not settings.token):
+    if console:
         from bot.console import run_console
 
         return asyncio.run(run_console(settings, catalog))

@@ -264,11 +264,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif prefix == "tz":
         reply = await set_zone_reply(svc, chat.id, value)
     elif prefix == "topic":
-        notice = await _topic_button(update, svc, chat.id, value)
+        notice = await _topic_button(update, svc, chat.id, value) or ""
     if reply is None and notice is None:
         notice = texts.BUTTON_EXPIRED
 
-    await query.answer(notice)
+    await query.answer(notice or None)
     if reply is not None:
         await send(update, context, reply)
 

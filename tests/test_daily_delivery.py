@@ -5,7 +5,6 @@ Time only moves when the test moves the ManualClock; nothing here sleeps.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import random
 from collections import defaultdict
@@ -16,13 +15,13 @@ import pytest
 from bot.app import make_renderer
 from bot.clock import ManualClock
 from bot.delivery import Failed, Gone, Sender, Sent
-from bot.pacer import Pacer
 from bot.parsing import resolve_zone
 from bot.scheduler import DailyScheduler
 from bot.storage import NewSubscriber, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.timecalc import local_instant, next_send
 from bot.tipfeed import TipFeed
+from tests.helpers import virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
 ZONES = [
@@ -52,16 +51,6 @@ class RecordingTransport:
             return queued.pop(0)
         self.sends.append((chat_id, self.clock.now(), text))
         return Sent(len(self.sends))
-
-
-def virtual_pacer(clock: ManualClock, rate: float | None) -> Pacer:
-    """A pacer on the test's clock: its waits move the clock instead of sleeping."""
-
-    async def sleep(seconds: float) -> None:
-        clock.advance(seconds=seconds)
-        await asyncio.sleep(0)
-
-    return Pacer(rate, monotonic=lambda: clock.now().timestamp(), sleep=sleep)
 
 
 class Engine:

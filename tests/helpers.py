@@ -1,0 +1,79 @@
+"""Test harness: the real Application wired to the in-process Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import Runtime
+from bot.clock import ManualClock
+from bot.pacer import Pacer
+from bot.standin import BotApiStandIn, SentMessage
+
+USER = 1001
+OTHER_USER = 1002
+ADMIN = 4242
+START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def virtual_pacer(clock: ManualClock, rate: float | None) -> Pacer:
+    """A pacer on the test's clock: its waits move the clock instead of sleeping."""
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+        await asyncio.sleep(0)
+
+    return Pacer(rate, monotonic=lambda: clock.now().timestamp(), sleep=sleep)
+
+
+@dataclass
+class BotHarness:
+    app: Application
+    standin: BotApiStandIn
+    runtime: Runtime
+    clock: ManualClock
+
+    @property
+    def storage(self):
+        return self.runtime.services.storage
+
+    async def _process(self, update: dict) -> None:
+        taken = self.standin.next_update_nowait()
+        assert taken is not None and taken["update_id"] == update["update_id"]
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+
+    async def say(self, text: str, chat_id: int = USER, **kwargs) -> list[SentMessage]:
+        """The user sends `text`; returns the messages the bot sent to that chat in answer."""
+        before = len(self.standin.messages_to(chat_id))
+        await self._process(self.standin.user_sends(chat_id, text, **kwargs))
+        return self.standin.messages_to(chat_id)[before:]
+
+    async def reply(self, text: str, chat_id: int = USER, **kwargs) -> SentMessage:
+        """Exactly one answer is expected; returns it."""
+        answers = await self.say(text, chat_id, **kwargs)
+        assert len(answers) == 1, [a.text for a in answers]
+        return answers[0]
+
+    async def press(self, message: SentMessage, data: str, chat_id: int | None = None,
+                    **kwargs) -> list[SentMessage]:
+        chat = chat_id if chat_id is not None else message.chat_id
+        before = len(self.standin.messages_to(chat))
+        await self._process(self.standin.user_presses(chat, message.message_id, data, **kwargs))
+        return self.standin.messages_to(chat)[before:]
+
+    async def sticker(self, chat_id: int = USER) -> list[SentMessage]:
+        before = len(self.standin.messages_to(chat_id))
+        await self._process(self.standin.user_sends_sticker(chat_id))
+        return self.standin.messages_to(chat_id)[before:]
+
+    async def deliver_due(self) -> None:
+        """Run one tick and drain the outbox, as the background job would."""
+        await self.runtime.scheduler.tick()
+        await self.runtime.sender.drain_once()
+
+    async def subscriber(self, chat_id: int = USER):
+        return await self.storage.get_subscriber(chat_id)
