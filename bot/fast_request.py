@@ -19,8 +19,10 @@ transport failure ``NetworkError``. PTB's four timeouts map onto aiohttp's as fo
 * ``write_timeout``: aiohttp has no per-write timeout; when all four are finite, their sum
   bounds the whole request (``total``) so a stalled upload still ends in ``TimedOut``.
 
-Only HTTP/1.1. Proxies: ``proxy=`` (an ``http://`` URL), or the usual environment variables
-with ``trust_env=True`` (as httpx does by default).
+Only HTTP/1.1. Proxies: pass ``proxy=`` (an ``http://`` URL). ``trust_env=True`` makes
+aiohttp honour the proxy environment variables and ``.netrc`` as httpx does by default, but
+aiohttp re-reads them in a worker thread on *every* request (two thread hops per send), so
+it is off by default.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
         proxy: str | None = None,
-        trust_env: bool = True,
+        trust_env: bool = False,
     ) -> None:
         if connection_pool_size < 1:
             raise ValueError("connection_pool_size must be at least 1")
@@ -89,6 +91,7 @@ class AiohttpRequest(BaseRequest):
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
                 trust_env=self._trust_env,
+                cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets no cookies
                 raise_for_status=False,
             )
 

@@ -79,9 +79,9 @@ async def tip_reply(svc: Services, chat_id: int) -> Reply:
     return Reply(text, after_send=settle)
 
 
-def foods_reply(svc: Services, query: str = "") -> Reply:
+def foods_reply(svc: Services, query: str = "", need_mg: int | None = None) -> Reply:
     if not query.strip():
-        return Reply(texts.foods_table(svc.foods))
+        return Reply(texts.foods_table(svc.foods, need_mg))
     food = find_food(svc.foods, query)
     if food is None:
         return Reply(texts.food_unknown(query, suggest_foods(svc.foods, query)))
@@ -184,7 +184,11 @@ async def causes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def foods(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(update, context, foods_reply(get_services(context), _args(context)))
+    svc = get_services(context)
+    assert update.effective_chat is not None
+    subscriber = await svc.subscriptions.get(update.effective_chat.id)
+    await send(update, context, foods_reply(svc, _args(context),
+                                            subscriber.need_mg if subscriber else None))
 
 
 async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -243,7 +247,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if value == "tip":
             reply = await tip_reply(svc, chat.id)
         elif value == "foods":
-            reply = foods_reply(svc)
+            subscriber = await svc.subscriptions.get(chat.id)
+            reply = foods_reply(svc, need_mg=subscriber.need_mg if subscriber else None)
         elif value == "causes":
             reply = causes_reply(svc)
         elif value == "settings":
@@ -336,6 +341,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     what no command handler took."""
     for names, callback in USER_COMMANDS:
         application.add_handler(CommandHandler(list(names), callback))
+    # Feature modules register their own commands and button prefixes first.
+    from bot import admin_handlers, personal_handlers
+
+    personal_handlers.register(application)
+    admin_handlers.register(application)
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(

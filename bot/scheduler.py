@@ -47,7 +47,8 @@ class DailyScheduler:
         late = now - slot > self._grace
         already_done = (subscriber.last_daily_at is not None
                         and day <= local_date(subscriber.last_daily_at, tz))
-        chosen = None if late or already_done else self._feed.choose(subscriber, due.seen)
+        chosen = (None if late or already_done
+                  else self._feed.choose(subscriber, due.seen, due.disliked))
         if chosen is None:
             return DailyPlan(subscriber.chat_id, day, slot, following, None,
                              subscriber.rotation_cycle, None)

@@ -38,10 +38,13 @@ MIGRATIONS: tuple[str, ...] = (
         rotation_cycle  INTEGER NOT NULL DEFAULT 0,
         paused_until    TEXT,
         inactive_reason TEXT,
+        need_mg         INTEGER,
+        need_profile    TEXT,
         created_at      INTEGER NOT NULL,
         updated_at      INTEGER NOT NULL
     );
-    CREATE INDEX subscribers_due ON subscribers (next_send_at) WHERE status = 'active';
+    CREATE INDEX subscribers_due ON subscribers (next_send_at)
+        WHERE status IN ('active', 'paused');
     CREATE INDEX subscribers_status ON subscribers (status);
 
     CREATE TABLE tips (
@@ -79,7 +82,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE deliveries (
         id           INTEGER PRIMARY KEY,
         chat_id      INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
-        kind         TEXT    NOT NULL CHECK (kind IN ('daily', 'on_demand', 'broadcast')),
+        kind         TEXT    NOT NULL
+                     CHECK (kind IN ('daily', 'on_demand', 'another', 'broadcast')),
         tip_id       TEXT    REFERENCES tips (id),
         broadcast_id INTEGER REFERENCES broadcasts (id),
         local_date   TEXT,
@@ -99,6 +103,17 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE kind = 'broadcast';
     CREATE INDEX deliveries_pending ON deliveries (due_at) WHERE status = 'pending';
     CREATE INDEX deliveries_chat ON deliveries (chat_id, created_at);
+    CREATE INDEX deliveries_broadcast ON deliveries (broadcast_id, status)
+        WHERE broadcast_id IS NOT NULL;
+
+    CREATE TABLE feedback (
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        tip_id     TEXT    NOT NULL REFERENCES tips (id),
+        vote       INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, tip_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX feedback_tip ON feedback (tip_id);
     """,
 )
 
@@ -131,12 +146,14 @@ class Subscriber:
     inactive_reason: str | None
     created_at: datetime
     updated_at: datetime
+    need_mg: int | None = None
+    need_profile: str | None = None
 
 
 _SUBSCRIBER_COLUMNS = (
     "chat_id, user_id, chat_type, status, send_time, timezone, topics, next_send_at, "
     "last_daily_at, last_topic, rotation_cycle, paused_until, inactive_reason, "
-    "created_at, updated_at"
+    "created_at, updated_at, need_mg, need_profile"
 )
 
 
@@ -158,6 +175,8 @@ def _subscriber(row: sqlite3.Row | tuple[Any, ...]) -> Subscriber:
         inactive_reason=row[12],
         created_at=from_ts(row[13]) or datetime.min.replace(tzinfo=UTC),
         updated_at=from_ts(row[14]) or datetime.min.replace(tzinfo=UTC),
+        need_mg=row[15],
+        need_profile=row[16],
     )
 
 
@@ -194,6 +213,7 @@ class DueSubscriber:
 
     subscriber: Subscriber
     seen: frozenset[str]
+    disliked: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,8 +496,34 @@ class Storage:
         ) as cursor:
             return frozenset(row[0] for row in await cursor.fetchall())
 
+    async def disliked_tips(self, chat_id: int) -> frozenset[str]:
+        async with self._db.execute(
+            "SELECT tip_id FROM feedback WHERE chat_id = ? AND vote = -1", (chat_id,)
+        ) as cursor:
+            return frozenset(row[0] for row in await cursor.fetchall())
+
+    async def set_feedback(self, chat_id: int, tip_id: str, vote: int, now: datetime) -> None:
+        """Store a 👍 (+1) or 👎 (-1); a later vote on the same tip replaces the earlier one."""
+        await self._db.execute(
+            """INSERT INTO feedback (chat_id, tip_id, vote, updated_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (chat_id, tip_id) DO UPDATE SET
+                   vote = excluded.vote, updated_at = excluded.updated_at""",
+            (chat_id, tip_id, vote, to_ts(now)),
+        )
+        await self._db.commit()
+
+    async def count_deliveries_since(self, chat_id: int, kind: str, since: datetime) -> int:
+        async with self._db.execute(
+            """SELECT count(*) FROM deliveries
+               WHERE chat_id = ? AND kind = ? AND created_at >= ?""",
+            (chat_id, kind, to_ts(since)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def record_on_demand(
         self, *, chat_id: int, tip_id: str, cycle: int, topic: str, now: datetime,
+        kind: str = "on_demand",
     ) -> int:
         """Advance the rotation and add an on-demand outbox row; returns its id.
 
@@ -497,8 +543,8 @@ class Storage:
         )
         cursor = await self._db.execute(
             """INSERT INTO deliveries (chat_id, kind, tip_id, status, due_at, created_at)
-               VALUES (?, 'on_demand', ?, 'pending', ?, ?)""",
-            (chat_id, tip_id, ts, ts),
+               VALUES (?, ?, ?, 'pending', ?, ?)""",
+            (chat_id, kind, tip_id, ts, ts),
         )
         await self._db.commit()
         return int(cursor.lastrowid or 0)
@@ -509,7 +555,7 @@ class Storage:
         """Active subscribers whose next send instant has come, with their current-cycle views."""
         async with self._db.execute(
             f"""SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers
-                WHERE status = 'active' AND next_send_at <= ?
+                WHERE status IN ('active', 'paused') AND next_send_at <= ?
                 ORDER BY next_send_at LIMIT ?""",
             (to_ts(now), limit),
         ) as cursor:
@@ -527,7 +573,16 @@ class Storage:
                 bucket = seen.get(chat_id)
                 if bucket is not None:
                     bucket.add(tip_id)
-        return [DueSubscriber(s, frozenset(seen[s.chat_id])) for s in subscribers]
+        disliked: dict[int, set[str]] = {s.chat_id: set() for s in subscribers}
+        async with self._db.execute(
+            """SELECT f.chat_id, f.tip_id FROM json_each(?) AS due
+               JOIN feedback f ON f.chat_id = due.value AND f.vote = -1""",
+            (json.dumps([s.chat_id for s in subscribers]),),
+        ) as cursor:
+            async for chat_id, tip_id in cursor:
+                disliked[chat_id].add(tip_id)
+        return [DueSubscriber(s, frozenset(seen[s.chat_id]), frozenset(disliked[s.chat_id]))
+                for s in subscribers]
 
     async def next_due_at(self) -> datetime | None:
         """The earliest upcoming daily slot: lets a simulation jump straight to it."""
@@ -572,8 +627,10 @@ class Storage:
                    VALUES (?, ?, ?, ?)""",
                 [(p.chat_id, p.cycle, p.tip_id, ts) for p in sends],
             )
+            # A paused subscriber becomes due on the day the pause ends: it resumes here.
             await self._db.executemany(
                 """UPDATE subscribers SET next_send_at = ?,
+                       status = 'active', paused_until = NULL,
                        last_daily_at = max(coalesce(last_daily_at, 0), ?),
                        rotation_cycle = ?, last_topic = coalesce(?, last_topic)
                    WHERE chat_id = ?""",
@@ -596,7 +653,7 @@ class Storage:
                JOIN subscribers s ON s.chat_id = d.chat_id
                LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
                LEFT JOIN broadcasts b ON b.id = d.broadcast_id
-               WHERE d.status = 'pending' AND d.due_at <= ? AND d.kind != 'on_demand'
+               WHERE d.status = 'pending' AND d.due_at <= ? AND d.kind IN ('daily', 'broadcast')
                ORDER BY d.due_at, d.id LIMIT ?""",
             (to_ts(now), limit + len(exclude)),
         ) as cursor:
@@ -607,7 +664,7 @@ class Storage:
     async def next_pending_due(self) -> datetime | None:
         async with self._db.execute(
             """SELECT min(due_at) FROM deliveries
-               WHERE status = 'pending' AND kind != 'on_demand'"""
+               WHERE status = 'pending' AND kind IN ('daily', 'broadcast')"""
         ) as cursor:
             row = await cursor.fetchone()
         return from_ts(row[0]) if row and row[0] is not None else None
@@ -639,6 +696,12 @@ class Storage:
             (kind, kind),
         ) as cursor:
             return {row[0]: row[1] for row in await cursor.fetchall()}
+
+    # ---------------------------------------------------------------- admin
+    # (admin-tool queries go here)
+
+    # ------------------------------------------------- personal data (issue 5)
+    # (personal-data queries go here)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Read-only escape hatch for tests and benchmarks that check what is stored."""

@@ -33,6 +33,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("timezone", "Time zone, e.g. /timezone Europe/Berlin"),
     ("topics", "Choose tip topics"),
     ("subscribe", "Start (or resume) daily tips"),
+    ("pause", "Pause daily tips, e.g. /pause 7"),
+    ("resume", "Resume after a pause"),
+    ("need", "Your daily magnesium need"),
+    ("mydata", "What I store about you"),
+    ("forget", "Delete everything about you"),
     ("stop", "Stop daily tips"),
     ("help", "What I can do"),
     ("about", "Sources, disclaimer, privacy"),
@@ -277,3 +282,7 @@ UNKNOWN_COMMAND = "I don’t know that command. Here’s what I can do:\n\n"
 NOT_IN_GROUPS = "Please use that in a private chat with me."
 ERROR_GENERIC = "Sorry, something went wrong on my side. Please try again in a moment."
 BUTTON_EXPIRED = "That button is no longer active. Send /settings for fresh ones."
+
+
+# ------------------------------------------------ issue 5: need, my data, forget
+# (texts for /need, /mydata and /forget go here)

@@ -61,21 +61,26 @@ class TipFeed:
         cycle = subscriber.rotation_cycle + 1 if pick.new_cycle else subscriber.rotation_cycle
         return pick, cycle
 
-    async def take_next(self, chat_id: int) -> TakenTip | None:
-        """The subscriber's next tip now, advancing the same rotation the daily tip uses."""
+    async def take_next(self, chat_id: int, kind: str = "on_demand") -> TakenTip | None:
+        """The subscriber's next tip now, advancing the same rotation the daily tip uses.
+
+        `kind` says why ('on_demand' for /tip, 'another' for the ➕ button) so limits can
+        count each separately.
+        """
         subscriber = await self._storage.get_subscriber(chat_id)
         if subscriber is None:
             candidates = self.candidates(tuple(self._by_topic))
             pick = pick_next(candidates, frozenset(), None, chat_id)
             return TakenTip(pick.tip, None) if pick else None
         seen = await self._storage.seen_in_cycle(chat_id, subscriber.rotation_cycle)
-        chosen = self.choose(subscriber, seen)
+        disliked = await self._storage.disliked_tips(chat_id)
+        chosen = self.choose(subscriber, seen, disliked)
         if chosen is None:
             return None
         pick, cycle = chosen
         delivery_id = await self._storage.record_on_demand(
             chat_id=chat_id, tip_id=pick.tip.id, cycle=cycle, topic=pick.tip.topic,
-            now=self._clock.now(),
+            now=self._clock.now(), kind=kind,
         )
         return TakenTip(pick.tip, delivery_id)
 
