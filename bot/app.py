@@ -18,10 +18,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ChatMemberHandler, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import handlers, texts
+from bot import handlers, keyboards, texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery import BotTransport, Sender, Transport
+from bot.delivery import BotTransport, Renderer, Sender, Transport
+from bot.feedback import FeedbackService
 from bot.pacer import Pacer
 from bot.scheduler import DailyScheduler
 from bot.services import BOT_DATA_KEY, Services
@@ -82,14 +83,16 @@ def build_application(
     return application
 
 
-def make_renderer(feed: TipFeed) -> object:
+def make_renderer(feed: TipFeed) -> Renderer:
+    """How an outbox row looks on Telegram: a tip with its reaction buttons, or a broadcast."""
+
     def render(row: PendingDelivery) -> tuple[str, InlineKeyboardMarkup | None]:
         if row.kind == "broadcast":
             return row.text, None
         tip = feed.tip(row.tip_id or "")
         if tip is None:
             return row.text, None
-        return texts.tip_message(tip), None
+        return texts.tip_message(tip), keyboards.tip_actions(tip.id)
 
     return render
 
@@ -119,6 +122,7 @@ async def attach_runtime(
             settings=settings, clock=clock, storage=storage,
             subscriptions=SubscriptionService(storage, clock, defaults),
             feed=feed, foods=foods, causes=load_causes(), rda=load_rda(),
+            feedback=FeedbackService(storage, feed, clock),
             sources=sorted({tip.source for tip in tips} | {foods.source}),
         )
     except BaseException:
@@ -128,7 +132,7 @@ async def attach_runtime(
     scheduler = DailyScheduler(storage, feed, clock,
                                grace=timedelta(hours=settings.missed_grace_hours))
     sender = Sender(storage, transport or BotTransport(application.bot),
-                    make_renderer(feed), clock,  # type: ignore[arg-type]
+                    make_renderer(feed), clock,
                     pacer or Pacer(settings.send_rate_per_second))
     runtime = Runtime(services, scheduler, sender)
     application.bot_data[RUNTIME_KEY] = runtime

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -24,9 +24,11 @@ from telegram.ext import (
 )
 
 from bot import keyboards, texts
-from bot.parsing import parse_send_time, parse_zone, suggest_zones
+from bot.parsing import parse_days, parse_send_time, parse_zone, suggest_zones
 from bot.services import Services, get_services
 from bot.subscriptions import NotSubscribed
+from bot.tipfeed import TakenTip
+from tips.catalog import TOPICS
 from tips.foods import find_food, suggest_foods
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,7 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
 
 # ------------------------------------------------------------------ actions
 
-async def tip_reply(svc: Services, chat_id: int) -> Reply:
-    taken = await svc.feed.take_next(chat_id)
+def _tip_reply(svc: Services, taken: TakenTip | None) -> Reply:
     if taken is None:
         return Reply(texts.NO_TIPS)
     text = texts.tip_message(taken.tip)
@@ -76,7 +77,51 @@ async def tip_reply(svc: Services, chat_id: int) -> Reply:
     async def settle(message_id: int | None, error: str | None) -> None:
         await svc.feed.settle(taken.delivery_id, message_id, error)
 
-    return Reply(text, after_send=settle)
+    return Reply(text, keyboards.tip_actions(taken.tip.id), after_send=settle)
+
+
+async def tip_reply(svc: Services, chat_id: int) -> Reply:
+    return _tip_reply(svc, await svc.feed.take_next(chat_id))
+
+
+async def another_reply(svc: Services, chat_id: int) -> Reply | str:
+    """Another tip, or the kind notice when today's extra tips are used up."""
+    result = await svc.feedback.another(chat_id)
+    if result.limit_reached:
+        return texts.another_limit(result.next_time.strftime("%H:%M") if result.next_time
+                                   else "the usual time")
+    return _tip_reply(svc, result.taken)
+
+
+async def vote_notice(svc: Services, chat_id: int, tip_id: str, up: bool) -> str:
+    result = await svc.feedback.vote(chat_id, tip_id, up)
+    return {
+        "up": texts.VOTE_UP, "down": texts.VOTE_DOWN, "retired": texts.VOTE_RETIRED,
+        "unknown": texts.TIP_GONE, "not_subscribed": texts.NOT_SUBSCRIBED,
+    }[result.outcome]
+
+
+async def pause_reply(svc: Services, chat_id: int, raw: str) -> Reply:
+    days = parse_days(raw, default=7, low=1, high=90)
+    if days is None:
+        return Reply(texts.PAUSE_INVALID)
+    try:
+        subscriber = await svc.subscriptions.pause(chat_id, days)
+    except NotSubscribed:
+        return Reply(texts.NOT_SUBSCRIBED)
+    if subscriber is None:
+        return Reply(texts.PAUSE_WHEN_STOPPED)
+    return Reply(texts.paused(subscriber, days))
+
+
+async def resume_reply(svc: Services, chat_id: int) -> Reply:
+    try:
+        subscriber = await svc.subscriptions.resume(chat_id)
+    except NotSubscribed:
+        return Reply(texts.NOT_SUBSCRIBED)
+    if subscriber is None:
+        return Reply(texts.NOT_PAUSED)
+    return Reply(texts.resumed(subscriber))
 
 
 def foods_reply(svc: Services, query: str = "", need_mg: int | None = None) -> Reply:
@@ -179,6 +224,18 @@ async def tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, context, await tip_reply(get_services(context), update.effective_chat.id))
 
 
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await pause_reply(
+        get_services(context), update.effective_chat.id, _args(context)))
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await send(update, context, await resume_reply(get_services(context),
+                                                   update.effective_chat.id))
+
+
 async def causes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, context, causes_reply(get_services(context)))
 
@@ -270,6 +327,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply = await set_zone_reply(svc, chat.id, value)
     elif prefix == "topic":
         notice = await _topic_button(update, svc, chat.id, value) or ""
+    elif prefix == "fb":
+        action, _, tip_id = value.partition(":")
+        if action in ("up", "down") and tip_id:
+            notice = await vote_notice(svc, chat.id, tip_id, action == "up")
+        elif action == "more":
+            outcome = await another_reply(svc, chat.id)
+            if isinstance(outcome, str):
+                notice = outcome
+            else:
+                reply = outcome
     if reply is None and notice is None:
         notice = texts.BUTTON_EXPIRED
 
@@ -278,29 +345,40 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, reply)
 
 
+async def _edit_in_place(update: Update, text: str,
+                         markup: InlineKeyboardMarkup | None = None) -> None:
+    """Redraw the pressed message; a repeated press that changes nothing is not an error."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
 async def _topic_button(update: Update, svc: Services, chat_id: int, value: str) -> str | None:
     """Toggle a topic and redraw the keyboard in place, so the user sees the new state."""
-    query = update.callback_query
-    assert query is not None
     if value == "done":
+        query = update.callback_query
+        already_saved = query is None or query.message is None or \
+            getattr(query.message, "reply_markup", None) is None
         subscriber = await svc.subscriptions.get(chat_id)
-        if subscriber is not None and query.message is not None:
-            await query.edit_message_text(
-                texts.TOPICS_SAVED + "\n\n" + texts.settings_summary(subscriber),
-                parse_mode=ParseMode.HTML,
-            )
+        if subscriber is not None and not already_saved:
+            await _edit_in_place(update, texts.TOPICS_SAVED + "\n\n"
+                                 + texts.settings_summary(subscriber))
         return None
+    if value not in TOPICS:
+        return texts.BUTTON_EXPIRED
     try:
         toggled = await svc.subscriptions.toggle_topic(chat_id, value)
     except NotSubscribed:
         return texts.NOT_SUBSCRIBED
     if toggled.refused_last:
         return texts.TOPIC_LAST_ONE
-    if query.message is not None:
-        await query.edit_message_text(
-            texts.topics_now(toggled.subscriber), parse_mode=ParseMode.HTML,
-            reply_markup=keyboards.topics_menu(toggled.subscriber),
-        )
+    await _edit_in_place(update, texts.topics_now(toggled.subscriber),
+                         keyboards.topics_menu(toggled.subscriber))
     return None
 
 
@@ -325,6 +403,8 @@ USER_COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., Awaitable[None]]], ...
     (("subscribe",), subscribe),
     (("stop", "unsubscribe"), stop),
     (("tip",), tip),
+    (("pause",), pause),
+    (("resume",), resume),
     (("causes",), causes),
     (("foods",), foods),
     (("time",), time_command),

@@ -56,3 +56,12 @@ def topics_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
     ]
     rows.append([_button("Done", "topic:done")])
     return InlineKeyboardMarkup(rows)
+
+
+def tip_actions(tip_id: str) -> InlineKeyboardMarkup:
+    """The reactions under every tip; tip ids are ≤ 32 chars, so data stays < 64 bytes."""
+    return InlineKeyboardMarkup([[
+        _button("👍 Helpful", f"fb:up:{tip_id}"),
+        _button("👎 Not for me", f"fb:down:{tip_id}"),
+        _button("➕ Another tip", f"fb:more:{tip_id}"),
+    ]])

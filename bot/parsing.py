@@ -86,12 +86,16 @@ def resolve_zone(name: str) -> tzinfo:
     return zone.tz
 
 
-@lru_cache(maxsize=4096)
 def parse_zone(text: str) -> Zone | None:
     """Read 'Europe/Berlin', 'europe/berlin', 'Berlin', 'UTC', 'UTC+2', 'UTC-03:30'."""
     text = text.strip().replace(" ", "_")
     if not text or len(text) > _MAX_INPUT:
-        return None
+        return None  # checked before the cache, so hostile input cannot fill it
+    return _parse_zone(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_zone(text: str) -> Zone | None:
     if text.upper() in ("UTC", "GMT", "Z", "ETC/UTC"):
         return Zone("UTC", ZoneInfo("UTC"))
     offset = _OFFSET_RE.match(text.replace("_", ""))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.feedback import FeedbackService
 from bot.storage import Storage
 from bot.subscriptions import SubscriptionService
 from bot.tipfeed import TipFeed
@@ -32,6 +33,7 @@ class Services:
     foods: FoodTable
     causes: Causes
     rda: RdaTable
+    feedback: FeedbackService
     sources: list[str] = field(default_factory=list)
 
     def is_admin(self, user_id: int | None) -> bool:

@@ -7,12 +7,12 @@ objects, so the console, the tests and the handlers all reach the same rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from bot.clock import Clock
 from bot.parsing import Zone, resolve_zone
 from bot.storage import Storage, Subscriber
-from bot.timecalc import next_send
+from bot.timecalc import local_instant, next_send
 from tips.catalog import TOPICS
 
 
@@ -130,3 +130,30 @@ class SubscriptionService:
         ordered = [t for t in TOPICS if t in chosen]
         await self._storage.set_topics(chat_id, ordered, self._clock.now())
         return TopicToggle(await self._require(chat_id), False)
+
+    async def pause(self, chat_id: int, days: int) -> Subscriber | None:
+        """Skip the next `days` daily tips' dates; the tick resumes the subscriber itself.
+
+        The first skipped date is the one the next tip was due on (today, unless today's
+        tip already went out), so "/pause 3" always means three dates without a tip.
+        """
+        subscriber = await self._require(chat_id)
+        if subscriber.status not in ("active", "paused"):
+            return None
+        tz = resolve_zone(subscriber.timezone)
+        _, first_skipped = next_send(subscriber.send_time, tz, self._clock.now(),
+                                     last_sent=subscriber.last_daily_at)
+        resume_on = first_skipped + timedelta(days=days)
+        await self._storage.set_status(
+            chat_id, "paused", next_send_at=local_instant(resume_on, subscriber.send_time, tz),
+            now=self._clock.now(), paused_until=resume_on,
+        )
+        return await self._require(chat_id)
+
+    async def resume(self, chat_id: int) -> Subscriber | None:
+        """End a pause now; None when there was no pause to end."""
+        subscriber = await self._require(chat_id)
+        if subscriber.status != "paused":
+            return None
+        await self._activate(subscriber)
+        return await self._require(chat_id)

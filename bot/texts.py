@@ -7,7 +7,7 @@ bot informs and points to a professional; it never diagnoses or prescribes.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from bot.storage import Subscriber
@@ -44,9 +44,14 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Bidirectional-override characters would flip the rest of our own reply when echoed.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                        "\u2066\u2067\u2068\u2069"))
+
+
 def quote(text: str) -> str:
     """A short, escaped echo of user input: enough to recognise, never a wall of text."""
-    text = " ".join(text.split())
+    text = " ".join(text.translate(_BIDI_CONTROLS).split())
     if len(text) > MAX_ECHO:
         text = text[: MAX_ECHO - 1] + "…"
     return escape(text)
@@ -85,11 +90,11 @@ def welcome(subscriber: Subscriber, created: bool, was_status: str | None) -> st
     return f"{head}\n\n{settings_summary(subscriber)}\n\n<i>{escape(DISCLAIMER)}</i>"
 
 
-def settings_summary(subscriber: Subscriber, paused_until: date | None = None) -> str:
+def settings_summary(subscriber: Subscriber) -> str:
     topics = ", ".join(topic_label(t) for t in subscriber.topics)
     status = STATUS_LABELS.get(subscriber.status, subscriber.status)
     if subscriber.status == "paused" and subscriber.paused_until:
-        status = f"⏸ paused until {subscriber.paused_until.isoformat()}"
+        status = f"⏸ paused until {paused_date(subscriber)} (tips resume the day after)"
     return (
         "<b>Your settings</b>\n"
         f"⏰ Time: <b>{fmt_time(subscriber)}</b>\n"
@@ -103,6 +108,25 @@ def next_tip_line(subscriber: Subscriber) -> str:
     if subscriber.status != "active" or subscriber.next_send_at is None:
         return ""
     return f"\nNext daily tip: {fmt_time(subscriber)} ({escape(subscriber.timezone)})."
+
+
+def paused_date(subscriber: Subscriber) -> str:
+    """The last paused day; `paused_until` stores the day tips resume."""
+    resume = subscriber.paused_until
+    return (resume - timedelta(days=1)).isoformat() if resume else ""
+
+
+def paused(subscriber: Subscriber, days: int) -> str:
+    return (
+        f"⏸ Paused for {days} day{'s' if days != 1 else ''} — no daily tips until "
+        f"{paused_date(subscriber)}. They start again by themselves, or send /resume sooner."
+    )
+
+
+PAUSE_INVALID = "Give the number of days from 1 to 90, e.g. <code>/pause 7</code>."
+PAUSE_WHEN_STOPPED = (
+    "Daily tips are stopped, so there is nothing to pause. /subscribe turns them on.")
+NOT_PAUSED = "Your daily tips aren’t paused."
 
 
 STOPPED = (
@@ -127,6 +151,17 @@ def tip_message(tip: Tip) -> str:
 
 
 NO_TIPS = "I have no tips for your topics right now. Try /topics to add another topic."
+VOTE_UP = "Thanks! Glad it helped. 👍"
+VOTE_DOWN = "Got it — I won’t send you that tip again."
+VOTE_RETIRED = "Thanks! That tip has since been retired, but your vote is noted."
+TIP_GONE = "That tip is no longer available. Send /tip for a fresh one."
+
+
+def another_limit(next_time: str) -> str:
+    return (
+        "That’s all the extra tips for today — small steps stick best. 🙂 "
+        f"Your next daily tip comes at {next_time}."
+    )
 TIP_FOR_GUEST = "\n\nWant one every day? Send /start."
 
 

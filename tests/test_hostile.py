@@ -218,15 +218,11 @@ async def test_path_like_time_zones_are_refused(bot, subscribed, caplog):
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (low severity): texts.quote() escapes HTML but echoes Unicode bidi controls, so "
-    "'/time \u202eevil' makes the bot's own reply render reversed after the quote "
-    "(text spoofing, visible to everyone in a group)"))
 async def test_echoed_input_carries_no_bidi_override(bot, subscribed):
     for command in ("time", "timezone", "foods"):
         answer = await bot.reply(command_text(command, "\u202eevil"))
         assert "evil" in answer.text  # it is quoted ...
-        assert not BIDI_CONTROLS & set(answer.text), command  # ... but defused
+        assert [c for c in answer.text if c in BIDI_CONTROLS] == [], command  # ... defused
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -316,10 +312,6 @@ async def test_hostile_button_data_is_answered_politely(bot, subscribed, caplog,
     await assert_db_intact(bot, subscribed)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a press that leaves the topics menu as it is (unknown topic, repeated Done) edits "
-    "the message to identical content; Telegram answers 400 'message is not modified', the "
-    "handler raises before query.answer, so the press is never answered and ERROR is logged"))
 @pytest.mark.parametrize("data", ("topic:nope", "topic:" + "a" * 58, "topic:<b>x</b>"))
 async def test_forged_topic_on_the_real_topics_menu(bot, subscribed, caplog, data):
     menu = await bot.reply("/topics")
@@ -331,9 +323,6 @@ async def test_forged_topic_on_the_real_topics_menu(bot, subscribed, caplog, dat
     await assert_db_intact(bot, subscribed)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: pressing Done twice (stale client) edits the saved message to identical text; "
-    "400 'message is not modified' -> unanswered callback and an ERROR log"))
 async def test_topics_done_pressed_twice(bot, subscribed, caplog):
     menu = await bot.reply("/topics")
     await bot.press(menu, "topic:done")

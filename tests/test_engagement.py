@@ -1,0 +1,138 @@
+"""Reactions under tips, "another tip", and pausing — as a subscriber would use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from bot import texts
+from bot.feedback import ANOTHER_PER_DAY
+from tests.helpers import USER
+from tips.catalog import load_catalog
+
+
+def tip_id_of(message) -> str:
+    data = [d for d in message.callback_data if d.startswith("fb:up:")]
+    assert data, message.callback_data
+    return data[0].removeprefix("fb:up:")
+
+
+async def test_every_tip_carries_reactions_within_64_bytes(bot):
+    await bot.reply("/start")
+    answer = await bot.reply("/tip")
+    assert [d.split(":")[1] for d in answer.callback_data] == ["up", "down", "more"]
+    for tip in load_catalog():
+        for action in ("up", "down", "more"):
+            assert len(f"fb:{action}:{tip.id}".encode()) <= 64
+
+
+async def test_a_thumbs_down_tip_never_comes_back(bot):
+    await bot.reply("/start")
+    first = await bot.reply("/tip")
+    disliked = tip_id_of(first)
+    await bot.press(first, f"fb:down:{disliked}")
+    assert bot.standin.answered_callbacks[-1].text == texts.VOTE_DOWN
+    catalog_size = len(load_catalog())
+    served = []
+    for _ in range(catalog_size + 5):  # more than a whole cycle of /tip
+        served.append(tip_id_of(await bot.reply("/tip")))
+    # and the daily tips over two weeks
+    for day in range(14):
+        bot.clock.set(datetime(2026, 11, 26, 9, 1, tzinfo=UTC) + timedelta(days=day))
+        before = len(bot.standin.messages_to(USER))
+        await bot.deliver_due()
+        served += [tip_id_of(m) for m in bot.standin.messages_to(USER)[before:]]
+    assert disliked not in served
+    assert len(set(served)) == catalog_size - 1
+
+
+async def test_changing_a_vote_replaces_it(bot):
+    await bot.reply("/start")
+    message = await bot.reply("/tip")
+    tip_id = tip_id_of(message)
+    await bot.press(message, f"fb:up:{tip_id}")
+    assert bot.standin.answered_callbacks[-1].text == texts.VOTE_UP
+    await bot.press(message, f"fb:down:{tip_id}")
+    await bot.press(message, f"fb:up:{tip_id}")
+    rows = await bot.storage.fetch_all("SELECT chat_id, tip_id, vote FROM feedback")
+    assert rows == [(USER, tip_id, 1)]
+
+
+async def test_another_tip_is_limited_per_local_day(bot):
+    await bot.reply("/start")
+    message = await bot.reply("/tip")
+    for _ in range(ANOTHER_PER_DAY):
+        answers = await bot.press(message, f"fb:more:{tip_id_of(message)}")
+        assert len(answers) == 1 and "Source:" in answers[0].text
+        message = answers[0]
+    answers = await bot.press(message, f"fb:more:{tip_id_of(message)}")
+    assert answers == []
+    assert "all the extra tips for today" in bot.standin.answered_callbacks[-1].text
+    assert "09:00" in bot.standin.answered_callbacks[-1].text
+    bot.clock.set(datetime(2026, 11, 26, 0, 0, 5, tzinfo=UTC))  # the next local day
+    answers = await bot.press(message, f"fb:more:{tip_id_of(message)}")
+    assert len(answers) == 1
+    rows = await bot.storage.fetch_all(
+        "SELECT count(*) FROM deliveries WHERE kind = 'another' AND status = 'sent'")
+    assert rows == [(ANOTHER_PER_DAY + 1,)]
+
+
+async def test_buttons_on_a_retired_or_unknown_tip_answer_politely(bot):
+    await bot.reply("/start")
+    message = await bot.reply("/tip")
+    tip_id = tip_id_of(message)
+    await bot.storage.set_tip_retired(tip_id, True, bot.clock.now())
+    await bot.runtime.services.feed.refresh()
+    await bot.press(message, f"fb:up:{tip_id}")
+    assert bot.standin.answered_callbacks[-1].text == texts.VOTE_RETIRED
+    answers = await bot.press(message, f"fb:more:{tip_id}")
+    assert len(answers) == 1 and tip_id_of(answers[0]) != tip_id
+    bot.standin.message(USER, message.message_id).reply_markup = {
+        "inline_keyboard": [[{"text": "x", "callback_data": "fb:up:no-such-tip"}]]}
+    await bot.press(message, "fb:up:no-such-tip")
+    assert bot.standin.answered_callbacks[-1].text == texts.TIP_GONE
+
+
+async def _daily_dates(bot, days: int) -> list[date]:
+    got = []
+    for day in range(days):
+        bot.clock.set(datetime(2026, 11, 25, 9, 1, tzinfo=UTC) + timedelta(days=day))
+        before = len(bot.standin.messages_to(USER))
+        await bot.deliver_due()
+        if len(bot.standin.messages_to(USER)) > before:
+            got.append(bot.clock.now().date())
+    return got
+
+
+async def test_pause_skips_exactly_the_paused_days_then_resumes_by_itself(bot):
+    await bot.reply("/start")  # 08:00 UTC; today's 09:00 tip is still ahead
+    answer = await bot.reply("/pause 3")
+    assert "Paused for 3 days" in answer.text and "2026-11-27" in answer.text
+    settings = await bot.reply("/settings")
+    assert "paused until 2026-11-27" in settings.text
+    got = await _daily_dates(bot, 7)
+    assert got == [date(2026, 11, 28), date(2026, 11, 29), date(2026, 11, 30),
+                   date(2026, 12, 1)]
+    assert (await bot.subscriber()).status == "active"
+
+
+async def test_pause_after_todays_tip_starts_tomorrow(bot):
+    await bot.reply("/start")
+    assert await _daily_dates(bot, 1) == [date(2026, 11, 25)]
+    await bot.reply("/pause 2")
+    got = await _daily_dates(bot, 5)
+    assert got == [date(2026, 11, 28), date(2026, 11, 29)]  # 26 and 27 skipped
+
+
+async def test_resume_ends_a_pause_early_and_bad_input_is_explained(bot):
+    await bot.reply("/start")
+    expected = "Give the number of days from 1 to 90, e.g. /pause 7."
+    assert (await bot.reply("/pause 0")).text == expected
+    assert (await bot.reply("/pause lots")).text.startswith("Give the number of days")
+    assert (await bot.reply("/resume")).text == texts.NOT_PAUSED
+    await bot.reply("/pause")  # default 7 days
+    assert (await bot.subscriber()).status == "paused"
+    answer = await bot.reply("/resume")
+    assert "Daily tips are on" in answer.text
+    assert await _daily_dates(bot, 2) == [date(2026, 11, 25), date(2026, 11, 26)]
+    await bot.reply("/stop")
+    assert (await bot.reply("/pause 3")).text == texts.PAUSE_WHEN_STOPPED
