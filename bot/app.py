@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from telegram import BotCommand, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ChatMemberHandler, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import handlers, keyboards, texts
+from bot import admin_handlers, handlers, keyboards, texts
+from bot.broadcasts import BroadcastService, Progress, run_progress_loop
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import BotTransport, Renderer, Sender, Transport
@@ -26,7 +28,7 @@ from bot.feedback import FeedbackService
 from bot.pacer import Pacer
 from bot.scheduler import DailyScheduler
 from bot.services import BOT_DATA_KEY, Services
-from bot.storage import PendingDelivery, Storage
+from bot.storage import Broadcast, PendingDelivery, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.tipfeed import TipFeed
 from tips.catalog import Tip, load_catalog
@@ -48,6 +50,8 @@ class Runtime:
     scheduler: DailyScheduler
     sender: Sender
     sender_task: asyncio.Task[None] | None = None
+    progress_task: asyncio.Task[None] | None = None
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def build_application(
@@ -134,11 +138,18 @@ async def attach_runtime(
     sender = Sender(storage, transport or BotTransport(application.bot),
                     make_renderer(feed), clock,
                     pacer or Pacer(settings.send_rate_per_second))
+    services.broadcasts = BroadcastService(storage, clock,
+                                           rate_per_second=settings.send_rate_per_second,
+                                           on_queued=sender.wake)
     runtime = Runtime(services, scheduler, sender)
     application.bot_data[RUNTIME_KEY] = runtime
-    await _publish_commands(application)
+    await _publish_commands(application, settings)
     if background:
         runtime.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+        runtime.progress_task = asyncio.create_task(
+            run_progress_loop(services.broadcasts, ProgressMessages(application.bot).edit,
+                              runtime.stopping),
+            name="broadcast-progress")
         if application.job_queue is not None:
             application.job_queue.run_repeating(
                 tick_job, interval=settings.tick_seconds, first=0.5, name="daily-tick",
@@ -152,11 +163,14 @@ async def detach_runtime(application: Application) -> None:  # type: ignore[type
     if not isinstance(runtime, Runtime):
         return
     runtime.sender.stop()
-    if runtime.sender_task is not None:
+    runtime.stopping.set()
+    for task in (runtime.sender_task, runtime.progress_task):
+        if task is None:
+            continue
         try:
-            await asyncio.wait_for(runtime.sender_task, 10)
+            await asyncio.wait_for(task, 10)
         except (TimeoutError, asyncio.CancelledError):
-            runtime.sender_task.cancel()
+            task.cancel()
     await runtime.services.storage.close()
 
 
@@ -192,10 +206,42 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         log.info("chat_id=%s marked inactive: %s", change.chat.id, reason)
 
 
-async def _publish_commands(application: Application) -> None:  # type: ignore[type-arg]
-    """Set the command menu; a failure here must not stop the bot from answering."""
+async def _publish_commands(application: Application,  # type: ignore[type-arg]
+                            settings: Settings) -> None:
+    """Set the command menus: everyone's, and per admin chat one with the admin tools.
+
+    Admin commands are published only in each admin's own chat scope, so nobody else
+    even sees that they exist. A failure here must not stop the bot from answering.
+    """
+    public = [BotCommand(name, description) for name, description in texts.COMMANDS]
+    admin = public + [BotCommand(n, d) for n, d in texts.ADMIN_COMMANDS]
     try:
-        await application.bot.set_my_commands(
-            [BotCommand(name, description) for name, description in texts.COMMANDS])
+        await application.bot.set_my_commands(public)
+        for admin_id in sorted(settings.admin_ids):
+            await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", type(exc).__name__)
+
+
+class ProgressMessages:
+    """Edits each broadcast's status message in the admin's chat, only when it changed."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        self._shown: dict[int, str] = {}
+
+    async def edit(self, broadcast: Broadcast, progress: Progress) -> None:
+        if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
+            return
+        text = admin_handlers.progress_text(broadcast, progress)
+        if self._shown.get(broadcast.id) == text:
+            return
+        try:
+            await self._bot.edit_message_text(
+                text, chat_id=broadcast.progress_chat_id,
+                message_id=broadcast.progress_message_id, parse_mode=ParseMode.HTML,
+                reply_markup=admin_handlers.progress_markup(broadcast))
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                raise
+        self._shown[broadcast.id] = text

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.broadcasts import BroadcastService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.feedback import FeedbackService
@@ -35,6 +36,7 @@ class Services:
     rda: RdaTable
     feedback: FeedbackService
     sources: list[str] = field(default_factory=list)
+    broadcasts: BroadcastService | None = None
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

@@ -208,6 +208,44 @@ class StoredTip:
 
 
 @dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    admin_id: int
+    text: str
+    status: str
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+_BROADCAST_COLUMNS = (
+    "id, admin_id, text, status, progress_chat_id, progress_message_id, created_at, "
+    "started_at, finished_at"
+)
+
+
+def _broadcast(row: sqlite3.Row | tuple[Any, ...]) -> Broadcast:
+    return Broadcast(
+        id=row[0], admin_id=row[1], text=row[2], status=row[3], progress_chat_id=row[4],
+        progress_message_id=row[5], created_at=from_ts(row[6]) or datetime.min.replace(tzinfo=UTC),
+        started_at=from_ts(row[7]), finished_at=from_ts(row[8]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    by_status: dict[str, int]
+    new_last_7_days: int
+    tips_sent_today: int
+    tips_sent_7_days: int
+    failures: list[tuple[str, int]]
+    top_tips: list[tuple[str, int, int]]
+    bottom_tips: list[tuple[str, int, int]]
+
+
+@dataclass(frozen=True, slots=True)
 class DueSubscriber:
     """A subscriber whose daily tip is due, with what the selector needs to pick it."""
 
@@ -698,10 +736,222 @@ class Storage:
             return {row[0]: row[1] for row in await cursor.fetchall()}
 
     # ---------------------------------------------------------------- admin
-    # (admin-tool queries go here)
+
+    async def create_broadcast(self, admin_id: int, text: str, now: datetime) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO broadcasts (admin_id, text, status, created_at) VALUES (?, ?, 'draft', ?)",
+            (admin_id, text, to_ts(now)),
+        )
+        await self._db.commit()
+        return int(cursor.lastrowid or 0)
+
+    async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        async with self._db.execute(
+            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _broadcast(row) if row else None
+
+    async def broadcasts_with_status(self, status: str) -> list[Broadcast]:
+        async with self._db.execute(
+            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE status = ? ORDER BY id",
+            (status,),
+        ) as cursor:
+            return [_broadcast(row) for row in await cursor.fetchall()]
+
+    async def recent_broadcasts(self, limit: int) -> list[Broadcast]:
+        async with self._db.execute(
+            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cursor:
+            return [_broadcast(row) for row in await cursor.fetchall()]
+
+    async def start_broadcast(self, broadcast_id: int, progress_chat_id: int,
+                              progress_message_id: int | None, now: datetime) -> int | None:
+        """Queue one outbox row per active subscriber, atomically; None if not a draft.
+
+        The unique (broadcast_id, chat_id) index makes a replayed confirm harmless.
+        """
+        ts = to_ts(now)
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = await self._db.execute(
+                """UPDATE broadcasts SET status = 'sending', started_at = ?,
+                       progress_chat_id = ?, progress_message_id = ?
+                   WHERE id = ? AND status = 'draft'""",
+                (ts, progress_chat_id, progress_message_id, broadcast_id),
+            )
+            if cursor.rowcount == 0:
+                await self._db.rollback()
+                return None
+            cursor = await self._db.execute(
+                """INSERT INTO deliveries (chat_id, kind, broadcast_id, status, due_at,
+                       created_at)
+                   SELECT chat_id, 'broadcast', ?, 'pending', ?, ? FROM subscribers
+                   WHERE status = 'active'
+                   ON CONFLICT DO NOTHING""",
+                (broadcast_id, ts, ts),
+            )
+            queued = cursor.rowcount
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return queued
+
+    async def set_broadcast_progress_message(self, broadcast_id: int, chat_id: int,
+                                             message_id: int) -> None:
+        await self._db.execute(
+            """UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ?
+               WHERE id = ?""",
+            (chat_id, message_id, broadcast_id),
+        )
+        await self._db.commit()
+
+    async def finish_broadcast(self, broadcast_id: int, status: str, now: datetime) -> int:
+        """Close a broadcast ('done', 'cancelled'); cancelling drops its unsent rows.
+
+        Returns how many pending rows were cancelled.
+        """
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            dropped = 0
+            if status == "cancelled":
+                cursor = await self._db.execute(
+                    """UPDATE deliveries SET status = 'cancelled', error = 'cancelled by admin'
+                       WHERE broadcast_id = ? AND status = 'pending'""",
+                    (broadcast_id,),
+                )
+                dropped = cursor.rowcount
+            await self._db.execute(
+                """UPDATE broadcasts SET status = ?, finished_at = ?
+                   WHERE id = ? AND status IN ('draft', 'sending')""",
+                (status, to_ts(now), broadcast_id),
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return dropped
+
+    async def broadcast_counts(self, broadcast_id: int) -> dict[str, int]:
+        async with self._db.execute(
+            """SELECT status, count(*) FROM deliveries WHERE broadcast_id = ?
+               GROUP BY status""",
+            (broadcast_id,),
+        ) as cursor:
+            return {row[0]: row[1] for row in await cursor.fetchall()}
+
+    async def count_subscribers(self, status: str) -> int:
+        async with self._db.execute(
+            "SELECT count(*) FROM subscribers WHERE status = ?", (status,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def tip_votes(self, topic: str | None = None) -> list[tuple[StoredTip, int, int]]:
+        """Every tip with its 👍 and 👎 counts."""
+        async with self._db.execute(
+            """SELECT t.id, t.topic, t.text, t.source, t.origin, t.retired,
+                      coalesce(sum(f.vote = 1), 0), coalesce(sum(f.vote = -1), 0)
+               FROM tips t LEFT JOIN feedback f ON f.tip_id = t.id
+               WHERE (? IS NULL OR t.topic = ?)
+               GROUP BY t.id ORDER BY t.topic, t.id""",
+            (topic, topic),
+        ) as cursor:
+            return [(StoredTip(_tip(r), r[4], bool(r[5])), int(r[6]), int(r[7]))
+                    for r in await cursor.fetchall()]
+
+    async def stats(self, now: datetime, day_start: datetime) -> Stats:
+        """The numbers behind /stats, read in one go."""
+        week_ago = to_ts(now) - 7 * 86400
+        by_status = await self.count_by_status()
+        async with self._db.execute(
+            "SELECT count(*) FROM subscribers WHERE created_at >= ?", (week_ago,)
+        ) as cursor:
+            new_week = (await cursor.fetchone() or (0,))[0]
+        async with self._db.execute(
+            """SELECT sum(sent_at >= ?), sum(sent_at >= ?) FROM deliveries
+               WHERE status = 'sent' AND kind != 'broadcast'""",
+            (to_ts(day_start), week_ago),
+        ) as cursor:
+            today, week = await cursor.fetchone() or (0, 0)
+        async with self._db.execute(
+            """SELECT coalesce(error, status), count(*) FROM deliveries
+               WHERE status IN ('failed', 'blocked') GROUP BY 1 ORDER BY 2 DESC LIMIT 8"""
+        ) as cursor:
+            failures = [(str(r[0]), int(r[1])) for r in await cursor.fetchall()]
+        votes = [(stored.tip.id, up, down) for stored, up, down in await self.tip_votes()
+                 if up or down]
+        ranked = sorted(votes, key=lambda v: (v[1] - v[2], v[1]), reverse=True)
+        return Stats(by_status=by_status, new_last_7_days=int(new_week),
+                     tips_sent_today=int(today or 0), tips_sent_7_days=int(week or 0),
+                     failures=failures, top_tips=ranked[:3],
+                     bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3])
 
     # ------------------------------------------------- personal data (issue 5)
     # (personal-data queries go here)
+
+    async def set_need(self, chat_id: int, need_mg: int, profile: str, now: datetime) -> bool:
+        """Remember a /need answer; False (and nothing written) if the chat has no row."""
+        cursor = await self._db.execute(
+            """UPDATE subscribers SET need_mg = ?, need_profile = ?, updated_at = ?
+               WHERE chat_id = ?""",
+            (need_mg, profile, to_ts(now), chat_id),
+        )
+        await self._db.commit()
+        return cursor.rowcount > 0
+
+    async def delivery_tally(self, chat_id: int) -> list[tuple[str, str, int]]:
+        """(kind, status, count) of one chat's deliveries, for /mydata."""
+        async with self._db.execute(
+            """SELECT kind, status, count(*) FROM deliveries WHERE chat_id = ?
+               GROUP BY kind, status ORDER BY kind, status""",
+            (chat_id,),
+        ) as cursor:
+            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    async def recent_deliveries(
+        self, chat_id: int, limit: int,
+    ) -> list[tuple[str, str, datetime, datetime | None]]:
+        """(kind, status, created, sent) of one chat's latest deliveries, newest first."""
+        async with self._db.execute(
+            """SELECT kind, status, created_at, sent_at FROM deliveries WHERE chat_id = ?
+               ORDER BY created_at DESC, id DESC LIMIT ?""",
+            (chat_id, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(row[0], row[1], from_ts(row[2]) or datetime.min.replace(tzinfo=UTC),
+                 from_ts(row[3])) for row in rows]
+
+    async def feedback_tally(self, chat_id: int) -> tuple[int, int]:
+        """(helpful, not for me) votes one chat has stored."""
+        async with self._db.execute(
+            """SELECT coalesce(sum(vote = 1), 0), coalesce(sum(vote = -1), 0)
+               FROM feedback WHERE chat_id = ?""",
+            (chat_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def tip_view_count(self, chat_id: int) -> int:
+        """How many (cycle, tip) 'already seen' marks the rotation keeps for one chat."""
+        async with self._db.execute(
+            "SELECT count(*) FROM tip_views WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def forget_chat(self, chat_id: int) -> bool:
+        """Delete a chat's subscriber row; ON DELETE CASCADE removes its deliveries,
+        tip views and feedback in the same statement, so it is one atomic transaction.
+
+        A single statement (rather than BEGIN … several DELETEs … COMMIT) also cannot
+        interleave with another coroutine's statements on this shared connection.
+        Returns False when there was no row to delete.
+        """
+        cursor = await self._db.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
+        await self._db.commit()
+        return cursor.rowcount > 0
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Read-only escape hatch for tests and benchmarks that check what is stored."""

@@ -319,5 +319,345 @@ ERROR_GENERIC = "Sorry, something went wrong on my side. Please try again in a m
 BUTTON_EXPIRED = "That button is no longer active. Send /settings for fresh ones."
 
 
+# ---------------------------------------------------------------- admin tools
+
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("broadcast", "Admin: send a message to every subscriber"),
+    ("broadcasts", "Admin: recent broadcasts"),
+    ("cancel", "Admin: cancel a broadcast, e.g. /cancel 3"),
+    ("newtip", "Admin: add a tip, e.g. /newtip foods text | source"),
+    ("tips", "Admin: list tips, e.g. /tips foods"),
+    ("retire", "Admin: take a tip out of rotation, e.g. /retire food-003"),
+    ("stats", "Admin: subscriber and delivery numbers"),
+)
+
+BROADCAST_USAGE = (
+    "Send <code>/broadcast your message</code> (Telegram HTML allowed), or reply "
+    "<code>/broadcast</code> to a message to send that message as it is."
+)
+
+
+def broadcast_refused(problem: str) -> str:
+    return f"🚫 Not queued: {escape(problem)}. Fix it and send /broadcast again."
+
+
+def broadcast_confirm(broadcast_id: int, audience: int) -> str:
+    return (
+        f"⬆️ That is the preview of broadcast #{broadcast_id}, exactly as subscribers will "
+        f"see it.\nSend it to <b>{audience:,}</b> active subscriber"
+        f"{'' if audience == 1 else 's'}?"
+    )
+
+
+def broadcast_discarded(broadcast_id: int) -> str:
+    return f"Broadcast #{broadcast_id} discarded — nothing was sent."
+
+
+def broadcast_not_draft(broadcast_id: int) -> str:
+    return f"Broadcast #{broadcast_id} was already confirmed or discarded."
+
+
+def broadcast_cancelled(broadcast_id: int, dropped: int) -> str:
+    return f"⏹ Broadcast #{broadcast_id} cancelled; {dropped:,} messages will not be sent."
+
+
+def broadcast_nothing_to_cancel(raw: str) -> str:
+    return (f"There is no running broadcast “{quote(raw)}”. See /broadcasts for ids, then "
+            "e.g. <code>/cancel 3</code>.")
+
+
+def _eta(seconds: float) -> str:
+    if seconds < 90:
+        return f"{int(seconds)} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def broadcast_progress(broadcast_id: int, status: str, sent: int, failed: int, blocked: int,
+                       pending: int, cancelled: int, eta_seconds: float | None) -> str:
+    head = {"sending": "sending…", "done": "finished", "cancelled": "cancelled"}.get(
+        status, status)
+    lines = [
+        f"📣 <b>Broadcast #{broadcast_id}</b> — {head}",
+        f"✅ sent {sent:,} · ⚠️ failed {failed:,} · 🚫 blocked {blocked:,}",
+    ]
+    if pending:
+        lines.append(f"⏳ remaining {pending:,}"
+                     + (f" · ETA ≈ {_eta(eta_seconds)}" if eta_seconds else ""))
+    if cancelled:
+        lines.append(f"⏹ not sent (cancelled) {cancelled:,}")
+    if status != "sending":
+        total = sent + failed + blocked + pending + cancelled
+        lines.append(f"Final report: {sent:,} of {total:,} delivered.")
+    return "\n".join(lines)
+
+
+def broadcasts_list(rows: list[tuple[int, str, str, int, int, int, int, str]]) -> str:
+    if not rows:
+        return "No broadcasts yet. Start one with /broadcast."
+    lines = ["📣 <b>Recent broadcasts</b>"]
+    for bid, status, created, sent, failed, blocked, pending, preview in rows:
+        lines.append(
+            f"#{bid} · {status} · {created} · ✅{sent:,} ⚠️{failed:,} 🚫{blocked:,} "
+            f"⏳{pending:,}\n   {quote(preview)}"
+        )
+    return "\n".join(lines)
+
+
+NEWTIP_USAGE = (
+    "Add a tip like this:\n<code>/newtip foods Half a cup of cooked black beans has about "
+    "60 mg of magnesium. | NIH ODS magnesium fact sheet</code>\nTopics: "
+    + ", ".join(TOPICS) + ". The part after | names the source."
+)
+
+
+def newtip_invalid(problems: list[str]) -> str:
+    return "🚫 Not saved: " + escape("; ".join(problems)) + ".\n\n" + NEWTIP_USAGE
+
+
+def newtip_saved(tip: Tip) -> str:
+    return (f"✅ Saved as <code>{escape(tip.id)}</code> and added to every subscriber’s "
+            f"rotation. Preview:\n\n{tip_message(tip)}")
+
+
+def tips_list(rows: list[tuple[str, str, int, int, bool, str]]) -> list[str]:
+    """The /tips listing, split into messages that fit Telegram's limit."""
+    if not rows:
+        return ["No tips found. Topics: " + ", ".join(TOPICS)]
+    lines = [f"<code>{escape(tid)}</code> {TOPIC_EMOJI.get(topic, '')} 👍{up} 👎{down}"
+             f"{' (retired)' if retired else ''} — {quote(text)}"
+             for tid, topic, up, down, retired, text in rows]
+    chunks, current = [], f"🗂 <b>{len(rows)} tips</b>"
+    for line in lines:
+        if len(current) + len(line) + 1 > 3500:
+            chunks.append(current)
+            current = line
+        else:
+            current += "\n" + line
+    chunks.append(current)
+    return chunks
+
+
+def tips_unknown_topic(raw: str) -> str:
+    return (f"Unknown topic “{quote(raw)}”. Use one of: {', '.join(TOPICS)}, "
+            "e.g. <code>/tips foods</code>.")
+
+
+def retired(tip_id: str) -> str:
+    return (f"🗄 <code>{escape(tip_id)}</code> is out of the rotation (kept for history). "
+            "Nobody will get it again.")
+
+
+def retire_unknown(raw: str) -> str:
+    return (f"There is no active tip “{quote(raw)}”. See /tips for ids, e.g. "
+            "<code>/retire food-003</code>.")
+
+
+def stats(by_status: dict[str, int], new_7: int, today: int, week: int,
+          failures: list[tuple[str, int]], top: list[tuple[str, int, int]],
+          bottom: list[tuple[str, int, int]]) -> str:
+    lines = [
+        "📊 <b>Stats</b>",
+        "Subscribers: " + " · ".join(
+            f"{name} {by_status.get(name, 0):,}"
+            for name in ("active", "paused", "stopped", "blocked")),
+        f"New in the last 7 days: {new_7:,}",
+        f"Tips sent today: {today:,} · last 7 days: {week:,}",
+    ]
+    if failures:
+        lines.append("Failures by reason:")
+        lines += [f"• {quote(reason)} — {count:,}" for reason, count in failures]
+    else:
+        lines.append("Failures: none")
+    if top:
+        lines.append("Top tips: " + ", ".join(f"{escape(t)} (👍{u} 👎{d})" for t, u, d in top))
+    if bottom:
+        lines.append("Bottom tips: " + ", ".join(
+            f"{escape(t)} (👍{u} 👎{d})" for t, u, d in bottom))
+    return "\n".join(lines)
+
+
 # ------------------------------------------------ issue 5: need, my data, forget
 # (texts for /need, /mydata and /forget go here)
+
+SEX_LABELS = {"male": "male", "female": "female"}
+NEED_STATUS_LABELS = {"none": "", "pregnancy": "pregnant", "lactation": "breastfeeding"}
+NEED_NOT_SUBSCRIBED = (
+    "🎯 I keep your personal figure with your subscription, and you don’t have one yet. "
+    "Send /start first, then /need again."
+)
+NEED_AGE_PROMPT = (
+    "🎯 <b>Your daily magnesium need</b>\n\n"
+    "The recommended amount depends on age, sex and pregnancy. How old are you?"
+)
+NEED_SEX_BUTTONS = (("male", "♂️ Male"), ("female", "♀️ Female"))
+NEED_STATUS_BUTTONS = (
+    ("none", "Neither"), ("pregnancy", "🤰 Pregnant"), ("lactation", "🍼 Breastfeeding"),
+)
+NEED_CHILD_LIMIT = (
+    "For children under 9 the supplement limit is lower still, so ask a paediatrician "
+    "before giving any magnesium product."
+)
+NEED_ASK_PROFESSIONAL = (
+    "🩺 Ask a healthcare professional (doctor, pharmacist or dietitian) before taking any "
+    "supplement."
+)
+
+
+def need_profile_words(profile: str) -> str:
+    """'31-50:female:pregnancy' → '31–50 years, female, pregnant' (for /mydata)."""
+    parts = profile.split(":")
+    if len(parts) != 3:
+        return escape(profile)
+    band, sex, status = parts
+    words = [f"{band.replace('-', '–')} years", SEX_LABELS.get(sex, sex)]
+    if NEED_STATUS_LABELS.get(status, status):
+        words.append(NEED_STATUS_LABELS.get(status, status))
+    return escape(", ".join(words))
+
+
+def need_sex_prompt(band_label: str) -> str:
+    return (
+        f"🎯 Age: <b>{escape(band_label)}</b>\n\n"
+        "The table gives figures by sex. Which should I use?"
+    )
+
+
+def need_status_prompt(band_label: str) -> str:
+    return (
+        f"🎯 Age: <b>{escape(band_label)}</b>, female\n\n"
+        "Are you pregnant or breastfeeding? The recommended amount changes."
+    )
+
+
+def need_answer(
+    *, band_label: str, sex: str, status: str, need_mg: int, servings: tuple[Food, ...],
+    servings_mg: int, servings_percent: int, upper_limit_mg: int, upper_limit_note: str,
+    upper_limit_applies: bool,
+) -> str:
+    """The /need result: figure, a food example that adds up to it, the supplement ceiling."""
+    who = [band_label, SEX_LABELS.get(sex, sex)]
+    if NEED_STATUS_LABELS.get(status):
+        who.append(NEED_STATUS_LABELS[status])
+    lines = [
+        "🎯 <b>Your daily magnesium need</b>",
+        f"{escape(', '.join(who))}: <b>{need_mg} mg a day</b> "
+        "(NIH Recommended Dietary Allowance).",
+        "",
+        "<b>What that looks like in food</b>",
+    ]
+    lines += [f"• {escape(food.label)} — {escape(food.serving)}: {food.mg} mg"
+              for food in servings]
+    together = f"Together: <b>{servings_mg} mg</b>, {servings_percent}% of your need."
+    if servings_mg < need_mg:
+        together += " The rest comes from everything else you eat that day."
+    lines += [
+        together,
+        "/foods now shows every food as a % of your need.",
+        "",
+        f"💊 <b>Supplement limit: {upper_limit_mg} mg a day.</b> {escape(upper_limit_note)}",
+    ]
+    if not upper_limit_applies:
+        lines.append(escape(NEED_CHILD_LIMIT))
+    lines += ["", NEED_ASK_PROFESSIONAL]
+    return "\n".join(lines)
+
+
+MYDATA_NOTHING = (
+    "🗂 I store nothing about this chat — no subscription, no settings, no history. "
+    "(/tip works without storing anything; /start would subscribe you.)"
+)
+DELIVERY_KIND_LABELS = {
+    "daily": "daily tips",
+    "on_demand": "tips you asked for",
+    "another": "extra tips (➕)",
+    "broadcast": "announcements",
+}
+DELIVERY_KIND_ONE = {
+    "daily": "daily tip",
+    "on_demand": "tip you asked for",
+    "another": "extra tip (➕)",
+    "broadcast": "announcement",
+}
+DELIVERY_STATUS_LABELS = {
+    "pending": "waiting to be sent",
+    "sent": "sent",
+    "failed": "could not be sent",
+    "blocked": "not delivered (chat unreachable)",
+    "missed": "skipped (the bot was offline)",
+    "cancelled": "cancelled",
+}
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def my_data(
+    subscriber: Subscriber, created: datetime,
+    delivery_counts: tuple[tuple[str, str, int], ...],
+    recent: tuple[tuple[str, str, datetime, datetime | None], ...],
+    votes: tuple[int, int], tips_seen: int,
+) -> str:
+    """/mydata: every stored field in plain words; dates are in the chat's time zone."""
+    status = STATUS_LABELS.get(subscriber.status, escape(subscriber.status))
+    topics = ", ".join(topic_label(t) for t in subscriber.topics) or "none"
+    need = (f"{subscriber.need_mg} mg a day"
+            + (f" ({need_profile_words(subscriber.need_profile)})"
+               if subscriber.need_profile else "")
+            if subscriber.need_mg else "not set (/need works it out)")
+    lines = [
+        "🗂 <b>What I store about this chat</b>",
+        "",
+        f"• Chat id: <code>{subscriber.chat_id}</code>",
+    ]
+    if subscriber.user_id is not None and subscriber.user_id != subscriber.chat_id:
+        lines.append(f"• Your user id: <code>{subscriber.user_id}</code>")
+    lines += [
+        f"• Status: {status}",
+        f"• Daily tip time: {fmt_time(subscriber)}",
+        f"• Time zone: {escape(subscriber.timezone)}",
+        f"• Topics: {topics}",
+        "• Paused until: " + (subscriber.paused_until.isoformat()
+                              if subscriber.paused_until else "not paused"),
+        f"• Daily magnesium need: {need}",
+        f"• Subscribed since: {_when(created)}",
+    ]
+    if subscriber.inactive_reason:
+        lines.append(f"• Why tips stopped: {escape(subscriber.inactive_reason)}")
+    lines += ["", "<b>Tips and messages sent to you</b>"]
+    if delivery_counts:
+        lines += [f"• {DELIVERY_KIND_LABELS.get(kind, escape(kind))}, "
+                  f"{DELIVERY_STATUS_LABELS.get(state, escape(state))}: {count}"
+                  for kind, state, count in delivery_counts]
+        lines.append("Latest:")
+        for kind, state, made, sent in recent:
+            moment = sent or made
+            lines.append(f"• {_when(moment)} — {DELIVERY_KIND_ONE.get(kind, escape(kind))}, "
+                         f"{DELIVERY_STATUS_LABELS.get(state, escape(state))}")
+    else:
+        lines.append("• none yet")
+    lines += [
+        "",
+        f"<b>Your votes on tips:</b> {votes[0]} helpful, {votes[1]} not for me",
+        f"<b>Tips marked as seen</b> (so you don’t get repeats): {tips_seen}",
+        "",
+        "Nothing else — not your messages. /forget deletes all of this.",
+    ]
+    return "\n".join(lines)
+
+
+FORGET_CONFIRM = (
+    "🗑 <b>Delete everything I store about this chat?</b>\n\n"
+    "That is your subscription and settings (time, time zone, topics, daily need), the "
+    "history of tips sent to you and your votes. Daily tips stop. This cannot be undone."
+)
+FORGET_YES_BUTTON = "🗑 Yes, delete everything"
+FORGET_NO_BUTTON = "Keep my data"
+FORGET_DONE = (
+    "🗑 Done — I deleted everything I stored about this chat: subscription, settings, tip "
+    "history and votes. No more daily tips. Send /start if you ever want them back."
+)
+FORGET_KEPT = "👍 Nothing was deleted. Your data and daily tips stay as they were."
+FORGET_NOTHING = "🗂 There is nothing to delete: I store nothing about this chat."

@@ -84,6 +84,12 @@ class TipFeed:
         )
         return TakenTip(pick.tip, delivery_id)
 
+    async def new_tip_id(self) -> str:
+        """The next free id for an admin-written tip: adm-001, adm-002, …"""
+        taken = await self._storage.tip_ids_with_prefix("adm-")
+        numbers = [int(t[4:]) for t in taken if t[4:].isdigit()]
+        return f"adm-{max(numbers, default=0) + 1:03d}"
+
     async def settle(self, delivery_id: int | None, message_id: int | None,
                      error: str | None = None) -> None:
         """Record how the on-demand reply went."""
