@@ -1,7 +1,9 @@
 """A lean Bot API sink on loopback, run in its own process by the benchmark.
 
-It answers ``sendMessage`` with a valid ``Message`` (what PTB needs to build one), ``getMe``
-with the bot user and anything else with ``true``; it keeps only what the benchmark checks:
+It answers ``sendMessage`` with the ``Message`` Telegram would return (HTML turned into text
+plus entities by the stand-in's parser, the inline keyboard and link-preview options echoed),
+``getMe`` with the bot user and anything else with ``true``; it keeps only what the
+benchmark checks:
 the arrival instant of every sendMessage (``time.monotonic``, the system-wide
 CLOCK_MONOTONIC, so comparable with the bot process's clock) and the distinct chat ids.
 
@@ -22,8 +24,32 @@ from array import array
 
 from aiohttp import web
 
+from bot.standin import parse_formatted_text
+
 BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "MagDaily", "username": "MagDailyBot"}
 _JSON = "application/json"
+
+
+class Formatter:
+    """parse_formatted_text, memoised: a benchmark sends the same few tips many times."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str | None], tuple[str, list[dict[str, object]]]] = {}
+
+    def __call__(self, text: str, parse_mode: str | None) -> tuple[str, list[dict[str, object]]]:
+        key = (text, parse_mode)
+        found = self._cache.get(key)
+        if found is None:
+            formatted = parse_formatted_text(text, parse_mode)
+            found = self._cache[key] = (formatted.text, formatted.entities)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+        return found
+
+
+def _json_field(value: object) -> object:
+    """Form fields carry JSON-encoded objects as strings; a JSON body carries them as is."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class Records:
@@ -45,6 +71,7 @@ def _ok(result: object) -> web.Response:
 
 def build_app() -> web.Application:
     records = Records()
+    formatter = Formatter()
 
     async def api(request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
@@ -56,7 +83,19 @@ def build_app() -> web.Application:
                 params = await request.post()
             try:
                 chat_id = int(params["chat_id"])
-                text = str(params["text"])
+                text, entities = formatter(str(params["text"]), params.get("parse_mode"))
+                markup = params.get("reply_markup")
+                preview = params.get("link_preview_options")
+                message: dict[str, object] = {
+                    "message_id": records.next_id, "from": BOT_USER, "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private", "first_name": "Subscriber"},
+                    "text": text}
+                if entities:
+                    message["entities"] = entities
+                if markup:
+                    message["reply_markup"] = _json_field(markup)
+                if preview:
+                    message["link_preview_options"] = _json_field(preview)
             except (KeyError, TypeError, ValueError):
                 records.bad_requests += 1
                 return web.Response(
@@ -64,11 +103,8 @@ def build_app() -> web.Application:
                     body=b'{"ok":false,"error_code":400,"description":"Bad Request"}')
             records.times.append(arrived)
             records.chats.add(chat_id)
-            message_id = records.next_id
             records.next_id += 1
-            return _ok({"message_id": message_id, "from": BOT_USER, "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private", "first_name": "Subscriber"},
-                        "text": text})
+            return _ok(message)
         records.other_calls += 1
         if method == "getme":
             return _ok({**BOT_USER, "can_join_groups": True,
@@ -77,7 +113,7 @@ def build_app() -> web.Application:
 
     async def reset(_request: web.Request) -> web.Response:
         records.reset()
-        return _ok(True)
+        return _ok({"cpu": time.process_time()})
 
     async def stats(request: web.Request) -> web.Response:
         body: dict[str, object] = {

@@ -99,6 +99,14 @@ def main(argv: list[str]) -> int:
         return _fail("config error: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather), "
                      "or run `python run.py --console` to chat locally")
 
+    if settings.webhook_url:
+        from bot.webhook import run_webhook, webhook_problem
+
+        webhook_error = webhook_problem(settings)
+        if webhook_error is not None:
+            return _fail(webhook_error)
+        return run_webhook(settings, catalog)
+
     from bot.app import build_application
 
     application = build_application(settings, catalog=catalog)

@@ -178,6 +178,10 @@ class Sender:
         self.totals = DrainStats()
 
     @property
+    def pacer(self) -> Pacer:
+        return self._pacer
+
+    @property
     def in_flight_bound(self) -> int:
         """Most messages a crash could resend: requests under way plus unflushed outcomes."""
         return self._concurrency + self._flush_size
@@ -192,7 +196,13 @@ class Sender:
         async with self._flush_lock:
             outcomes, self._outcomes = self._outcomes, []
             if outcomes:
-                await self._storage.apply_outcomes(outcomes)
+                try:
+                    await self._storage.apply_outcomes(outcomes)
+                except BaseException:
+                    # Keep them for the next flush: a lost outcome would leave its row
+                    # "busy" forever and, after a restart, send it a second time.
+                    self._outcomes[:0] = outcomes
+                    raise
                 self._busy.difference_update(o.delivery_id for o in outcomes)
             self._flushed.set()
 

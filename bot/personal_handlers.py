@@ -84,7 +84,8 @@ async def need_result_reply(svc: Services, chat_id: int, profile: Profile) -> Re
         return None
     if need is None:
         return Reply(texts.NEED_NOT_SUBSCRIBED)
-    log.info("chat_id=%s need set mg=%d profile=%s", chat_id, need.mg, profile.key())
+    # Ids only: age, sex and pregnancy are health data and stay out of the logs.
+    log.info("chat_id=%s need stored", chat_id)
     return Reply(texts.need_answer(
         band_label=need.band.label, sex=profile.sex, status=profile.status, need_mg=need.mg,
         servings=need.servings, servings_mg=need.servings_mg,
@@ -190,7 +191,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = get_services(context)
     prefix, _, value = (query.data or "").partition(":")
     reply: Reply | None = None
-    if prefix == "need":
+    if prefix == "need" and chat.type == "private":  # a personal figure: private chats only
         reply = await need_button_reply(svc, chat.id, value)
     elif prefix == "forget":
         reply = await forget_button_reply(svc, chat.id, value)

@@ -7,9 +7,11 @@ values as parameters: nothing a user typed is ever pasted into SQL text.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -300,6 +302,25 @@ class Storage:
     def __init__(self, connection: aiosqlite.Connection, path: Path | str) -> None:
         self._db = connection
         self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[None]:
+        """One write transaction at a time on the shared connection.
+
+        Every coroutine shares this one connection, so without the lock one task's
+        statements could land inside another task's open transaction (and be committed or
+        rolled back with it). IMMEDIATE takes SQLite's write lock up front, so a backup or
+        a second process never sees half of a change.
+        """
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -359,21 +380,21 @@ class Storage:
         Returns how many rows were inserted or changed.
         """
         ts = to_ts(now)
-        before = self._db.total_changes
-        await self._db.executemany(
-            """
-            INSERT INTO tips (id, topic, text, source, origin, retired, created_at, updated_at)
-            VALUES (?, ?, ?, ?, 'catalog', 0, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET
-                topic = excluded.topic, text = excluded.text, source = excluded.source,
-                updated_at = excluded.updated_at
-            WHERE tips.origin = 'catalog'
-              AND (tips.topic, tips.text, tips.source)
-                  IS NOT (excluded.topic, excluded.text, excluded.source)
-            """,
-            [(t.id, t.topic, t.text, t.source, ts, ts) for t in tips],
-        )
-        await self._db.commit()
+        async with self._tx():
+            before = self._db.total_changes
+            await self._db.executemany(
+                """
+                INSERT INTO tips (id, topic, text, source, origin, retired, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'catalog', 0, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    topic = excluded.topic, text = excluded.text, source = excluded.source,
+                    updated_at = excluded.updated_at
+                WHERE tips.origin = 'catalog'
+                  AND (tips.topic, tips.text, tips.source)
+                      IS NOT (excluded.topic, excluded.text, excluded.source)
+                """,
+                [(t.id, t.topic, t.text, t.source, ts, ts) for t in tips],
+            )
         return self._db.total_changes - before
 
     async def active_tips(self) -> list[Tip]:
@@ -401,22 +422,22 @@ class Storage:
         """Store an admin-written tip; False when the id is taken."""
         ts = to_ts(now)
         try:
-            await self._db.execute(
-                """INSERT INTO tips (id, topic, text, source, origin, retired, created_at,
-                   updated_at) VALUES (?, ?, ?, ?, 'admin', 0, ?, ?)""",
-                (tip.id, tip.topic, tip.text, tip.source, ts, ts),
-            )
+            async with self._tx():
+                await self._db.execute(
+                    """INSERT INTO tips (id, topic, text, source, origin, retired, created_at,
+                       updated_at) VALUES (?, ?, ?, ?, 'admin', 0, ?, ?)""",
+                    (tip.id, tip.topic, tip.text, tip.source, ts, ts),
+                )
         except sqlite3.IntegrityError:
             return False
-        await self._db.commit()
         return True
 
     async def set_tip_retired(self, tip_id: str, retired: bool, now: datetime) -> bool:
-        cursor = await self._db.execute(
-            "UPDATE tips SET retired = ?, updated_at = ? WHERE id = ?",
-            (int(retired), to_ts(now), tip_id),
-        )
-        await self._db.commit()
+        async with self._tx():
+            cursor = await self._db.execute(
+                "UPDATE tips SET retired = ?, updated_at = ? WHERE id = ?",
+                (int(retired), to_ts(now), tip_id),
+            )
         return cursor.rowcount > 0
 
     async def tip_ids_with_prefix(self, prefix: str) -> list[str]:
@@ -441,22 +462,21 @@ class Storage:
     ) -> bool:
         """Create a subscriber; False if the chat already has a row (a second /start)."""
         ts = to_ts(now)
-        cursor = await self._db.execute(
-            """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
-                   timezone, topics, next_send_at, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (chat_id) DO NOTHING""",
-            (chat_id, user_id, chat_type, status, send_time.strftime("%H:%M"), timezone,
-             ",".join(topics), to_ts(next_send_at) if next_send_at else None, ts, ts),
-        )
-        await self._db.commit()
+        async with self._tx():
+            cursor = await self._db.execute(
+                """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
+                       timezone, topics, next_send_at, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (chat_id) DO NOTHING""",
+                (chat_id, user_id, chat_type, status, send_time.strftime("%H:%M"), timezone,
+                 ",".join(topics), to_ts(next_send_at) if next_send_at else None, ts, ts),
+            )
         return cursor.rowcount > 0
 
     async def insert_subscribers_bulk(self, rows: Sequence[NewSubscriber], now: datetime) -> None:
         """Many subscribers in one transaction: for imports, load tests and benchmarks."""
         ts = to_ts(now)
-        await self._db.execute("BEGIN")
-        try:
+        async with self._tx():
             await self._db.executemany(
                 """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
                        timezone, topics, next_send_at, created_at, updated_at)
@@ -466,58 +486,54 @@ class Storage:
                   r.timezone, ",".join(r.topics),
                   to_ts(r.next_send_at) if r.next_send_at else None, ts, ts) for r in rows],
             )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
 
     async def set_status(
         self, chat_id: int, status: str, *, next_send_at: datetime | None,
         now: datetime, reason: str | None = None, paused_until: date | None = None,
     ) -> bool:
-        cursor = await self._db.execute(
-            """UPDATE subscribers SET status = ?, next_send_at = ?, inactive_reason = ?,
-                   paused_until = ?, updated_at = ?
-               WHERE chat_id = ?""",
-            (status, to_ts(next_send_at) if next_send_at else None, reason,
-             paused_until.isoformat() if paused_until else None, to_ts(now), chat_id),
-        )
-        await self._db.commit()
+        async with self._tx():
+            cursor = await self._db.execute(
+                """UPDATE subscribers SET status = ?, next_send_at = ?, inactive_reason = ?,
+                       paused_until = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                (status, to_ts(next_send_at) if next_send_at else None, reason,
+                 paused_until.isoformat() if paused_until else None, to_ts(now), chat_id),
+            )
         return cursor.rowcount > 0
 
     async def set_schedule(
         self, chat_id: int, *, send_time: time, timezone: str,
         next_send_at: datetime | None, now: datetime,
     ) -> None:
-        await self._db.execute(
-            """UPDATE subscribers SET send_time = ?, timezone = ?, next_send_at = ?,
-                   updated_at = ? WHERE chat_id = ?""",
-            (send_time.strftime("%H:%M"), timezone,
-             to_ts(next_send_at) if next_send_at else None, to_ts(now), chat_id),
-        )
-        await self._db.commit()
+        async with self._tx():
+            await self._db.execute(
+                """UPDATE subscribers SET send_time = ?, timezone = ?, next_send_at = ?,
+                       updated_at = ? WHERE chat_id = ?""",
+                (send_time.strftime("%H:%M"), timezone,
+                 to_ts(next_send_at) if next_send_at else None, to_ts(now), chat_id),
+            )
 
     async def set_topics(self, chat_id: int, topics: Iterable[str], now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE subscribers SET topics = ?, updated_at = ? WHERE chat_id = ?",
-            (",".join(topics), to_ts(now), chat_id),
-        )
-        await self._db.commit()
+        async with self._tx():
+            await self._db.execute(
+                "UPDATE subscribers SET topics = ?, updated_at = ? WHERE chat_id = ?",
+                (",".join(topics), to_ts(now), chat_id),
+            )
 
     async def mark_chat_blocked(self, chat_id: int, reason: str, now: datetime) -> bool:
         """Telegram said the chat is gone or blocked us: stop sending, keep the history."""
-        cursor = await self._db.execute(
-            """UPDATE subscribers SET status = 'blocked', inactive_reason = ?,
-                   next_send_at = NULL, updated_at = ?
-               WHERE chat_id = ? AND status != 'blocked'""",
-            (reason[:200], to_ts(now), chat_id),
-        )
-        await self._db.execute(
-            """UPDATE deliveries SET status = 'blocked', error = ?
-               WHERE chat_id = ? AND status = 'pending'""",
-            (reason[:200], chat_id),
-        )
-        await self._db.commit()
+        async with self._tx():
+            cursor = await self._db.execute(
+                """UPDATE subscribers SET status = 'blocked', inactive_reason = ?,
+                       next_send_at = NULL, updated_at = ?
+                   WHERE chat_id = ? AND status != 'blocked'""",
+                (reason[:200], to_ts(now), chat_id),
+            )
+            await self._db.execute(
+                """UPDATE deliveries SET status = 'blocked', error = ?
+                   WHERE chat_id = ? AND status = 'pending'""",
+                (reason[:200], chat_id),
+            )
         return cursor.rowcount > 0
 
     async def count_by_status(self) -> dict[str, int]:
@@ -542,13 +558,13 @@ class Storage:
 
     async def set_feedback(self, chat_id: int, tip_id: str, vote: int, now: datetime) -> None:
         """Store a 👍 (+1) or 👎 (-1); a later vote on the same tip replaces the earlier one."""
-        await self._db.execute(
-            """INSERT INTO feedback (chat_id, tip_id, vote, updated_at) VALUES (?, ?, ?, ?)
-               ON CONFLICT (chat_id, tip_id) DO UPDATE SET
-                   vote = excluded.vote, updated_at = excluded.updated_at""",
-            (chat_id, tip_id, vote, to_ts(now)),
-        )
-        await self._db.commit()
+        async with self._tx():
+            await self._db.execute(
+                """INSERT INTO feedback (chat_id, tip_id, vote, updated_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (chat_id, tip_id) DO UPDATE SET
+                       vote = excluded.vote, updated_at = excluded.updated_at""",
+                (chat_id, tip_id, vote, to_ts(now)),
+            )
 
     async def count_deliveries_since(self, chat_id: int, kind: str, since: datetime) -> int:
         async with self._db.execute(
@@ -569,22 +585,22 @@ class Storage:
         so a failed reply is recorded rather than silently counted as delivered.
         """
         ts = to_ts(now)
-        await self._db.execute(
-            """INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at)
-               VALUES (?, ?, ?, ?)""",
-            (chat_id, cycle, tip_id, ts),
-        )
-        await self._db.execute(
-            """UPDATE subscribers SET rotation_cycle = ?, last_topic = ?, updated_at = ?
-               WHERE chat_id = ?""",
-            (cycle, topic, ts, chat_id),
-        )
-        cursor = await self._db.execute(
-            """INSERT INTO deliveries (chat_id, kind, tip_id, status, due_at, created_at)
-               VALUES (?, ?, ?, 'pending', ?, ?)""",
-            (chat_id, kind, tip_id, ts, ts),
-        )
-        await self._db.commit()
+        async with self._tx():
+            await self._db.execute(
+                """INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at)
+                   VALUES (?, ?, ?, ?)""",
+                (chat_id, cycle, tip_id, ts),
+            )
+            await self._db.execute(
+                """UPDATE subscribers SET rotation_cycle = ?, last_topic = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                (cycle, topic, ts, chat_id),
+            )
+            cursor = await self._db.execute(
+                """INSERT INTO deliveries (chat_id, kind, tip_id, status, due_at, created_at)
+                   VALUES (?, ?, ?, 'pending', ?, ?)""",
+                (chat_id, kind, tip_id, ts, ts),
+            )
         return int(cursor.lastrowid or 0)
 
     # -------------------------------------------------------------- outbox
@@ -639,8 +655,7 @@ class Storage:
         """
         ts = to_ts(now)
         queued_before = self._db.total_changes
-        await self._db.execute("BEGIN")
-        try:
+        async with self._tx():
             sends = [p for p in plans if p.tip_id is not None]
             misses = [p for p in plans if p.tip_id is None]
             await self._db.executemany(
@@ -675,10 +690,6 @@ class Storage:
                 [(to_ts(p.next_send_at), to_ts(p.due_at), p.cycle, p.last_topic,
                   p.chat_id) for p in plans],
             )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
         return queued
 
     async def pending_deliveries(self, now: datetime, limit: int,
@@ -711,8 +722,7 @@ class Storage:
         """Record a batch of send results in one transaction (one fsync, not one per send)."""
         if not outcomes:
             return
-        await self._db.execute("BEGIN")
-        try:
+        async with self._tx():
             await self._db.executemany(
                 """UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id),
                        error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
@@ -722,10 +732,6 @@ class Storage:
                   int(o.count_attempt), to_ts(o.retry_at) if o.retry_at else None,
                   o.delivery_id) for o in outcomes],
             )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
 
     async def delivery_counts(self, kind: str | None = None) -> dict[str, int]:
         async with self._db.execute(
@@ -738,11 +744,12 @@ class Storage:
     # ---------------------------------------------------------------- admin
 
     async def create_broadcast(self, admin_id: int, text: str, now: datetime) -> int:
-        cursor = await self._db.execute(
-            "INSERT INTO broadcasts (admin_id, text, status, created_at) VALUES (?, ?, 'draft', ?)",
-            (admin_id, text, to_ts(now)),
-        )
-        await self._db.commit()
+        async with self._tx():
+            cursor = await self._db.execute(
+                """INSERT INTO broadcasts (admin_id, text, status, created_at)
+                   VALUES (?, ?, 'draft', ?)""",
+                (admin_id, text, to_ts(now)),
+            )
         return int(cursor.lastrowid or 0)
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
@@ -772,8 +779,7 @@ class Storage:
         The unique (broadcast_id, chat_id) index makes a replayed confirm harmless.
         """
         ts = to_ts(now)
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self._tx():
             cursor = await self._db.execute(
                 """UPDATE broadcasts SET status = 'sending', started_at = ?,
                        progress_chat_id = ?, progress_message_id = ?
@@ -781,7 +787,6 @@ class Storage:
                 (ts, progress_chat_id, progress_message_id, broadcast_id),
             )
             if cursor.rowcount == 0:
-                await self._db.rollback()
                 return None
             cursor = await self._db.execute(
                 """INSERT INTO deliveries (chat_id, kind, broadcast_id, status, due_at,
@@ -791,29 +796,23 @@ class Storage:
                    ON CONFLICT DO NOTHING""",
                 (broadcast_id, ts, ts),
             )
-            queued = cursor.rowcount
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
-        return queued
+            return cursor.rowcount
 
     async def set_broadcast_progress_message(self, broadcast_id: int, chat_id: int,
                                              message_id: int) -> None:
-        await self._db.execute(
-            """UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ?
-               WHERE id = ?""",
-            (chat_id, message_id, broadcast_id),
-        )
-        await self._db.commit()
+        async with self._tx():
+            await self._db.execute(
+                """UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ?
+                   WHERE id = ?""",
+                (chat_id, message_id, broadcast_id),
+            )
 
     async def finish_broadcast(self, broadcast_id: int, status: str, now: datetime) -> int:
         """Close a broadcast ('done', 'cancelled'); cancelling drops its unsent rows.
 
         Returns how many pending rows were cancelled.
         """
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self._tx():
             dropped = 0
             if status == "cancelled":
                 cursor = await self._db.execute(
@@ -827,10 +826,6 @@ class Storage:
                    WHERE id = ? AND status IN ('draft', 'sending')""",
                 (status, to_ts(now), broadcast_id),
             )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
         return dropped
 
     async def broadcast_counts(self, broadcast_id: int) -> dict[str, int]:
@@ -885,7 +880,7 @@ class Storage:
         ranked = sorted(votes, key=lambda v: (v[1] - v[2], v[1]), reverse=True)
         return Stats(by_status=by_status, new_last_7_days=int(new_week),
                      tips_sent_today=int(today or 0), tips_sent_7_days=int(week or 0),
-                     failures=failures, top_tips=ranked[:3],
+                     failures=failures, top_tips=[v for v in ranked if v[1] - v[2] > 0][:3],
                      bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3])
 
     # ------------------------------------------------- personal data (issue 5)
@@ -893,12 +888,12 @@ class Storage:
 
     async def set_need(self, chat_id: int, need_mg: int, profile: str, now: datetime) -> bool:
         """Remember a /need answer; False (and nothing written) if the chat has no row."""
-        cursor = await self._db.execute(
-            """UPDATE subscribers SET need_mg = ?, need_profile = ?, updated_at = ?
-               WHERE chat_id = ?""",
-            (need_mg, profile, to_ts(now), chat_id),
-        )
-        await self._db.commit()
+        async with self._tx():
+            cursor = await self._db.execute(
+                """UPDATE subscribers SET need_mg = ?, need_profile = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                (need_mg, profile, to_ts(now), chat_id),
+            )
         return cursor.rowcount > 0
 
     async def delivery_tally(self, chat_id: int) -> list[tuple[str, str, int]]:
@@ -949,8 +944,8 @@ class Storage:
         interleave with another coroutine's statements on this shared connection.
         Returns False when there was no row to delete.
         """
-        cursor = await self._db.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
-        await self._db.commit()
+        async with self._tx():
+            cursor = await self._db.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
         return cursor.rowcount > 0
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

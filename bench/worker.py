@@ -1,0 +1,389 @@
+"""One measured scenario in a fresh process: ``python -m bench.worker SCENARIO JSON``.
+
+run_all starts one process per scenario so that CPU time, peak RSS and imported state never
+mix between runs. The last stdout line is ``BENCH-RESULT {json}``.
+
+Scenarios:
+
+* ``populate``: build a fixture database (bench.fixtures); not measured.
+* ``ours``: the bot's own path: Application + attach_runtime (as in production, background
+  tasks off), then one DailyScheduler.tick() and one Sender.drain_once() against the sink.
+* ``common``: the common pattern: a default PTB Application, one JobQueue.run_daily job per
+  subscriber, each job doing ``await context.bot.send_message(...)``; fired in sequence
+  (``fire=sequential``) or all at one instant by APScheduler itself (``fire=scheduler``).
+* ``dueq``: the due-subscriber query against a fixture database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import importlib.util
+import json
+import logging
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+import types
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+# ------------------------------------------------------------------- measuring
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        resident_pages = int(statm.read().split()[1])
+    return resident_pages * resource.getpagesize() / 2**20
+
+
+class Meter:
+    """Wall and process CPU time (all threads, user + system) of a block."""
+
+    wall = cpu = 0.0
+
+    def __enter__(self) -> Meter:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
+class LogCounter(logging.Handler):
+    """Counts warnings and errors by logger and message template."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: collections.Counter[str] = collections.Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[f"{record.levelname} {record.name}: {str(record.msg)[:70]}"] += 1
+
+
+def sink_call(sink: str, action: str, *, times: bool = False) -> dict[str, Any]:
+    if action == "reset":
+        request = urllib.request.Request(f"{sink}/_bench/reset", data=b"", method="POST")
+    else:
+        request = urllib.request.Request(f"{sink}/_bench/stats" + ("?times=1" if times else ""))
+    with urllib.request.urlopen(request, timeout=30) as response:  # loopback only
+        return json.loads(response.read())["result"]
+
+
+async def sink_async(sink: str, action: str, *, times: bool = False) -> dict[str, Any]:
+    return await asyncio.to_thread(sink_call, sink, action, times=times)
+
+
+def install_sniffio_shim() -> str:
+    """Make ``import sniffio`` succeed, as installing the sniffio package would.
+
+    httpcore 1.0.x runs ``import sniffio`` every time it sets up a lock; with anyio >= 4.11
+    sniffio is no longer installed, the import fails and Python retries the whole sys.path
+    search on every request (encode/httpcore#1103). This shim answers exactly as sniffio
+    1.3.1 does under asyncio; the benchmark uses it only to show what installing sniffio
+    buys, without touching the environment.
+    """
+    if importlib.util.find_spec("sniffio") is not None:
+        return "sniffio installed"
+    module = types.ModuleType("sniffio")
+
+    class AsyncLibraryNotFoundError(RuntimeError):
+        pass
+
+    def current_async_library() -> str:
+        try:
+            asyncio.current_task()
+        except RuntimeError:
+            raise AsyncLibraryNotFoundError("unknown async library") from None
+        return "asyncio"
+
+    module.AsyncLibraryNotFoundError = AsyncLibraryNotFoundError  # type: ignore[attr-defined]
+    module.current_async_library = current_async_library  # type: ignore[attr-defined]
+    sys.modules["sniffio"] = module
+    return "sniffio shim"
+
+
+def request_note(kind: str) -> str:
+    if kind == "aiohttp":
+        return "AiohttpRequest"
+    sniffio = "sniffio" in sys.modules or importlib.util.find_spec("sniffio") is not None
+    return "HTTPXRequest, " + ("sniffio importable" if sniffio else "sniffio absent")
+
+
+def windows(times: list[float], width: float = 1.0) -> dict[str, float]:
+    """Most arrivals inside any `width`-second window, and the steady arrival rate."""
+    times = sorted(times)
+    most = 0
+    start = 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= width:
+            start += 1
+        most = max(most, end - start + 1)
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    return {"max_in_1s": most, "steady_rate": (len(times) - 1) / span if span else 0.0,
+            "span": span}
+
+
+def copy_db(source: str, workdir: str, name: str) -> Path:
+    target = Path(workdir) / name
+    shutil.copyfile(source, target)
+    return target
+
+
+# ------------------------------------------------------------------ scenarios
+
+async def populate(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench.fixtures import populate as build
+
+    return await build(Path(spec["db"]), spec["n"], spec["shape"], spec.get("due", 500))
+
+
+def make_application(settings: Any, kind: str) -> Any:
+    """The bot's Application exactly as build_application makes it, with `kind` requests."""
+    from telegram.ext import ApplicationBuilder
+
+    from bot.app import OFFLINE_TOKEN, build_application
+
+    if kind.startswith("httpx"):
+        return build_application(settings)  # HTTPXRequest, pool 16, timeouts 15 s
+    from bot.fast_request import AiohttpRequest
+
+    # build_application ignores base_url when given a request, so build the same thing here.
+    return (ApplicationBuilder().token(OFFLINE_TOKEN).base_url(settings.api_base_url)
+            .request(AiohttpRequest(connection_pool_size=16, read_timeout=15, write_timeout=15))
+            .get_updates_request(AiohttpRequest()).build())
+
+
+async def ours(spec: dict[str, Any]) -> dict[str, Any]:
+    from bot.app import attach_runtime, detach_runtime
+    from bot.config import Settings
+    from bot.pacer import Pacer
+
+    sink, rate = spec["sink"], spec.get("rate") or None
+    db = copy_db(spec["db"], spec["workdir"], f"ours-{spec['tag']}.sqlite3")
+    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db,
+                        send_rate_per_second=rate or 25.0)
+    app = make_application(settings, spec["request"])
+    await app.initialize()
+    runtime = await attach_runtime(app, settings, background=False, pacer=Pacer(rate))
+    try:
+        rss_ready = rss_mb()
+        before = await sink_async(sink, "reset")
+        with Meter() as tick:
+            ticked = await runtime.scheduler.tick()
+        with Meter() as drain:
+            stats = await runtime.sender.drain_once()
+        seen = await sink_async(sink, "stats", times=bool(rate))
+        counts = await runtime.services.storage.delivery_counts("daily")
+    finally:
+        await detach_runtime(app)
+        await app.shutdown()
+    result: dict[str, Any] = {
+        "request": request_note(spec["request"]), "concurrency": 8,
+        "due": ticked.due, "queued": ticked.queued, "missed": ticked.missed,
+        "tick_wall": tick.wall, "tick_cpu": tick.cpu,
+        "sent": stats.sent, "failed": stats.failed, "retried": stats.retried,
+        "drain_wall": drain.wall, "drain_cpu": drain.cpu,
+        "sink_count": seen["count"], "sink_distinct": seen["distinct_chats"],
+        "sink_cpu": seen["cpu"] - before["cpu"], "db_counts": counts,
+        "rss_ready_mb": rss_ready, "peak_rss_mb": peak_rss_mb(),
+    }
+    if rate:
+        result.update(windows(seen["times"]))
+    db.unlink(missing_ok=True)
+    return result
+
+
+async def common(spec: dict[str, Any]) -> dict[str, Any]:
+    """The common pattern: one run_daily job per subscriber, sequential send_message."""
+    from telegram import LinkPreviewOptions
+    from telegram.constants import ParseMode
+    from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+
+    from bot.app import OFFLINE_TOKEN
+    from bot.keyboards import tip_actions
+    from bot.parsing import resolve_zone
+    from bot.texts import tip_message
+    from tips.catalog import load_catalog
+
+    sink, rate, fire = spec["sink"], spec.get("rate") or 0, spec.get("fire", "sequential")
+    builder = ApplicationBuilder().token(OFFLINE_TOKEN).base_url(f"{sink}/bot")
+    if spec["request"] == "aiohttp":
+        from bot.fast_request import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest())
+    if rate:
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=rate,
+                                                      overall_time_period=1))
+    app = builder.build()
+    await app.initialize()
+    rss_ready = rss_mb()
+
+    # The same message ours sends: the tip's HTML text under the same reaction buttons.
+    by_topic: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    for tip in load_catalog():
+        by_topic[tip.topic].append((tip_message(tip), tip.id))
+    day = datetime.now(UTC).toordinal()
+    delivered = 0
+
+    async def send_tip(context: ContextTypes.DEFAULT_TYPE) -> None:
+        nonlocal delivered
+        job = context.job
+        assert job is not None and job.chat_id is not None
+        pool = [tip for topic in job.data for tip in by_topic[topic]]  # type: ignore[attr-defined]
+        text, tip_id = pool[(day + job.chat_id) % len(pool)]
+        await context.bot.send_message(
+            job.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=tip_actions(tip_id),
+            link_preview_options=LinkPreviewOptions(is_disabled=True))
+        delivered += 1
+
+    # Start-up: the bot reads every subscriber and schedules one job each.
+    connection = sqlite3.connect(spec["db"])
+    rows = connection.execute(
+        "SELECT chat_id, send_time, timezone, topics FROM subscribers "
+        "WHERE status = 'active' ORDER BY chat_id").fetchall()
+    connection.close()
+    job_queue = app.job_queue
+    assert job_queue is not None
+    # Started paused: every job sits in APScheduler's store with its next run computed, as
+    # in a running bot, but none fires on its own while we measure.
+    job_queue.scheduler.start(paused=True)
+    zones: dict[str, Any] = {}
+    # "scheduler-nograce": the usual fix for missed jobs, misfire_grace_time=None.
+    job_kwargs = {"misfire_grace_time": None} if fire == "scheduler-nograce" else None
+    with Meter() as schedule:
+        jobs = []
+        for chat_id, send_time, zone, topics in rows:
+            tz = zones.get(zone) or zones.setdefault(zone, resolve_zone(zone))
+            hour, minute = (int(part) for part in send_time.split(":"))
+            jobs.append(job_queue.run_daily(
+                send_tip, datetime.min.time().replace(hour=hour, minute=minute, tzinfo=tz),
+                chat_id=chat_id, data=tuple(topics.split(",")), name=f"daily-{chat_id}",
+                job_kwargs=job_kwargs))
+    del rows
+    rss_jobs = rss_mb()
+    sample = min(len(jobs), spec.get("sample") or len(jobs))
+    result: dict[str, Any] = {"request": request_note(spec["request"]), "jobs": len(jobs),
+                              "schedule_wall": schedule.wall, "rss_ready_mb": rss_ready,
+                              "rss_jobs_mb": rss_jobs, "fire": fire, "sample": sample}
+    logs = LogCounter()
+    logging.getLogger().addHandler(logs)
+    before = await sink_async(sink, "reset")
+    if fire == "sequential":
+        with Meter() as run:
+            for job in jobs[:sample]:
+                await job.run(app)
+    else:
+        # Everyone's daily time is the same instant (as when most keep the default 09:00);
+        # APScheduler itself fires them. The instant is far enough ahead that re-timing
+        # the jobs (paused) ends before it, so any lateness is APScheduler's own.
+        fire_at = datetime.now(UTC) + timedelta(seconds=2 + sample / 2000)
+        for job in jobs[:sample]:
+            job.job.modify(next_run_time=fire_at)
+        result["setup_late"] = datetime.now(UTC) > fire_at
+        fire_mono = time.monotonic() + (fire_at - datetime.now(UTC)).total_seconds()
+        deadline = time.monotonic() + spec.get("timeout", 120)
+        executor = job_queue._executor  # APScheduler's futures of jobs still running
+        with Meter() as run:
+            job_queue.scheduler.resume()
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+                if time.monotonic() > fire_mono + 0.5 and not executor._pending_futures:
+                    break
+        job_queue.scheduler.pause()
+    seen = await sink_async(sink, "stats", times=bool(rate) or fire != "sequential")
+    await asyncio.sleep(0.1)  # let PTB's error-handler tasks log
+    job_queue.scheduler.shutdown(wait=False)
+    await app.shutdown()
+    result.update({
+        "run_wall": run.wall, "run_cpu": run.cpu, "delivered": delivered,
+        "sink_count": seen["count"], "sink_distinct": seen["distinct_chats"],
+        "sink_cpu": seen["cpu"] - before["cpu"], "peak_rss_mb": peak_rss_mb(),
+        "logs": dict(logs.counts.most_common(6)),
+    })
+    if seen.get("times"):
+        result.update(windows(seen["times"]))
+    return result
+
+
+DUE_SQL = ("SELECT chat_id FROM subscribers WHERE status = 'active' AND next_send_at <= ? "
+           "ORDER BY next_send_at LIMIT ?")
+
+
+async def dueq(spec: dict[str, Any]) -> dict[str, Any]:
+    from bot.storage import Storage
+
+    runs, limit = spec.get("runs", 21), spec.get("limit", 2000)
+    db = copy_db(spec["db"], spec["workdir"], f"dueq-{spec['tag']}.sqlite3")
+    storage = await Storage.open(db)
+    now = datetime.now(UTC)
+    ts = int(now.timestamp())
+
+    async def timed(call: Any) -> tuple[list[float], int]:
+        rows = await call()  # warm the page cache once
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            await call()
+            samples.append((time.perf_counter() - started) * 1000)
+        return samples, len(rows)
+
+    try:
+        api, api_rows = await timed(lambda: storage.due_subscribers(now, limit))
+        raw, raw_rows = await timed(lambda: storage.fetch_all(DUE_SQL, (ts, limit)))
+        full_sql = DUE_SQL.replace("SELECT chat_id", "SELECT *")
+        raw_full, _ = await timed(lambda: storage.fetch_all(full_sql, (ts, limit)))
+        total = (await storage.fetch_all("SELECT count(*) FROM subscribers"))[0][0]
+    finally:
+        await storage.close()
+    connection = sqlite3.connect(db)
+    plan = [row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + DUE_SQL, (ts, limit))]
+    direct = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        connection.execute(DUE_SQL, (ts, limit)).fetchall()
+        direct.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    db.unlink(missing_ok=True)
+
+    def summary(samples: list[float]) -> dict[str, float]:
+        ordered = sorted(samples)
+        return {"median_ms": statistics.median(ordered), "min_ms": ordered[0],
+                "max_ms": ordered[-1]}
+
+    return {"subscribers": total, "limit": limit, "rows": api_rows, "raw_rows": raw_rows,
+            "due_subscribers": summary(api), "raw_ids_aiosqlite": summary(raw),
+            "raw_rows_aiosqlite": summary(raw_full), "raw_ids_sqlite3": summary(direct[1:]),
+            "plan": plan, "runs": runs}
+
+
+SCENARIOS = {"populate": populate, "ours": ours, "common": common, "dueq": dueq}
+
+
+def main(argv: list[str]) -> None:
+    scenario, spec = argv[0], json.loads(argv[1])
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if spec.get("request") == "httpx+sniffio":
+        spec["sniffio"] = install_sniffio_shim()
+    result = asyncio.run(SCENARIOS[scenario](spec))
+    if "sniffio" in spec:
+        result["sniffio"] = spec["sniffio"]
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

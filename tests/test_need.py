@@ -1,0 +1,203 @@
+"""/need: the NIH RDA figure for every age band × sex × life stage, stored for /foods."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot import texts
+from bot.needs import Profile, compute_need, food_servings, statuses_for
+from tests.helpers import OTHER_USER, USER
+from tips.foods import Food, FoodTable, load_foods, percent_of
+from tips.reference import load_rda
+
+# The NIH ODS RDA table (mg/day), written out by hand so a mix-up in the loader or in the
+# band/sex/status lookup cannot agree with itself.
+NIH_RDA: dict[tuple[str, str, str], int] = {
+    ("1-3", "male", "none"): 80, ("1-3", "female", "none"): 80,
+    ("4-8", "male", "none"): 130, ("4-8", "female", "none"): 130,
+    ("9-13", "male", "none"): 240, ("9-13", "female", "none"): 240,
+    ("14-18", "male", "none"): 410, ("14-18", "female", "none"): 360,
+    ("14-18", "female", "pregnancy"): 400, ("14-18", "female", "lactation"): 360,
+    ("19-30", "male", "none"): 400, ("19-30", "female", "none"): 310,
+    ("19-30", "female", "pregnancy"): 350, ("19-30", "female", "lactation"): 310,
+    ("31-50", "male", "none"): 420, ("31-50", "female", "none"): 320,
+    ("31-50", "female", "pregnancy"): 360, ("31-50", "female", "lactation"): 320,
+    ("51+", "male", "none"): 420, ("51+", "female", "none"): 320,
+}
+BANDS_WITH_PREGNANCY = {"14-18", "19-30", "31-50"}
+
+
+async def walk_need(bot, band: str, sex: str, status: str, chat_id: int = USER):
+    """Answer the /need questions by pressing buttons; returns the (edited) message."""
+    prompt = await bot.reply("/need", chat_id=chat_id)
+    assert await bot.press(prompt, f"need:age:{band}") == [], "steps edit, not add"
+    assert prompt.callback_data == [f"need:sex:{band}:male", f"need:sex:{band}:female"]
+    await bot.press(prompt, f"need:sex:{band}:{sex}")
+    asked = any(data.startswith("need:st:") for data in prompt.callback_data)
+    assert asked == (sex == "female" and band in BANDS_WITH_PREGNANCY), prompt.callback_data
+    if asked:
+        assert prompt.callback_data == [f"need:st:{band}:female:{s}"
+                                        for s in ("none", "pregnancy", "lactation")]
+        await bot.press(prompt, f"need:st:{band}:{sex}:{status}")
+    else:
+        assert status == "none"
+    assert prompt.callback_data == [], "the answer carries no buttons"
+    return prompt
+
+
+def test_expected_table_covers_every_combination_the_bot_offers():
+    rda = load_rda()
+    offered = {(band.key, sex, status) for band in rda.bands for sex in ("male", "female")
+               for status in statuses_for(band, sex)}
+    assert offered == set(NIH_RDA)
+
+
+@pytest.mark.parametrize(("band", "sex", "status"), sorted(NIH_RDA))
+async def test_need_gives_the_table_figure_and_stores_it(bot, band, sex, status):
+    await bot.reply("/start")
+    answer = await walk_need(bot, band, sex, status)
+    expected = NIH_RDA[(band, sex, status)]
+    assert f"{expected} mg a day" in answer.text
+    assert "350 mg a day" in answer.text
+    assert "not the magnesium naturally found in food" in answer.text
+    assert "Ask a healthcare professional" in answer.text
+    rows = await bot.storage.fetch_all(
+        "SELECT need_mg, need_profile FROM subscribers WHERE chat_id = ?", (USER,))
+    assert rows == [(expected, f"{band}:{sex}:{status}")]
+
+
+async def test_answer_shows_foods_from_the_table_that_add_up(bot):
+    await bot.reply("/start")
+    answer = await walk_need(bot, "1-3", "male", "none")
+    # 80 mg: a banana (32) and peanut butter (49) come closest among pairs and triples.
+    assert "Banana — 1 medium: 32 mg" in answer.text
+    assert "Peanut butter, smooth — 2 tbsp: 49 mg" in answer.text
+    assert "Together: 81 mg, 101% of your need." in answer.text
+    assert "under 9" in answer.text  # the 350 mg ceiling is for ages 9 and up
+
+
+async def test_answer_for_an_adult_says_the_rest_comes_from_other_food(bot):
+    await bot.reply("/start")
+    answer = await walk_need(bot, "31-50", "male", "none")
+    assert "420 mg a day" in answer.text
+    for line in ("Pumpkin seeds, roasted — 1 oz (28 g): 156 mg",
+                 "Chia seeds — 1 oz (28 g): 111 mg", "Almonds, dry roasted — 1 oz (28 g): 80 mg"):
+        assert line in answer.text
+    assert "Together: 347 mg, 83% of your need." in answer.text
+    assert "everything else you eat" in answer.text
+    assert "under 9" not in answer.text
+
+
+async def test_foods_shows_percent_of_need_after_need(bot):
+    await bot.reply("/start")
+    assert "of your need" not in (await bot.reply("/foods")).text
+    await walk_need(bot, "31-50", "female", "none")  # 320 mg
+    table = (await bot.reply("/foods")).text
+    assert "Pumpkin seeds, roasted — 1 oz (28 g): 156 mg (37% DV, 49% of your need)" in table
+    assert "Banana — 1 medium: 32 mg (8% DV, 10% of your need)" in table
+
+
+async def test_a_second_need_replaces_the_first(bot):
+    await bot.reply("/start")
+    await walk_need(bot, "19-30", "female", "pregnancy")
+    await walk_need(bot, "51+", "male", "none")
+    sub = await bot.subscriber()
+    assert (sub.need_mg, sub.need_profile) == (420, "51+:male:none")
+
+
+async def test_non_subscriber_is_sent_to_start_and_nothing_is_created(bot):
+    answer = await bot.reply("/need", chat_id=OTHER_USER)
+    assert answer.text == texts.NEED_NOT_SUBSCRIBED
+    assert "/start" in answer.text and answer.callback_data == []
+    # A final-step press from an old message (e.g. after /forget) creates nothing either.
+    edited = await bot.press(answer, "need:sex:51+:male", strict=False)
+    assert edited == [] and answer.text == texts.NEED_NOT_SUBSCRIBED
+    assert await bot.storage.fetch_all("SELECT count(*) FROM subscribers") == [(0,)]
+
+
+async def test_need_in_a_group_asks_for_a_private_chat(bot):
+    group = -100777
+    await bot.reply("/start", chat_id=group, chat_type="group", user_id=USER)
+    answer = await bot.reply("/need", chat_id=group, chat_type="group", user_id=USER)
+    assert answer.text == texts.NOT_IN_GROUPS
+    # A forged final-step press in the group stores nothing on the group's row either.
+    assert await bot.press(answer, "need:sex:51+:male", strict=False, user_id=USER) == []
+    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert (await bot.subscriber(group)).need_mg is None
+
+
+@pytest.mark.parametrize("data", [
+    "need:age:200-300",             # a band that does not exist
+    "need:sex:31-50:other",         # not a sex the table has
+    "need:st:51+:female:pregnancy",  # no pregnancy figure for 51+
+    "need:st:31-50:male:lactation",  # not offered to men
+    "need:st:31-50:female",          # truncated
+    "need:",
+])
+async def test_forged_or_stale_need_data_changes_nothing(bot, data):
+    await bot.reply("/start")
+    prompt = await bot.reply("/need")
+    assert await bot.press(prompt, data, strict=False) == []
+    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert prompt.text.startswith("🎯 Your daily magnesium need")  # not edited
+    assert (await bot.subscriber()).need_mg is None
+
+
+async def test_double_tap_on_a_step_is_harmless(bot):
+    await bot.reply("/start")
+    prompt = await bot.reply("/need")
+    await bot.press(prompt, "need:age:9-13")
+    await bot.press(prompt, "need:age:9-13", strict=False)  # same screen again
+    assert bot.standin.internal_errors == []
+    assert prompt.callback_data == ["need:sex:9-13:male", "need:sex:9-13:female"]
+    assert len(bot.standin.messages_to(USER)) == 2  # /start and /need, nothing extra
+
+
+def test_every_need_button_fits_telegrams_64_bytes():
+    from bot.personal_handlers import age_keyboard, sex_keyboard, status_keyboard
+
+    rda = load_rda()
+    markups = [age_keyboard(rda)]
+    for band in rda.bands:
+        markups += [sex_keyboard(band), status_keyboard(band, "female")]
+    datas = [b.callback_data for m in markups for row in m.inline_keyboard for b in row]
+    assert len(datas) > 20
+    assert all(isinstance(d, str) and len(d.encode()) <= 64 for d in datas)
+
+
+# ---- the food example, as a pure rule -------------------------------------------------
+
+
+def _table(*mgs: int) -> FoodTable:
+    foods = tuple(Food(f"food {i}", f"Food {i}", (), "1 cup", mg, percent_of(mg, 420))
+                  for i, mg in enumerate(mgs))
+    return FoodTable(foods=foods, daily_value_mg=420, source="test", groups=("nuts",))
+
+
+def test_food_example_is_two_or_three_different_servings_closest_to_the_need():
+    table = load_foods()
+    for need in sorted(set(NIH_RDA.values())):
+        picked = food_servings(table, need)
+        assert 2 <= len(picked) <= 3 and len(set(picked)) == len(picked)
+        gap = abs(sum(f.mg for f in picked) - need)
+        for size in (2, 3):
+            for combo in itertools.combinations(table.foods, size):
+                assert gap <= abs(sum(f.mg for f in combo) - need), (need, combo)
+
+
+def test_food_example_prefers_reaching_the_need_then_fewer_servings():
+    # 100 mg: 90+20 (+10) and 60+30 (-10) are equally close; reaching it wins.
+    assert [f.mg for f in food_servings(_table(90, 60, 30, 20), 100)] == [90, 20]
+    # 100 mg exactly from two (70+30) or three (50+30+20): two servings win.
+    assert [f.mg for f in food_servings(_table(70, 50, 30, 20), 100)] == [70, 30]
+
+
+def test_compute_need_rejects_combinations_the_table_does_not_have():
+    rda, foods = load_rda(), load_foods()
+    assert compute_need(rda, foods, Profile("51+", "female", "pregnancy")) is None
+    assert compute_need(rda, foods, Profile("31-50", "male", "lactation")) is None
+    assert compute_need(rda, foods, Profile("99-100", "male")) is None
+    assert Profile.parse("31-50:female:none") == Profile("31-50", "female", "none")
+    assert Profile.parse("31-50:female") is None
