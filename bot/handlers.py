@@ -214,26 +214,30 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, context, await subscribe_reply(get_services(context), update))
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await stop_reply(get_services(context), update.effective_chat.id))
+ChatAction = Callable[[Services, int, str], Awaitable[Reply]]
 
 
-async def tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await tip_reply(get_services(context), update.effective_chat.id))
+def chat_command(action: ChatAction) -> Callable[[Update, ContextTypes.DEFAULT_TYPE],
+                                                 Awaitable[None]]:
+    """A command handler that passes the chat id and the typed arguments to `action`."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is None:
+            return
+        await send(update, context, await action(
+            get_services(context), update.effective_chat.id, _args(context)))
+
+    return handler
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await pause_reply(
-        get_services(context), update.effective_chat.id, _args(context)))
-
-
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await resume_reply(get_services(context),
-                                                   update.effective_chat.id))
+stop = chat_command(lambda svc, chat_id, _raw: stop_reply(svc, chat_id))
+tip = chat_command(lambda svc, chat_id, _raw: tip_reply(svc, chat_id))
+pause = chat_command(pause_reply)
+resume = chat_command(lambda svc, chat_id, _raw: resume_reply(svc, chat_id))
+time_command = chat_command(set_time_reply)
+timezone_command = chat_command(set_zone_reply)
+topics = chat_command(lambda svc, chat_id, _raw: topics_reply(svc, chat_id))
+settings = chat_command(lambda svc, chat_id, _raw: settings_reply(svc, chat_id))
 
 
 async def causes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -246,29 +250,6 @@ async def foods(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     subscriber = await svc.subscriptions.get(update.effective_chat.id)
     await send(update, context, foods_reply(svc, _args(context),
                                             subscriber.need_mg if subscriber else None))
-
-
-async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await set_time_reply(
-        get_services(context), update.effective_chat.id, _args(context)))
-
-
-async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await set_zone_reply(
-        get_services(context), update.effective_chat.id, _args(context)))
-
-
-async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await topics_reply(get_services(context), update.effective_chat.id))
-
-
-async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_chat is not None
-    await send(update, context, await settings_reply(
-        get_services(context), update.effective_chat.id))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
