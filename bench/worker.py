@@ -262,8 +262,6 @@ async def common(spec: dict[str, Any]) -> dict[str, Any]:
     # in a running bot, but none fires on its own while we measure.
     job_queue.scheduler.start(paused=True)
     zones: dict[str, Any] = {}
-    # "scheduler-nograce": the usual fix for missed jobs, misfire_grace_time=None.
-    job_kwargs = {"misfire_grace_time": None} if fire == "scheduler-nograce" else None
     with Meter() as schedule:
         jobs = []
         for chat_id, send_time, zone, topics in rows:
@@ -271,8 +269,7 @@ async def common(spec: dict[str, Any]) -> dict[str, Any]:
             hour, minute = (int(part) for part in send_time.split(":"))
             jobs.append(job_queue.run_daily(
                 send_tip, datetime.min.time().replace(hour=hour, minute=minute, tzinfo=tz),
-                chat_id=chat_id, data=tuple(topics.split(",")), name=f"daily-{chat_id}",
-                job_kwargs=job_kwargs))
+                chat_id=chat_id, data=tuple(topics.split(",")), name=f"daily-{chat_id}"))
     del rows
     rss_jobs = rss_mb()
     sample = min(len(jobs), spec.get("sample") or len(jobs))

@@ -499,7 +499,16 @@ class Storage:
                 (status, to_ts(next_send_at) if next_send_at else None, reason,
                  paused_until.isoformat() if paused_until else None, to_ts(now), chat_id),
             )
-        return cursor.rowcount > 0
+            changed = cursor.rowcount > 0
+            if status in ("stopped", "paused"):
+                # Someone who just said stop must not get a tip or broadcast queued earlier.
+                await self._db.execute(
+                    """UPDATE deliveries SET status = 'cancelled', error = ?
+                       WHERE chat_id = ? AND status = 'pending'
+                         AND kind IN ('daily', 'broadcast')""",
+                    (f"subscriber {status}", chat_id),
+                )
+        return changed
 
     async def set_schedule(
         self, chat_id: int, *, send_time: time, timezone: str,

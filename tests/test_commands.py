@@ -262,3 +262,15 @@ async def test_daily_tip_arrives_through_the_outbox(bot):
     rows = await bot.storage.fetch_all(
         "SELECT kind, local_date, status FROM deliveries WHERE kind = 'daily'")
     assert rows == [("daily", "2026-11-25", "sent")]
+
+
+async def test_stop_cancels_a_tip_already_queued(bot):
+    await bot.reply("/start")
+    bot.clock.set(datetime(2026, 11, 25, 9, 0, 20, tzinfo=UTC))
+    await bot.runtime.scheduler.tick()  # queued, not yet sent
+    await bot.reply("/stop")
+    before = len(bot.standin.messages_to(USER))
+    await bot.runtime.sender.drain_once()
+    assert len(bot.standin.messages_to(USER)) == before
+    rows = await bot.storage.fetch_all("SELECT status, error FROM deliveries")
+    assert rows == [("cancelled", "subscriber stopped")]
