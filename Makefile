@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check .
+	DATABASE_PATH=$(VENV)/check.sqlite3 $(PY) run.py check
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

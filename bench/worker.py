@@ -49,18 +49,54 @@ def rss_mb() -> float:
 
 
 class Meter:
-    """Wall and process CPU time (all threads, user + system) of a block."""
+    """Wall time, process CPU time (all threads, user + system) and this thread's CPU."""
 
-    wall = cpu = 0.0
+    wall = cpu = thread = 0.0
 
     def __enter__(self) -> Meter:
         self._wall = time.perf_counter()
         self._cpu = time.process_time()
+        self._thread = time.thread_time()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self._wall
         self.cpu = time.process_time() - self._cpu
+        self.thread = time.thread_time() - self._thread
+
+
+COMPONENTS = (  # (label, path fragments), first match wins
+    ("PTB: objects, request building, JSON", ("/telegram/",)),
+    ("aiohttp client", ("/aiohttp/", "/yarl/", "/multidict/", "/aiohappyeyeballs/")),
+    ("httpx/httpcore/h11/anyio", ("/httpx/", "/httpcore/", "/h11/", "/anyio/")),
+    ("bot code (sender, pacer, storage calls, render)", ("/bot/", "/tips/")),
+    ("aiosqlite (event-loop side)", ("/aiosqlite/",)),
+    ("asyncio event loop", ("/asyncio/", "selectors.py")),
+    ("import machinery", ("<frozen importlib",)),
+    ("json / urllib encoding", ("/json/", "/urllib/")),
+)
+
+
+def profile_breakdown(profile: Any) -> dict[str, float]:
+    """Main-thread CPU share by component (cProfile's own time per function)."""
+    import pstats
+
+    shares: collections.Counter[str] = collections.Counter()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.items():
+        label = "other Python"
+        if filename == "~":
+            label = ("sockets and other syscalls" if any(
+                key in name for key in ("socket", "epoll", "select", "recv", "send"))
+                else "C builtins")
+        else:
+            for candidate, fragments in COMPONENTS:
+                if any(fragment in filename for fragment in fragments):
+                    label = candidate
+                    break
+        shares[label] += tottime
+    total = sum(shares.values()) or 1.0
+    return {label: round(100 * value / total, 1) for label, value in shares.most_common()}
 
 
 class LogCounter(logging.Handler):
@@ -182,10 +218,18 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         rss_ready = rss_mb()
         before = await sink_async(sink, "reset")
+        profiler = None
+        if spec.get("profile"):
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         with Meter() as tick:
             ticked = await runtime.scheduler.tick()
         with Meter() as drain:
             stats = await runtime.sender.drain_once()
+        if profiler is not None:
+            profiler.disable()
         seen = await sink_async(sink, "stats", times=bool(rate))
         counts = await runtime.services.storage.delivery_counts("daily")
     finally:
@@ -196,13 +240,15 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
         "due": ticked.due, "queued": ticked.queued, "missed": ticked.missed,
         "tick_wall": tick.wall, "tick_cpu": tick.cpu,
         "sent": stats.sent, "failed": stats.failed, "retried": stats.retried,
-        "drain_wall": drain.wall, "drain_cpu": drain.cpu,
+        "drain_wall": drain.wall, "drain_cpu": drain.cpu, "drain_main_thread": drain.thread,
         "sink_count": seen["count"], "sink_distinct": seen["distinct_chats"],
         "sink_cpu": seen["cpu"] - before["cpu"], "db_counts": counts,
         "rss_ready_mb": rss_ready, "peak_rss_mb": peak_rss_mb(),
     }
     if rate:
         result.update(windows(seen["times"]))
+    if profiler is not None:
+        result["profile"] = profile_breakdown(profiler)
     db.unlink(missing_ok=True)
     return result
 

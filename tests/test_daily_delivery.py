@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -264,3 +264,58 @@ async def test_faults_are_recorded_and_everyone_reachable_is_served(engine):
     # /start brings the blocked subscriber back.
     await engine.subscriptions.start(3, 3, "private")
     assert (await engine.storage.get_subscriber(3)).status == "active"
+
+
+async def test_daily_dispatch_through_the_faulty_stand_in(bot):
+    """~10 % of sends fail (429, 502, timeouts) and some chats are gone (403, 400)."""
+    from bot.standin import Fault
+
+    due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    chats = list(range(50_000, 53_000))
+    await bot.storage.insert_subscribers_bulk(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), due) for c in chats], bot.clock.now())
+    blocked, missing = {50_007, 51_234, 52_999}, {50_100, 52_000}
+    for chat in blocked:
+        bot.standin.user_blocks(chat)
+    for chat in missing:
+        bot.standin.chat_not_found(chat)
+    while bot.standin.next_update_nowait():
+        pass  # the my_chat_member updates are not delivered: the sends must find out
+    rng = random.Random(11)
+
+    def faults(method, params):
+        if method.lower() != "sendmessage":
+            return None
+        roll = rng.random()
+        if roll < 0.02:
+            return Fault("retry_after", retry_after=3)
+        if roll < 0.06:
+            return Fault("server_error")
+        if roll < 0.10:
+            return Fault("timeout")
+        return None
+
+    bot.standin.fault_policy = faults
+    bot.clock.set(due + timedelta(seconds=30))
+    assert (await bot.runtime.scheduler.tick()).queued == len(chats)
+    for _ in range(30):
+        await bot.runtime.sender.drain_once()
+        if await bot.storage.next_pending_due() is None:
+            break
+        bot.clock.advance(minutes=11)
+    reachable = set(chats) - blocked - missing
+    received = Counter(m.chat_id for m in bot.standin.sent if m.chat_id in set(chats))
+    assert set(received) == reachable and set(received.values()) == {1}
+    statuses = dict(await bot.storage.fetch_all(
+        "SELECT status, count(*) FROM deliveries GROUP BY status"))
+    assert statuses == {"sent": len(reachable), "blocked": len(blocked | missing)}
+    ok_sends = sum(1 for r in bot.standin.call_log
+                   if r.method.lower() == "sendmessage" and r.status == 200)
+    assert ok_sends == statuses["sent"]
+    faulted = Counter(r.status for r in bot.standin.call_log
+                      if r.method.lower() == "sendmessage" and r.status != 200)
+    assert faulted[429] > 0 and faulted[502] > 0 and faulted[0] > 0  # 0: no answer
+    assert set(bot.runtime.sender.pacer.pauses) == {3}
+    for chat in blocked | missing:
+        sub = await bot.storage.get_subscriber(chat)
+        assert sub.status == "blocked" and sub.inactive_reason
