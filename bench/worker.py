@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import importlib.util
 import json
 import logging
@@ -189,19 +188,25 @@ async def populate(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_application(settings: Any, kind: str) -> Any:
-    """The bot's Application exactly as build_application makes it, with `kind` requests."""
+    """The bot's Application as build_application makes it, with `kind` requests.
+
+    build_application's own request class is used as is; for the other class the same
+    builder settings are repeated here (build_application drops base_url when handed a
+    request object).
+    """
     from telegram.ext import ApplicationBuilder
+    from telegram.request import HTTPXRequest
 
     from bot.app import OFFLINE_TOKEN, build_application
-
-    if kind.startswith("httpx"):
-        return build_application(settings)  # HTTPXRequest, pool 16, timeouts 15 s
     from bot.fast_request import AiohttpRequest
 
-    # build_application ignores base_url when given a request, so build the same thing here.
+    wanted = HTTPXRequest if kind.startswith("httpx") else AiohttpRequest
+    app = build_application(settings)
+    if type(app.bot.request) is wanted:
+        return app
+    request = wanted(connection_pool_size=16, read_timeout=15, write_timeout=15)
     return (ApplicationBuilder().token(OFFLINE_TOKEN).base_url(settings.api_base_url)
-            .request(AiohttpRequest(connection_pool_size=16, read_timeout=15, write_timeout=15))
-            .get_updates_request(AiohttpRequest()).build())
+            .request(request).get_updates_request(wanted(connection_pool_size=1)).build())
 
 
 async def ours(spec: dict[str, Any]) -> dict[str, Any]:
@@ -388,13 +393,17 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 async def dueq(spec: dict[str, Any]) -> dict[str, Any]:
-    """Storage.due_subscribers and the raw indexed query, as shipped and after ANALYZE."""
+    """Storage.due_subscribers, and the raw due query two ways, on a warm database."""
     from bot.storage import Storage
 
     runs, limit = spec.get("runs", 21), spec.get("limit", 2000)
     db = copy_db(spec["db"], spec["workdir"], f"dueq-{spec['tag']}.sqlite3")
     now = datetime.now(UTC)
     ts = int(now.timestamp())
+    connection = sqlite3.connect(db)
+    predicate = index_predicate(connection)
+    index_sql = (f"SELECT chat_id FROM subscribers INDEXED BY subscribers_due WHERE {predicate} "
+                 "AND next_send_at <= ? ORDER BY next_send_at LIMIT ?")
 
     async def timed(call: Any) -> tuple[dict[str, float], int]:
         rows = await call()  # warm the page cache once
@@ -405,44 +414,36 @@ async def dueq(spec: dict[str, Any]) -> dict[str, Any]:
             samples.append((time.perf_counter() - started) * 1000)
         return summary(samples), len(rows)
 
-    def direct(connection: sqlite3.Connection, sql: str) -> dict[str, Any]:
-        plan = [row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, (ts, limit))]
-        connection.execute(sql, (ts, limit)).fetchall()
+    def direct(sql: str) -> dict[str, Any]:
+        try:
+            plan = [row[-1] for row in
+                    connection.execute("EXPLAIN QUERY PLAN " + sql, (ts, limit))]
+        except sqlite3.OperationalError as exc:  # e.g. "no query solution"
+            return {"error": str(exc)}
+        rows = len(connection.execute(sql, (ts, limit)).fetchall())
         samples = []
         for _ in range(runs):
             started = time.perf_counter()
             connection.execute(sql, (ts, limit)).fetchall()
             samples.append((time.perf_counter() - started) * 1000)
-        return {**summary(samples), "plan": plan}
+        return {**summary(samples), "plan": plan, "rows": rows}
 
-    async def api_timing() -> tuple[dict[str, float], int]:
-        storage = await Storage.open(db)
-        try:
-            return await timed(lambda: storage.due_subscribers(now, limit))
-        finally:
-            await storage.close()
-
-    shipped, rows = await api_timing()
-    connection = sqlite3.connect(db)
     try:
-        predicate = index_predicate(connection)
-        storage_sql = (f"SELECT chat_id FROM subscribers WHERE {predicate} AND next_send_at <= ? "
-                       "ORDER BY next_send_at LIMIT ?")
         total = connection.execute("SELECT count(*) FROM subscribers").fetchone()[0]
-        raw = {"brief": direct(connection, BRIEF_SQL), "storage": direct(connection, storage_sql)}
-        with contextlib.suppress(sqlite3.OperationalError):  # "no query solution"
-            raw["indexed_by"] = direct(connection, storage_sql.replace(
-                "FROM subscribers", "FROM subscribers INDEXED BY subscribers_due"))
-        connection.execute("ANALYZE")
-        connection.commit()
-        raw["analyzed"] = direct(connection, storage_sql)
+        raw = {"brief": direct(BRIEF_SQL), "index": direct(index_sql)}
     finally:
         connection.close()
-    analyzed, _ = await api_timing()
+    storage = await Storage.open(db)
+    try:
+        api, rows = await timed(lambda: storage.due_subscribers(now, limit))
+        if "error" not in raw["index"]:
+            raw["index_aiosqlite"], _ = await timed(
+                lambda: storage.fetch_all(index_sql, (ts, limit)))
+    finally:
+        await storage.close()
     db.unlink(missing_ok=True)
     return {"subscribers": total, "limit": limit, "rows": rows, "runs": runs,
-            "predicate": predicate, "due_subscribers": shipped,
-            "due_subscribers_analyzed": analyzed, "raw": raw}
+            "predicate": predicate, "due_subscribers": api, "raw": raw}
 
 
 SCENARIOS = {"populate": populate, "ours": ours, "common": common, "dueq": dueq}
