@@ -139,11 +139,12 @@ async def attach_runtime(
         await storage.close()
         raise
     application.bot_data[BOT_DATA_KEY] = services
-    scheduler = DailyScheduler(storage, feed, clock,
-                               grace=timedelta(hours=settings.missed_grace_hours))
     sender = Sender(storage, transport or BotTransport(application.bot),
                     make_renderer(feed), clock,
                     pacer or Pacer(settings.send_rate_per_second))
+    scheduler = DailyScheduler(storage, feed, clock,
+                               grace=timedelta(hours=settings.missed_grace_hours),
+                               on_batch=sender.wake)
     services.broadcasts = BroadcastService(storage, clock,
                                            rate_per_second=settings.send_rate_per_second,
                                            on_queued=sender.wake)

@@ -295,7 +295,7 @@ class Sender:
                 if self._stopping:
                     break
                 rows = await self._storage.pending_deliveries(
-                    self._clock.now(), self._batch_size, exclude=self._busy)
+                    self._clock.now(), self._batch_size, exclude=frozenset(self._busy))
                 if not rows:
                     if not self._busy:
                         break

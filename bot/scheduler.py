@@ -9,6 +9,7 @@ past (the bot was down) is recorded as missed and the subscriber moves to the ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +31,9 @@ class TickResult:
 
 class DailyScheduler:
     def __init__(self, storage: Storage, feed: TipFeed, clock: Clock, *,
-                 grace: timedelta = timedelta(hours=3), batch_size: int = 2000) -> None:
+                 grace: timedelta = timedelta(hours=3), batch_size: int = 2000,
+                 on_batch: Callable[[], None] = lambda: None) -> None:
+        self._on_batch = on_batch  # wakes the sender per batch, not after a 100k tick
         self._storage = storage
         self._feed = feed
         self._clock = clock
@@ -66,6 +69,7 @@ class DailyScheduler:
                 break
             plans = [self.plan(item, now) for item in due]
             queued += await self._storage.apply_daily_plans(plans, now)
+            self._on_batch()
             missed += sum(1 for p in plans if p.tip_id is None)
             due_total += len(due)
             if len(due) < self._batch_size:

@@ -634,7 +634,7 @@ class Storage:
                JOIN tip_views v ON v.chat_id = CAST(due.key AS INTEGER) AND v.cycle = due.value""",
             (json.dumps({str(s.chat_id): s.rotation_cycle for s in subscribers}),),
         ) as cursor:
-            async for chat_id, tip_id in cursor:
+            for chat_id, tip_id in await cursor.fetchall():  # one thread hop, not one per 64
                 bucket = seen.get(chat_id)
                 if bucket is not None:
                     bucket.add(tip_id)
@@ -644,7 +644,7 @@ class Storage:
                JOIN feedback f ON f.chat_id = due.value AND f.vote = -1""",
             (json.dumps([s.chat_id for s in subscribers]),),
         ) as cursor:
-            async for chat_id, tip_id in cursor:
+            for chat_id, tip_id in await cursor.fetchall():
                 disliked[chat_id].add(tip_id)
         return [DueSubscriber(s, frozenset(seen[s.chat_id]), frozenset(disliked[s.chat_id]))
                 for s in subscribers]
@@ -707,6 +707,9 @@ class Storage:
     async def pending_deliveries(self, now: datetime, limit: int,
                                  exclude: Collection[int] = ()) -> list[PendingDelivery]:
         """Outbox rows due now, oldest first, with the text to send."""
+        # Snapshot first: the caller's set shrinks when a flush commits mid-query, and a
+        # row it still held when the query began must not come back to be sent again.
+        skip = set(exclude)
         async with self._db.execute(
             """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
                       coalesce(t.text, b.text, ''), d.attempts
@@ -716,10 +719,9 @@ class Storage:
                LEFT JOIN broadcasts b ON b.id = d.broadcast_id
                WHERE d.status = 'pending' AND d.due_at <= ? AND d.kind IN ('daily', 'broadcast')
                ORDER BY d.due_at, d.id LIMIT ?""",
-            (to_ts(now), limit + len(exclude)),
+            (to_ts(now), limit + len(skip)),
         ) as cursor:
             rows = await cursor.fetchall()
-        skip = set(exclude)
         return [PendingDelivery(*row) for row in rows if row[0] not in skip][:limit]
 
     async def next_pending_due(self) -> datetime | None:

@@ -5,6 +5,7 @@ Time only moves when the test moves the ManualClock; nothing here sleeps.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 from collections import Counter, defaultdict
@@ -326,3 +327,18 @@ async def test_daily_dispatch_through_the_faulty_stand_in(bot):
     for chat in blocked | missing:
         sub = await bot.storage.get_subscriber(chat)
         assert sub.status == "blocked" and sub.inactive_reason
+
+
+async def test_rows_busy_when_the_outbox_query_starts_are_never_returned(engine):
+    """Regression (found by the benchmark): a flush that shrank the busy set while the
+    query ran let in-flight rows come back, and they were sent twice."""
+    for chat in range(1, 5):
+        await engine.subscriptions.start(chat, chat, "private")
+    engine.clock.set(datetime(2026, 3, 7, 9, 0, 30, tzinfo=UTC))
+    await engine.scheduler.tick()
+    busy = {row[0] for row in await engine.storage.fetch_all("SELECT id FROM deliveries")}
+    query = asyncio.create_task(engine.storage.pending_deliveries(
+        engine.clock.now(), 10, exclude=busy))
+    await asyncio.sleep(0)  # the query is now waiting on the database thread
+    busy.clear()  # what a concurrent flush does to the live set
+    assert await query == []
