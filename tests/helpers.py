@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,7 +14,7 @@ from telegram.ext import Application
 from bot.app import Runtime
 from bot.clock import ManualClock
 from bot.pacer import Pacer
-from bot.standin import BotApiStandIn, SentMessage
+from bot.standin import BotApiStandIn, Fault, SentMessage
 
 USER = 1001
 OTHER_USER = 1002
@@ -77,3 +79,31 @@ class BotHarness:
 
     async def subscriber(self, chat_id: int = USER):
         return await self.storage.get_subscriber(chat_id)
+
+
+def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = frozenset()):
+    """A stand-in fault policy: ~10 % of sendMessage calls get 429, 502 or a timeout.
+
+    At most three faults per chat: with five attempts allowed every reachable chat must
+    get through, whatever order the concurrent sends ran in. Chats in `spare` never fault.
+    """
+    rng = random.Random(seed)
+    tries: Counter[int] = Counter()
+
+    def policy(method: str, params: dict) -> Fault | None:
+        if method.lower() != "sendmessage":
+            return None
+        chat = int(params["chat_id"])
+        tries[chat] += 1
+        if chat in spare or tries[chat] > 3:
+            return None
+        roll = rng.random()
+        if roll < 0.02:
+            return Fault("retry_after", retry_after=retry_after)
+        if roll < 0.06:
+            return Fault("server_error")
+        if roll < 0.10:
+            return Fault("timeout")
+        return None
+
+    return policy

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 from collections import Counter
 from datetime import UTC, datetime, time
 
@@ -12,9 +11,8 @@ from telegram import Update
 
 from bot import texts
 from bot.app import ProgressMessages
-from bot.standin import Fault
 from bot.storage import NewSubscriber
-from tests.helpers import ADMIN, USER
+from tests.helpers import ADMIN, USER, ten_percent_faults
 from tips.catalog import TOPICS
 
 ADMIN_COMMANDS = ["/broadcast hello", "/broadcasts", "/cancel 1", "/newtip foods x | y",
@@ -93,26 +91,7 @@ async def test_broadcast_to_5000_with_faults_reaches_everyone_once(bot):
     while bot.standin.next_update_nowait():  # user_blocks queued my_chat_member updates
         pass
     # Roughly 10 % of sends fail: 429 with retry_after, 502, and timeouts.
-    rng = random.Random(5)
-    tries: Counter[int] = Counter()
-
-    def faults(method, params):
-        if method.lower() != "sendmessage" or int(params["chat_id"]) == ADMIN:
-            return None
-        chat = int(params["chat_id"])
-        tries[chat] += 1
-        if tries[chat] > 3:
-            # At most three faults per chat: with five attempts allowed, every reachable
-            # chat must get through, whatever order the concurrent sends ran in.
-            return None
-        roll = rng.random()
-        if roll < 0.02:
-            return Fault("retry_after", retry_after=2)
-        if roll < 0.06:
-            return Fault("server_error")
-        if roll < 0.10:
-            return Fault("timeout")
-        return None
+    faults = ten_percent_faults(5, retry_after=2, spare=frozenset({ADMIN}))
 
     preview = await bot.say("/broadcast <b>Big news</b>: new tips are coming!", chat_id=ADMIN)
     assert next(m.text for m in preview) == "Big news: new tips are coming!"

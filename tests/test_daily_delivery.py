@@ -22,7 +22,7 @@ from bot.storage import NewSubscriber, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.timecalc import local_instant, next_send
 from bot.tipfeed import TipFeed
-from tests.helpers import virtual_pacer
+from tests.helpers import ten_percent_faults, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
 ZONES = [
@@ -269,8 +269,6 @@ async def test_faults_are_recorded_and_everyone_reachable_is_served(engine):
 
 async def test_daily_dispatch_through_the_faulty_stand_in(bot):
     """~10 % of sends fail (429, 502, timeouts) and some chats are gone (403, 400)."""
-    from bot.standin import Fault
-
     due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     chats = list(range(50_000, 53_000))
     await bot.storage.insert_subscribers_bulk(
@@ -282,26 +280,7 @@ async def test_daily_dispatch_through_the_faulty_stand_in(bot):
         bot.standin.chat_not_found(chat)
     while bot.standin.next_update_nowait():
         pass  # the my_chat_member updates are not delivered: the sends must find out
-    rng = random.Random(11)
-    tries: Counter[int] = Counter()
-
-    def faults(method, params):
-        if method.lower() != "sendmessage":
-            return None
-        chat = int(params["chat_id"])
-        tries[chat] += 1
-        if tries[chat] > 3:
-            # At most three faults per chat: with five attempts allowed, every reachable
-            # chat must get through, whatever order the concurrent sends ran in.
-            return None
-        roll = rng.random()
-        if roll < 0.02:
-            return Fault("retry_after", retry_after=3)
-        if roll < 0.06:
-            return Fault("server_error")
-        if roll < 0.10:
-            return Fault("timeout")
-        return None
+    faults = ten_percent_faults(11, retry_after=3)
 
     bot.standin.fault_policy = faults
     bot.clock.set(due + timedelta(seconds=30))
