@@ -188,15 +188,11 @@ def get_runtime(application: Application) -> Runtime:  # type: ignore[type-arg]
 
 
 async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """APScheduler's periodic job: queue due tips, then wake the sender."""
-    runtime = get_runtime(context.application)
+    """APScheduler's periodic job: queue due tips (the scheduler wakes the sender per batch)."""
     try:
-        result = await runtime.scheduler.tick()
+        await get_runtime(context.application).scheduler.tick()
     except Exception:
         log.exception("daily tick failed; next tick retries")
-        return
-    if result.queued:
-        runtime.sender.wake()
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

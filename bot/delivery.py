@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
@@ -145,11 +145,6 @@ class DrainStats:
     blocked: int = 0
     retried: int = 0
     throttled: int = 0
-    by_broadcast: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def settled(self) -> int:
-        return self.sent + self.failed + self.blocked
 
 
 class Sender:
@@ -167,8 +162,6 @@ class Sender:
         flush_interval: float = 0.1,
         max_attempts: int = 5,
         backoff_base: float = 10.0,
-        on_blocked: Callable[[int, str], Awaitable[None]] | None = None,
-        on_progress: Callable[[DrainStats], Awaitable[None]] | None = None,
     ) -> None:
         self._storage = storage
         self._transport = transport
@@ -181,24 +174,16 @@ class Sender:
         self._flush_interval = flush_interval
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
-        self._on_blocked = on_blocked
-        self._on_progress = on_progress
         self._outcomes: list[DeliveryOutcome] = []
         self._busy: set[int] = set()
         self._flushed = asyncio.Event()
         self._flush_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stopping = False
-        self.totals = DrainStats()
 
     @property
     def pacer(self) -> Pacer:
         return self._pacer
-
-    @property
-    def in_flight_bound(self) -> int:
-        """Most messages a crash could resend: requests under way plus unflushed outcomes."""
-        return self._concurrency + self._flush_size
 
     def wake(self) -> None:
         self._wake.set()
@@ -239,17 +224,12 @@ class Sender:
         now = self._clock.now()
         if isinstance(result, Sent):
             stats.sent += 1
-            if row.broadcast_id is not None:
-                stats.by_broadcast[row.broadcast_id] = stats.by_broadcast.get(row.broadcast_id,
-                                                                              0) + 1
             await self._record(DeliveryOutcome(row.id, "sent", now, message_id=result.message_id))
         elif isinstance(result, Gone):
             stats.blocked += 1
             await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason))
             await self._flush()
             await self._storage.mark_chat_blocked(row.chat_id, result.reason, now)
-            if self._on_blocked is not None:
-                await self._on_blocked(row.chat_id, result.reason)
         elif isinstance(result, Failed) and result.retryable \
                 and row.attempts + 1 < self._max_attempts:
             stats.retried += 1
@@ -284,8 +264,6 @@ class Sender:
             while True:
                 await asyncio.sleep(self._flush_interval)
                 await self._flush()
-                if self._on_progress is not None:
-                    await self._on_progress(stats)
 
         workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
         ticker = asyncio.create_task(flusher())
@@ -322,14 +300,7 @@ class Sender:
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             await self._flush()
-        if self._on_progress is not None:
-            await self._on_progress(stats)
-        self._add_totals(stats)
         return stats
-
-    def _add_totals(self, stats: DrainStats) -> None:
-        for name in ("sent", "failed", "blocked", "retried", "throttled"):
-            setattr(self.totals, name, getattr(self.totals, name) + getattr(stats, name))
 
     async def run(self, idle_poll: float = 1.0) -> None:
         """Drain whenever woken (tick, broadcast) or when a retry comes due."""

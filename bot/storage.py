@@ -362,11 +362,6 @@ class Storage:
                 "BEGIN;\n" + MIGRATIONS[number] + f"\nPRAGMA user_version = {number + 1};\nCOMMIT;"
             )
 
-    async def schema_version(self) -> int:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
     async def integrity_ok(self) -> bool:
         async with self._db.execute("PRAGMA quick_check") as cursor:
             row = await cursor.fetchone()
@@ -396,12 +391,6 @@ class Storage:
                 [(t.id, t.topic, t.text, t.source, ts, ts) for t in tips],
             )
         return self._db.total_changes - before
-
-    async def active_tips(self) -> list[Tip]:
-        async with self._db.execute(
-            "SELECT id, topic, text, source FROM tips WHERE retired = 0 ORDER BY id"
-        ) as cursor:
-            return [_tip(row) for row in await cursor.fetchall()]
 
     async def all_tips(self, topic: str | None = None) -> list[StoredTip]:
         async with self._db.execute(

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.storage import Storage, Subscriber
+from bot.storage import DeliveryOutcome, Storage, Subscriber
 from tips.catalog import Tip
 from tips.selector import Pick, pick_next
 
@@ -95,8 +95,6 @@ class TipFeed:
         """Record how the on-demand reply went."""
         if delivery_id is None:
             return
-        from bot.storage import DeliveryOutcome  # local: keeps the import graph one-way
-
         await self._storage.apply_outcomes([DeliveryOutcome(
             delivery_id=delivery_id, status="sent" if error is None else "failed",
             at=self._clock.now(), message_id=message_id, error=error,
