@@ -41,6 +41,8 @@ RUN groupadd --system --gid 10001 magdaily \
 COPY --from=builder /opt/venv /opt/venv
 
 # Application code stays owned by root: the bot can read it but not change it.
+# Only the bot and its tips: standin/ (the Bot API stand-in behind the tests and console
+# mode) stays out, since the image runs against Telegram with a real token.
 WORKDIR /app
 COPY pyproject.toml run.py ./
 COPY bot/ ./bot/

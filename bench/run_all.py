@@ -532,9 +532,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def shipped_kind() -> str:
     """Which request class build_application uses today ("aiohttp" or "httpx")."""
+    from bot.aiohttp_request import AiohttpRequest
     from bot.app import build_application
     from bot.config import Settings
-    from bot.fast_request import AiohttpRequest
 
     app = build_application(Settings(token=None, database_path=Path("unused.sqlite3")))
     return "aiohttp" if isinstance(app.bot.request, AiohttpRequest) else "httpx"

@@ -24,7 +24,7 @@ from array import array
 
 from aiohttp import web
 
-from bot.standin import parse_formatted_text
+from standin.formatting import parse_formatted_text
 
 BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "MagDaily", "username": "MagDailyBot"}
 _JSON = "application/json"

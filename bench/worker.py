@@ -197,8 +197,8 @@ def make_application(settings: Any, kind: str) -> Any:
     from telegram.ext import ApplicationBuilder
     from telegram.request import HTTPXRequest
 
+    from bot.aiohttp_request import AiohttpRequest
     from bot.app import OFFLINE_TOKEN, build_application
-    from bot.fast_request import AiohttpRequest
 
     wanted = HTTPXRequest if kind.startswith("httpx") else AiohttpRequest
     app = build_application(settings)
@@ -278,7 +278,7 @@ async def common(spec: dict[str, Any]) -> dict[str, Any]:
                          " which is not installed"}
     builder = ApplicationBuilder().token(OFFLINE_TOKEN).base_url(f"{sink}/bot")
     if spec["request"] == "aiohttp":
-        from bot.fast_request import AiohttpRequest
+        from bot.aiohttp_request import AiohttpRequest
 
         builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest())
     if rate:

@@ -20,11 +20,11 @@ from telegram.ext import Application, ApplicationBuilder, ChatMemberHandler, Con
 from telegram.request import BaseRequest
 
 from bot import admin_handlers, handlers, keyboards, texts
+from bot.aiohttp_request import AiohttpRequest
 from bot.broadcasts import BroadcastService, Progress, run_progress_loop
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import BotTransport, Renderer, Sender, Transport
-from bot.fast_request import AiohttpRequest
 from bot.feedback import FeedbackService
 from bot.pacer import Pacer
 from bot.scheduler import DailyScheduler

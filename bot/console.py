@@ -4,6 +4,11 @@ Typed lines become Telegram updates in the in-process Bot API stand-in, and the 
 Application, handlers, tick and sender answer them, writing to the configured SQLite
 file. The bot's messages and their buttons are printed; typing a button's number presses
 it. Daily tips arrive here too, at the time set with /time.
+
+The stand-in (the top-level ``standin`` package) is a development tool: the Docker image,
+which runs with a real token, leaves it out. Asked for the console there, this module ends
+the program with one line and exit code 2 (like every start-up problem) instead of a
+traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +21,17 @@ from telegram.ext import Application
 
 from bot.app import attach_runtime, build_application, detach_runtime
 from bot.config import Settings
-from bot.standin import BotApiStandIn, SentMessage, StandInRequest
 from tips.catalog import Tip
+
+try:
+    from standin import BotApiStandIn, SentMessage, StandInRequest
+except ModuleNotFoundError as missing:
+    if missing.name != "standin":
+        raise
+    print("magdaily: console mode needs the Bot API stand-in (the standin package), which this "
+          "installation leaves out; run it from a source checkout with `make run`",
+          file=sys.stderr)
+    raise SystemExit(2) from None
 
 CONSOLE_USER = 1000
 QUIET_PERIOD = 0.25  # seconds without new output that count as "the bot has answered"
@@ -146,7 +160,7 @@ async def run_console(settings: Settings, catalog: list[Tip], stdin: TextIO | No
 
 async def _chat(stdin: TextIO, out: TextIO, standin: BotApiStandIn, transcript: Transcript,
                 loop: asyncio.AbstractEventLoop) -> None:
-    for _ in range(1_000_000):  # one turn per typed line; ends on EOF or /quit
+    while True:  # one turn per typed line; ends on EOF or /quit
         out.write("\nyou> ")
         out.flush()
         line = await loop.run_in_executor(None, stdin.readline)

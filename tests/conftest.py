@@ -5,7 +5,7 @@ import pytest
 from bot.app import attach_runtime, build_application, detach_runtime
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.standin import BotApiStandIn, StandInRequest
+from standin import BotApiStandIn, StandInRequest
 from tests.helpers import ADMIN, START, BotHarness, virtual_pacer
 
 

@@ -14,7 +14,7 @@ from telegram.ext import Application
 from bot.app import Runtime
 from bot.clock import ManualClock
 from bot.pacer import Pacer
-from bot.standin import BotApiStandIn, Fault, SentMessage
+from standin import BotApiStandIn, Fault, SentMessage
 
 USER = 1001
 OTHER_USER = 1002

@@ -11,9 +11,9 @@ import sqlite3
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from bot.standin import BotApiStandIn
-from bot.standin_http import serve
 from bot.storage import NewSubscriber, Storage
+from standin import BotApiStandIn
+from standin.http import serve
 from tests.test_e2e import TOKEN, bot_env, finish, start_bot, stop_bot, wait_for
 from tips.catalog import TOPICS
 

@@ -2,12 +2,15 @@
 
 No Docker engine is needed: hadolint lints the Dockerfile, and the rest are static checks
 on what a user depends on (non-root, health check, persistent /data, no baked-in token,
-every COPY'd path present and not hidden by .dockerignore).
+every COPY'd path present and not hidden by .dockerignore, no Bot API stand-in shipped),
+plus one run of the console mode the way it behaves inside the image.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -194,3 +197,49 @@ def test_dockerignore_keeps_secrets_and_venv_out(ignore_patterns) -> None:
     assert any("sqlite3" in p for p in ignore_patterns), "databases could leak into the image"
     reincluded = [p for p in ignore_patterns if p.startswith("!")]
     assert not any(".env" in p or ".venv" in p for p in reincluded)
+
+
+def _copied_sources(instructions: list[tuple[str, str]]) -> list[str]:
+    """Build-context paths the Dockerfile copies (not those copied from another stage)."""
+    sources: list[str] = []
+    for kw, args in instructions:
+        if kw in {"COPY", "ADD"} and "--from=" not in args:
+            sources.extend(_exec_or_shell(_strip_flags(args))[:-1])
+    return sources
+
+
+def test_image_does_not_ship_the_standin(instructions, ignore_patterns) -> None:
+    for source in _copied_sources(instructions):
+        top = Path(source).parts[0] if Path(source).parts else "."
+        assert top != "standin", f"COPY {source} puts the Bot API stand-in into the image"
+        assert top not in {".", "*"}, f"COPY {source} copies the whole context, standin/ too"
+    assert "standin" in {p.strip("/") for p in ignore_patterns}, \
+        ".dockerignore does not exclude standin/"
+
+
+def test_only_the_console_imports_the_standin() -> None:
+    """The image has no standin package: any other bot module importing it would crash there."""
+    importers = []
+    for path in sorted((REPO / "bot").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(name == "standin" or name.startswith("standin.") for name in names):
+                importers.append(path.relative_to(REPO).as_posix())
+    assert importers == ["bot/console.py"]
+
+
+def test_console_without_the_standin_fails_with_one_line(tmp_path) -> None:
+    """In the image (no standin package), `run.py --console` says why in one line, exit 2."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    env["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
+    # None in sys.modules makes `import standin` fail exactly as if it were not installed.
+    launcher = ("import runpy, sys; sys.modules['standin'] = None; "
+                "sys.argv = ['run.py', '--console']; runpy.run_path('run.py', run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", launcher], cwd=REPO, env=env, input="/start\n",
+                          capture_output=True, text=True, timeout=60, check=False)
+    output = (proc.stdout + proc.stderr).strip()
+    assert proc.returncode == 2, output
+    assert len(output.splitlines()) == 1, output
+    assert "console mode needs the Bot API stand-in" in output and "Traceback" not in output

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.standin import BotApiStandIn
-from bot.standin_http import serve
 from bot.storage import NewSubscriber, Storage
+from standin import BotApiStandIn
+from standin.http import serve
 from tips.catalog import TOPICS
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,9 +15,9 @@ from pathlib import Path
 import aiohttp
 
 from bot.config import Settings
-from bot.standin import BotApiStandIn
-from bot.standin_http import serve
 from bot.webhook import url_path, webhook_problem
+from standin import BotApiStandIn
+from standin.http import serve
 from tests.test_e2e import TOKEN, bot_env, finish, start_bot, stop_bot, wait_for
 
 SECRET = "webhook-secret-0123456789-abcdef"

@@ -1,16 +1,18 @@
 """The Bot API stand-in served over real HTTP on loopback, for end-to-end tests and demos.
 
 Point PTB at it with ``ApplicationBuilder().base_url(server.base_url)`` or the
-``TELEGRAM_API_BASE_URL`` environment variable; PTB then uses its normal HTTPXRequest, so the
-whole network path (form encoding, status codes, timeouts, connection pool) is exercised.
-
-It is also the sink of the throughput benchmark, hence: no per-request logging, no access log,
-and as little work per request as the core allows.
+``TELEGRAM_API_BASE_URL`` environment variable; PTB then uses its normal request class, so the
+whole network path (form encoding, status codes, timeouts, connection pool) is exercised. The
+end-to-end tests run the bot as a subprocess against it; no per-request logging and no access
+log keep it quiet there.
 
 Small control endpoints under ``/_standin/`` let a person drive a manual demo from another
 terminal (``curl -d '{"chat_id": 1, "text": "/start"}' .../_standin/user_sends``).
 
-aiohttp is a development dependency; nothing outside tests, benchmarks and demos imports this.
+It binds loopback addresses only (:func:`serve` refuses any other host). aiohttp, the server
+here, is also the bot's own HTTP client (``bot.aiohttp_request``), so it adds no dependency.
+
+    python -m standin.http --port 8081    prints its base URL, serves until SIGINT/SIGTERM
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.standin import BotApiStandIn, SimulatedTimeout
+from standin.core import BotApiStandIn
+from standin.faults import SimulatedTimeout
 
 __all__ = ["StandInServer", "main", "serve"]
 
@@ -211,7 +214,7 @@ async def _run(host: str, port: int, token: str | None, latency: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m bot.standin_http --port 8081``: serve a fresh stand-in until SIGINT/SIGTERM."""
+    """``python -m standin.http --port 8081``: serve a fresh stand-in until SIGINT/SIGTERM."""
     parser = argparse.ArgumentParser(description="Serve the Telegram Bot API stand-in.")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=8081, help="port (0 = any free port)")

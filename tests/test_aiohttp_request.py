@@ -8,11 +8,11 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.fast_request import AiohttpRequest
-from bot.standin import BotApiStandIn, Fault
-from bot.standin_http import serve
+from bot.aiohttp_request import AiohttpRequest
+from standin import BotApiStandIn, Fault
+from standin.http import serve
 
-TOKEN = "123456:fast-request-test-token-abcdefghij"
+TOKEN = "123456:aiohttp-request-test-token-abcdefg"
 
 
 def free_port() -> int:
