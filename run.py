@@ -3,9 +3,12 @@
     python run.py                 run against Telegram (or TELEGRAM_API_BASE_URL)
     python run.py --console       chat with the bot in this terminal, no Telegram needed
     python run.py check           validate config, database schema and tip catalogue
-    python run.py backup PATH     consistent copy of the live database
+    python run.py backup PATH     verified copy of the live database (works while the bot runs)
+    python run.py restore PATH    replace the database with a verified backup (bot stopped)
 
-A bad setting stops the bot with one line on stderr and exit code 2.
+A bad setting, a second process on the same database, a rejected token or a wrong
+TELEGRAM_API_BASE_URL stops the bot with one line on stderr and exit code 2; an
+unreachable Telegram is waited for (retrying in 1, 2, 4 … 60 s).
 """
 
 from __future__ import annotations

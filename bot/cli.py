@@ -1,7 +1,14 @@
 """Command-line front door: settings and catalogue are checked before anything starts.
 
-Start-up failures a person can fix (a bad variable, a broken tip file, an unwritable
-database path) end with exactly one line and exit code 2, never a traceback.
+Start-up failures a person can fix (a bad variable, a broken tip file, an unwritable or
+read-only database, a second process on the same database, a rejected token, a wrong
+TELEGRAM_API_BASE_URL, a webhook port in use) end with exactly one line on stderr and exit
+code 2, never a traceback, and never the token (every line passes the same redaction as
+the logs). An unreachable Telegram is not a failure: the bot waits for it (bot.startup).
+
+Which command takes the one-instance lock (bot.instance_lock):
+  run (polling or webhook), --console, restore — yes: they write or replace the database;
+  check, backup — no: they only read, and must keep working while the bot runs.
 """
 
 from __future__ import annotations
@@ -12,10 +19,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from telegram import Update
-
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.dbfile import write_problem
+from bot.instance_lock import AlreadyRunning, InstanceLock
+from bot.logs import redact, secret_forms, setup_logging
 from bot.storage import Storage
 from tips.catalog import CatalogError, Tip, load_catalog
 from tips.foods import load_foods
@@ -24,8 +31,8 @@ from tips.reference import load_causes, load_rda
 EXIT_BAD_SETTING = 2
 
 
-def _fail(message: str) -> int:
-    print(f"magdaily: {message}", file=sys.stderr)
+def _fail(message: str, secrets: list[str | None] | None = None) -> int:
+    print(f"magdaily: {redact(message, secret_forms(secrets or []))}", file=sys.stderr)
     return EXIT_BAD_SETTING
 
 
@@ -37,8 +44,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="console mode when TELEGRAM_BOT_TOKEN is unset (used by make run)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("check", help="validate config, database schema and tip catalogue")
-    backup = sub.add_parser("backup", help="write a consistent copy of the live database")
+    backup = sub.add_parser("backup", help="write a verified copy of the live database")
     backup.add_argument("path", type=Path)
+    restore = sub.add_parser(
+        "restore", help="replace the database with a verified backup (the bot must be stopped)")
+    restore.add_argument("path", type=Path)
     return parser
 
 
@@ -53,7 +63,10 @@ async def _check_database(settings: Settings) -> str | None:
             return f"DATABASE_PATH {settings.database_path} failed SQLite's integrity check"
     finally:
         await storage.close()
-    return None
+    try:
+        return write_problem(settings.database_path)
+    except sqlite3.Error as exc:
+        return f"DATABASE_PATH {settings.database_path} is unusable: {exc}"
 
 
 def _load_content() -> list[Tip]:
@@ -64,51 +77,88 @@ def _load_content() -> list[Tip]:
     return catalog
 
 
+def _lock(settings: Settings) -> InstanceLock | str:
+    try:
+        return InstanceLock.acquire(settings.database_path)
+    except AlreadyRunning as exc:
+        return str(exc)
+    except OSError as exc:
+        return (f"DATABASE_PATH {settings.database_path} is unusable: cannot create its "
+                f"lock file ({exc.strerror or exc})")
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(f"config error: {exc}")
-    try:
-        catalog = _load_content()
-    except CatalogError as exc:
-        return _fail(f"tip catalogue error: {exc}")
+    secrets = [settings.token, settings.webhook_secret]
     console = args.console or (args.console_if_no_token and not settings.token)
     # In the console, log lines would interleave with the chat: only warnings show there.
     setup_logging("WARNING" if console and settings.log_level in ("DEBUG", "INFO")
                   else settings.log_level, [settings.token or ""])
 
-    problem = asyncio.run(_check_database(settings))
-    if problem is not None:
-        return _fail(problem)
-
-    if args.command == "check":
-        print(f"ok: config valid, database schema current, {len(catalog)} tips")
-        return 0
     if args.command == "backup":
         from bot.backup import backup_database
 
         return backup_database(settings.database_path, args.path)
+    if args.command == "restore":
+        from bot.backup import restore_database
 
-    if console:
-        from bot.console import run_console
+        lock = _lock(settings)
+        if isinstance(lock, str):
+            return _fail(f"cannot restore while the bot runs: {lock}")
+        with lock:
+            return restore_database(settings.database_path, args.path)
 
-        return asyncio.run(run_console(settings, catalog))
-    if not settings.token:
+    try:
+        catalog = _load_content()
+    except CatalogError as exc:
+        return _fail(f"tip catalogue error: {exc}")
+
+    if args.command == "check":
+        problem = asyncio.run(_check_database(settings))
+        if problem is not None:
+            return _fail(problem, secrets)
+        print(f"ok: config valid, database schema current, {len(catalog)} tips")
+        return 0
+
+    if not console and not settings.token:
         return _fail("config error: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather), "
                      "or run `python run.py --console` to chat locally")
+    if not console and settings.webhook_url:
+        from bot.webhook import port_problem, webhook_problem
 
-    if settings.webhook_url:
-        from bot.webhook import run_webhook, webhook_problem
-
-        webhook_error = webhook_problem(settings)
+        webhook_error = webhook_problem(settings) or port_problem(settings)
         if webhook_error is not None:
-            return _fail(webhook_error)
-        return run_webhook(settings, catalog)
+            return _fail(webhook_error, secrets)
 
+    lock = _lock(settings)
+    if isinstance(lock, str):
+        return _fail(lock, secrets)
+    with lock:
+        problem = asyncio.run(_check_database(settings))
+        if problem is not None:
+            return _fail(problem, secrets)
+        if console:
+            from bot.console import run_console
+
+            return asyncio.run(run_console(settings, catalog))
+        return _run_bot(settings, catalog, secrets)
+
+
+def _run_bot(settings: Settings, catalog: list[Tip], secrets: list[str | None]) -> int:
     from bot.app import build_application
+    from bot.lifecycle import StartupFailed, run, start_polling
 
-    application = build_application(settings, catalog=catalog)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    starter = start_polling
+    if settings.webhook_url:
+        from bot.webhook import webhook_starter
+
+        starter = webhook_starter(settings)
+    try:
+        return asyncio.run(run(settings, lambda: build_application(settings, catalog=catalog),
+                               starter))
+    except StartupFailed as exc:
+        return _fail(str(exc), secrets)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -19,6 +20,7 @@ from bot.parsing import parse_send_time, parse_zone
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+MIN_WEBHOOK_SECRET = 16
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -68,6 +70,14 @@ def _positive_float(source: Mapping[str, str | None], name: str, default: float,
     return value
 
 
+def _has_valid_port(url: str) -> bool:
+    try:
+        port = urlsplit(url).port  # raises ValueError for a port out of range
+    except ValueError:
+        return False
+    return port != 0
+
+
 def load_settings(environ: Mapping[str, str] | None = None,
                   env_file: Path | None = Path(".env")) -> Settings:
     """Build Settings from the process environment, falling back to .env values.
@@ -89,6 +99,9 @@ def load_settings(environ: Mapping[str, str] | None = None,
         )
 
     api_base_url = _env(source, "TELEGRAM_API_BASE_URL") or TELEGRAM_BASE_URL
+    if not _has_valid_port(api_base_url):
+        raise ConfigError("TELEGRAM_API_BASE_URL has an invalid port (1-65535), "
+                          "e.g. TELEGRAM_API_BASE_URL=http://127.0.0.1:8081/bot")
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", api_base_url):
         raise ConfigError(
             "TELEGRAM_API_BASE_URL must be an http(s) URL, "
@@ -109,7 +122,12 @@ def load_settings(environ: Mapping[str, str] | None = None,
                 )
             admin_ids.add(int(part))
 
-    database_path = Path(_env(source, "DATABASE_PATH") or "data/bot.sqlite3")
+    raw_path = _env(source, "DATABASE_PATH") or "data/bot.sqlite3"
+    if raw_path == ":memory:" or raw_path.startswith("file:"):
+        # An in-memory database forgets every subscriber at each restart.
+        raise ConfigError("DATABASE_PATH must be a file path (not :memory: or a URI), "
+                          "e.g. DATABASE_PATH=data/bot.sqlite3")
+    database_path = Path(raw_path)
     if database_path.exists() and database_path.is_dir():
         raise ConfigError("DATABASE_PATH points to a folder; give a file path, "
                           "e.g. DATABASE_PATH=data/bot.sqlite3")
@@ -150,6 +168,10 @@ def load_settings(environ: Mapping[str, str] | None = None,
     webhook_secret = _env(source, "WEBHOOK_SECRET")
     if webhook_secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
         raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and -, "
+                          "e.g. WEBHOOK_SECRET=change-me-to-a-long-random-string")
+    if webhook_secret is not None and len(webhook_secret) < MIN_WEBHOOK_SECRET:
+        raise ConfigError(f"WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET} characters "
+                          "(a short one can be guessed), "
                           "e.g. WEBHOOK_SECRET=change-me-to-a-long-random-string")
 
     return Settings(

@@ -1,24 +1,40 @@
-"""Webhook mode: with WEBHOOK_URL set, Telegram pushes updates to PTB's own web server.
+"""Webhook mode: with WEBHOOK_URL set, Telegram pushes updates to a small aiohttp server.
 
 Polling stays the default (it needs no public address). A webhook is a public URL anyone
-can POST fake updates to, so it is only started with WEBHOOK_SECRET: Telegram then sends
-that value in X-Telegram-Bot-Api-Secret-Token and PTB answers 403 to any request that
-lacks it or carries another one.
+can POST fake updates to, so it is only started with WEBHOOK_SECRET (at least 16
+characters, checked in config): Telegram sends that value in
+X-Telegram-Bot-Api-Secret-Token, and a request without it or with another one gets 403.
+The comparison is `hmac.compare_digest`, whose time does not depend on where the first
+wrong character is, so the secret cannot be guessed one character at a time.
+
+The receiver is ours rather than PTB's built-in server (which compares with `!=`): it is
+aiohttp, already a dependency, and it binds the port *before* setWebhook is sent, so a
+port in use is one line at start-up and Telegram is never pointed at a bot that is not
+listening. Updates go into the Application's queue exactly as PTB's server puts them.
 """
 
 from __future__ import annotations
 
+import errno
+import hmac
+import json
 import logging
+import socket
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
 
 from bot.config import Settings
-from bot.logs import RedactToken
-from tips.catalog import Tip
+from bot.lifecycle import ErrorCallback, Starter, StartupFailed
+from bot.logs import add_secret
 
 log = logging.getLogger(__name__)
 
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MISSING_SECRET = (
     "config error: WEBHOOK_URL is set but WEBHOOK_SECRET is not; a webhook without a "
     "secret accepts forged updates, e.g. WEBHOOK_SECRET=change-me-to-a-long-random-string"
@@ -32,8 +48,33 @@ def webhook_problem(settings: Settings) -> str | None:
     return None
 
 
+def _port_line(settings: Settings, exc: OSError) -> str:
+    what = ("is in use by another program" if exc.errno == errno.EADDRINUSE
+            else f"cannot be opened ({(exc.strerror or type(exc).__name__).lower()})")
+    return (f"webhook port {settings.webhook_listen}:{settings.webhook_port} {what}; "
+            "choose another, e.g. WEBHOOK_PORT=8443")
+
+
+def port_problem(settings: Settings) -> str | None:
+    """Checked before anything starts: a port in use is one line, not a half-started bot.
+
+    (The receiver binds again when it starts, and reports the same line should the port be
+    taken in between.)
+    """
+    try:
+        infos = socket.getaddrinfo(settings.webhook_listen, settings.webhook_port,
+                                   type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+            probe.bind(address)
+    except OSError as exc:
+        return _port_line(settings, exc)
+    return None
+
+
 def url_path(webhook_url: str) -> str:
-    """The path PTB serves on, taken from the public URL ('https://h/tg' → 'tg').
+    """The path served on, taken from the public URL ('https://h/tg' → 'tg').
 
     A reverse proxy normally forwards the public path unchanged, so serving on the same
     path needs no second setting.
@@ -41,32 +82,63 @@ def url_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path.strip("/")
 
 
-def _redact_secret(secret: str) -> None:
-    """Keep the webhook secret out of every log line, like the token (logs.setup_logging)."""
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactToken([secret]))
+def secret_matches(given: str | None, secret: str) -> bool:
+    """Constant-time comparison of the header Telegram sent with our secret."""
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
 
 
-def run_webhook(settings: Settings, catalog: list[Tip]) -> int:
-    """Serve updates over the webhook until SIGINT/SIGTERM; returns the exit code.
+def receiver(application: Application,  # type: ignore[type-arg]
+             secret: str, path: str) -> web.Application:
+    """The aiohttp app answering Telegram's POSTs: 403 without the secret, else queue it."""
 
-    The caller checks `webhook_problem` first; this refuses too, so no path can start an
-    unauthenticated webhook.
-    """
+    async def receive(request: web.Request) -> web.Response:
+        if not secret_matches(request.headers.get(SECRET_HEADER), secret):
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = json.loads(await request.read())
+            update = Update.de_json(data, application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400, text="not a Telegram update")
+        if update is None:
+            return web.Response(status=400, text="not a Telegram update")
+        await application.update_queue.put(update)
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/" + path, receive)
+    return app
+
+
+def webhook_starter(settings: Settings) -> Starter:
+    """Bind the receiver on WEBHOOK_LISTEN:WEBHOOK_PORT, then tell Telegram the URL."""
     if settings.webhook_url is None or not settings.webhook_secret:
-        raise ValueError(MISSING_SECRET)
-    from bot.app import build_application
+        raise ValueError(MISSING_SECRET)  # no path may start an unauthenticated webhook
+    webhook_url, secret = settings.webhook_url, settings.webhook_secret
+    add_secret(secret)
 
-    _redact_secret(settings.webhook_secret)
-    application = build_application(settings, catalog=catalog)
-    log.info("webhook mode: listening on %s:%d path=/%s", settings.webhook_listen,
-             settings.webhook_port, url_path(settings.webhook_url))
-    application.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=url_path(settings.webhook_url),
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret,
-        allowed_updates=Update.ALL_TYPES,
-    )
-    return 0
+    async def start(application: Application,  # type: ignore[type-arg]
+                    on_error: ErrorCallback) -> Callable[[], Awaitable[None]]:
+        runner = web.AppRunner(receiver(application, secret, url_path(webhook_url)),
+                               access_log=None,
+                               shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise StartupFailed(_port_line(settings, exc)) from None
+        try:
+            await application.bot.set_webhook(webhook_url, secret_token=secret,
+                                              allowed_updates=Update.ALL_TYPES)
+        except TelegramError as exc:
+            await runner.cleanup()
+            raise StartupFailed(
+                f"Telegram refused WEBHOOK_URL {webhook_url} ({type(exc).__name__})") from None
+        log.info("webhook mode: listening on %s:%d path=/%s", settings.webhook_listen,
+                 settings.webhook_port, url_path(webhook_url))
+        return runner.cleanup
+
+    return start

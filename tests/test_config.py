@@ -57,7 +57,7 @@ def test_good_values_are_read(no_env_file, tmp_path):
             "LOG_LEVEL": "debug",
             "WEBHOOK_URL": "https://bot.example.org/tg",
             "WEBHOOK_PORT": "8080",
-            "WEBHOOK_SECRET": "abc_DEF-123",
+            "WEBHOOK_SECRET": "abc_DEF-123-4567",
         },
         no_env_file,
     )
@@ -73,14 +73,14 @@ def test_good_values_are_read(no_env_file, tmp_path):
     assert settings.log_level == "DEBUG"
     assert settings.webhook_url == "https://bot.example.org/tg"
     assert settings.webhook_port == 8080
-    assert settings.webhook_secret == "abc_DEF-123"
+    assert settings.webhook_secret == "abc_DEF-123-4567"
 
 
 def test_settings_repr_hides_secrets(no_env_file):
-    settings = load({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "s3cret-value"},
+    settings = load({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "s3cret-value-0123456"},
                     no_env_file)
     assert TOKEN not in repr(settings)
-    assert "s3cret-value" not in repr(settings)
+    assert "s3cret-value-0123456" not in repr(settings)
 
 
 def test_whitespace_around_values_is_tolerated(no_env_file):
@@ -185,6 +185,13 @@ BAD_VALUES = [
     ("WEBHOOK_PORT", "70000"),
     ("WEBHOOK_PORT", "http"),
     ("WEBHOOK_SECRET", "not allowed!"),
+    ("WEBHOOK_SECRET", "fifteen-chars-x"),  # 15 characters: too easy to guess
+    ("WEBHOOK_SECRET", "s3cret"),
+    ("DATABASE_PATH", ":memory:"),  # would forget every subscriber at each restart
+    ("DATABASE_PATH", "file::memory:?cache=shared"),
+    ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:99999/bot"),
+    ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:0/bot"),
+    ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:port/bot"),
 ]
 
 
@@ -206,6 +213,10 @@ def test_every_bad_value_gives_one_line_naming_the_variable_with_an_example(
     assert "e.g." in str(caught.value)
     # the example shows the variable as it is written in the environment
     assert f"e.g. {name}=" in str(caught.value)
+
+
+def test_webhook_secret_of_sixteen_characters_is_accepted(no_env_file):
+    assert load({"WEBHOOK_SECRET": "a" * 16}, no_env_file).webhook_secret == "a" * 16
 
 
 def test_webhook_secret_is_not_echoed(no_env_file):

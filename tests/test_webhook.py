@@ -7,6 +7,7 @@ pushing an update, with no, a wrong, and the right secret token.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import socket
 import sqlite3
@@ -15,7 +16,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.config import Settings
-from bot.webhook import url_path, webhook_problem
+from bot.webhook import secret_matches, url_path, webhook_problem
 from standin import BotApiStandIn
 from standin.http import serve
 from tests.test_e2e import TOKEN, bot_env, finish, start_bot, stop_bot, wait_for
@@ -114,3 +115,20 @@ def test_webhook_problem_names_the_missing_secret():
                                     webhook_secret="s3cret")) is None
     problem = webhook_problem(Settings(token=None, webhook_url="https://x.org/tg"))
     assert problem is not None and "WEBHOOK_SECRET" in problem
+
+
+def test_the_secret_is_compared_in_constant_time(monkeypatch):
+    """`==` stops at the first differing character; hmac.compare_digest does not."""
+    compared = []
+    real = hmac.compare_digest
+
+    def spy(given, secret):
+        compared.append((given, secret))
+        return real(given, secret)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert secret_matches(SECRET, SECRET)
+    assert not secret_matches(WRONG_SECRET, SECRET)
+    assert not secret_matches(SECRET[:-1], SECRET)
+    assert not secret_matches(None, SECRET)
+    assert compared == [(s.encode(), SECRET.encode()) for s in (SECRET, WRONG_SECRET, SECRET[:-1])]

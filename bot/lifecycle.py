@@ -1,0 +1,148 @@
+"""Runs the bot process: reach Telegram, start, serve until told to stop, shut down.
+
+This does what PTB's `run_polling`/`run_webhook` do, with the public steps in the same
+order (initialize, post_init, start updates, start, … stop, shutdown, post_shutdown), for
+three reasons they cannot offer:
+
+* start-up failures end as one line and exit code 2 (`startup.wait_for_telegram` first,
+  then any failure of PTB's own start is classified the same way) instead of a traceback;
+* a 409 Conflict from getUpdates means another process polls with this token: we log one
+  ERROR line and stop with exit code 2 rather than keep sending beside it (PTB would
+  retry for ever and hand each 409 to the error handlers as a traceback);
+* SIGTERM/SIGINT during the wait for an unreachable Telegram end the process cleanly.
+
+Exit codes: 0 after a stop signal, 2 for a start-up mistake or a conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.startup import Fatal, wait_for_telegram
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_STOPPED = 2  # a start-up mistake or a conflict: restarting will not help by itself
+
+CONFLICT_LINE = ("Telegram answered 409 Conflict: another process is polling with this bot "
+                 "token; stopping so the two do not both answer (exit code 2)")
+
+ErrorCallback = Callable[[TelegramError], None]
+Stopper = Callable[[], Awaitable[None]]
+# Starts receiving updates (polling or webhook); raises StartupFailed for a one-line reason;
+# may return what stops it again.
+Starter = Callable[[Application, ErrorCallback],  # type: ignore[type-arg]
+                   Awaitable[Stopper | None]]
+
+
+class StartupFailed(Exception):
+    """A reason the bot cannot start, as the one line to print (never holds the token)."""
+
+
+@dataclass(slots=True)
+class _Watch:
+    """What the polling error callback saw; the main task reads it after `stop` fires."""
+
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    conflict: bool = False
+
+
+async def start_polling(application: Application,  # type: ignore[type-arg]
+                        on_error: ErrorCallback) -> Stopper | None:
+    assert application.updater is not None
+    await application.updater.start_polling(
+        timeout=10, allowed_updates=Update.ALL_TYPES, error_callback=on_error)
+    return None  # the updater is stopped by `run` itself
+
+
+def _drop_conflict_records(record: logging.LogRecord) -> bool:
+    """After the one CONFLICT_LINE, PTB's own records about the same 409 are noise."""
+    return not (record.exc_info and isinstance(record.exc_info[1], Conflict))
+
+
+def _classify(exc: TelegramError) -> str | None:
+    """One line for a fatal PTB start-up error; None when it is worth waiting and retrying."""
+    if isinstance(exc, InvalidToken):
+        return "Telegram rejected the token (401): check TELEGRAM_BOT_TOKEN"
+    if isinstance(exc, TimedOut) or type(exc) is NetworkError:
+        return None
+    return f"Telegram refused to start the bot ({type(exc).__name__})"
+
+
+async def run(settings: Settings, build: Callable[[], Application],  # type: ignore[type-arg]
+              starter: Starter = start_polling) -> int:
+    """The whole life of the bot process; returns its exit code."""
+    watch = _Watch()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, watch.stop.set)
+
+    application = build()
+    while True:
+        reached = await wait_for_telegram(settings, watch.stop)
+        if reached is None:
+            return EXIT_OK
+        if isinstance(reached, Fatal):
+            raise StartupFailed(reached.line)
+        log.info("Telegram reached as @%s", reached.username)
+        try:
+            await application.initialize()
+            break
+        except TelegramError as exc:
+            line = _classify(exc)
+            if line is not None:
+                await _close_quietly(application)
+                raise StartupFailed(line) from None
+            log.warning("Telegram went away during start-up (%s); waiting for it",
+                        type(exc).__name__)
+
+    def on_error(exc: TelegramError) -> None:
+        if isinstance(exc, Conflict):
+            if not watch.conflict:
+                watch.conflict = True
+                for handler in logging.getLogger().handlers:
+                    handler.addFilter(_drop_conflict_records)
+                log.error(CONFLICT_LINE)
+            watch.stop.set()
+            return
+        # What run_polling does with every other polling error: the error handlers.
+        application.create_task(application.process_error(error=exc, update=None))
+
+    stopper: Stopper | None = None
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        stopper = await starter(application, on_error)
+        await application.start()
+        await watch.stop.wait()
+    finally:
+        if stopper is not None:
+            await stopper()
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+    return EXIT_STOPPED if watch.conflict else EXIT_OK
+
+
+async def _close_quietly(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the HTTP sessions a failed initialize opened (PTB's shutdown skips them)."""
+    try:
+        await application.bot.request.shutdown()
+    except Exception:  # best effort on the way out
+        log.debug("closing request sessions after a failed start", exc_info=True)
