@@ -129,6 +129,19 @@ def decide(slot: datetime, chosen: time, now: datetime, tz: tzinfo,
     return Decision.SEND
 
 
+CHECKIN_ANSWER_DAYS = 1  # yesterday's question may still be answered today
+
+
+def checkin_accepts(night_of: date, today: date) -> bool:
+    """Whether a check-in button for `night_of` is still answered on local date `today`.
+
+    Yesterday's unanswered question can be answered late (someone who slept in), older
+    or future-dated buttons are refused with a short note, so a forged date cannot fill
+    the record.
+    """
+    return today - timedelta(days=CHECKIN_ANSWER_DAYS) <= night_of <= today
+
+
 def slot_date(slot: datetime, tz: tzinfo) -> date:
     """The local date a slot belongs to: the uniqueness key with the person and kind."""
     return local_date(slot, tz)

@@ -11,6 +11,7 @@ import pytest
 from bot.diary.prompts import (
     Decision,
     PromptKind,
+    checkin_accepts,
     day_plan,
     decide,
     in_quiet_hours,
@@ -197,3 +198,11 @@ def test_retention_defaults_to_twelve_months_and_refuses_odd_choices():
     assert retention_cutoff(date(2026, 3, 8)) == date(2025, 3, 8)
     with pytest.raises(ValueError):
         retention_cutoff(date(2026, 3, 8), 13)
+
+
+@pytest.mark.parametrize(("night_of", "accepted"), [
+    (date(2026, 3, 8), True), (date(2026, 3, 7), True),
+    (date(2026, 3, 6), False), (date(2026, 3, 9), False), (date(2025, 3, 8), False),
+])
+def test_checkin_buttons_are_answered_today_or_tomorrow_only(night_of, accepted):
+    assert checkin_accepts(night_of, date(2026, 3, 8)) is accepted
