@@ -1,0 +1,162 @@
+"""When the morning check-in, the evening stretch and the weekly picture may be sent.
+
+Pure rules over the daily tip's time arithmetic (bot.timecalc), so prompts follow DST
+exactly like the tip: a chosen time inside a spring-forward gap is sent when the clocks
+jump, a time that occurs twice is sent at its first occurrence, and each prompt has one
+slot per local date.
+
+Contracts:
+- Opt-in only: a prompt with no time set is off.
+- Quiet hours are 22:00-07:00 local. A slot the person chose inside them is theirs and is
+  kept; a prompt that would go out in quiet hours only because it is late (the bot was
+  down) is skipped instead. Any prompt later than the grace window is skipped too, like a
+  missed daily tip: "Any cramps last night?" at teatime helps nobody.
+- At most three scheduled messages a day per person, the daily tip included. Which ones
+  is decided per local date by a fixed priority (daily tip, check-in, weekly picture,
+  evening stretch), so a crash or a replay cannot change the choice; the storage layer
+  keeps one row per (person, kind, local date), which makes each prompt at most once.
+- Prompts go to private chats only, and only while daily tips are active (not paused,
+  not stopped, not blocked).
+- Diary rows older than the retention (default 12 months) are deleted; the cut-off is a
+  local date, the same key entries are counted by.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+
+from bot.timecalc import local_date, next_send
+
+QUIET_STARTS = time(22, 0)
+QUIET_ENDS = time(7, 0)
+MAX_SCHEDULED_PER_DAY = 3
+DEFAULT_GRACE = timedelta(hours=3)
+WEEKLY_WEEKDAY = 6  # Sunday
+RETENTION_MONTHS: tuple[int, ...] = (3, 6, 12, 24)
+DEFAULT_RETENTION_MONTHS = 12
+DEFAULT_CHECKIN_TIME = time(8, 0)
+DEFAULT_STRETCH_TIME = time(21, 0)
+
+
+class PromptKind(StrEnum):
+    DAILY_TIP = "daily"  # the existing daily tip: counted, never scheduled here
+    CHECK_IN = "checkin"
+    WEEKLY = "weekly"
+    STRETCH = "stretch"
+
+
+# Who keeps a place when a day would have more than three scheduled messages.
+PRIORITY: tuple[PromptKind, ...] = (PromptKind.DAILY_TIP, PromptKind.CHECK_IN,
+                                    PromptKind.WEEKLY, PromptKind.STRETCH)
+
+
+def in_quiet_hours(at: time) -> bool:
+    """22:00 up to (not including) 07:00 local."""
+    at = at.replace(tzinfo=None)
+    return at >= QUIET_STARTS or at < QUIET_ENDS
+
+
+def receives_prompts(status: str, chat_type: str, paused_until: date | None,
+                     day: date) -> bool:
+    """Whether this person gets scheduled diary prompts on local date `day`.
+
+    `paused_until` is the day tips resume (as /pause stores it): from that day on a
+    paused person counts as active again, even before the tick flips the status.
+    """
+    if chat_type != "private":
+        return False
+    if status == "active":
+        return True
+    return status == "paused" and paused_until is not None and day >= paused_until
+
+
+def day_plan(enabled: Collection[PromptKind], day: date) -> tuple[PromptKind, ...]:
+    """The scheduled messages local date `day` gets, in priority order, at most three.
+
+    `enabled` holds the daily tip when tips are on, and each prompt the person turned on.
+    The weekly picture only exists on Sundays.
+    """
+    wanted = [kind for kind in PRIORITY if kind in enabled
+              and (kind is not PromptKind.WEEKLY or day.weekday() == WEEKLY_WEEKDAY)]
+    return tuple(wanted[:MAX_SCHEDULED_PER_DAY])
+
+
+def within_daily_cap(kind: PromptKind, enabled: Collection[PromptKind], day: date,
+                     already_sent: Collection[PromptKind]) -> bool:
+    """The last check before queueing: in today's plan, not sent yet, and under the cap
+    counting what was actually sent today (a belt to the plan's braces)."""
+    return (kind in day_plan(enabled, day) and kind not in already_sent
+            and len(set(already_sent)) < MAX_SCHEDULED_PER_DAY)
+
+
+def next_slot(kind: PromptKind, at: time, tz: tzinfo, after: datetime,
+              last_sent: datetime | None = None) -> tuple[datetime, date]:
+    """The next (UTC instant, local date) for a prompt at local time `at`.
+
+    Daily prompts reuse the daily tip's `next_send`, including its guard against a second
+    prompt on the same local date after a zone change; the weekly picture takes the first
+    such slot that falls on a Sunday.
+    """
+    if kind is PromptKind.DAILY_TIP:
+        raise ValueError("the daily tip is scheduled by the tip scheduler")
+    instant, day = next_send(at, tz, after, last_sent=last_sent)
+    if kind is not PromptKind.WEEKLY:
+        return instant, day
+    for _ in range(8):
+        if day.weekday() == WEEKLY_WEEKDAY:
+            return instant, day
+        instant, day = next_send(at, tz, after, day, last_sent=last_sent)
+    raise AssertionError("a Sunday comes within eight daily slots")  # pragma: no cover
+
+
+class Decision(StrEnum):
+    SEND = "send"
+    LATE = "late"  # past the grace window: record as missed, move on
+    QUIET = "quiet"  # late into quiet hours the person did not choose
+
+
+def decide(slot: datetime, chosen: time, now: datetime, tz: tzinfo,
+           grace: timedelta = DEFAULT_GRACE) -> Decision:
+    """Whether a due prompt whose slot was `slot` goes out at `now`."""
+    if now - slot > grace:
+        return Decision.LATE
+    wall = now.astimezone(tz).time()
+    if in_quiet_hours(wall) and not in_quiet_hours(chosen):
+        return Decision.QUIET
+    return Decision.SEND
+
+
+CHECKIN_ANSWER_DAYS = 1  # yesterday's question may still be answered today
+
+
+def checkin_accepts(night_of: date, today: date) -> bool:
+    """Whether a check-in button for `night_of` is still answered on local date `today`.
+
+    Yesterday's unanswered question can be answered late (someone who slept in), older
+    or future-dated buttons are refused with a short note, so a forged date cannot fill
+    the record.
+    """
+    return today - timedelta(days=CHECKIN_ANSWER_DAYS) <= night_of <= today
+
+
+def slot_date(slot: datetime, tz: tzinfo) -> date:
+    """The local date a slot belongs to: the uniqueness key with the person and kind."""
+    return local_date(slot, tz)
+
+
+def retention_cutoff(today: date, months: int = DEFAULT_RETENTION_MONTHS) -> date:
+    """Diary rows dated before this local date are deleted.
+
+    Calendar months, with the day clamped to the shorter month (31 March minus one month
+    is 28 or 29 February), so "12 months" means the same date last year.
+    """
+    if months not in RETENTION_MONTHS:
+        raise ValueError(f"retention is one of {RETENTION_MONTHS} months")
+    total = today.year * 12 + (today.month - 1) - months
+    year, month = divmod(total, 12)
+    month += 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
