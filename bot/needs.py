@@ -1,14 +1,18 @@
-"""Personal daily magnesium need: the NIH RDA figure and what it looks like on a plate.
+"""Personal daily magnesium need: the RDA figure, what it looks like on a plate, the limit.
 
 The rules are plain functions over the loaded tables (no Telegram objects, no database),
 so every band × sex × status answer can be checked exhaustively, and the buttons, the
 console and the tests all reach the same figure. `NeedService` only adds the one write:
 remembering the answer on the subscriber row so /foods can show "% of your need".
+
+Contracts: the supplement limit shown is the chosen age band's own (65 mg at 1-3 years,
+110 mg at 4-8, 350 mg from 9), never the adult one for a toddler; the food example is the
+band's hand-picked day from rda.toml (varied for adults; for children no whole nuts or nut
+butter, with the children's choking and allergy note), not whatever rows add up closest.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,10 +23,6 @@ from tips.reference import RdaBand, RdaTable
 SEXES: tuple[str, ...] = ("male", "female")
 # "none" first: it is the answer for everyone the table has no special figure for.
 STATUSES: tuple[str, ...] = ("none", "pregnancy", "lactation")
-# The supplement upper limit in the table covers ages 9 and up; younger bands start below.
-UPPER_LIMIT_MIN_AGE = 9
-MIN_SERVINGS = 2
-MAX_SERVINGS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,13 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class Need:
-    """The answer to /need: the figure, a food example and the supplement ceiling."""
+    """The answer to /need: the figure, a food example and the band's supplement limit.
+
+    ``upper_limit_mg`` is the band's own limit, so ``upper_limit_applies`` is always True
+    (kept for the renderer, which used to add a "lower still" line for children);
+    ``upper_limit_note`` already carries the paediatrician line for children, and
+    ``food_note`` is the note to show under the food example (choking and allergies).
+    """
 
     profile: Profile
     band: RdaBand
@@ -58,12 +64,9 @@ class Need:
     servings_percent: int  # of the need, rounded half up like label tables
     upper_limit_mg: int
     upper_limit_note: str
-    upper_limit_applies: bool  # False for children under 9, whose ceiling is lower
-
-
-def band_min_age(band: RdaBand) -> int:
-    """The band's first year of age ('9-13' → 9, '51+' → 51), from its key."""
-    return int(band.key.split("-", 1)[0].rstrip("+"))
+    upper_limit_applies: bool
+    food_note: str = ""
+    child: bool = False
 
 
 def statuses_for(band: RdaBand, sex: str) -> tuple[str, ...]:
@@ -90,26 +93,29 @@ def need_mg(band: RdaBand, sex: str, status: str) -> int | None:
     return band.female if sex == "female" else band.male
 
 
-def food_servings(foods: FoodTable, target_mg: int) -> tuple[Food, ...]:
-    """Two or three different servings from the table whose total is closest to the target.
+def example_foods(foods: FoodTable, band: RdaBand) -> tuple[Food, ...]:
+    """The band's food example as table rows, in the order rda.toml lists them.
 
-    The table is small (tens of rows), so trying every pair and triple is instant and,
-    unlike a greedy pick, does not answer a toddler's 80 mg with 156 mg of pumpkin seeds.
-    Ties go to a total that reaches the target, then to fewer servings, then to the
-    richer, earlier rows of the table, so the same need always gets the same example.
+    Raises ValueError naming the missing food if the example and the food table disagree
+    (tests check the shipped files, so this only fires after a careless data edit).
     """
-    rows = tuple(enumerate(foods.foods))
-    best: tuple[tuple[int, int, int, tuple[int, ...]], tuple[Food, ...]] | None = None
-    for size in range(MIN_SERVINGS, min(MAX_SERVINGS, len(rows)) + 1):
-        for combo in itertools.combinations(rows, size):
-            total = sum(food.mg for _, food in combo)
-            rank = (abs(total - target_mg), 0 if total >= target_mg else 1, size,
-                    tuple(index for index, _ in combo))
-            if best is None or rank < best[0]:
-                best = (rank, tuple(food for _, food in combo))
-    if best is None:  # a one-row table: that row is the whole example
-        return foods.foods[:1]
-    return best[1]
+    by_name = {food.name: food for food in foods.foods}
+    missing = [name for name in band.example if name not in by_name]
+    if missing:
+        raise ValueError(f"band {band.key}: example food(s) not in the food table: "
+                         + ", ".join(missing))
+    return tuple(by_name[name] for name in band.example)
+
+
+def example_problems(rda: RdaTable, foods: FoodTable) -> list[str]:
+    """Every band whose food example names a food the table lacks, for start-up checks."""
+    problems: list[str] = []
+    for band in rda.bands:
+        try:
+            example_foods(foods, band)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def compute_need(rda: RdaTable, foods: FoodTable, profile: Profile) -> Need | None:
@@ -120,8 +126,11 @@ def compute_need(rda: RdaTable, foods: FoodTable, profile: Profile) -> Need | No
     figure = need_mg(band, profile.sex, profile.status)
     if figure is None:
         return None
-    servings = food_servings(foods, figure)
+    servings = example_foods(foods, band)
     servings_mg = sum(food.mg for food in servings)
+    note = rda.upper_limit_note
+    if band.child:
+        note = f"{note} {rda.child_limit_note}"
     return Need(
         profile=profile,
         band=band,
@@ -129,9 +138,11 @@ def compute_need(rda: RdaTable, foods: FoodTable, profile: Profile) -> Need | No
         servings=servings,
         servings_mg=servings_mg,
         servings_percent=percent_of(servings_mg, figure),
-        upper_limit_mg=rda.supplement_upper_limit_mg,
-        upper_limit_note=rda.upper_limit_note,
-        upper_limit_applies=band_min_age(band) >= UPPER_LIMIT_MIN_AGE,
+        upper_limit_mg=band.supplement_limit_mg,
+        upper_limit_note=note,
+        upper_limit_applies=True,
+        food_note=rda.child_food_note if band.child else rda.food_note,
+        child=band.child,
     )
 
 

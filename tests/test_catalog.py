@@ -278,8 +278,9 @@ def test_real_tip_files_header_scan_matches_parser():
 
 def test_real_causes_load():
     causes = load_causes()
-    assert causes.intro and causes.mechanism and causes.see_professional
+    assert causes.intro and causes.mechanism and causes.see_professional and causes.overview
     assert causes.deficiency_causes and causes.other_causes and causes.when_to_see_doctor
+    assert causes.what_helps and causes.warning_signs
     assert all(title and text for title, text in causes.deficiency_causes + causes.other_causes)
 
 
@@ -287,6 +288,7 @@ def test_real_rda_loads():
     rda = load_rda()
     assert [band.key for band in rda.bands] == list(BAND_KEYS)
     assert rda.supplement_upper_limit_mg == 350
+    assert [band.supplement_limit_mg for band in rda.bands] == [65, 110, 350, 350, 350, 350, 350]
     adult = rda.band("19-30")
     assert adult is not None and adult.male > adult.female > 0
     assert rda.band("no-such-band") is None
@@ -294,8 +296,10 @@ def test_real_rda_loads():
 
 RDA_OK = """
 source = "NIH"
-supplement_upper_limit_mg = 350
 upper_limit_note = "From supplements only."
+child_limit_note = "Ask a paediatrician."
+child_food_note = "No whole nuts."
+food_note = "Swap what you can't eat."
 absorbed_percent = "30-40"
 
 [[band]]
@@ -303,6 +307,9 @@ key = "1-3"
 label = "1-3 years"
 male = 80
 female = 80
+supplement_limit_mg = 65
+child = true
+example = ["banana"]
 
 [[band]]
 key = "14-18"
@@ -311,6 +318,8 @@ male = 410
 female = 360
 pregnancy = 400
 lactation = 360
+supplement_limit_mg = 350
+example = ["almonds", "spinach"]
 """
 
 
@@ -320,21 +329,29 @@ def test_rda_optional_pregnancy_and_lactation(data_dir: Path):
     child, teen = rda.bands
     assert child.pregnancy is None and child.lactation is None
     assert (teen.pregnancy, teen.lactation) == (400, 360)
+    assert (child.supplement_limit_mg, child.child, child.example) == (65, True, ("banana",))
+    assert (teen.supplement_limit_mg, teen.child) == (350, False)
+    assert rda.supplement_upper_limit_mg == 350
 
 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
         ('source = "NIH"\n', "", "data/rda.toml: 'source' is missing"),
-        ("male = 80\n", "", "data/rda.toml:6: band '1-3': 'male' is missing"),
+        ("male = 80\n", "", "data/rda.toml:8: band '1-3': 'male' is missing"),
         (
             "male = 80\n",
             'male = "80"\n',
-            "data/rda.toml:6: band '1-3': 'male' must be a whole number",
+            "data/rda.toml:8: band '1-3': 'male' must be a whole number",
         ),
-        ('key = "14-18"', 'key = "1-3"', "data/rda.toml:12: band '1-3': duplicate band key"),
-        ('key = "14-18"', 'key = "teen"', "data/rda.toml:12: band 'teen': unknown band key"),
+        ('key = "14-18"', 'key = "1-3"', "data/rda.toml:17: band '1-3': duplicate band key"),
+        ('key = "14-18"', 'key = "teen"', "data/rda.toml:17: band 'teen': unknown band key"),
         ("pregnancy = 400", "pregnancy = true", "'pregnancy' must be a whole number"),
+        ("supplement_limit_mg = 65\n", "", "band '1-3': 'supplement_limit_mg' is missing"),
+        ("child = true", 'child = "yes"', "band '1-3': 'child' must be true or false"),
+        ('example = ["banana"]', "example = []", "band '1-3': 'example' is empty"),
+        ('example = ["banana"]', 'example = ["banana", "banana"]', "'example' repeats a food"),
+        ('child_limit_note = "Ask a paediatrician."\n', "", "'child_limit_note' is missing"),
     ],
 )
 def test_rda_errors_name_the_file(data_dir: Path, old: str, new: str, expected: str):
@@ -346,10 +363,10 @@ def test_rda_errors_name_the_file(data_dir: Path, old: str, new: str, expected: 
 
 
 CAUSES_OK = """
+overview = "Cramps are common."
 intro = "Spasms are..."
 mechanism = "Electrolytes..."
 see_professional = "See someone."
-when_to_see_doctor = ["Severe pain"]
 
 [[deficiency_cause]]
 title = "Poor diet"
@@ -358,15 +375,39 @@ text = "Few greens."
 [[other_cause]]
 title = "Dehydration"
 text = "Too little water."
+
+[[warning_sign]]
+urgency = "doctor"
+text = "Severe pain"
+
+[[warning_sign]]
+urgency = "emergency"
+text = "Chest pain"
+
+[[what_helps]]
+title = "Stretch"
+text = "Before bed."
 """
 
 
 def test_causes_load_from_a_file(data_dir: Path):
     write(data_dir, "causes.toml", CAUSES_OK)
     causes = load_causes(data_dir)
+    assert causes.overview == "Cramps are common."
     assert causes.deficiency_causes == (("Poor diet", "Few greens."),)
     assert causes.other_causes == (("Dehydration", "Too little water."),)
-    assert causes.when_to_see_doctor == ("Severe pain",)
+    assert causes.what_helps == (("Stretch", "Before bed."),)
+    # Most urgent first, whatever the file order.
+    assert causes.when_to_see_doctor == ("Chest pain", "Severe pain")
+    assert causes.signs_with_urgency("emergency") == ("Chest pain",)
+
+
+def test_causes_overview_longer_than_a_phone_screen_is_refused(data_dir: Path):
+    write(data_dir, "causes.toml", CAUSES_OK.replace("Cramps are common.", "x" * 1001))
+    with pytest.raises(CatalogError, match=r"'overview' is 1001 characters \(max 1000"):
+        load_causes(data_dir)
+    write(data_dir, "causes.toml", CAUSES_OK.replace("Cramps are common.", "x" * 1000))
+    assert len(load_causes(data_dir).overview) == 1000
 
 
 @pytest.mark.parametrize(
@@ -374,8 +415,9 @@ def test_causes_load_from_a_file(data_dir: Path):
     [
         ('intro = "Spasms are..."\n', "", "data/causes.toml: 'intro' is missing"),
         ('title = "Dehydration"\n', "", "data/causes.toml:10: other_cause #1: 'title' is missing"),
-        ('when_to_see_doctor = ["Severe pain"]', "when_to_see_doctor = []", "is empty"),
+        ('urgency = "doctor"', 'urgency = "soon"', ":14: warning_sign #1: unknown urgency 'soon'"),
         ("[[other_cause]]", "[[other_causes]]", "unknown key(s) other_causes"),
+        ('[[what_helps]]\ntitle = "Stretch"\ntext = "Before bed."', "", "no [[what_helps]]"),
     ],
 )
 def test_causes_errors_name_the_file(data_dir: Path, old: str, new: str, expected: str):

@@ -1,15 +1,16 @@
-"""/need: the NIH RDA figure for every age band × sex × life stage, stored for /foods."""
+"""/need: the RDA figure for every age band × sex × life stage, stored for /foods, with the
+band's own supplement limit and a food example that suits the age."""
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 
 import pytest
 
 from bot import texts
-from bot.needs import Profile, compute_need, food_servings, statuses_for
+from bot.needs import Profile, compute_need, example_foods, example_problems, statuses_for
 from tests.helpers import OTHER_USER, USER
-from tips.foods import Food, FoodTable, load_foods, percent_of
+from tips.foods import load_foods
 from tips.reference import load_rda
 
 # The NIH ODS RDA table (mg/day), written out by hand so a mix-up in the loader or in the
@@ -27,6 +28,10 @@ NIH_RDA: dict[tuple[str, str, str], int] = {
     ("51+", "male", "none"): 420, ("51+", "female", "none"): 320,
 }
 BANDS_WITH_PREGNANCY = {"14-18", "19-30", "31-50"}
+# Upper limit for magnesium from supplements and medicines (National Academies, via NIH ODS).
+SUPPLEMENT_LIMIT = {"1-3": 65, "4-8": 110, "9-13": 350, "14-18": 350, "19-30": 350,
+                    "31-50": 350, "51+": 350}
+CHILD_BANDS = {"1-3", "4-8", "9-13"}
 
 
 async def walk_need(bot, band: str, sex: str, status: str, chat_id: int = USER):
@@ -60,34 +65,46 @@ async def test_need_gives_the_table_figure_and_stores_it(bot, band, sex, status)
     answer = await walk_need(bot, band, sex, status)
     expected = NIH_RDA[(band, sex, status)]
     assert f"{expected} mg a day" in answer.text
-    assert "350 mg a day" in answer.text
-    assert "not the magnesium naturally found in food" in answer.text
+    limit = SUPPLEMENT_LIMIT[band]
+    assert f"Supplement limit: {limit} mg a day." in answer.text
+    if limit != 350:
+        assert "350 mg" not in answer.text, "a young child must never see the adult limit"
+    assert "not from food" in answer.text
+    assert ("paediatrician" in answer.text) == (band in CHILD_BANDS)
     assert "Ask a healthcare professional" in answer.text
     rows = await bot.storage.fetch_all(
         "SELECT need_mg, need_profile FROM subscribers WHERE chat_id = ?", (USER,))
     assert rows == [(expected, f"{band}:{sex}:{status}")]
 
 
-async def test_answer_shows_foods_from_the_table_that_add_up(bot):
+async def test_a_toddler_gets_a_nut_free_example_and_the_65_mg_limit(bot):
     await bot.reply("/start")
     answer = await walk_need(bot, "1-3", "male", "none")
-    # 80 mg: a banana (32) and peanut butter (49) come closest among pairs and triples.
+    assert "Yogurt, plain, low fat — 8 oz: 42 mg" in answer.text
     assert "Banana — 1 medium: 32 mg" in answer.text
-    assert "Peanut butter, smooth — 2 tbsp: 49 mg" in answer.text
-    assert "Together: 81 mg, 101% of your need." in answer.text
-    assert "under 9" in answer.text  # the 350 mg ceiling is for ages 9 and up
+    assert "Together: 74 mg, 93% of your need." in answer.text
+    assert "Supplement limit: 65 mg a day." in answer.text
+    assert "only give a child a magnesium supplement if a paediatrician advises it" in (
+        answer.text.lower())
+    for nut in ("almond", "cashew", "peanut", "nut butter"):
+        assert nut not in answer.text.lower()
 
 
-async def test_answer_for_an_adult_says_the_rest_comes_from_other_food(bot):
+async def test_answer_for_an_adult_is_a_varied_day(bot):
     await bot.reply("/start")
     answer = await walk_need(bot, "31-50", "male", "none")
     assert "420 mg a day" in answer.text
-    for line in ("Pumpkin seeds, roasted — 1 oz (28 g): 156 mg",
-                 "Chia seeds — 1 oz (28 g): 111 mg", "Almonds, dry roasted — 1 oz (28 g): 80 mg"):
+    for line in ("Shredded wheat cereal — 2 large biscuits: 61 mg",
+                 "Soymilk, plain or vanilla — 1 cup: 61 mg",
+                 "Almonds, dry roasted — 1 oz (28 g): 80 mg",
+                 "Black beans, cooked — 1/2 cup: 60 mg", "Brown rice, cooked — 1/2 cup: 42 mg",
+                 "Spinach, boiled — 1/2 cup: 78 mg"):
         assert line in answer.text
-    assert "Together: 347 mg, 83% of your need." in answer.text
+    assert "Pumpkin seeds" not in answer.text and "Chia" not in answer.text
+    assert "Together: 382 mg, 91% of your need." in answer.text
     assert "everything else you eat" in answer.text
-    assert "under 9" not in answer.text
+    assert "Supplement limit: 350 mg a day." in answer.text
+    assert "paediatrician" not in answer.text
 
 
 async def test_foods_shows_percent_of_need_after_need(bot):
@@ -167,31 +184,31 @@ def test_every_need_button_fits_telegrams_64_bytes():
     assert all(isinstance(d, str) and len(d.encode()) <= 64 for d in datas)
 
 
-# ---- the food example, as a pure rule -------------------------------------------------
+# ---- the food example and limit, as pure rules -------------------------------------------
 
 
-def _table(*mgs: int) -> FoodTable:
-    foods = tuple(Food(f"food {i}", f"Food {i}", (), "1 cup", mg, percent_of(mg, 420))
-                  for i, mg in enumerate(mgs))
-    return FoodTable(foods=foods, daily_value_mg=420, source="test", groups=("nuts",))
+@pytest.mark.parametrize("band", sorted(SUPPLEMENT_LIMIT))
+def test_every_band_has_its_own_limit_and_a_resolvable_example(band):
+    rda, foods = load_rda(), load_foods()
+    need = compute_need(rda, foods, Profile(band, "female"))
+    assert need is not None
+    assert need.upper_limit_mg == SUPPLEMENT_LIMIT[band]
+    assert need.child == (band in CHILD_BANDS)
+    assert need.servings and need.servings_mg == sum(food.mg for food in need.servings)
+    assert need.food_note, "every example carries a note (allergy; choking for children)"
+    if band in {"1-3", "4-8"}:
+        assert "whole nuts" in need.food_note and "allergen" in need.food_note
 
 
-def test_food_example_is_two_or_three_different_servings_closest_to_the_need():
-    table = load_foods()
-    for need in sorted(set(NIH_RDA.values())):
-        picked = food_servings(table, need)
-        assert 2 <= len(picked) <= 3 and len(set(picked)) == len(picked)
-        gap = abs(sum(f.mg for f in picked) - need)
-        for size in (2, 3):
-            for combo in itertools.combinations(table.foods, size):
-                assert gap <= abs(sum(f.mg for f in combo) - need), (need, combo)
-
-
-def test_food_example_prefers_reaching_the_need_then_fewer_servings():
-    # 100 mg: 90+20 (+10) and 60+30 (-10) are equally close; reaching it wins.
-    assert [f.mg for f in food_servings(_table(90, 60, 30, 20), 100)] == [90, 20]
-    # 100 mg exactly from two (70+30) or three (50+30+20): two servings win.
-    assert [f.mg for f in food_servings(_table(70, 50, 30, 20), 100)] == [70, 30]
+def test_an_example_naming_a_food_the_table_lacks_is_reported():
+    rda, foods = load_rda(), load_foods()
+    assert example_problems(rda, foods) == []
+    broken = dataclasses.replace(rda.bands[0], example=("yogurt", "dragon fruit"))
+    with pytest.raises(ValueError, match="dragon fruit"):
+        example_foods(foods, broken)
+    table = dataclasses.replace(rda, bands=(broken, *rda.bands[1:]))
+    assert example_problems(table, foods) == [
+        "band 1-3: example food(s) not in the food table: dragon fruit"]
 
 
 def test_compute_need_rejects_combinations_the_table_does_not_have():

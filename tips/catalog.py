@@ -186,6 +186,24 @@ def field_int(
     return value
 
 
+def field_bool(
+    table: dict[str, Any],
+    key: str,
+    path: Path,
+    line: int | None = None,
+    context: str = "",
+    *,
+    default: bool,
+) -> bool:
+    """A true/false flag, ``default`` when absent; "yes" or 1 are refused, not guessed at."""
+    if key not in table:
+        return default
+    value = table[key]
+    if not isinstance(value, bool):
+        raise CatalogError(path, line, f"{_describe(context, key)} must be true or false")
+    return value
+
+
 def field_str_list(
     table: dict[str, Any],
     key: str,

@@ -1,18 +1,27 @@
-"""Typed loaders for the reference pages (/causes, /rda) kept in tips/data.
+"""Typed loaders for the reference pages (/causes, /need) kept in tips/data, and emergency numbers.
 
 Loading into frozen dataclasses at start-up means a missing or misspelt key stops
 the bot with file and line, instead of a KeyError when a user first asks.
+
+Safety contracts the loaders enforce, because a wrong answer here could harm someone:
+- every age band states its own supplement limit (65 mg at 1-3 years is not 350 mg) and a
+  food example;
+- the /causes overview fits a phone screen (MAX_OVERVIEW_CHARS) and every warning sign
+  carries one of the URGENCY_LEVELS, so the most urgent advice can be shown first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tips.catalog import (
     DATA_DIR,
     CatalogError,
+    field_bool,
     field_int,
     field_optional_int,
     field_str,
@@ -28,28 +37,54 @@ RDA_FILE = "rda.toml"
 # The age bands the NIH RDA table uses; the bot's age buttons are keyed on them.
 BAND_KEYS = ("1-3", "4-8", "9-13", "14-18", "19-30", "31-50", "51+")
 
+# Most urgent first: call emergency services now; medical help the same day; tell whoever
+# prescribed the medicine; book a doctor's appointment.
+URGENCY_LEVELS = ("emergency", "same-day", "prescriber", "doctor")
+# The /causes first screen must fit a phone without scrolling through a wall of text.
+MAX_OVERVIEW_CHARS = 1000
+
 _CAUSE_FIELDS = ("title", "text")
+_WARNING_FIELDS = ("urgency", "text")
 _CAUSES_KEYS = (
+    "overview",
     "intro",
     "mechanism",
     "deficiency_cause",
     "other_cause",
     "see_professional",
-    "when_to_see_doctor",
+    "warning_sign",
+    "what_helps",
 )
 _RDA_KEYS = (
     "source",
-    "supplement_upper_limit_mg",
     "upper_limit_note",
+    "child_limit_note",
+    "child_food_note",
+    "food_note",
     "absorbed_percent",
     "band",
 )
-_BAND_FIELDS = ("key", "label", "male", "female", "pregnancy", "lactation")
+_BAND_FIELDS = (
+    "key", "label", "male", "female", "pregnancy", "lactation", "supplement_limit_mg", "child",
+    "example",
+)
+
+
+@dataclass(frozen=True)
+class WarningSign:
+    """A sign that self-help is not enough, with how urgently to act (one of URGENCY_LEVELS)."""
+
+    urgency: str
+    text: str
 
 
 @dataclass(frozen=True)
 class Causes:
-    """The /causes page: why spasms happen and when to stop self-help and see someone."""
+    """The /causes page: a short overview, then why cramps happen, warning signs, what helps.
+
+    ``when_to_see_doctor`` is the warning-sign texts, most urgent first, kept for the
+    single-page rendering; ``warning_signs`` carries the urgency for a sectioned one.
+    """
 
     intro: str
     mechanism: str
@@ -57,11 +92,23 @@ class Causes:
     other_causes: tuple[tuple[str, str], ...]
     see_professional: str
     when_to_see_doctor: tuple[str, ...]
+    overview: str = ""
+    warning_signs: tuple[WarningSign, ...] = ()
+    what_helps: tuple[tuple[str, str], ...] = ()
+
+    def signs_with_urgency(self, urgency: str) -> tuple[str, ...]:
+        """The warning-sign texts of one urgency level, in file order."""
+        return tuple(sign.text for sign in self.warning_signs if sign.urgency == urgency)
 
 
 @dataclass(frozen=True)
 class RdaBand:
-    """One age band; pregnancy/lactation are None where the source gives no figure."""
+    """One age band; pregnancy/lactation are None where the source gives no figure.
+
+    ``supplement_limit_mg`` is this band's own upper limit for magnesium from supplements
+    and medicines; ``example`` names rows of the food table for the /need food example;
+    ``child`` marks the bands that get the children's notes (paediatrician, choking, allergy).
+    """
 
     key: str
     label: str
@@ -69,17 +116,27 @@ class RdaBand:
     female: int
     pregnancy: int | None = None
     lactation: int | None = None
+    supplement_limit_mg: int = 0
+    child: bool = False
+    example: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RdaTable:
-    """The /rda page data, with bands in the file's (age) order."""
+    """The /need reference data, with bands in the file's (age) order."""
 
     source: str
     bands: tuple[RdaBand, ...]
-    supplement_upper_limit_mg: int
     upper_limit_note: str
     absorbed_percent: str
+    child_limit_note: str = ""
+    child_food_note: str = ""
+    food_note: str = ""
+
+    @property
+    def supplement_upper_limit_mg(self) -> int:
+        """The limit from age 9 up (350 mg): the highest of the bands' own limits."""
+        return max(band.supplement_limit_mg for band in self.bands)
 
     def band(self, key: str) -> RdaBand | None:
         """Look a band up by key, e.g. from a callback button; None if it no longer exists."""
@@ -104,21 +161,47 @@ def _load_cause_list(
     return tuple(causes)
 
 
+def _load_warning_signs(data: dict[str, Any], path: Path, text: str) -> tuple[WarningSign, ...]:
+    """The ``[[warning_sign]]`` tables, sorted most urgent first (file order within a level)."""
+    signs: list[WarningSign] = []
+    for index, (table, line) in enumerate(table_list(data, "warning_sign", path, text)):
+        context = f"warning_sign #{index + 1}"
+        reject_unknown_keys(table, _WARNING_FIELDS, path, line, context)
+        urgency = field_str(table, "urgency", path, line, context)
+        if urgency not in URGENCY_LEVELS:
+            raise CatalogError(
+                path, line,
+                f"{context}: unknown urgency '{urgency}' (known: {', '.join(URGENCY_LEVELS)})",
+            )
+        signs.append(WarningSign(urgency, field_str(table, "text", path, line, context)))
+    if not signs:
+        raise CatalogError(path, None, "no [[warning_sign]] entries")
+    return tuple(sorted(signs, key=lambda sign: URGENCY_LEVELS.index(sign.urgency)))
+
+
 def load_causes(directory: Path = DATA_DIR) -> Causes:
-    """Load causes.toml; every section is required because /causes shows them all."""
+    """Load causes.toml; every section is required because /causes offers them all."""
     path = directory / CAUSES_FILE
     data, text = read_toml(path)
     reject_unknown_keys(data, _CAUSES_KEYS, path, None, "")
-    when = field_str_list(data, "when_to_see_doctor", path)
-    if not when:
-        raise CatalogError(path, None, "'when_to_see_doctor' is empty")
+    overview = field_str(data, "overview", path)
+    if len(overview) > MAX_OVERVIEW_CHARS:
+        raise CatalogError(
+            path, None,
+            f"'overview' is {len(overview)} characters (max {MAX_OVERVIEW_CHARS}, one phone"
+            " screen); move detail into the sections",
+        )
+    signs = _load_warning_signs(data, path, text)
     return Causes(
         intro=field_str(data, "intro", path),
         mechanism=field_str(data, "mechanism", path),
         deficiency_causes=_load_cause_list(data, "deficiency_cause", path, text),
         other_causes=_load_cause_list(data, "other_cause", path, text),
         see_professional=field_str(data, "see_professional", path),
-        when_to_see_doctor=when,
+        when_to_see_doctor=tuple(sign.text for sign in signs),
+        overview=overview,
+        warning_signs=signs,
+        what_helps=_load_cause_list(data, "what_helps", path, text),
     )
 
 
@@ -149,6 +232,11 @@ def load_rda(directory: Path = DATA_DIR) -> RdaTable:
                 female=field_int(table, "female", path, line, context, minimum=1),
                 pregnancy=field_optional_int(table, "pregnancy", path, line, context, minimum=1),
                 lactation=field_optional_int(table, "lactation", path, line, context, minimum=1),
+                supplement_limit_mg=field_int(
+                    table, "supplement_limit_mg", path, line, context, minimum=1
+                ),
+                child=field_bool(table, "child", path, line, context, default=False),
+                example=_example(table, path, line, context),
             )
         )
     if not bands:
@@ -156,7 +244,78 @@ def load_rda(directory: Path = DATA_DIR) -> RdaTable:
     return RdaTable(
         source=field_str(data, "source", path),
         bands=tuple(bands),
-        supplement_upper_limit_mg=field_int(data, "supplement_upper_limit_mg", path, minimum=1),
         upper_limit_note=field_str(data, "upper_limit_note", path),
         absorbed_percent=field_str(data, "absorbed_percent", path),
+        child_limit_note=field_str(data, "child_limit_note", path),
+        child_food_note=field_str(data, "child_food_note", path),
+        food_note=field_str(data, "food_note", path),
     )
+
+
+def _example(table: dict[str, Any], path: Path, line: int | None, context: str) -> tuple[str, ...]:
+    """A band's food example: at least one food-table name, none repeated."""
+    names = field_str_list(table, "example", path, line, context)
+    if not names:
+        raise CatalogError(path, line, f"{context}: 'example' is empty")
+    if len(set(names)) != len(names):
+        raise CatalogError(path, line, f"{context}: 'example' repeats a food")
+    return names
+
+
+# ------------------------------------------------------------------ emergency numbers
+
+# Countries (ISO 3166 codes, as tzdata's zone.tab gives them) whose emergency number the
+# bot may name. EU member states and their outermost regions with own codes (Aland, French
+# Guiana, Guadeloupe, Martinique, Mayotte, Reunion, Saint-Martin) answer 112; the UK and
+# the Crown Dependencies 999; the US, its territories and Canada 911.
+_EU = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
+    " AX GF GP MQ YT RE MF".split()
+)
+_NUMBER_BY_COUNTRY: dict[str, str] = {
+    **dict.fromkeys(_EU, "112"),
+    **dict.fromkeys(("GB", "GG", "JE", "IM"), "999"),
+    **dict.fromkeys(("US", "CA", "PR", "VI", "GU", "AS", "MP"), "911"),
+}
+# Old zone names people still pick (tzdata keeps them as links, zone.tab does not list them).
+_LEGACY_ZONES: dict[str, str] = {
+    "GB": "GB", "GB-Eire": "GB", "Europe/Belfast": "GB", "Eire": "IE", "Poland": "PL",
+    "Portugal": "PT", "Europe/Nicosia": "CY", "Navajo": "US", "America/Shiprock": "US",
+    "America/Indianapolis": "US", "America/Fort_Wayne": "US", "America/Louisville": "US",
+    "America/Knox_IN": "US", "America/Atka": "US", "America/Montreal": "CA",
+    "America/Nipigon": "CA", "America/Thunder_Bay": "CA", "America/Rainy_River": "CA",
+    "America/Yellowknife": "CA", "America/Pangnirtung": "CA",
+}
+_LEGACY_PREFIXES: tuple[tuple[str, str], ...] = (("US/", "US"), ("Canada/", "CA"))
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """zone name -> ISO country code, from the zone.tab that the tzdata package ships."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8")
+    countries: dict[str, str] = {}
+    for row in text.splitlines():
+        if row and not row.startswith("#"):
+            fields = row.split("\t")
+            countries[fields[2]] = fields[0]
+    return countries
+
+
+def zone_country(zone_name: str) -> str | None:
+    """The country an IANA time-zone name belongs to, or None if it names no single one."""
+    country = _zone_countries().get(zone_name) or _LEGACY_ZONES.get(zone_name)
+    if country is None:
+        country = next((code for prefix, code in _LEGACY_PREFIXES
+                        if zone_name.startswith(prefix)), None)
+    return country
+
+
+def emergency_number(zone_name: str) -> str | None:
+    """The emergency number to name for someone in ``zone_name``, or None when unsure.
+
+    112 for EU time zones, 999 for the UK (Europe/London), 911 for the US and Canada.
+    A time zone is only a hint at the country, so anything else (including zones shared by
+    several countries, and UTC) gives None and the caller says "your local emergency number".
+    """
+    country = zone_country(zone_name.strip())
+    return _NUMBER_BY_COUNTRY.get(country) if country else None
