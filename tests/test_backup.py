@@ -26,7 +26,7 @@ async def seed_due_subscribers(path: Path) -> None:
     now = datetime.now(UTC)
     storage = await Storage.open(path)
     try:
-        await storage.insert_subscribers_bulk(
+        await storage.subscribers.add_many(
             [NewSubscriber(chat_id, time(0, 0), "UTC", tuple(TOPICS), now - timedelta(seconds=30))
              for chat_id in range(FIRST_CHAT, FIRST_CHAT + COUNT)], now)
     finally:
