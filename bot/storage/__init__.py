@@ -11,6 +11,8 @@ path, read helpers), the migrations (schema.py) and one query object per aggrega
     storage.privacy      one chat's /mydata tallies, /forget    (privacy.py)
     storage.reports      /stats numbers across the others       (reports.py)
 
+backup.py copies the live file for `run.py backup` (SQLite's online backup API).
+
 The domain records live in models.py, which needs no database: presentation code imports
 `bot.storage.models`. They are re-exported here so `from bot.storage import Subscriber`
 keeps working.
