@@ -52,8 +52,8 @@ async def populate(path: Path, n: int, shape: str, due: int = 500) -> dict[str, 
     catalog = load_catalog()
     storage = await Storage.open(path)
     try:
-        await storage.sync_catalog(catalog, now)
-        await storage.insert_subscribers_bulk(subscribers(n, now, shape, due), now)
+        await storage.tips.sync(catalog, now)
+        await storage.subscribers.add_many(subscribers(n, now, shape, due), now)
     finally:
         await storage.close()
     return _add_views(path, n, shape, now, [tip.id for tip in catalog])

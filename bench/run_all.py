@@ -353,7 +353,7 @@ class Report:
         yield "## Due-subscriber query"
         yield ""
         yield ("Median (min–max) ms over repeated calls on a warm database. "
-               "*due_subscribers* = `Storage.due_subscribers(now, LIMIT)`, LIMIT 2000 (what the "
+               "*due_subscribers* = `storage.outbox.due(now, LIMIT)`, LIMIT 2000 (what the "
                "tick asks) unless the row says otherwise: the query, "
                "Subscriber objects, seen-tips and feedback lookups, all through aiosqlite. "
                "*raw, brief's query* = `SELECT chat_id FROM subscribers WHERE status = "

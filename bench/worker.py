@@ -237,7 +237,6 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
         if profiler is not None:
             profiler.disable()
         seen = await sink_async(sink, "stats", times=bool(rate))
-        counts = await runtime.services.storage.delivery_counts("daily")
     finally:
         await detach_runtime(app)
         await app.shutdown()
@@ -245,10 +244,10 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
         "request": request_note(spec["request"]), "concurrency": 8,
         "due": ticked.due, "queued": ticked.queued, "missed": ticked.missed,
         "tick_wall": tick.wall, "tick_cpu": tick.cpu,
-        "sent": stats.sent, "failed": stats.failed, "retried": stats.retried,
+        "sent": stats.sent,
         "drain_wall": drain.wall, "drain_cpu": drain.cpu, "drain_main_thread": drain.thread,
         "sink_count": seen["count"], "sink_distinct": seen["distinct_chats"],
-        "sink_cpu": seen["cpu"] - before["cpu"], "db_counts": counts,
+        "sink_cpu": seen["cpu"] - before["cpu"],
         "rss_ready_mb": rss_ready, "peak_rss_mb": peak_rss_mb(),
     }
     if rate:
@@ -393,8 +392,9 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 async def dueq(spec: dict[str, Any]) -> dict[str, Any]:
-    """Storage.due_subscribers, and the raw due query two ways, on a warm database."""
+    """storage.outbox.due, and the raw due query two ways, on a warm database."""
     from bot.storage import Storage
+    from bot.storage.db import Database
 
     runs, limit = spec.get("runs", 21), spec.get("limit", 2000)
     db = copy_db(spec["db"], spec["workdir"], f"dueq-{spec['tag']}.sqlite3")
@@ -435,12 +435,16 @@ async def dueq(spec: dict[str, Any]) -> dict[str, Any]:
         connection.close()
     storage = await Storage.open(db)
     try:
-        api, rows = await timed(lambda: storage.due_subscribers(now, limit))
-        if "error" not in raw["index"]:
-            raw["index_aiosqlite"], _ = await timed(
-                lambda: storage.fetch_all(index_sql, (ts, limit)))
+        api, rows = await timed(lambda: storage.outbox.due(now, limit))
     finally:
         await storage.close()
+    if "error" not in raw["index"]:
+        mechanism = await Database.open(db)  # the storage's own connection and read path
+        try:
+            raw["index_aiosqlite"], _ = await timed(
+                lambda: mechanism.fetch_all(index_sql, (ts, limit)))
+        finally:
+            await mechanism.close()
     db.unlink(missing_ok=True)
     return {"subscribers": total, "limit": limit, "rows": rows, "runs": runs,
             "predicate": predicate, "due_subscribers": api, "raw": raw}

@@ -122,7 +122,7 @@ async def attach_runtime(
     storage = await Storage.open(settings.database_path)
     try:
         tips = catalog if catalog is not None else load_catalog()
-        changed = await storage.sync_catalog(tips, clock.now())
+        changed = await storage.tips.sync(tips, clock.now())
         log.info("catalogue synced tips=%d changed=%d", len(tips), changed)
         feed = TipFeed(storage, clock)
         await feed.refresh()
@@ -204,7 +204,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if status in ("kicked", "left"):
         runtime = get_runtime(context.application)
         reason = "blocked by the user" if change.chat.type == "private" else f"bot {status}"
-        await runtime.services.storage.mark_chat_blocked(
+        await runtime.services.storage.subscribers.mark_blocked(
             change.chat.id, reason, runtime.services.clock.now())
         log.info("chat_id=%s marked inactive: %s", change.chat.id, reason)
 

@@ -31,8 +31,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.dbfile import copy_problem, read_only_uri
 from bot.storage import Storage
+from bot.storage.files import copy_into
 
 EXIT_FAILED = 2
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -65,21 +65,7 @@ def _verified_copy(source: Path, folder: Path, prefix: str,
     os.close(fd)
     tmp = Path(name)
     try:
-        try:
-            src = sqlite3.connect(read_only_uri(source), uri=True, timeout=30)
-            try:
-                dst = sqlite3.connect(tmp)
-                try:
-                    src.backup(dst, pages=1024)
-                    # One self-contained file: no -wal to carry along with the copy.
-                    dst.execute("PRAGMA journal_mode = DELETE")
-                    problem = copy_problem(dst, str(source))
-                finally:
-                    dst.close()
-            finally:
-                src.close()
-        except sqlite3.DatabaseError as exc:
-            raise _Failed(f"{source} is not a readable SQLite database ({exc})") from None
+        problem = copy_into(source, tmp)
         if problem is None and also_check is not None:
             problem = also_check(tmp)
         if problem is not None:

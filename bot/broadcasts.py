@@ -64,17 +64,17 @@ class BroadcastService:
         problem = check_html(text)
         if problem is not None:
             return Draft(None, problem)
-        broadcast_id = await self._storage.create_broadcast(admin_id, text, self._clock.now())
-        return Draft(await self._storage.get_broadcast(broadcast_id), None,
-                     await self._storage.count_subscribers("active"))
+        broadcast_id = await self._storage.broadcasts.create(admin_id, text, self._clock.now())
+        return Draft(await self._storage.broadcasts.get(broadcast_id), None,
+                     await self._storage.subscribers.count("active"))
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
-        return await self._storage.get_broadcast(broadcast_id)
+        return await self._storage.broadcasts.get(broadcast_id)
 
     async def confirm(self, broadcast_id: int, chat_id: int, message_id: int | None
                       ) -> int | None:
         """Queue the draft for every active subscriber; None when it was not a draft."""
-        queued = await self._storage.start_broadcast(broadcast_id, chat_id, message_id,
+        queued = await self._storage.broadcasts.start(broadcast_id, chat_id, message_id,
                                                      self._clock.now())
         if queued is not None:
             log.info("broadcast id=%s queued=%d", broadcast_id, queued)
@@ -82,33 +82,33 @@ class BroadcastService:
         return queued
 
     async def discard(self, broadcast_id: int) -> bool:
-        broadcast = await self._storage.get_broadcast(broadcast_id)
+        broadcast = await self._storage.broadcasts.get(broadcast_id)
         if broadcast is None or broadcast.status != "draft":
             return False
-        await self._storage.finish_broadcast(broadcast_id, "cancelled", self._clock.now())
+        await self._storage.broadcasts.finish(broadcast_id, "cancelled", self._clock.now())
         return True
 
     async def cancel(self, broadcast_id: int) -> int | None:
         """Stop what has not been sent yet; None when there is nothing to cancel."""
-        broadcast = await self._storage.get_broadcast(broadcast_id)
+        broadcast = await self._storage.broadcasts.get(broadcast_id)
         if broadcast is None or broadcast.status not in ("draft", "sending"):
             return None
-        dropped = await self._storage.finish_broadcast(broadcast_id, "cancelled",
+        dropped = await self._storage.broadcasts.finish(broadcast_id, "cancelled",
                                                        self._clock.now())
         log.info("broadcast id=%s cancelled dropped=%d", broadcast_id, dropped)
         return dropped
 
     async def recent(self, limit: int = 10) -> list[tuple[Broadcast, Progress]]:
         found = []
-        for broadcast in await self._storage.recent_broadcasts(limit):
-            counts = await self._storage.broadcast_counts(broadcast.id)
+        for broadcast in await self._storage.broadcasts.recent(limit):
+            counts = await self._storage.broadcasts.counts(broadcast.id)
             found.append((broadcast, Progress.from_counts(
                 counts, None, broadcast.status in ("done", "cancelled"))))
         return found
 
     async def progress(self, broadcast: Broadcast) -> Progress:
         """Counts from the outbox, with an ETA from the rate actually achieved so far."""
-        counts = await self._storage.broadcast_counts(broadcast.id)
+        counts = await self._storage.broadcasts.counts(broadcast.id)
         pending = counts.get("pending", 0)
         now = self._clock.now()
         settled = sum(v for k, v in counts.items() if k != "pending")
@@ -125,11 +125,11 @@ class BroadcastService:
 
     async def report_all(self, editor: ProgressEditor) -> None:
         """One progress pass: edit each running broadcast's status message; close finished ones."""
-        for broadcast in await self._storage.broadcasts_with_status("sending"):
+        for broadcast in await self._storage.broadcasts.with_status("sending"):
             progress = await self.progress(broadcast)
             if progress.finished:
-                await self._storage.finish_broadcast(broadcast.id, "done", self._clock.now())
-                broadcast = await self._storage.get_broadcast(broadcast.id) or broadcast
+                await self._storage.broadcasts.finish(broadcast.id, "done", self._clock.now())
+                broadcast = await self._storage.broadcasts.get(broadcast.id) or broadcast
                 self._last_seen.pop(broadcast.id, None)
                 log.info("broadcast id=%s done sent=%d failed=%d blocked=%d", broadcast.id,
                          progress.sent, progress.failed, progress.blocked)

@@ -20,10 +20,10 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.dbfile import write_problem
 from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.logs import redact, secret_forms, setup_logging
 from bot.storage import Storage
+from bot.storage.files import write_problem
 from tips.catalog import CatalogError, Tip, load_catalog
 from tips.foods import load_foods
 from tips.reference import load_causes, load_rda

@@ -140,11 +140,9 @@ Renderer = Callable[[PendingDelivery], tuple[str, InlineKeyboardMarkup | None]]
 
 @dataclass(slots=True)
 class DrainStats:
+    """What one drain did: how many messages went out (failures stay in the outbox rows)."""
+
     sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    retried: int = 0
-    throttled: int = 0
 
 
 class Sender:
@@ -181,10 +179,6 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
 
-    @property
-    def pacer(self) -> Pacer:
-        return self._pacer
-
     def wake(self) -> None:
         self._wake.set()
 
@@ -196,7 +190,7 @@ class Sender:
             outcomes, self._outcomes = self._outcomes, []
             if outcomes:
                 try:
-                    await self._storage.apply_outcomes(outcomes)
+                    await self._storage.outbox.apply_outcomes(outcomes)
                 except BaseException:
                     # Keep them for the next flush: a lost outcome would leave its row
                     # "busy" forever and, after a restart, send it a second time.
@@ -219,27 +213,23 @@ class Sender:
                 break
             # 429: every send waits out retry_after; this same row goes again and it
             # never counts as an attempt or a failure.
-            stats.throttled += 1
             self._pacer.pause(result.retry_after)
         now = self._clock.now()
         if isinstance(result, Sent):
             stats.sent += 1
             await self._record(DeliveryOutcome(row.id, "sent", now, message_id=result.message_id))
         elif isinstance(result, Gone):
-            stats.blocked += 1
             await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason))
             await self._flush()
-            await self._storage.mark_chat_blocked(row.chat_id, result.reason, now)
+            await self._storage.subscribers.mark_blocked(row.chat_id, result.reason, now)
         elif isinstance(result, Failed) and result.retryable \
                 and row.attempts + 1 < self._max_attempts:
-            stats.retried += 1
             await self._record(DeliveryOutcome(
                 row.id, "pending", now, error=result.reason,
                 retry_at=now + self._backoff(row.attempts + 1),
             ))
         else:
             assert isinstance(result, Failed)
-            stats.failed += 1
             await self._record(DeliveryOutcome(row.id, "failed", now, error=result.reason))
 
     async def drain_once(self) -> DrainStats:
@@ -272,7 +262,7 @@ class Sender:
             for _ in range(1_000_000):  # bounded: every round settles or reschedules rows
                 if self._stopping:
                     break
-                rows = await self._storage.pending_deliveries(
+                rows = await self._storage.outbox.pending(
                     self._clock.now(), self._batch_size, exclude=frozenset(self._busy))
                 if not rows:
                     if not self._busy:
@@ -310,7 +300,7 @@ class Sender:
             except Exception:
                 log.exception("sender drain failed; retrying")
             timeout = idle_poll
-            next_due = await self._storage.next_pending_due()
+            next_due = await self._storage.outbox.next_pending_due()
             if next_due is not None:
                 timeout = min(idle_poll, max(0.0, (next_due - self._clock.now())
                                              .total_seconds()))

@@ -156,7 +156,7 @@ class NeedService:
 
     async def is_subscriber(self, chat_id: int) -> bool:
         """/need only makes sense with a row to keep the answer on."""
-        return await self._storage.get_subscriber(chat_id) is not None
+        return await self._storage.subscribers.get(chat_id) is not None
 
     async def record(self, chat_id: int, profile: Profile, now: datetime) -> Need | None:
         """Compute and store; None when the chat has no subscriber row (nothing is created).
@@ -166,5 +166,5 @@ class NeedService:
         need = compute_need(self._rda, self._foods, profile)
         if need is None:
             raise ValueError(f"no RDA figure for {profile.key()}")
-        stored = await self._storage.set_need(chat_id, need.mg, profile.key(), now)
+        stored = await self._storage.subscribers.set_need(chat_id, need.mg, profile.key(), now)
         return need if stored else None

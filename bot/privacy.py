@@ -48,7 +48,7 @@ class PrivacyService:
         Deliveries, tip views and feedback cannot exist without the subscriber row (they
         reference it), so no row means nothing is stored.
         """
-        subscriber = await self._storage.get_subscriber(chat_id)
+        subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
             return None
         zone = _zone(subscriber)
@@ -59,21 +59,21 @@ class PrivacyService:
         recent = tuple(
             (kind, status, local(created), local(sent) if sent else None)
             for kind, status, created, sent in
-            await self._storage.recent_deliveries(chat_id, recent_limit)
+            await self._storage.privacy.recent_deliveries(chat_id, recent_limit)
         )
         return MyData(
             subscriber=subscriber,
             created=local(subscriber.created_at),
-            delivery_counts=tuple(await self._storage.delivery_tally(chat_id)),
+            delivery_counts=tuple(await self._storage.privacy.delivery_tally(chat_id)),
             recent=recent,
-            votes=await self._storage.feedback_tally(chat_id),
-            tips_seen=await self._storage.tip_view_count(chat_id),
+            votes=await self._storage.privacy.vote_tally(chat_id),
+            tips_seen=await self._storage.privacy.seen_count(chat_id),
         )
 
     async def has_data(self, chat_id: int) -> bool:
         """Whether /forget has anything to ask about."""
-        return await self._storage.get_subscriber(chat_id) is not None
+        return await self._storage.subscribers.get(chat_id) is not None
 
     async def forget(self, chat_id: int) -> bool:
         """Delete the chat and everything hanging off it; False if nothing was stored."""
-        return await self._storage.forget_chat(chat_id)
+        return await self._storage.privacy.forget(chat_id)

@@ -64,11 +64,11 @@ class DailyScheduler:
         now = self._clock.now()
         queued = missed = due_total = 0
         for _ in range(10_000):  # bounded; each round advances every row it read
-            due = await self._storage.due_subscribers(now, self._batch_size)
+            due = await self._storage.outbox.due(now, self._batch_size)
             if not due:
                 break
             plans = [self.plan(item, now) for item in due]
-            queued += await self._storage.apply_daily_plans(plans, now)
+            queued += await self._storage.outbox.apply_daily_plans(plans, now)
             self._on_batch()
             missed += sum(1 for p in plans if p.tip_id is None)
             due_total += len(due)

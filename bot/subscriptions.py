@@ -49,10 +49,10 @@ class SubscriptionService:
         self.defaults = defaults
 
     async def get(self, chat_id: int) -> Subscriber | None:
-        return await self._storage.get_subscriber(chat_id)
+        return await self._storage.subscribers.get(chat_id)
 
     async def _require(self, chat_id: int) -> Subscriber:
-        subscriber = await self._storage.get_subscriber(chat_id)
+        subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
             raise NotSubscribed(chat_id)
         return subscriber
@@ -67,11 +67,11 @@ class SubscriptionService:
     async def start(self, chat_id: int, user_id: int | None, chat_type: str) -> StartResult:
         """Subscribe, or reactivate an existing subscription; never creates a second row."""
         now = self._clock.now()
-        existing = await self._storage.get_subscriber(chat_id)
+        existing = await self._storage.subscribers.get(chat_id)
         if existing is None:
             tz = resolve_zone(self.defaults.timezone)
             instant, _ = next_send(self.defaults.send_time, tz, now)
-            await self._storage.insert_subscriber(
+            await self._storage.subscribers.add(
                 chat_id=chat_id, user_id=user_id, chat_type=chat_type, status="active",
                 send_time=self.defaults.send_time, timezone=self.defaults.timezone,
                 topics=self.defaults.topics, next_send_at=instant, now=now,
@@ -82,7 +82,7 @@ class SubscriptionService:
         return StartResult(await self._require(chat_id), False, existing.status)
 
     async def _activate(self, subscriber: Subscriber) -> None:
-        await self._storage.set_status(
+        await self._storage.subscribers.set_status(
             subscriber.chat_id, "active", next_send_at=self._next_instant(subscriber),
             now=self._clock.now(),
         )
@@ -91,13 +91,13 @@ class SubscriptionService:
         """Stop daily tips; the row and its history stay so /subscribe can resume."""
         subscriber = await self._require(chat_id)
         if subscriber.status != "stopped":
-            await self._storage.set_status(chat_id, "stopped", next_send_at=None,
+            await self._storage.subscribers.set_status(chat_id, "stopped", next_send_at=None,
                                            now=self._clock.now())
         return await self._require(chat_id)
 
     async def set_time(self, chat_id: int, send_time: time) -> Subscriber:
         subscriber = await self._require(chat_id)
-        await self._storage.set_schedule(
+        await self._storage.subscribers.set_schedule(
             chat_id, send_time=send_time, timezone=subscriber.timezone,
             next_send_at=self._next_instant(subscriber, send_time=send_time)
             if subscriber.status == "active" else None,
@@ -107,7 +107,7 @@ class SubscriptionService:
 
     async def set_timezone(self, chat_id: int, zone: Zone) -> Subscriber:
         subscriber = await self._require(chat_id)
-        await self._storage.set_schedule(
+        await self._storage.subscribers.set_schedule(
             chat_id, send_time=subscriber.send_time, timezone=zone.name,
             next_send_at=self._next_instant(subscriber, timezone=zone.name)
             if subscriber.status == "active" else None,
@@ -128,7 +128,7 @@ class SubscriptionService:
         else:
             chosen.add(topic)
         ordered = [t for t in TOPICS if t in chosen]
-        await self._storage.set_topics(chat_id, ordered, self._clock.now())
+        await self._storage.subscribers.set_topics(chat_id, ordered, self._clock.now())
         return TopicToggle(await self._require(chat_id), False)
 
     async def pause(self, chat_id: int, days: int) -> Subscriber | None:
@@ -144,7 +144,7 @@ class SubscriptionService:
         _, first_skipped = next_send(subscriber.send_time, tz, self._clock.now(),
                                      last_sent=subscriber.last_daily_at)
         resume_on = first_skipped + timedelta(days=days)
-        await self._storage.set_status(
+        await self._storage.subscribers.set_status(
             chat_id, "paused", next_send_at=local_instant(resume_on, subscriber.send_time, tz),
             now=self._clock.now(), paused_until=resume_on,
         )

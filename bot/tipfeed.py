@@ -33,7 +33,7 @@ class TipFeed:
     async def refresh(self) -> None:
         """Reload the active tips after the catalogue or an admin changed them."""
         by_topic: dict[str, list[Tip]] = defaultdict(list)
-        stored = await self._storage.all_tips()
+        stored = await self._storage.tips.all()
         for item in stored:
             if not item.retired:
                 by_topic[item.tip.topic].append(item.tip)
@@ -67,18 +67,18 @@ class TipFeed:
         `kind` says why ('on_demand' for /tip, 'another' for the ➕ button) so limits can
         count each separately.
         """
-        subscriber = await self._storage.get_subscriber(chat_id)
+        subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
             candidates = self.candidates(tuple(self._by_topic))
             pick = pick_next(candidates, frozenset(), None, chat_id)
             return TakenTip(pick.tip, None) if pick else None
-        seen = await self._storage.seen_in_cycle(chat_id, subscriber.rotation_cycle)
-        disliked = await self._storage.disliked_tips(chat_id)
+        seen = await self._storage.rotation.seen(chat_id, subscriber.rotation_cycle)
+        disliked = await self._storage.rotation.disliked(chat_id)
         chosen = self.choose(subscriber, seen, disliked)
         if chosen is None:
             return None
         pick, cycle = chosen
-        delivery_id = await self._storage.record_on_demand(
+        delivery_id = await self._storage.outbox.add_on_demand(
             chat_id=chat_id, tip_id=pick.tip.id, cycle=cycle, topic=pick.tip.topic,
             now=self._clock.now(), kind=kind,
         )
@@ -86,7 +86,7 @@ class TipFeed:
 
     async def new_tip_id(self) -> str:
         """The next free id for an admin-written tip: adm-001, adm-002, …"""
-        taken = await self._storage.tip_ids_with_prefix("adm-")
+        taken = await self._storage.tips.ids_with_prefix("adm-")
         numbers = [int(t[4:]) for t in taken if t[4:].isdigit()]
         return f"adm-{max(numbers, default=0) + 1:03d}"
 
@@ -95,7 +95,7 @@ class TipFeed:
         """Record how the on-demand reply went."""
         if delivery_id is None:
             return
-        await self._storage.apply_outcomes([DeliveryOutcome(
+        await self._storage.outbox.apply_outcomes([DeliveryOutcome(
             delivery_id=delivery_id, status="sent" if error is None else "failed",
             at=self._clock.now(), message_id=message_id, error=error,
         )])

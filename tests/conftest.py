@@ -26,8 +26,8 @@ async def bot(settings, clock):
     app = build_application(settings, request=StandInRequest(standin), clock=clock,
                             background=False)
     await app.initialize()
-    runtime = await attach_runtime(app, settings, clock=clock, background=False,
-                                   pacer=virtual_pacer(clock, None))
-    yield BotHarness(app, standin, runtime, clock)
+    pacer = virtual_pacer(clock, None)
+    runtime = await attach_runtime(app, settings, clock=clock, background=False, pacer=pacer)
+    yield BotHarness(app, standin, runtime, clock, pacer)
     await detach_runtime(app)
     await app.shutdown()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import sqlite3
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from telegram import Update
 from telegram.ext import Application
@@ -20,6 +24,17 @@ USER = 1001
 OTHER_USER = 1002
 ADMIN = 4242
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def stored_rows(path: Path, sql: str, params: Sequence = ()) -> list[tuple]:
+    """What the database file holds, read on a read-only connection of the test's own.
+
+    Tests check stored facts here, not through the bot's storage API, so a query bug in
+    the code under test cannot vouch for itself; read-only, so a check cannot change them.
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+        return connection.execute(sql, params).fetchall()
 
 
 def virtual_pacer(clock: ManualClock, rate: float | None) -> Pacer:
@@ -38,10 +53,15 @@ class BotHarness:
     standin: BotApiStandIn
     runtime: Runtime
     clock: ManualClock
+    pacer: Pacer
 
     @property
     def storage(self):
         return self.runtime.services.storage
+
+    def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Rows the database file holds (see stored_rows)."""
+        return stored_rows(self.runtime.services.settings.database_path, sql, params)
 
     async def _process(self, update: dict) -> None:
         taken = self.standin.next_update_nowait()
@@ -78,7 +98,7 @@ class BotHarness:
         await self.runtime.sender.drain_once()
 
     async def subscriber(self, chat_id: int = USER):
-        return await self.storage.get_subscriber(chat_id)
+        return await self.storage.subscribers.get(chat_id)
 
 
 def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = frozenset()):

@@ -33,7 +33,7 @@ async def test_non_admins_see_nothing_of_admin_commands(bot, caplog):
     assert {"broadcast", "broadcasts", "cancel", "newtip", "tips", "retire", "stats"} \
         <= admin_menu
     assert public <= admin_menu
-    assert await bot.storage.fetch_all("SELECT count(*) FROM broadcasts") == [(0,)]
+    assert bot.rows("SELECT count(*) FROM broadcasts") == [(0,)]
 
 
 async def test_a_forged_admin_button_from_a_non_admin_does_nothing(bot):
@@ -45,8 +45,8 @@ async def test_a_forged_admin_button_from_a_non_admin_does_nothing(bot):
         "inline_keyboard": [[{"text": "x", "callback_data": confirm.callback_data[0]}]]}
     await bot.press(welcome, confirm.callback_data[0])
     assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
-    assert await bot.storage.fetch_all("SELECT status FROM broadcasts") == [("draft",)]
-    assert await bot.storage.fetch_all("SELECT count(*) FROM deliveries") == [(0,)]
+    assert bot.rows("SELECT status FROM broadcasts") == [("draft",)]
+    assert bot.rows("SELECT count(*) FROM deliveries") == [(0,)]
 
 
 @pytest.mark.parametrize(("text", "reason"), [
@@ -59,8 +59,8 @@ async def test_overlong_or_malformed_broadcast_is_refused_and_nothing_queued(bot
     await bot.reply("/start")
     answer = await bot.reply(f"/broadcast {text}", chat_id=ADMIN)
     assert answer.text.startswith("🚫 Not queued") and reason in answer.text
-    assert await bot.storage.fetch_all("SELECT count(*) FROM broadcasts") == [(0,)]
-    assert await bot.storage.fetch_all("SELECT count(*) FROM deliveries") == [(0,)]
+    assert bot.rows("SELECT count(*) FROM broadcasts") == [(0,)]
+    assert bot.rows("SELECT count(*) FROM deliveries") == [(0,)]
 
 
 async def _subscribers(bot, count: int, blocked: set[int] = frozenset(),
@@ -69,7 +69,7 @@ async def _subscribers(bot, count: int, blocked: set[int] = frozenset(),
     due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     rows = [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), due,
                           status="stopped" if c in inactive else "active") for c in chats]
-    await bot.storage.insert_subscribers_bulk(rows, bot.clock.now())
+    await bot.storage.subscribers.add_many(rows, bot.clock.now())
     for chat in blocked:
         bot.standin.chat_not_found(chat) if chat % 2 else bot.standin.user_blocks(chat)
     return chats
@@ -79,7 +79,7 @@ async def _drain_until_done(bot, rounds: int = 50) -> None:
     """Drain, move the clock past retry backoffs, repeat (bounded)."""
     for _ in range(rounds):
         await bot.runtime.sender.drain_once()
-        if await bot.storage.next_pending_due() is None:
+        if await bot.storage.outbox.next_pending_due() is None:
             return
         bot.clock.advance(minutes=11)
     raise AssertionError("outbox never drained")
@@ -110,16 +110,16 @@ async def test_broadcast_to_5000_with_faults_reaches_everyone_once(bot):
                         if m.chat_id != ADMIN and "Big news" in m.text)
     active = set(chats) - {20_100, 20_101, 20_010, 20_011, 20_500, 20_501}
     assert set(delivered) == active and set(delivered.values()) == {1}
-    assert bot.runtime.sender.pacer.pauses, "the 429s paused sending"
-    assert set(bot.runtime.sender.pacer.pauses) == {2}
-    counts = dict(await bot.storage.fetch_all(
+    assert bot.pacer.pauses, "the 429s paused sending"
+    assert set(bot.pacer.pauses) == {2}
+    counts = dict(bot.rows(
         "SELECT status, count(*) FROM deliveries WHERE broadcast_id = 1 GROUP BY status"))
     assert counts == {"sent": len(active), "blocked": 4}
     final = bot.standin.message(ADMIN, confirm.message_id).text
     assert "finished" in final
     assert f"sent {len(active):,}" in final and "blocked 4" in final
     assert f"Final report: {len(active):,} of {len(active) + 4:,} delivered." in final
-    assert (await bot.storage.fetch_all("SELECT status FROM broadcasts")) == [("done",)]
+    assert (bot.rows("SELECT status FROM broadcasts")) == [("done",)]
     listing = (await bot.reply("/broadcasts", chat_id=ADMIN)).text
     assert "#1 · done" in listing and f"✅{len(active):,}" in listing
 
@@ -132,7 +132,7 @@ async def test_cancel_stops_what_has_not_been_sent(bot):
     assert "cancelled; 50 messages will not be sent" in answers.text
     await bot.runtime.sender.drain_once()
     assert not [m for m in bot.standin.sent if "Hello everyone" in m.text and m.chat_id != ADMIN]
-    assert dict(await bot.storage.fetch_all(
+    assert dict(bot.rows(
         "SELECT status, count(*) FROM deliveries GROUP BY status")) == {"cancelled": 50}
     assert "no running broadcast" in (await bot.reply("/cancel 1", chat_id=ADMIN)).text
 
@@ -143,7 +143,7 @@ async def test_discarding_a_draft_sends_nothing(bot):
     await bot.press(preview[1], preview[1].callback_data[1])
     assert "discarded" in bot.standin.message(ADMIN, preview[1].message_id).text
     await bot.runtime.sender.drain_once()
-    assert await bot.storage.fetch_all("SELECT count(*) FROM deliveries") == [(0,)]
+    assert bot.rows("SELECT count(*) FROM deliveries") == [(0,)]
 
 
 async def test_broadcast_as_reply_keeps_formatting(bot):
@@ -172,7 +172,7 @@ async def test_newtip_is_validated_stored_rotated_and_can_be_broadcast(bot):
         "/newtip rest Stretch gently after a long walk. | MagDaily editors", chat_id=ADMIN)
     assert "Saved as adm-001" in saved.text and "Stretch gently" in saved.text
     assert saved.callback_data == ["nt:bc:adm-001"]
-    stored = await bot.storage.get_tip("adm-001")
+    stored = await bot.storage.tips.get("adm-001")
     assert stored.origin == "admin" and stored.tip.topic == "rest"
     served = set()
     for _ in range(90):
@@ -200,7 +200,7 @@ async def test_tips_list_and_retire(bot):
     assert "Unknown topic" in (await bot.reply("/tips snacks", chat_id=ADMIN)).text
     answer = await bot.reply("/retire hyd-001", chat_id=ADMIN)
     assert "out of the rotation" in answer.text
-    assert (await bot.storage.get_tip("hyd-001")).retired
+    assert (await bot.storage.tips.get("hyd-001")).retired
     assert "no active tip" in (await bot.reply("/retire hyd-001", chat_id=ADMIN)).text
     for _ in range(80):
         assert "hyd-001" not in (await bot.reply("/tip")).callback_data[0]
@@ -223,7 +223,7 @@ async def test_stats_match_the_database(bot):
     text = (await bot.reply("/stats", chat_id=ADMIN)).text
     assert "active 3 · paused 1 · stopped 1 · blocked 1" in text
     assert "New in the last 7 days: 6" in text
-    sent_today = (await bot.storage.fetch_all(
+    sent_today = (bot.rows(
         "SELECT count(*) FROM deliveries WHERE status = 'sent' AND kind != 'broadcast'"))[0][0]
     assert f"Tips sent today: {sent_today}" in text
     assert "chat not found" in text.lower()

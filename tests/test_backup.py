@@ -31,7 +31,7 @@ async def seed_due_subscribers(path: Path) -> None:
     now = datetime.now(UTC)
     storage = await Storage.open(path)
     try:
-        await storage.insert_subscribers_bulk(
+        await storage.subscribers.add_many(
             [NewSubscriber(chat_id, time(0, 0), "UTC", tuple(TOPICS), now - timedelta(seconds=30))
              for chat_id in range(FIRST_CHAT, FIRST_CHAT + COUNT)], now)
     finally:
@@ -105,7 +105,7 @@ async def make_database(path: Path, chats: list[int]) -> None:
     storage = await Storage.open(path)
     try:
         now = datetime.now(UTC)
-        await storage.insert_subscribers_bulk(
+        await storage.subscribers.add_many(
             [NewSubscriber(chat, time(9, 0), "UTC", tuple(TOPICS), now) for chat in chats], now)
     finally:
         await storage.close()

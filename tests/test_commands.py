@@ -27,7 +27,7 @@ async def test_second_start_keeps_one_subscription(bot):
     await bot.reply("/time 07:15")
     answer = await bot.reply("/start")
     assert "already subscribed" in answer.text
-    rows = await bot.storage.fetch_all("SELECT count(*) FROM subscribers")
+    rows = bot.rows("SELECT count(*) FROM subscribers")
     assert rows == [(1,)]
     assert (await bot.subscriber()).send_time == time(7, 15)  # nothing reset
 
@@ -45,7 +45,7 @@ async def test_stop_keeps_history_and_subscribe_resumes(bot):
     assert "Daily tips stopped" in answer.text
     sub = await bot.subscriber()
     assert sub.status == "stopped" and sub.next_send_at is None
-    assert (await bot.storage.fetch_all("SELECT count(*) FROM deliveries")) == [(1,)]
+    assert (bot.rows("SELECT count(*) FROM deliveries")) == [(1,)]
     assert "already stopped" in (await bot.reply("/unsubscribe")).text
     resumed = await bot.reply("/subscribe")
     assert "Daily tips are on" in resumed.text
@@ -69,10 +69,10 @@ async def test_tip_comes_from_the_rotation_and_is_recorded(bot):
         topics.append(answer.text.split("\n", 1)[0])
     assert len(seen_text) == 6, "no repeats within a cycle"
     assert all(a != b for a, b in itertools.pairwise(topics)), topics
-    rows = await bot.storage.fetch_all(
+    rows = bot.rows(
         "SELECT kind, status, message_id IS NOT NULL FROM deliveries")
     assert rows == [("on_demand", "sent", 1)] * 6
-    views = await bot.storage.fetch_all("SELECT count(DISTINCT tip_id) FROM tip_views")
+    views = bot.rows("SELECT count(DISTINCT tip_id) FROM tip_views")
     assert views == [(6,)]
 
 
@@ -259,7 +259,7 @@ async def test_daily_tip_arrives_through_the_outbox(bot):
     assert len(daily) == 1 and "Source:" in daily[0].text
     await bot.deliver_due()  # a second tick the same day sends nothing
     assert len(bot.standin.messages_to(USER)) == before + 1
-    rows = await bot.storage.fetch_all(
+    rows = bot.rows(
         "SELECT kind, local_date, status FROM deliveries WHERE kind = 'daily'")
     assert rows == [("daily", "2026-11-25", "sent")]
 
@@ -272,5 +272,5 @@ async def test_stop_cancels_a_tip_already_queued(bot):
     before = len(bot.standin.messages_to(USER))
     await bot.runtime.sender.drain_once()
     assert len(bot.standin.messages_to(USER)) == before
-    rows = await bot.storage.fetch_all("SELECT status, error FROM deliveries")
+    rows = bot.rows("SELECT status, error FROM deliveries")
     assert rows == [("cancelled", "subscriber stopped")]

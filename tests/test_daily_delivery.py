@@ -10,6 +10,7 @@ import itertools
 import random
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,7 @@ from bot.storage import NewSubscriber, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.timecalc import local_instant, next_send
 from bot.tipfeed import TipFeed
-from tests.helpers import ten_percent_faults, virtual_pacer
+from tests.helpers import stored_rows, ten_percent_faults, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
 ZONES = [
@@ -55,8 +56,10 @@ class RecordingTransport:
 
 
 class Engine:
-    def __init__(self, storage: Storage, clock: ManualClock, transport, feed: TipFeed):
+    def __init__(self, storage: Storage, path: Path, clock: ManualClock, transport,
+                 feed: TipFeed):
         self.storage = storage
+        self.path = path
         self.clock = clock
         self.transport = transport
         self.feed = feed
@@ -64,6 +67,15 @@ class Engine:
         self.sender = Sender(storage, transport, make_renderer(feed), clock,
                              virtual_pacer(clock, None), backoff_base=60)
         self.subscriptions = SubscriptionService(storage, clock, Defaults("UTC", time(9)))
+
+    def rows(self, sql: str, params=()) -> list[tuple]:
+        return stored_rows(self.path, sql, params)
+
+    def next_slot(self) -> datetime | None:
+        """The earliest upcoming daily slot, so the simulation can jump straight to it."""
+        ((at,),) = self.rows("SELECT min(next_send_at) FROM subscribers "
+                             "WHERE status IN ('active', 'paused')")
+        return None if at is None else datetime.fromtimestamp(at, UTC)
 
     async def run_until(self, end: datetime, step: timedelta = timedelta(minutes=1)) -> None:
         """Tick once a `step`, skipping stretches where nothing is due or pending.
@@ -75,8 +87,8 @@ class Engine:
             now = self.clock.now()
             if now >= end:
                 break
-            upcoming = [t for t in (await self.storage.next_due_at(),
-                                    await self.storage.next_pending_due()) if t is not None]
+            upcoming = [t for t in (self.next_slot(),
+                                    await self.storage.outbox.next_pending_due()) if t is not None]
             target = now + step
             if upcoming and min(upcoming) > target:
                 # Land on the first tick at or after the next due instant.
@@ -84,18 +96,19 @@ class Engine:
                 target = now + step * ticks
             self.clock.set(min(target, end) if not upcoming or min(upcoming) <= end else end)
             result = await self.scheduler.tick()
-            if result.queued or await self.storage.next_pending_due() is not None:
+            if result.queued or await self.storage.outbox.next_pending_due() is not None:
                 await self.sender.drain_once()
 
 
 @pytest.fixture
 async def engine(tmp_path):
     clock = ManualClock(datetime(2026, 3, 6, 12, 0, 30, tzinfo=UTC))
-    storage = await Storage.open(tmp_path / "bot.sqlite3")
-    await storage.sync_catalog(load_catalog(), clock.now())
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    await storage.tips.sync(load_catalog(), clock.now())
     feed = TipFeed(storage, clock)
     await feed.refresh()
-    yield Engine(storage, clock, RecordingTransport(clock), feed)
+    yield Engine(storage, path, clock, RecordingTransport(clock), feed)
     await storage.close()
 
 
@@ -113,7 +126,7 @@ async def _populate(engine: Engine, count: int, seed: int) -> dict[int, tuple[st
         first, _ = next_send(at, resolve_zone(zone), engine.clock.now())
         people[chat_id] = (zone, at)
         rows.append(NewSubscriber(chat_id, at, zone, topics, first))
-    await engine.storage.insert_subscribers_bulk(rows, engine.clock.now())
+    await engine.storage.subscribers.add_many(rows, engine.clock.now())
     return people
 
 
@@ -157,9 +170,10 @@ async def test_ten_thousand_subscribers_three_days_across_dst(engine):
                 gap_checked += 1
     assert gap_checked > 0
 
-    counts = await engine.storage.delivery_counts("daily")
+    counts = dict(engine.rows(
+        "SELECT status, count(*) FROM deliveries WHERE kind = 'daily' GROUP BY status"))
     assert counts == {"sent": len(engine.transport.sends)}
-    dupes = await engine.storage.fetch_all(
+    dupes = engine.rows(
         "SELECT chat_id, local_date, count(*) FROM deliveries WHERE kind = 'daily' "
         "GROUP BY chat_id, local_date HAVING count(*) > 1")
     assert dupes == []
@@ -170,13 +184,13 @@ async def test_rotation_never_repeats_until_all_seen_and_alternates(engine):
     await engine.subscriptions.start(chat, chat, "private")
     topics_on = ("hydration", "rest", "doctor")
     for topic in TOPICS:
-        sub = await engine.storage.get_subscriber(chat)
+        sub = await engine.storage.subscribers.get(chat)
         if (topic in sub.topics) != (topic in topics_on):
             await engine.subscriptions.toggle_topic(chat, topic)
     pool = {t.id for t in engine.feed.candidates(topics_on)}
     await engine.run_until(engine.clock.now() + timedelta(days=len(pool) + 3),
                            step=timedelta(hours=1))
-    rows = await engine.storage.fetch_all(
+    rows = engine.rows(
         "SELECT d.tip_id, t.topic FROM deliveries d JOIN tips t ON t.id = d.tip_id "
         "WHERE d.chat_id = ? AND d.kind = 'daily' ORDER BY d.local_date", (chat,))
     first_cycle = [tip_id for tip_id, _ in rows[: len(pool)]]
@@ -191,7 +205,8 @@ async def test_stopped_and_paused_subscribers_are_never_due(engine):
     for chat in (1, 2, 3):
         await engine.subscriptions.start(chat, chat, "private")
     await engine.subscriptions.stop(2)
-    await engine.storage.set_status(3, "paused", next_send_at=None, now=engine.clock.now())
+    await engine.storage.subscribers.set_status(3, "paused", next_send_at=None,
+                                                now=engine.clock.now())
     await engine.run_until(engine.clock.now() + timedelta(days=2), step=timedelta(minutes=30))
     got = {chat for chat, _at, _t in engine.transport.sends}
     assert got == {1}
@@ -230,10 +245,10 @@ async def test_downtime_within_grace_is_sent_older_is_recorded_missed(engine):
     await engine.sender.drain_once()
     got = [chat for chat, _at, _t in engine.transport.sends]
     assert got == [1]
-    rows = await engine.storage.fetch_all(
+    rows = engine.rows(
         "SELECT chat_id, local_date, status FROM deliveries ORDER BY chat_id")
     assert rows == [(1, "2026-03-07", "sent"), (2, "2026-03-07", "missed")]
-    sub2 = await engine.storage.get_subscriber(2)
+    sub2 = await engine.storage.subscribers.get(2)
     assert sub2.next_send_at == datetime(2026, 3, 8, 5, 0, tzinfo=UTC)
 
 
@@ -247,16 +262,16 @@ async def test_faults_are_recorded_and_everyone_reachable_is_served(engine):
         5: [Failed("timed out", retryable=True)] * 5,                # gives up after 5
     }
     await engine.run_until(datetime(2026, 3, 7, 20, 0, tzinfo=UTC))
-    rows = dict(await engine.storage.fetch_all(
+    rows = dict(engine.rows(
         "SELECT chat_id, status FROM deliveries WHERE kind = 'daily'"))
     assert rows == {1: "sent", 2: "sent", 3: "blocked", 4: "failed", 5: "failed", 6: "sent"}
-    errors = dict(await engine.storage.fetch_all(
+    errors = dict(engine.rows(
         "SELECT chat_id, error FROM deliveries WHERE status != 'sent'"))
     assert "blocked" in errors[3] and "too long" in errors[4] and "timed out" in errors[5]
-    attempts = dict(await engine.storage.fetch_all(
+    attempts = dict(engine.rows(
         "SELECT chat_id, attempts FROM deliveries WHERE chat_id IN (2, 5)"))
     assert attempts == {2: 2, 5: 5}
-    blocked = await engine.storage.get_subscriber(3)
+    blocked = await engine.storage.subscribers.get(3)
     assert blocked.status == "blocked" and "blocked" in blocked.inactive_reason
     # The blocked subscriber is never tried again on later days.
     calls_before = engine.transport.calls
@@ -264,14 +279,14 @@ async def test_faults_are_recorded_and_everyone_reachable_is_served(engine):
     assert engine.transport.calls - calls_before == 5  # 1, 2, 4, 5, 6 — not 3
     # /start brings the blocked subscriber back.
     await engine.subscriptions.start(3, 3, "private")
-    assert (await engine.storage.get_subscriber(3)).status == "active"
+    assert (await engine.storage.subscribers.get(3)).status == "active"
 
 
 async def test_daily_dispatch_through_the_faulty_stand_in(bot):
     """~10 % of sends fail (429, 502, timeouts) and some chats are gone (403, 400)."""
     due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     chats = list(range(50_000, 53_000))
-    await bot.storage.insert_subscribers_bulk(
+    await bot.storage.subscribers.add_many(
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), due) for c in chats], bot.clock.now())
     blocked, missing = {50_007, 51_234, 52_999}, {50_100, 52_000}
     for chat in blocked:
@@ -287,13 +302,13 @@ async def test_daily_dispatch_through_the_faulty_stand_in(bot):
     assert (await bot.runtime.scheduler.tick()).queued == len(chats)
     for _ in range(30):
         await bot.runtime.sender.drain_once()
-        if await bot.storage.next_pending_due() is None:
+        if await bot.storage.outbox.next_pending_due() is None:
             break
         bot.clock.advance(minutes=11)
     reachable = set(chats) - blocked - missing
     received = Counter(m.chat_id for m in bot.standin.sent if m.chat_id in set(chats))
     assert set(received) == reachable and set(received.values()) == {1}
-    statuses = dict(await bot.storage.fetch_all(
+    statuses = dict(bot.rows(
         "SELECT status, count(*) FROM deliveries GROUP BY status"))
     assert statuses == {"sent": len(reachable), "blocked": len(blocked | missing)}
     ok_sends = sum(1 for r in bot.standin.call_log
@@ -302,9 +317,9 @@ async def test_daily_dispatch_through_the_faulty_stand_in(bot):
     faulted = Counter(r.status for r in bot.standin.call_log
                       if r.method.lower() == "sendmessage" and r.status != 200)
     assert faulted[429] > 0 and faulted[502] > 0 and faulted[0] > 0  # 0: no answer
-    assert set(bot.runtime.sender.pacer.pauses) == {3}
+    assert set(bot.pacer.pauses) == {3}
     for chat in blocked | missing:
-        sub = await bot.storage.get_subscriber(chat)
+        sub = await bot.storage.subscribers.get(chat)
         assert sub.status == "blocked" and sub.inactive_reason
 
 
@@ -315,8 +330,8 @@ async def test_rows_busy_when_the_outbox_query_starts_are_never_returned(engine)
         await engine.subscriptions.start(chat, chat, "private")
     engine.clock.set(datetime(2026, 3, 7, 9, 0, 30, tzinfo=UTC))
     await engine.scheduler.tick()
-    busy = {row[0] for row in await engine.storage.fetch_all("SELECT id FROM deliveries")}
-    query = asyncio.create_task(engine.storage.pending_deliveries(
+    busy = {row[0] for row in engine.rows("SELECT id FROM deliveries")}
+    query = asyncio.create_task(engine.storage.outbox.pending(
         engine.clock.now(), 10, exclude=busy))
     await asyncio.sleep(0)  # the query is now waiting on the database thread
     busy.clear()  # what a concurrent flush does to the live set

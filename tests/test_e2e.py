@@ -175,7 +175,7 @@ async def test_sigkill_mid_dispatch_then_restart_loses_nothing(tmp_path):
     count = 3000
     now = datetime.now(UTC)
     storage = await Storage.open(tmp_path / "bot.sqlite3")
-    await storage.insert_subscribers_bulk(
+    await storage.subscribers.add_many(
         [NewSubscriber(chat_id, time(0, 0), "UTC", tuple(TOPICS), now - timedelta(seconds=30))
          for chat_id in range(10_000, 10_000 + count)], now)
     await storage.close()
@@ -215,7 +215,7 @@ async def test_sigkill_mid_dispatch_then_restart_loses_nothing(tmp_path):
 async def _seed(tmp_path: Path, count: int, first: int, due: datetime) -> list[int]:
     storage = await Storage.open(tmp_path / "bot.sqlite3")
     chats = list(range(first, first + count))
-    await storage.insert_subscribers_bulk(
+    await storage.subscribers.add_many(
         [NewSubscriber(chat_id, time(0, 0), "UTC", tuple(TOPICS), due) for chat_id in chats],
         datetime.now(UTC))
     await storage.close()

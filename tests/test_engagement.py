@@ -53,7 +53,7 @@ async def test_changing_a_vote_replaces_it(bot):
     assert bot.standin.answered_callbacks[-1].text == texts.VOTE_UP
     await bot.press(message, f"fb:down:{tip_id}")
     await bot.press(message, f"fb:up:{tip_id}")
-    rows = await bot.storage.fetch_all("SELECT chat_id, tip_id, vote FROM feedback")
+    rows = bot.rows("SELECT chat_id, tip_id, vote FROM feedback")
     assert rows == [(USER, tip_id, 1)]
 
 
@@ -71,7 +71,7 @@ async def test_another_tip_is_limited_per_local_day(bot):
     bot.clock.set(datetime(2026, 11, 26, 0, 0, 5, tzinfo=UTC))  # the next local day
     answers = await bot.press(message, f"fb:more:{tip_id_of(message)}")
     assert len(answers) == 1
-    rows = await bot.storage.fetch_all(
+    rows = bot.rows(
         "SELECT count(*) FROM deliveries WHERE kind = 'another' AND status = 'sent'")
     assert rows == [(ANOTHER_PER_DAY + 1,)]
 
@@ -80,7 +80,7 @@ async def test_buttons_on_a_retired_or_unknown_tip_answer_politely(bot):
     await bot.reply("/start")
     message = await bot.reply("/tip")
     tip_id = tip_id_of(message)
-    await bot.storage.set_tip_retired(tip_id, True, bot.clock.now())
+    await bot.storage.tips.set_retired(tip_id, True, bot.clock.now())
     await bot.runtime.services.feed.refresh()
     await bot.press(message, f"fb:up:{tip_id}")
     assert bot.standin.answered_callbacks[-1].text == texts.VOTE_RETIRED

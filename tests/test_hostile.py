@@ -88,22 +88,22 @@ def _parse_data_files_once(monkeypatch):
 
 
 async def settings_rows(bot) -> list[dict]:
-    rows = await bot.storage.fetch_all(SETTINGS_SQL)
+    rows = bot.rows(SETTINGS_SQL)
     return [dict(zip(SETTINGS_COLUMNS, row, strict=True)) for row in rows]
 
 
 async def db_snapshot(bot) -> dict:
-    tables = await bot.storage.fetch_all(
+    tables = bot.rows(
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     return {
         "tables": {name for (name,) in tables},
-        "tips": await bot.storage.fetch_all("SELECT count(*) FROM tips"),
+        "tips": bot.rows("SELECT count(*) FROM tips"),
         "rows": await settings_rows(bot),
     }
 
 
 async def assert_db_intact(bot, before: dict, expected_rows: list[dict] | None = None) -> None:
-    assert await bot.storage.fetch_all("PRAGMA integrity_check") == [("ok",)]
+    assert bot.rows("PRAGMA integrity_check") == [("ok",)]
     after = await db_snapshot(bot)
     assert {"subscribers", "tips"} <= after["tables"]
     assert after["tables"] == before["tables"]

@@ -72,7 +72,7 @@ async def test_need_gives_the_table_figure_and_stores_it(bot, band, sex, status)
     assert "not from food" in answer.text
     assert ("paediatrician" in answer.text) == (band in CHILD_BANDS)
     assert "Ask a healthcare professional" in answer.text
-    rows = await bot.storage.fetch_all(
+    rows = bot.rows(
         "SELECT need_mg, need_profile FROM subscribers WHERE chat_id = ?", (USER,))
     assert rows == [(expected, f"{band}:{sex}:{status}")]
 
@@ -131,7 +131,7 @@ async def test_non_subscriber_is_sent_to_start_and_nothing_is_created(bot):
     # A final-step press from an old message (e.g. after /forget) creates nothing either.
     edited = await bot.press(answer, "need:sex:51+:male", strict=False)
     assert edited == [] and answer.text == texts.NEED_NOT_SUBSCRIBED
-    assert await bot.storage.fetch_all("SELECT count(*) FROM subscribers") == [(0,)]
+    assert bot.rows("SELECT count(*) FROM subscribers") == [(0,)]
 
 
 async def test_need_in_a_group_asks_for_a_private_chat(bot):

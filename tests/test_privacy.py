@@ -9,7 +9,7 @@ from tests.test_need import walk_need
 
 async def chat_id_tables(bot) -> list[str]:
     """Every table with a chat_id column, read from the schema so new tables count too."""
-    rows = await bot.storage.fetch_all(
+    rows = bot.rows(
         """SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
            WHERE m.type = 'table' AND c.name = 'chat_id' ORDER BY m.name""")
     return [name for (name,) in rows]
@@ -19,7 +19,7 @@ async def rows_per_table(bot, chat_id: int) -> dict[str, int]:
     counts = {}
     for table in await chat_id_tables(bot):
         # Table names come from sqlite_master, not from input.
-        rows = await bot.storage.fetch_all(
+        rows = bot.rows(
             f'SELECT count(*) FROM "{table}" WHERE chat_id = ?', (chat_id,))
         counts[table] = rows[0][0]
     return counts
@@ -30,10 +30,10 @@ async def full_history(bot, chat_id: int) -> None:
     await bot.reply("/start", chat_id=chat_id)
     await bot.reply("/tip", chat_id=chat_id)
     await bot.reply("/tip", chat_id=chat_id)
-    tips = await bot.storage.fetch_all(
+    tips = bot.rows(
         "SELECT tip_id FROM deliveries WHERE chat_id = ? ORDER BY id", (chat_id,))
-    await bot.storage.set_feedback(chat_id, tips[0][0], 1, bot.clock.now())
-    await bot.storage.set_feedback(chat_id, tips[1][0], -1, bot.clock.now())
+    await bot.storage.rotation.set_vote(chat_id, tips[0][0], 1, bot.clock.now())
+    await bot.storage.rotation.set_vote(chat_id, tips[1][0], -1, bot.clock.now())
 
 
 async def test_mydata_lists_everything_stored_in_plain_words(bot):

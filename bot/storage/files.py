@@ -1,4 +1,4 @@
-"""Facts about a database *file*, checked from outside the bot's own connection.
+"""Facts about a database *file*, and copies of it, from outside the bot's own connection.
 
 `run.py check`, `backup` and `restore` need answers the Storage layer never has to give
 while it runs: can this file be written at all (a read-only file or volume opens fine and
@@ -60,3 +60,26 @@ def copy_problem(connection: sqlite3.Connection, name: str) -> str | None:
     if version < 1 or not REQUIRED_TABLES <= tables:
         return f"{name} is not a MagDaily database (no MagDaily schema in it)"
     return None
+
+
+def copy_into(source: Path, target: Path) -> str | None:
+    """Copy `source` into the new file `target`; None if the copy is intact and MagDaily's.
+
+    SQLite's online backup API copies pages under the database's own locking, so the copy
+    is a valid snapshot even while the bot keeps writing in WAL mode. The source is opened
+    read-only (never created); the copy is one self-contained file, with no -wal to carry.
+    """
+    try:
+        src = sqlite3.connect(read_only_uri(source), uri=True, timeout=30)
+        try:
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst, pages=1024)
+                dst.execute("PRAGMA journal_mode = DELETE")
+                return copy_problem(dst, str(source))
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        return f"{source} is not a readable SQLite database ({exc})"

@@ -1,0 +1,113 @@
+"""Everything the bot keeps, in SQLite through aiosqlite. All SQL lives in this package.
+
+`Storage` composes one small mechanism (db.py: the connection, the one serialised write
+path, read helpers), the migrations (schema.py) and one query object per aggregate:
+
+    storage.subscribers  who gets tips, when, on what          (subscribers.py)
+    storage.rotation     seen tips per cycle, 👍/👎 votes        (rotation.py)
+    storage.outbox       due chats, queued rows, send outcomes  (outbox.py)
+    storage.broadcasts   admin broadcasts and their rows        (broadcasts.py)
+    storage.tips         the stored catalogue, admin tips       (tips.py)
+    storage.privacy      one chat's /mydata tallies, /forget    (privacy.py)
+    storage.reports      /stats numbers across the others       (reports.py)
+
+backup.py copies the live file for `run.py backup` (SQLite's online backup API).
+
+The domain records live in models.py, which needs no database: presentation code imports
+`bot.storage.models`. They are re-exported here so `from bot.storage import Subscriber`
+keeps working.
+
+Times are stored as integer UNIX seconds (UTC) so range queries on the due index stay
+cheap; send times as 'HH:MM'; local dates as ISO 'YYYY-MM-DD'. Every statement binds its
+values as parameters: nothing a user typed is ever pasted into SQL text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from bot.storage.broadcasts import BroadcastQueries
+from bot.storage.db import Database
+from bot.storage.models import (
+    Broadcast,
+    DailyPlan,
+    DeliveryOutcome,
+    DueSubscriber,
+    NewSubscriber,
+    PendingDelivery,
+    Stats,
+    StoredTip,
+    Subscriber,
+)
+from bot.storage.outbox import OutboxQueries
+from bot.storage.privacy import PrivacyQueries
+from bot.storage.reports import ReportQueries
+from bot.storage.rotation import RotationQueries
+from bot.storage.schema import migrate
+from bot.storage.subscribers import SubscriberQueries
+from bot.storage.tips import TipQueries
+from tips.catalog import Tip
+
+__all__ = [
+    "Broadcast",
+    "DailyPlan",
+    "DeliveryOutcome",
+    "DueSubscriber",
+    "NewSubscriber",
+    "PendingDelivery",
+    "Stats",
+    "Storage",
+    "StoredTip",
+    "Subscriber",
+]
+
+
+class Storage:
+    """The bot's database: one connection, reached through one query object per aggregate."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.subscribers = SubscriberQueries(db)
+        self.rotation = RotationQueries(db)
+        self.outbox = OutboxQueries(db)
+        self.broadcasts = BroadcastQueries(db)
+        self.tips = TipQueries(db)
+        self.privacy = PrivacyQueries(db)
+        self.reports = ReportQueries(db, self.subscribers, self.tips)
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        """Open (creating folders and file as needed) and migrate to the latest schema."""
+        db = await Database.open(path)
+        try:
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def integrity_ok(self) -> bool:
+        return await self._db.integrity_ok()
+
+    # ------------------------------------------------------------ DEPRECATED
+    # Forwarders for the handler modules that still call storage directly (admin tip
+    # tools and /stats). Remove once those handlers go through a service.
+
+    async def add_tip(self, tip: Tip, now: datetime) -> bool:
+        return await self.tips.add(tip, now)
+
+    async def get_tip(self, tip_id: str) -> StoredTip | None:
+        return await self.tips.get(tip_id)
+
+    async def set_tip_retired(self, tip_id: str, retired: bool, now: datetime) -> bool:
+        return await self.tips.set_retired(tip_id, retired, now)
+
+    async def tip_votes(self, topic: str | None = None) -> list[tuple[StoredTip, int, int]]:
+        return await self.tips.votes(topic)
+
+    async def stats(self, now: datetime, day_start: datetime) -> Stats:
+        return await self.reports.stats(now, day_start)

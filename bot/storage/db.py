@@ -1,0 +1,104 @@
+"""The storage mechanism: one aiosqlite connection, one write path, a few read helpers.
+
+Owns how the bot talks to SQLite, not what it says: opening and configuring the file
+(WAL, foreign keys, busy timeout), the single serialised write transaction, read helpers,
+the integrity check, and the encoding of instants. The query modules beside it hold the
+SQL of each aggregate and go through this object for every statement.
+
+Why one write path: every coroutine shares this one connection, so without a lock one
+task's statements could land inside another task's open transaction (and be committed or
+rolled back with it). `write()` is the only place a transaction begins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Row = tuple[Any, ...]
+
+
+def to_ts(moment: datetime) -> int:
+    """Aware datetime → integer UNIX seconds, the storage format for instants."""
+    return int(moment.timestamp())
+
+
+def from_ts(value: int | None) -> datetime | None:
+    """Stored UNIX seconds → aware UTC datetime (None stays None)."""
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class Database:
+    """One aiosqlite connection in WAL mode with a serialised write path."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Connect (creating folders and file as needed) and configure the connection."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path))
+        try:
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await connection.execute("PRAGMA busy_timeout = 5000")
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time on the shared connection; yields the connection.
+
+        IMMEDIATE takes SQLite's write lock up front, so a backup or a second process
+        never sees half of a change. Any exception rolls the whole transaction back.
+        """
+        async with self._write_lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.rollback()
+                raise
+            await self._connection.commit()
+
+    async def run_script(self, script: str) -> None:
+        """Run a multi-statement script (migrations at open time, before any other user).
+
+        The script brings its own BEGIN/COMMIT: executescript commits first, so it cannot
+        share the write path's transaction.
+        """
+        await self._connection.executescript(script)
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a read, in one hop to the connection's thread."""
+        return list(await self._connection.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a read, or None."""
+        async with self._connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_value(self, sql: str, params: Sequence[Any] = (),
+                          default: Any = None) -> Any:
+        """The first column of the first row; `default` when there is no row or it is NULL."""
+        row = await self.fetch_one(sql, params)
+        return default if row is None or row[0] is None else row[0]
+
+    async def integrity_ok(self) -> bool:
+        """SQLite's quick_check says the file is sound."""
+        return await self.fetch_value("PRAGMA quick_check") == "ok"

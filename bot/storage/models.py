@@ -1,0 +1,137 @@
+"""The domain records storage reads and writes: plain frozen dataclasses, nothing else.
+
+Owns the shapes that cross the storage boundary (a subscriber, a stored tip, a broadcast,
+an outbox row, a daily plan, a send outcome, the /stats numbers). It imports neither
+aiosqlite nor any other storage module, so presentation and services can name these
+types without opening a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from tips.catalog import Tip
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """One chat's subscription and rotation state, as stored."""
+
+    chat_id: int
+    user_id: int | None
+    chat_type: str
+    status: str
+    send_time: time
+    timezone: str
+    topics: tuple[str, ...]
+    next_send_at: datetime | None
+    last_daily_at: datetime | None  # UTC instant of the last daily slot (sent or missed)
+    last_topic: str | None
+    rotation_cycle: int
+    paused_until: date | None
+    inactive_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    need_mg: int | None = None
+    need_profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscriber:
+    """A subscriber row to create in bulk."""
+
+    chat_id: int
+    send_time: time
+    timezone: str
+    topics: tuple[str, ...]
+    next_send_at: datetime | None
+    status: str = "active"
+    chat_type: str = "private"
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTip:
+    """A tip with its database-only facts (who added it, whether it is retired)."""
+
+    tip: Tip
+    origin: str
+    retired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """An admin's message to every active subscriber, and where its progress is shown."""
+
+    id: int
+    admin_id: int
+    text: str
+    status: str
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The numbers behind /stats: subscribers by status, sends, failures, best and worst tips."""
+
+    by_status: dict[str, int]
+    new_last_7_days: int
+    tips_sent_today: int
+    tips_sent_7_days: int
+    failures: list[tuple[str, int]]
+    top_tips: list[tuple[str, int, int]]
+    bottom_tips: list[tuple[str, int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class DueSubscriber:
+    """A subscriber whose daily tip is due, with what the selector needs to pick it."""
+
+    subscriber: Subscriber
+    seen: frozenset[str]
+    disliked: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPlan:
+    """What the scheduler decided for one due subscriber, written in one transaction."""
+
+    chat_id: int
+    local_date: date
+    due_at: datetime
+    next_send_at: datetime
+    tip_id: str | None  # None: the slot was missed (too late) and is recorded as such
+    cycle: int
+    last_topic: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    """An outbox row ready to send, joined with the text it carries."""
+
+    id: int
+    chat_id: int
+    chat_type: str
+    kind: str
+    tip_id: str | None
+    broadcast_id: int | None
+    text: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """How one send ended; applied to the outbox in batches."""
+
+    delivery_id: int
+    status: str  # 'sent' | 'failed' | 'blocked' | 'pending' (retry later)
+    at: datetime
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    count_attempt: bool = True

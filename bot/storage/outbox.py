@@ -1,0 +1,186 @@
+"""The outbox: who is due, the rows queued for sending, and how each send ended.
+
+Owns the `deliveries` table's life cycle. The tick reads `due()` and writes its decisions
+with `apply_daily_plans()`; /tip and ➕ write one row with `add_on_demand()`; the sender
+reads `pending()` and settles rows with `apply_outcomes()`. A row is written before its
+message goes out and settled after, so a crash can resend what was in flight but never
+lose a tip. Unique indexes make a replayed tick or broadcast confirm a no-op.
+
+`due()` is the hot path of the daily tick: three statements per batch whatever its size
+(the due index, then every due chat's seen and disliked tips through json_each), and no
+per-row query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from bot.storage.db import Database, from_ts, to_ts
+from bot.storage.models import DailyPlan, DeliveryOutcome, DueSubscriber, PendingDelivery
+from bot.storage.subscribers import SUBSCRIBER_COLUMNS, decode_subscriber
+
+
+class OutboxQueries:
+    """The daily plan inputs and writes, the pending queue and send outcomes."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def due(self, now: datetime, limit: int) -> list[DueSubscriber]:
+        """Subscribers whose next send instant has come, with their current-cycle views."""
+        rows = await self._db.fetch_all(
+            # INDEXED BY: with the status index also present, SQLite's planner otherwise
+            # scans every active row and sorts them (measured: 5x slower at 100k).
+            f"""SELECT {SUBSCRIBER_COLUMNS} FROM subscribers INDEXED BY subscribers_due
+                WHERE status IN ('active', 'paused') AND next_send_at <= ?
+                ORDER BY next_send_at LIMIT ?""",
+            (to_ts(now), limit),
+        )
+        subscribers = [decode_subscriber(row) for row in rows]
+        if not subscribers:
+            return []
+        seen: dict[int, set[str]] = {s.chat_id: set() for s in subscribers}
+        for chat_id, tip_id in await self._db.fetch_all(
+            """SELECT v.chat_id, v.tip_id
+               FROM json_each(?) AS due
+               JOIN tip_views v ON v.chat_id = CAST(due.key AS INTEGER) AND v.cycle = due.value""",
+            (json.dumps({str(s.chat_id): s.rotation_cycle for s in subscribers}),),
+        ):
+            bucket = seen.get(chat_id)
+            if bucket is not None:
+                bucket.add(tip_id)
+        disliked: dict[int, set[str]] = {s.chat_id: set() for s in subscribers}
+        for chat_id, tip_id in await self._db.fetch_all(
+            """SELECT f.chat_id, f.tip_id FROM json_each(?) AS due
+               JOIN feedback f ON f.chat_id = due.value AND f.vote = -1""",
+            (json.dumps([s.chat_id for s in subscribers]),),
+        ):
+            disliked[chat_id].add(tip_id)
+        return [DueSubscriber(s, frozenset(seen[s.chat_id]), frozenset(disliked[s.chat_id]))
+                for s in subscribers]
+
+    async def apply_daily_plans(self, plans: Sequence[DailyPlan], now: datetime) -> int:
+        """Write the tick's decisions atomically: outbox rows, rotation, next instants.
+
+        The unique (chat_id, local_date) index turns a second daily row for the same local
+        day into a no-op, so even a replayed tick cannot queue a second tip.
+        Returns how many new pending rows were queued.
+        """
+        ts = to_ts(now)
+        sends = [p for p in plans if p.tip_id is not None]
+        misses = [p for p in plans if p.tip_id is None]
+        async with self._db.write() as tx:
+            queued_before = tx.total_changes
+            await tx.executemany(
+                """INSERT INTO deliveries (chat_id, kind, tip_id, local_date, status, due_at,
+                       created_at)
+                   VALUES (?, 'daily', ?, ?, 'pending', ?, ?)
+                   ON CONFLICT DO NOTHING""",
+                [(p.chat_id, p.tip_id, p.local_date.isoformat(), to_ts(p.due_at), ts)
+                 for p in sends],
+            )
+            queued = tx.total_changes - queued_before
+            await tx.executemany(
+                """INSERT INTO deliveries (chat_id, kind, local_date, status, error, due_at,
+                       created_at)
+                   VALUES (?, 'daily', ?, 'missed', 'bot was offline past the grace window',
+                           ?, ?)
+                   ON CONFLICT DO NOTHING""",
+                [(p.chat_id, p.local_date.isoformat(), to_ts(p.due_at), ts) for p in misses],
+            )
+            await tx.executemany(
+                """INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at)
+                   VALUES (?, ?, ?, ?)""",
+                [(p.chat_id, p.cycle, p.tip_id, ts) for p in sends],
+            )
+            # A paused subscriber becomes due on the day the pause ends: it resumes here.
+            await tx.executemany(
+                """UPDATE subscribers SET next_send_at = ?,
+                       status = 'active', paused_until = NULL,
+                       last_daily_at = max(coalesce(last_daily_at, 0), ?),
+                       rotation_cycle = ?, last_topic = coalesce(?, last_topic)
+                   WHERE chat_id = ?""",
+                [(to_ts(p.next_send_at), to_ts(p.due_at), p.cycle, p.last_topic,
+                  p.chat_id) for p in plans],
+            )
+        return queued
+
+    async def add_on_demand(
+        self, *, chat_id: int, tip_id: str, cycle: int, topic: str, now: datetime,
+        kind: str = "on_demand",
+    ) -> int:
+        """Advance the rotation and add an on-demand outbox row; returns its id.
+
+        The row is written as 'pending' before the reply goes out and marked afterwards,
+        so a failed reply is recorded rather than silently counted as delivered.
+        """
+        ts = to_ts(now)
+        async with self._db.write() as tx:
+            await tx.execute(
+                """INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at)
+                   VALUES (?, ?, ?, ?)""",
+                (chat_id, cycle, tip_id, ts),
+            )
+            await tx.execute(
+                """UPDATE subscribers SET rotation_cycle = ?, last_topic = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                (cycle, topic, ts, chat_id),
+            )
+            cursor = await tx.execute(
+                """INSERT INTO deliveries (chat_id, kind, tip_id, status, due_at, created_at)
+                   VALUES (?, ?, ?, 'pending', ?, ?)""",
+                (chat_id, kind, tip_id, ts, ts),
+            )
+        return int(cursor.lastrowid or 0)
+
+    async def count_since(self, chat_id: int, kind: str, since: datetime) -> int:
+        """How many rows of `kind` one chat got since an instant (the ➕ daily cap)."""
+        return int(await self._db.fetch_value(
+            """SELECT count(*) FROM deliveries
+               WHERE chat_id = ? AND kind = ? AND created_at >= ?""",
+            (chat_id, kind, to_ts(since)), default=0))
+
+    async def pending(self, now: datetime, limit: int,
+                      exclude: Collection[int] = ()) -> list[PendingDelivery]:
+        """Outbox rows due now, oldest first, with the text to send; `exclude` are in flight."""
+        # Snapshot first: the caller's set shrinks when a flush commits mid-query, and a
+        # row it still held when the query began must not come back to be sent again.
+        skip = set(exclude)
+        rows = await self._db.fetch_all(
+            """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
+                      coalesce(t.text, b.text, ''), d.attempts
+               FROM deliveries d
+               JOIN subscribers s ON s.chat_id = d.chat_id
+               LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
+               LEFT JOIN broadcasts b ON b.id = d.broadcast_id
+               WHERE d.status = 'pending' AND d.due_at <= ? AND d.kind IN ('daily', 'broadcast')
+               ORDER BY d.due_at, d.id LIMIT ?""",
+            (to_ts(now), limit + len(skip)),
+        )
+        return [PendingDelivery(*row) for row in rows if row[0] not in skip][:limit]
+
+    async def next_pending_due(self) -> datetime | None:
+        """When the earliest pending row (a retry, a later broadcast) comes due."""
+        return from_ts(await self._db.fetch_value(
+            """SELECT min(due_at) FROM deliveries
+               WHERE status = 'pending' AND kind IN ('daily', 'broadcast')"""))
+
+    async def apply_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        """Record a batch of send results in one transaction (one fsync, not one per send).
+
+        Only rows still pending change, so a late or repeated outcome cannot undo a settled one.
+        """
+        if not outcomes:
+            return
+        async with self._db.write() as tx:
+            await tx.executemany(
+                """UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id),
+                       error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
+                       attempts = attempts + ?, due_at = coalesce(?, due_at)
+                   WHERE id = ? AND status = 'pending'""",
+                [(o.status, o.message_id, o.error, o.status, to_ts(o.at),
+                  int(o.count_attempt), to_ts(o.retry_at) if o.retry_at else None,
+                  o.delivery_id) for o in outcomes],
+            )

@@ -1,0 +1,65 @@
+"""One chat's own data: the tallies /mydata shows, and /forget's single delete.
+
+Owns the per-chat read-outs across deliveries, feedback and tip_views, and the removal
+of everything stored about a chat. Forgetting is one DELETE of the subscriber row whose
+ON DELETE CASCADE takes the deliveries, views and votes with it: one atomic statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.storage.db import Database, from_ts
+
+
+class PrivacyQueries:
+    """What is stored about one chat, and forgetting it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def delivery_tally(self, chat_id: int) -> list[tuple[str, str, int]]:
+        """(kind, status, count) of one chat's deliveries."""
+        rows = await self._db.fetch_all(
+            """SELECT kind, status, count(*) FROM deliveries WHERE chat_id = ?
+               GROUP BY kind, status ORDER BY kind, status""",
+            (chat_id,),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def recent_deliveries(
+        self, chat_id: int, limit: int,
+    ) -> list[tuple[str, str, datetime, datetime | None]]:
+        """(kind, status, created, sent) of one chat's latest deliveries, newest first."""
+        rows = await self._db.fetch_all(
+            """SELECT kind, status, created_at, sent_at FROM deliveries WHERE chat_id = ?
+               ORDER BY created_at DESC, id DESC LIMIT ?""",
+            (chat_id, limit),
+        )
+        return [(row[0], row[1], from_ts(row[2]) or datetime.min.replace(tzinfo=UTC),
+                 from_ts(row[3])) for row in rows]
+
+    async def vote_tally(self, chat_id: int) -> tuple[int, int]:
+        """(helpful, not for me) votes one chat has stored."""
+        row = await self._db.fetch_one(
+            """SELECT coalesce(sum(vote = 1), 0), coalesce(sum(vote = -1), 0)
+               FROM feedback WHERE chat_id = ?""",
+            (chat_id,),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def seen_count(self, chat_id: int) -> int:
+        """How many (cycle, tip) 'already seen' marks the rotation keeps for one chat."""
+        return int(await self._db.fetch_value(
+            "SELECT count(*) FROM tip_views WHERE chat_id = ?", (chat_id,), default=0))
+
+    async def forget(self, chat_id: int) -> bool:
+        """Delete a chat's subscriber row and, by cascade, its deliveries, views and votes.
+
+        A single statement (rather than several DELETEs) also cannot interleave with
+        another coroutine's statements on the shared connection.
+        Returns False when there was no row to delete.
+        """
+        async with self._db.write() as tx:
+            cursor = await tx.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
+        return cursor.rowcount > 0

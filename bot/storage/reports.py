@@ -1,0 +1,46 @@
+"""Read-only numbers for the admin's /stats, across subscribers, the outbox and votes.
+
+Owns no table: it reads the others' and reuses their queries where one exists (counts by
+status, tip votes). Only counts and tip ids leave here; nothing a subscriber wrote or
+their health data is part of a report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage.db import Database, to_ts
+from bot.storage.models import Stats
+from bot.storage.subscribers import SubscriberQueries
+from bot.storage.tips import TipQueries
+
+
+class ReportQueries:
+    """Aggregate reads for admins."""
+
+    def __init__(self, db: Database, subscribers: SubscriberQueries, tips: TipQueries) -> None:
+        self._db = db
+        self._subscribers = subscribers
+        self._tips = tips
+
+    async def stats(self, now: datetime, day_start: datetime) -> Stats:
+        """The numbers behind /stats, read in one go."""
+        week_ago = to_ts(now) - 7 * 86400
+        by_status = await self._subscribers.count_by_status()
+        new_week = await self._db.fetch_value(
+            "SELECT count(*) FROM subscribers WHERE created_at >= ?", (week_ago,), default=0)
+        today, week = await self._db.fetch_one(
+            """SELECT sum(sent_at >= ?), sum(sent_at >= ?) FROM deliveries
+               WHERE status = 'sent' AND kind != 'broadcast'""",
+            (to_ts(day_start), week_ago),
+        ) or (0, 0)
+        failures = [(str(row[0]), int(row[1])) for row in await self._db.fetch_all(
+            """SELECT coalesce(error, status), count(*) FROM deliveries
+               WHERE status IN ('failed', 'blocked') GROUP BY 1 ORDER BY 2 DESC LIMIT 8""")]
+        votes = [(stored.tip.id, up, down) for stored, up, down in await self._tips.votes()
+                 if up or down]
+        ranked = sorted(votes, key=lambda v: (v[1] - v[2], v[1]), reverse=True)
+        return Stats(by_status=by_status, new_last_7_days=int(new_week),
+                     tips_sent_today=int(today or 0), tips_sent_7_days=int(week or 0),
+                     failures=failures, top_tips=[v for v in ranked if v[1] - v[2] > 0][:3],
+                     bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3])

@@ -1,0 +1,183 @@
+"""Subscriber rows: who gets tips, when, on which topics, and whether they still want them.
+
+Owns the `subscribers` table's reads and writes, and the row → Subscriber decoding the
+outbox's due query reuses. Stopping, pausing or a block also settles the chat's pending
+outbox rows in the same transaction, so nobody who said stop is sent a tip queued earlier.
+Send times are stored as 'HH:MM', topics as a comma-separated list, instants as UNIX seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from bot.storage.db import Database, from_ts, to_ts
+from bot.storage.models import NewSubscriber, Subscriber
+
+SUBSCRIBER_COLUMNS = (
+    "chat_id, user_id, chat_type, status, send_time, timezone, topics, next_send_at, "
+    "last_daily_at, last_topic, rotation_cycle, paused_until, inactive_reason, "
+    "created_at, updated_at, need_mg, need_profile"
+)
+
+_EPOCH_FLOOR = datetime.min.replace(tzinfo=UTC)
+
+
+def decode_subscriber(row: Sequence[Any]) -> Subscriber:
+    """One row selected as SUBSCRIBER_COLUMNS → Subscriber."""
+    hour, minute = (int(part) for part in row[4].split(":"))
+    return Subscriber(
+        chat_id=row[0],
+        user_id=row[1],
+        chat_type=row[2],
+        status=row[3],
+        send_time=time(hour, minute),
+        timezone=row[5],
+        topics=tuple(t for t in row[6].split(",") if t),
+        next_send_at=from_ts(row[7]),
+        last_daily_at=from_ts(row[8]),
+        last_topic=row[9],
+        rotation_cycle=row[10],
+        paused_until=date.fromisoformat(row[11]) if row[11] else None,
+        inactive_reason=row[12],
+        created_at=from_ts(row[13]) or _EPOCH_FLOOR,
+        updated_at=from_ts(row[14]) or _EPOCH_FLOOR,
+        need_mg=row[15],
+        need_profile=row[16],
+    )
+
+
+def _instant(moment: datetime | None) -> int | None:
+    return to_ts(moment) if moment else None
+
+
+class SubscriberQueries:
+    """Reads and writes of the subscribers table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, chat_id: int) -> Subscriber | None:
+        row = await self._db.fetch_one(
+            f"SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE chat_id = ?", (chat_id,))
+        return decode_subscriber(row) if row else None
+
+    async def add(
+        self, *, chat_id: int, user_id: int | None, chat_type: str, status: str,
+        send_time: time, timezone: str, topics: Iterable[str],
+        next_send_at: datetime | None, now: datetime,
+    ) -> bool:
+        """Create a subscriber; False if the chat already has a row (a second /start)."""
+        ts = to_ts(now)
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
+                       timezone, topics, next_send_at, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (chat_id) DO NOTHING""",
+                (chat_id, user_id, chat_type, status, send_time.strftime("%H:%M"), timezone,
+                 ",".join(topics), _instant(next_send_at), ts, ts),
+            )
+        return cursor.rowcount > 0
+
+    async def add_many(self, rows: Sequence[NewSubscriber], now: datetime) -> None:
+        """Many subscribers in one transaction (imports, load tests, benchmarks).
+
+        Existing chats are left as they are.
+        """
+        ts = to_ts(now)
+        async with self._db.write() as tx:
+            await tx.executemany(
+                """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
+                       timezone, topics, next_send_at, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (chat_id) DO NOTHING""",
+                [(r.chat_id, r.user_id, r.chat_type, r.status, r.send_time.strftime("%H:%M"),
+                  r.timezone, ",".join(r.topics), _instant(r.next_send_at), ts, ts)
+                 for r in rows],
+            )
+
+    async def set_status(
+        self, chat_id: int, status: str, *, next_send_at: datetime | None,
+        now: datetime, reason: str | None = None, paused_until: date | None = None,
+    ) -> bool:
+        """Change a subscription's status; stopping or pausing cancels its pending sends.
+
+        Returns False when the chat has no row.
+        """
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                """UPDATE subscribers SET status = ?, next_send_at = ?, inactive_reason = ?,
+                       paused_until = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                (status, _instant(next_send_at), reason,
+                 paused_until.isoformat() if paused_until else None, to_ts(now), chat_id),
+            )
+            changed = cursor.rowcount > 0
+            if status in ("stopped", "paused"):
+                # Someone who just said stop must not get a tip or broadcast queued earlier.
+                await tx.execute(
+                    """UPDATE deliveries SET status = 'cancelled', error = ?
+                       WHERE chat_id = ? AND status = 'pending'
+                         AND kind IN ('daily', 'broadcast')""",
+                    (f"subscriber {status}", chat_id),
+                )
+        return changed
+
+    async def set_schedule(
+        self, chat_id: int, *, send_time: time, timezone: str,
+        next_send_at: datetime | None, now: datetime,
+    ) -> None:
+        async with self._db.write() as tx:
+            await tx.execute(
+                """UPDATE subscribers SET send_time = ?, timezone = ?, next_send_at = ?,
+                       updated_at = ? WHERE chat_id = ?""",
+                (send_time.strftime("%H:%M"), timezone, _instant(next_send_at), to_ts(now),
+                 chat_id),
+            )
+
+    async def set_topics(self, chat_id: int, topics: Iterable[str], now: datetime) -> None:
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE subscribers SET topics = ?, updated_at = ? WHERE chat_id = ?",
+                (",".join(topics), to_ts(now), chat_id),
+            )
+
+    async def set_need(self, chat_id: int, need_mg: int, profile: str, now: datetime) -> bool:
+        """Remember a /need answer; False (and nothing written) if the chat has no row."""
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                """UPDATE subscribers SET need_mg = ?, need_profile = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                (need_mg, profile, to_ts(now), chat_id),
+            )
+        return cursor.rowcount > 0
+
+    async def mark_blocked(self, chat_id: int, reason: str, now: datetime) -> bool:
+        """Telegram said the chat is gone or blocked us: stop sending, keep the history.
+
+        Returns False when the chat was already blocked (or has no row).
+        """
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                """UPDATE subscribers SET status = 'blocked', inactive_reason = ?,
+                       next_send_at = NULL, updated_at = ?
+                   WHERE chat_id = ? AND status != 'blocked'""",
+                (reason[:200], to_ts(now), chat_id),
+            )
+            await tx.execute(
+                """UPDATE deliveries SET status = 'blocked', error = ?
+                   WHERE chat_id = ? AND status = 'pending'""",
+                (reason[:200], chat_id),
+            )
+        return cursor.rowcount > 0
+
+    async def count(self, status: str) -> int:
+        """How many subscribers have this status."""
+        return int(await self._db.fetch_value(
+            "SELECT count(*) FROM subscribers WHERE status = ?", (status,), default=0))
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self._db.fetch_all("SELECT status, count(*) FROM subscribers GROUP BY status")
+        return {row[0]: row[1] for row in rows}

@@ -1,0 +1,107 @@
+"""The tip catalogue as stored: sync from tips/, admin-written tips, retirements, votes.
+
+Owns the `tips` table. Catalogue tips are refreshed from the files on every start; admin
+tips and retirements are never overwritten by that sync. Tips are never deleted: outbox
+rows and votes keep pointing at them, so a retired tip still renders where it was queued.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.storage.db import Database, to_ts
+from bot.storage.models import StoredTip
+from tips.catalog import Tip
+
+
+def _decode(row: Sequence[Any]) -> StoredTip:
+    """(id, topic, text, source, origin, retired, …) → StoredTip."""
+    return StoredTip(Tip(id=row[0], topic=row[1], text=row[2], source=row[3]), row[4],
+                     bool(row[5]))
+
+
+class TipQueries:
+    """Reads and writes of the tips table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def sync(self, tips: Sequence[Tip], now: datetime) -> int:
+        """Insert new catalogue tips and refresh edited ones; admin tips and retirements stay.
+
+        Returns how many rows were inserted or changed.
+        """
+        ts = to_ts(now)
+        async with self._db.write() as tx:
+            before = tx.total_changes
+            await tx.executemany(
+                """
+                INSERT INTO tips (id, topic, text, source, origin, retired, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'catalog', 0, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    topic = excluded.topic, text = excluded.text, source = excluded.source,
+                    updated_at = excluded.updated_at
+                WHERE tips.origin = 'catalog'
+                  AND (tips.topic, tips.text, tips.source)
+                      IS NOT (excluded.topic, excluded.text, excluded.source)
+                """,
+                [(t.id, t.topic, t.text, t.source, ts, ts) for t in tips],
+            )
+            return tx.total_changes - before
+
+    async def all(self, topic: str | None = None) -> list[StoredTip]:
+        """Every tip (of one topic, if given), retired ones included, by topic and id."""
+        rows = await self._db.fetch_all(
+            """SELECT id, topic, text, source, origin, retired FROM tips
+               WHERE (? IS NULL OR topic = ?) ORDER BY topic, id""",
+            (topic, topic),
+        )
+        return [_decode(row) for row in rows]
+
+    async def get(self, tip_id: str) -> StoredTip | None:
+        row = await self._db.fetch_one(
+            "SELECT id, topic, text, source, origin, retired FROM tips WHERE id = ?", (tip_id,))
+        return _decode(row) if row else None
+
+    async def add(self, tip: Tip, now: datetime) -> bool:
+        """Store an admin-written tip; False when the id is taken."""
+        ts = to_ts(now)
+        try:
+            async with self._db.write() as tx:
+                await tx.execute(
+                    """INSERT INTO tips (id, topic, text, source, origin, retired, created_at,
+                       updated_at) VALUES (?, ?, ?, ?, 'admin', 0, ?, ?)""",
+                    (tip.id, tip.topic, tip.text, tip.source, ts, ts),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def set_retired(self, tip_id: str, retired: bool, now: datetime) -> bool:
+        """Take a tip out of (or back into) rotation; False when there is no such tip."""
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                "UPDATE tips SET retired = ?, updated_at = ? WHERE id = ?",
+                (int(retired), to_ts(now), tip_id),
+            )
+        return cursor.rowcount > 0
+
+    async def ids_with_prefix(self, prefix: str) -> list[str]:
+        rows = await self._db.fetch_all(
+            "SELECT id FROM tips WHERE substr(id, 1, ?) = ?", (len(prefix), prefix))
+        return [row[0] for row in rows]
+
+    async def votes(self, topic: str | None = None) -> list[tuple[StoredTip, int, int]]:
+        """Every tip (of one topic, if given) with its 👍 and 👎 counts."""
+        rows = await self._db.fetch_all(
+            """SELECT t.id, t.topic, t.text, t.source, t.origin, t.retired,
+                      coalesce(sum(f.vote = 1), 0), coalesce(sum(f.vote = -1), 0)
+               FROM tips t LEFT JOIN feedback f ON f.tip_id = t.id
+               WHERE (? IS NULL OR t.topic = ?)
+               GROUP BY t.id ORDER BY t.topic, t.id""",
+            (topic, topic),
+        )
+        return [(_decode(row), int(row[6]), int(row[7])) for row in rows]

@@ -1,0 +1,134 @@
+"""The storage package's own contracts: one write path, the schema guard, SQL only inside.
+
+Everything else storage does is checked through the bot's behaviour in the other suites.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+import sqlite3
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Storage
+from bot.storage.db import Database
+from bot.storage.schema import migrate
+from bot.storage.subscribers import SubscriberQueries
+from tests.helpers import stored_rows
+
+REPO = Path(__file__).resolve().parent.parent
+BOT = REPO / "bot"
+STORAGE = BOT / "storage"
+NOW = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+
+
+async def test_a_failed_write_rolls_back_only_its_own_statements(tmp_path):
+    """Two tasks share one connection: a transaction that fails must not take another
+    task's write with it, nor let that write land inside its own open transaction."""
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    await migrate(db)
+    subscribers = SubscriberQueries(db)
+    inside = asyncio.Event()
+
+    async def failing_broadcast() -> None:
+        async with db.write() as tx:
+            await tx.execute("INSERT INTO broadcasts (admin_id, text, status, created_at) "
+                             "VALUES (1, 'half a change', 'draft', 0)")
+            inside.set()
+            for _ in range(20):  # let the other task try to write meanwhile
+                await asyncio.sleep(0)
+            raise RuntimeError("the admin's draft failed half-way")
+
+    async def subscribe() -> bool:
+        await inside.wait()
+        return await subscribers.add(
+            chat_id=7, user_id=7, chat_type="private", status="active", send_time=time(9),
+            timezone="UTC", topics=("foods",), next_send_at=None, now=NOW)
+
+    try:
+        failed, added = await asyncio.gather(failing_broadcast(), subscribe(),
+                                             return_exceptions=True)
+    finally:
+        await db.close()
+    assert isinstance(failed, RuntimeError)
+    assert added is True
+    assert stored_rows(path, "SELECT count(*) FROM broadcasts") == [(0,)]
+    assert stored_rows(path, "SELECT chat_id FROM subscribers") == [(7,)]
+
+
+async def test_a_database_from_a_newer_bot_is_refused_and_left_unmigrated(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA user_version = 99")
+    connection.close()
+    with pytest.raises(RuntimeError, match="newer than this bot"):
+        await Storage.open(path)
+    assert stored_rows(path, "PRAGMA user_version") == [(99,)]
+    assert stored_rows(path, "SELECT count(*) FROM sqlite_master") == [(0,)]
+
+
+async def test_reopening_keeps_what_was_stored(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    await storage.subscribers.add(
+        chat_id=7, user_id=7, chat_type="private", status="active", send_time=time(7, 15),
+        timezone="Europe/Berlin", topics=("foods", "sleep"), next_send_at=None, now=NOW)
+    await storage.close()
+    storage = await Storage.open(path)  # the migrations see an up-to-date file
+    try:
+        again = await storage.subscribers.get(7)
+        assert await storage.integrity_ok()
+    finally:
+        await storage.close()
+    assert again is not None
+    assert (again.send_time, again.timezone, again.topics) == (
+        time(7, 15), "Europe/Berlin", ("foods", "sleep"))
+
+
+# --- where things may live --------------------------------------------------------------
+
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN|WITH)\s",
+                 re.MULTILINE)
+
+
+def _modules(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_sql_text_appears_only_inside_the_storage_package():
+    offenders = []
+    for path in _modules(BOT):
+        if STORAGE in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and SQL.search(node.value):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_only_the_storage_package_talks_to_sqlite_through_aiosqlite():
+    users = [str(p.relative_to(REPO)) for p in _modules(BOT)
+             if STORAGE not in p.parents and "aiosqlite" in _imports(p)]
+    assert users == []
+
+
+def test_the_domain_models_need_no_database():
+    imports = _imports(STORAGE / "models.py")
+    assert "aiosqlite" not in imports
+    assert not [name for name in imports if name.startswith("bot.")]
