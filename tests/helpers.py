@@ -41,7 +41,7 @@ class BotHarness:
 
     @property
     def storage(self):
-        return self.runtime.services.storage
+        return self.runtime.storage
 
     async def _process(self, update: dict) -> None:
         taken = self.standin.next_update_nowait()

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from bot import texts
 from bot.needs import Profile, compute_need, food_servings, statuses_for
+from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.foods import Food, FoodTable, load_foods, percent_of
 from tips.reference import load_rda
@@ -156,7 +156,7 @@ async def test_double_tap_on_a_step_is_harmless(bot):
 
 
 def test_every_need_button_fits_telegrams_64_bytes():
-    from bot.personal_handlers import age_keyboard, sex_keyboard, status_keyboard
+    from bot.ui.keyboards import age_keyboard, sex_keyboard, status_keyboard
 
     rda = load_rda()
     markups = [age_keyboard(rda)]
