@@ -77,7 +77,7 @@ async def preview_replies(deps: Deps, admin_id: int, text: str) -> tuple[Reply, 
     """The broadcast exactly as subscribers will get it, then the question to confirm."""
     draft = await deps.broadcasts.draft(admin_id, text)
     if draft.broadcast is None:
-        return (Reply(texts.broadcast_refused(draft.problem or "invalid")),)
+        return (Reply(texts.broadcast_refused(draft.problem)),)
     return (Reply(draft.broadcast.text),
             Reply(texts.broadcast_confirm(draft.broadcast.id, draft.audience),
                   keyboards.broadcast_confirm(draft.broadcast.id, draft.audience)))

@@ -19,6 +19,15 @@ from bot.tipfeed import TakenTip
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     ANOTHER,
+    MENU_CAUSES,
+    MENU_FOODS,
+    MENU_SETTINGS,
+    MENU_TIP,
+    SET_RESUME,
+    SET_STOP,
+    SET_TIME,
+    SET_TOPICS,
+    SET_ZONE,
     TOPICS_DONE,
     VOTE_DOWN,
     VOTE_UP,
@@ -219,28 +228,28 @@ def _chat_id(update: Update) -> int:
 
 async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
     chat_id = _chat_id(update)
-    if data.item == "tip":
+    if data.item == MENU_TIP:
         return Answer(send=(await tip_reply(deps, chat_id),))
-    if data.item == "foods":
+    if data.item == MENU_FOODS:
         return Answer(send=(await foods_reply(deps, chat_id),))
-    if data.item == "causes":
+    if data.item == MENU_CAUSES:
         return Answer(send=(causes_reply(deps),))
-    if data.item == "settings":
+    if data.item == MENU_SETTINGS:
         return Answer(send=(await settings_reply(deps, chat_id),))
     return EXPIRED
 
 
 async def setting_button(deps: Deps, update: Update, data: Setting) -> Answer:
     chat_id = _chat_id(update)
-    if data.item == "time":
+    if data.item == SET_TIME:
         return Answer(send=(await set_time_reply(deps, chat_id, ""),))
-    if data.item == "tz":
+    if data.item == SET_ZONE:
         return Answer(send=(await set_zone_reply(deps, chat_id, ""),))
-    if data.item == "topics":
+    if data.item == SET_TOPICS:
         return Answer(send=(await topics_reply(deps, chat_id),))
-    if data.item == "stop":
+    if data.item == SET_STOP:
         return Answer(send=(await stop_reply(deps, chat_id),))
-    if data.item == "resume":
+    if data.item == SET_RESUME:
         return Answer(send=(await subscribe_reply(deps, update),))
     return EXPIRED
 

@@ -83,16 +83,29 @@ class CallbackData:
 
 @dataclasses.dataclass(frozen=True)
 class Menu(CallbackData, prefix="menu"):
-    """Main menu under the welcome message: tip, foods, causes, settings."""
+    """Main menu under the welcome message: one of the MENU_* items."""
 
     item: str
+
+
+MENU_TIP = "tip"
+MENU_FOODS = "foods"
+MENU_CAUSES = "causes"
+MENU_SETTINGS = "settings"
 
 
 @dataclasses.dataclass(frozen=True)
 class Setting(CallbackData, prefix="set"):
-    """Settings menu: time, tz, topics, stop, resume."""
+    """Settings menu: one of the SET_* items."""
 
     item: str
+
+
+SET_TIME = "time"
+SET_ZONE = "tz"
+SET_TOPICS = "topics"
+SET_STOP = "stop"
+SET_RESUME = "resume"
 
 
 @dataclasses.dataclass(frozen=True)

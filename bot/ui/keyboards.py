@@ -15,6 +15,15 @@ from bot.ui.callbacks import (
     ANOTHER,
     FORGET_NO,
     FORGET_YES,
+    MENU_CAUSES,
+    MENU_FOODS,
+    MENU_SETTINGS,
+    MENU_TIP,
+    SET_RESUME,
+    SET_STOP,
+    SET_TIME,
+    SET_TOPICS,
+    SET_ZONE,
     TOPICS_DONE,
     VOTE_DOWN,
     VOTE_UP,
@@ -53,20 +62,21 @@ def _button(label: str, data: CallbackData) -> InlineKeyboardButton:
 
 def main_menu() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [_button(texts.BUTTON_TIP_NOW, Menu("tip")), _button(texts.BUTTON_FOODS, Menu("foods"))],
-        [_button(texts.BUTTON_CAUSES, Menu("causes")),
-         _button(texts.BUTTON_SETTINGS, Menu("settings"))],
+        [_button(texts.BUTTON_TIP_NOW, Menu(MENU_TIP)),
+         _button(texts.BUTTON_FOODS, Menu(MENU_FOODS))],
+        [_button(texts.BUTTON_CAUSES, Menu(MENU_CAUSES)),
+         _button(texts.BUTTON_SETTINGS, Menu(MENU_SETTINGS))],
     ])
 
 
 def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
-    toggle = (_button(texts.BUTTON_STOP_DAILY, Setting("stop"))
+    toggle = (_button(texts.BUTTON_STOP_DAILY, Setting(SET_STOP))
               if subscriber.status == "active"
-              else _button(texts.BUTTON_RESUME_DAILY, Setting("resume")))
+              else _button(texts.BUTTON_RESUME_DAILY, Setting(SET_RESUME)))
     return InlineKeyboardMarkup([
-        [_button(texts.BUTTON_TIME, Setting("time")),
-         _button(texts.BUTTON_TIMEZONE, Setting("tz"))],
-        [_button(texts.BUTTON_TOPICS, Setting("topics")), toggle],
+        [_button(texts.BUTTON_TIME, Setting(SET_TIME)),
+         _button(texts.BUTTON_TIMEZONE, Setting(SET_ZONE))],
+        [_button(texts.BUTTON_TOPICS, Setting(SET_TOPICS)), toggle],
     ])
 
 

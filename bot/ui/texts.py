@@ -381,8 +381,8 @@ BROADCAST_USAGE = (
 )
 
 
-def broadcast_refused(problem: str) -> str:
-    return f"🚫 Not queued: {escape(problem)}. Fix it and send /broadcast again."
+def broadcast_refused(problem: str | None) -> str:
+    return f"🚫 Not queued: {escape(problem or 'invalid')}. Fix it and send /broadcast again."
 
 
 def broadcast_confirm(broadcast_id: int, audience: int) -> str:
