@@ -6,10 +6,11 @@ check in `CallbackData.pack`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.needs import statuses_for
-from bot.storage import Broadcast, Subscriber
 from bot.ui import texts
 from bot.ui.callbacks import (
     ANOTHER,
@@ -45,6 +46,9 @@ from bot.ui.callbacks import (
 )
 from tips.catalog import TOPICS
 from tips.reference import RdaBand, RdaTable
+
+if TYPE_CHECKING:
+    from bot.storage import Broadcast, Subscriber
 
 QUICK_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
 QUICK_ZONES = (
