@@ -265,9 +265,9 @@ async def common(spec: dict[str, Any]) -> dict[str, Any]:
     from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
     from bot.app import OFFLINE_TOKEN
-    from bot.keyboards import tip_actions
-    from bot.parsing import resolve_zone
-    from bot.texts import tip_message
+    from bot.ui.keyboards import tip_actions
+    from bot.ui.texts import tip_message
+    from bot.zones import resolve_zone
     from tips.catalog import load_catalog
 
     sink, rate, fire = spec["sink"], spec.get("rate") or 0, spec.get("fire", "sequential")

@@ -2,8 +2,10 @@
 
 `build_application` gives the same Application whether it talks to Telegram, to the
 loopback HTTP stand-in (via TELEGRAM_API_BASE_URL) or to the in-process stand-in (console
-mode and fast tests pass `request=`). `attach_runtime` opens the database and wires the
-services; PTB calls it from post_init, tests call it directly.
+mode and fast tests pass `request=`). Parse mode (HTML) and link previews (off) are set
+once here as PTB `Defaults`. `attach_runtime` opens the database and builds `Deps`
+completely; PTB calls it from post_init, tests call it directly. This module registers
+the handlers through `bot.handlers.register` and imports no handler module itself.
 """
 
 from __future__ import annotations
@@ -13,25 +15,31 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ChatMemberHandler, ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.ext import Defaults as TelegramDefaults
 from telegram.request import BaseRequest
 
-from bot import admin_handlers, handlers, keyboards, texts
+from bot import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.broadcasts import BroadcastService, Progress, run_progress_loop
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import BotTransport, Renderer, Sender, Transport
+from bot.deps import BOT_DATA_KEY, Deps, TelegramApp
 from bot.feedback import FeedbackService
+from bot.message_edit import edit_text
+from bot.needs import NeedService
 from bot.pacer import Pacer
+from bot.privacy import PrivacyService
 from bot.scheduler import DailyScheduler
-from bot.services import BOT_DATA_KEY, Services
 from bot.storage import Broadcast, PendingDelivery, Storage
 from bot.subscriptions import Defaults, SubscriptionService
+from bot.tip_admin import TipAdmin
 from bot.tipfeed import TipFeed
+from bot.ui import keyboards, texts
 from tips.catalog import Tip, load_catalog
 from tips.foods import load_foods
 from tips.reference import load_causes, load_rda
@@ -47,7 +55,8 @@ RUNTIME_KEY = "runtime"
 class Runtime:
     """What attach_runtime started, so detach_runtime can stop exactly that."""
 
-    services: Services
+    deps: Deps
+    storage: Storage
     scheduler: DailyScheduler
     sender: Sender
     sender_task: asyncio.Task[None] | None = None
@@ -65,9 +74,12 @@ def build_application(
     background: bool = True,
     transport: Transport | None = None,
     pacer: Pacer | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> TelegramApp:
     """The Application with every handler registered; services attach in post_init."""
-    builder = ApplicationBuilder().token(settings.token or OFFLINE_TOKEN)
+    builder = (ApplicationBuilder().token(settings.token or OFFLINE_TOKEN)
+               .defaults(TelegramDefaults(
+                   parse_mode=ParseMode.HTML,
+                   link_preview_options=LinkPreviewOptions(is_disabled=True))))
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     else:
@@ -79,17 +91,15 @@ def build_application(
                    .get_updates_request(AiohttpRequest(connection_pool_size=1,
                                                        read_timeout=15)))
 
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(application: TelegramApp) -> None:
         await attach_runtime(application, settings, clock=clock, catalog=catalog,
                              background=background, transport=transport, pacer=pacer)
 
-    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(application: TelegramApp) -> None:
         await detach_runtime(application)
 
     application = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     handlers.register(application)
-    application.add_handler(ChatMemberHandler(on_my_chat_member,
-                                              ChatMemberHandler.MY_CHAT_MEMBER))
     return application
 
 
@@ -108,7 +118,7 @@ def make_renderer(feed: TipFeed) -> Renderer:
 
 
 async def attach_runtime(
-    application: Application,  # type: ignore[type-arg]
+    application: TelegramApp,
     settings: Settings,
     *,
     clock: Clock | None = None,
@@ -117,7 +127,7 @@ async def attach_runtime(
     transport: Transport | None = None,
     pacer: Pacer | None = None,
 ) -> Runtime:
-    """Open storage, seed tips, build services; with `background`, start tick and sender."""
+    """Open storage, seed tips, build Deps; with `background`, start tick and sender."""
     clock = clock or SystemClock()
     storage = await Storage.open(settings.database_path)
     try:
@@ -127,34 +137,38 @@ async def attach_runtime(
         feed = TipFeed(storage, clock)
         await feed.refresh()
         defaults = Defaults(settings.default_timezone, settings.default_send_time)
-        foods = load_foods()
-        services = Services(
-            settings=settings, clock=clock, storage=storage,
+        foods, rda = load_foods(), load_rda()
+        sender = Sender(storage, transport or BotTransport(application.bot),
+                        make_renderer(feed), clock,
+                        pacer or Pacer(settings.send_rate_per_second))
+        deps = Deps(
+            settings=settings, clock=clock,
             subscriptions=SubscriptionService(storage, clock, defaults),
-            feed=feed, foods=foods, causes=load_causes(), rda=load_rda(),
+            feed=feed,
             feedback=FeedbackService(storage, feed, clock),
-            sources=sorted({tip.source for tip in tips} | {foods.source}),
+            needs=NeedService(storage, rda, foods),
+            privacy=PrivacyService(storage),
+            broadcasts=BroadcastService(storage, clock,
+                                        rate_per_second=settings.send_rate_per_second,
+                                        on_queued=sender.wake),
+            tip_admin=TipAdmin(storage, feed, clock),
+            foods=foods, causes=load_causes(), rda=rda,
+            sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
         )
     except BaseException:
         await storage.close()
         raise
-    application.bot_data[BOT_DATA_KEY] = services
-    sender = Sender(storage, transport or BotTransport(application.bot),
-                    make_renderer(feed), clock,
-                    pacer or Pacer(settings.send_rate_per_second))
+    application.bot_data[BOT_DATA_KEY] = deps
     scheduler = DailyScheduler(storage, feed, clock,
                                grace=timedelta(hours=settings.missed_grace_hours),
                                on_batch=sender.wake)
-    services.broadcasts = BroadcastService(storage, clock,
-                                           rate_per_second=settings.send_rate_per_second,
-                                           on_queued=sender.wake)
-    runtime = Runtime(services, scheduler, sender)
+    runtime = Runtime(deps, storage, scheduler, sender)
     application.bot_data[RUNTIME_KEY] = runtime
     await _publish_commands(application, settings)
     if background:
         runtime.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
         runtime.progress_task = asyncio.create_task(
-            run_progress_loop(services.broadcasts, ProgressMessages(application.bot).edit,
+            run_progress_loop(deps.broadcasts, ProgressMessages(application.bot).edit,
                               runtime.stopping),
             name="broadcast-progress")
         if application.job_queue is not None:
@@ -165,7 +179,7 @@ async def attach_runtime(
     return runtime
 
 
-async def detach_runtime(application: Application) -> None:  # type: ignore[type-arg]
+async def detach_runtime(application: TelegramApp) -> None:
     runtime = application.bot_data.pop(RUNTIME_KEY, None)
     if not isinstance(runtime, Runtime):
         return
@@ -178,10 +192,10 @@ async def detach_runtime(application: Application) -> None:  # type: ignore[type
             await asyncio.wait_for(task, 10)
         except (TimeoutError, asyncio.CancelledError):
             task.cancel()
-    await runtime.services.storage.close()
+    await runtime.storage.close()
 
 
-def get_runtime(application: Application) -> Runtime:  # type: ignore[type-arg]
+def get_runtime(application: TelegramApp) -> Runtime:
     runtime = application.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
     return runtime
@@ -195,22 +209,7 @@ async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("daily tick failed; next tick retries")
 
 
-async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Notice a block (or a kick from a group) before the next send fails on it."""
-    change = update.my_chat_member
-    if change is None:
-        return
-    status = change.new_chat_member.status
-    if status in ("kicked", "left"):
-        runtime = get_runtime(context.application)
-        reason = "blocked by the user" if change.chat.type == "private" else f"bot {status}"
-        await runtime.services.storage.subscribers.mark_blocked(
-            change.chat.id, reason, runtime.services.clock.now())
-        log.info("chat_id=%s marked inactive: %s", change.chat.id, reason)
-
-
-async def _publish_commands(application: Application,  # type: ignore[type-arg]
-                            settings: Settings) -> None:
+async def _publish_commands(application: TelegramApp, settings: Settings) -> None:
     """Set the command menus: everyone's, and per admin chat one with the admin tools.
 
     Admin commands are published only in each admin's own chat scope, so nobody else
@@ -236,15 +235,9 @@ class ProgressMessages:
     async def edit(self, broadcast: Broadcast, progress: Progress) -> None:
         if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
             return
-        text = admin_handlers.progress_text(broadcast, progress)
+        text = texts.broadcast_progress(broadcast, progress)
         if self._shown.get(broadcast.id) == text:
             return
-        try:
-            await self._bot.edit_message_text(
-                text, chat_id=broadcast.progress_chat_id,
-                message_id=broadcast.progress_message_id, parse_mode=ParseMode.HTML,
-                reply_markup=admin_handlers.progress_markup(broadcast))
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
+        await edit_text(self._bot, broadcast.progress_chat_id, broadcast.progress_message_id,
+                        text, keyboards.broadcast_progress(broadcast))
         self._shown[broadcast.id] = text

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from bot.clock import Clock
-from bot.parsing import resolve_zone
 from bot.storage import Storage
 from bot.tipfeed import TakenTip, TipFeed
+from bot.zones import resolve_zone
 
 ANOTHER_PER_DAY = 3
 

@@ -1,4 +1,4 @@
-"""Forgiving parsers for what people type: times of day, time zones, day counts.
+"""Forgiving parsers for what people type: times of day and day counts (zones: bot.zones).
 
 They return None instead of raising, so a handler can answer bad input with an example
 of the right form rather than an error.
@@ -7,12 +7,7 @@ of the right form rather than an error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import time, timedelta, timezone, tzinfo
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-from rapidfuzz import fuzz, process
+from datetime import time
 
 _MAX_INPUT = 64  # nothing valid is longer; cut work on hostile input early
 
@@ -20,9 +15,6 @@ _TIME_RE = re.compile(
     r"^(?P<h>\d{1,2})(?:\s*[:.h]\s*(?P<m>\d{2}))?\s*(?P<ampm>[ap]\.?\s*m\.?)?$", re.IGNORECASE
 )
 _COMPACT_TIME_RE = re.compile(r"^(?P<h>\d{2})(?P<m>\d{2})$")
-_OFFSET_RE = re.compile(
-    r"^(?:UTC|GMT)?\s*(?P<sign>[+\-−])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$", re.IGNORECASE
-)
 
 
 def parse_send_time(text: str) -> time | None:
@@ -45,92 +37,6 @@ def parse_send_time(text: str) -> time | None:
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return None
     return time(hour, minute)
-
-
-@dataclass(frozen=True, slots=True)
-class Zone:
-    """A time zone a subscriber chose: the name we store and show, and its tzinfo."""
-
-    name: str
-    tz: tzinfo
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> dict[str, str]:
-    """Lower-case lookup of every IANA zone (from the tzdata package where the OS has none)."""
-    names = {n for n in available_timezones() if "/" in n or n == "UTC"}
-    names -= {n for n in names if n.startswith(("posix/", "right/", "SystemV/"))}
-    return {n.lower(): n for n in sorted(names)}
-
-
-@lru_cache(maxsize=1)
-def _cities() -> dict[str, list[str]]:
-    by_city: dict[str, list[str]] = {}
-    for name in _zone_names().values():
-        city = name.rsplit("/", 1)[-1].lower()
-        by_city.setdefault(city, []).append(name)
-    return by_city
-
-
-def _offset_name(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{mins:02d}" if mins else f"UTC{sign}{hours}"
-
-
-def resolve_zone(name: str) -> tzinfo:
-    """Turn a stored zone name back into a tzinfo; stored names always come from parse_zone."""
-    zone = parse_zone(name)
-    if zone is None:
-        raise ValueError(f"unknown time zone {name!r}")
-    return zone.tz
-
-
-def parse_zone(text: str) -> Zone | None:
-    """Read 'Europe/Berlin', 'europe/berlin', 'Berlin', 'UTC', 'UTC+2', 'UTC-03:30'."""
-    text = text.strip().replace(" ", "_")
-    if not text or len(text) > _MAX_INPUT:
-        return None  # checked before the cache, so hostile input cannot fill it
-    return _parse_zone(text)
-
-
-@lru_cache(maxsize=4096)
-def _parse_zone(text: str) -> Zone | None:
-    if text.upper() in ("UTC", "GMT", "Z", "ETC/UTC"):
-        return Zone("UTC", ZoneInfo("UTC"))
-    offset = _OFFSET_RE.match(text.replace("_", ""))
-    if offset is not None:
-        hours, minutes = int(offset["h"]), int(offset["m"] or 0)
-        if hours > 14 or minutes >= 60 or (hours == 14 and minutes):
-            return None
-        total = hours * 60 + minutes
-        if offset["sign"] != "+":
-            total = -total
-        if total == 0:
-            return Zone("UTC", ZoneInfo("UTC"))
-        name = _offset_name(total)
-        return Zone(name, timezone(timedelta(minutes=total), name))
-    key = _zone_names().get(text.lower())
-    if key is None:
-        matches = _cities().get(text.lower(), [])
-        if len(matches) != 1:
-            return None
-        key = matches[0]
-    try:
-        return Zone(key, ZoneInfo(key))
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def suggest_zones(text: str, limit: int = 5) -> list[str]:
-    """Closest IANA names to a mistyped zone, so the answer can offer something to tap or copy."""
-    text = text.strip()[:_MAX_INPUT].replace(" ", "_")
-    if not text:
-        return ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney",
-                "UTC"][:limit]
-    names = list(_zone_names().values())
-    found = process.extract(text, names, scorer=fuzz.WRatio, limit=limit)
-    return [name for name, _score, _idx in found]
 
 
 def parse_days(text: str, *, default: int, low: int, high: int) -> int | None:

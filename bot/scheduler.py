@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.parsing import resolve_zone
 from bot.storage import DailyPlan, DueSubscriber, Storage
 from bot.timecalc import local_date, next_send
 from bot.tipfeed import TipFeed
+from bot.zones import resolve_zone
 
 log = logging.getLogger(__name__)
 

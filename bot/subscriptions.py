@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.clock import Clock
-from bot.parsing import Zone, resolve_zone
 from bot.storage import Storage, Subscriber
 from bot.timecalc import local_instant, next_send
+from bot.zones import Zone, resolve_zone
 from tips.catalog import TOPICS
 
 
@@ -157,3 +157,7 @@ class SubscriptionService:
             return None
         await self._activate(subscriber)
         return await self._require(chat_id)
+
+    async def mark_unreachable(self, chat_id: int, reason: str) -> None:
+        """The chat blocked or removed the bot: no more daily tips, and say why (/mydata)."""
+        await self._storage.subscribers.mark_blocked(chat_id, reason, self._clock.now())

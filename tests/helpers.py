@@ -57,11 +57,11 @@ class BotHarness:
 
     @property
     def storage(self):
-        return self.runtime.services.storage
+        return self.runtime.storage
 
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Rows the database file holds (see stored_rows)."""
-        return stored_rows(self.runtime.services.settings.database_path, sql, params)
+        return stored_rows(self.runtime.deps.settings.database_path, sql, params)
 
     async def _process(self, update: dict) -> None:
         taken = self.standin.next_update_nowait()

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, time
 import pytest
 from telegram import Update
 
-from bot import texts
 from bot.app import ProgressMessages
 from bot.storage import NewSubscriber
+from bot.ui import texts
 from tests.helpers import ADMIN, USER, ten_percent_faults
 from tips.catalog import TOPICS
 
@@ -104,7 +104,7 @@ async def test_broadcast_to_5000_with_faults_reaches_everyone_once(bot):
     assert progress.callback_data == ["bc:stop:1"]
 
     await _drain_until_done(bot)
-    await bot.runtime.services.broadcasts.report_all(ProgressMessages(bot.app.bot).edit)
+    await bot.runtime.deps.broadcasts.report_all(ProgressMessages(bot.app.bot).edit)
 
     delivered = Counter(m.chat_id for m in bot.standin.sent
                         if m.chat_id != ADMIN and "Big news" in m.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, time
 
-from bot import texts
+from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.catalog import TOPICS
 

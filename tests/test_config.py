@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import TELEGRAM_BASE_URL, ConfigError, Settings, load_settings
-from bot.parsing import resolve_zone
+from bot.zones import resolve_zone
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 

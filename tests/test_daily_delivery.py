@@ -17,12 +17,12 @@ import pytest
 from bot.app import make_renderer
 from bot.clock import ManualClock
 from bot.delivery import Failed, Gone, Sender, Sent
-from bot.parsing import resolve_zone
 from bot.scheduler import DailyScheduler
 from bot.storage import NewSubscriber, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.timecalc import local_instant, next_send
 from bot.tipfeed import TipFeed
+from bot.zones import resolve_zone
 from tests.helpers import stored_rows, ten_percent_faults, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
@@ -224,7 +224,7 @@ async def test_time_change_after_todays_tip_waits_for_tomorrow(engine):
     await engine.run_until(datetime(2026, 3, 7, 23, 59, tzinfo=UTC))
     assert len(engine.transport.sends) == 1, "no second tip on 2026-03-07"
     zone = resolve_zone("America/Los_Angeles")
-    from bot.parsing import parse_zone
+    from bot.zones import parse_zone
 
     await engine.subscriptions.set_timezone(chat, parse_zone("America/Los_Angeles"))
     await engine.run_until(datetime(2026, 3, 9, 6, 0, tzinfo=UTC))

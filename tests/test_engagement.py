@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot import texts
 from bot.feedback import ANOTHER_PER_DAY
+from bot.ui import texts
 from tests.helpers import USER
 from tips.catalog import load_catalog
 
@@ -81,7 +81,7 @@ async def test_buttons_on_a_retired_or_unknown_tip_answer_politely(bot):
     message = await bot.reply("/tip")
     tip_id = tip_id_of(message)
     await bot.storage.tips.set_retired(tip_id, True, bot.clock.now())
-    await bot.runtime.services.feed.refresh()
+    await bot.runtime.deps.feed.refresh()
     await bot.press(message, f"fb:up:{tip_id}")
     assert bot.standin.answered_callbacks[-1].text == texts.VOTE_RETIRED
     answers = await bot.press(message, f"fb:more:{tip_id}")

@@ -79,7 +79,7 @@ def test_real_table_matches_the_ods_table_row_for_row(table: FoodTable):
     ],
 )
 def test_new_ods_rows_answer_foods_queries(table: FoodTable, query: str, label: str, figure: str):
-    from bot.texts import food_answer  # the rendering /foods uses
+    from bot.ui.texts import food_answer  # the rendering /foods uses
 
     found = find_food(table, query)
     assert found is not None and found.label == label

@@ -15,7 +15,7 @@ from datetime import time
 import pytest
 
 from bot import app as app_module
-from bot import texts
+from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 
 # ------------------------------------------------------------------ the garbage

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from bot import texts
 from bot.needs import Profile, compute_need, example_foods, example_problems, statuses_for
+from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.foods import load_foods
 from tips.reference import load_rda
@@ -173,7 +173,7 @@ async def test_double_tap_on_a_step_is_harmless(bot):
 
 
 def test_every_need_button_fits_telegrams_64_bytes():
-    from bot.personal_handlers import age_keyboard, sex_keyboard, status_keyboard
+    from bot.ui.keyboards import age_keyboard, sex_keyboard, status_keyboard
 
     rda = load_rda()
     markups = [age_keyboard(rda)]

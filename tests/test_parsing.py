@@ -8,15 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parsing import (
-    Zone,
-    _zone_names,
-    parse_days,
-    parse_send_time,
-    parse_zone,
-    resolve_zone,
-    suggest_zones,
-)
+from bot.parsing import parse_days, parse_send_time
+from bot.zones import Zone, _zone_names, parse_zone, resolve_zone, suggest_zones
 
 HOSTILE = [
     "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import texts
+from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tests.test_need import walk_need
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parsing import parse_zone
 from bot.timecalc import local_date, local_instant, next_send
+from bot.zones import parse_zone
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

@@ -24,7 +24,6 @@ values as parameters: nothing a user typed is ever pasted into SQL text.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from bot.storage.broadcasts import BroadcastQueries
@@ -47,7 +46,6 @@ from bot.storage.rotation import RotationQueries
 from bot.storage.schema import migrate
 from bot.storage.subscribers import SubscriberQueries
 from bot.storage.tips import TipQueries
-from tips.catalog import Tip
 
 __all__ = [
     "Broadcast",
@@ -92,22 +90,3 @@ class Storage:
 
     async def integrity_ok(self) -> bool:
         return await self._db.integrity_ok()
-
-    # ------------------------------------------------------------ DEPRECATED
-    # Forwarders for the handler modules that still call storage directly (admin tip
-    # tools and /stats). Remove once those handlers go through a service.
-
-    async def add_tip(self, tip: Tip, now: datetime) -> bool:
-        return await self.tips.add(tip, now)
-
-    async def get_tip(self, tip_id: str) -> StoredTip | None:
-        return await self.tips.get(tip_id)
-
-    async def set_tip_retired(self, tip_id: str, retired: bool, now: datetime) -> bool:
-        return await self.tips.set_retired(tip_id, retired, now)
-
-    async def tip_votes(self, topic: str | None = None) -> list[tuple[StoredTip, int, int]]:
-        return await self.tips.votes(topic)
-
-    async def stats(self, now: datetime, day_start: datetime) -> Stats:
-        return await self.reports.stats(now, day_start)

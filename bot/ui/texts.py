@@ -1,19 +1,30 @@
-"""Every sentence the bot says, in one place.
+"""Every sentence and button label the bot shows, in one place.
 
 Messages are Telegram HTML. Anything that came from a user or from data is escaped
-here, so handlers never build markup themselves. Health wording follows one rule: the
-bot informs and points to a professional; it never diagnoses or prescribes.
+here, so handlers never build markup themselves. Text functions take the domain objects
+the services return (a Subscriber, a Need, MyData, Stats), not loose fields, so adding a
+field is one change here. Percentages use the one rounding rule, `tips.foods.percent_of`.
+Health wording follows one rule: the bot informs and points to a professional; it never
+diagnoses or prescribes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from html import escape
+from typing import TYPE_CHECKING
 
-from bot.storage import Subscriber
 from tips.catalog import TOPIC_EMOJI, TOPICS, Tip
-from tips.foods import Food, FoodTable
+from tips.foods import Food, FoodTable, percent_of
 from tips.reference import Causes
+
+if TYPE_CHECKING:
+    from bot.broadcasts import Progress
+    from bot.needs import Need
+    from bot.privacy import MyData
+    from bot.storage.models import Broadcast, Stats, Subscriber
+    from bot.subscriptions import StartResult
+    from bot.tip_admin import TipVotes
 
 BOT_NAME = "MagDaily"
 MAX_ECHO = 40  # how much of a user's bad input we quote back
@@ -65,6 +76,10 @@ def fmt_time(subscriber: Subscriber) -> str:
     return subscriber.send_time.strftime("%H:%M")
 
 
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 STATUS_LABELS = {
     "active": "✅ daily tips on",
     "paused": "⏸ paused",
@@ -73,10 +88,33 @@ STATUS_LABELS = {
 }
 
 
+# ------------------------------------------------------------------ buttons
+
+BUTTON_TIP_NOW = "💡 Tip now"
+BUTTON_FOODS = "🥬 Foods"
+BUTTON_CAUSES = "❓ Causes"
+BUTTON_SETTINGS = "⚙️ Settings"
+BUTTON_TIME = "⏰ Time"
+BUTTON_TIMEZONE = "🌍 Time zone"
+BUTTON_TOPICS = "🏷 Topics"
+BUTTON_STOP_DAILY = "⏹ Stop daily tips"
+BUTTON_RESUME_DAILY = "▶️ Resume daily tips"
+BUTTON_TOPICS_DONE = "Done"
+BUTTON_HELPFUL = "👍 Helpful"
+BUTTON_NOT_FOR_ME = "👎 Not for me"
+BUTTON_ANOTHER = "➕ Another tip"
+
+
+def topic_button(topic: str, on: bool) -> str:
+    """A topic in the /topics menu, ticked when it is on (button text is plain, not HTML)."""
+    return f"{'✅' if on else '⬜'} {TOPIC_EMOJI[topic]} {TOPICS[topic]}"
+
+
 # ------------------------------------------------------------------ start / stop
 
-def welcome(subscriber: Subscriber, created: bool, was_status: str | None) -> str:
-    if created:
+def welcome(result: StartResult) -> str:
+    subscriber, was_status = result.subscriber, result.was_status
+    if result.created:
         head = (
             f"👋 Welcome to <b>{BOT_NAME}</b>!\n\n"
             "Every day I’ll send you one short tip to help prevent muscle spasms: "
@@ -133,6 +171,11 @@ STOPPED = (
     "⏹ Daily tips stopped. Your settings are kept; send /subscribe whenever you want them "
     "back. /tip still works any time."
 )
+def chat_left_reason(chat_type: str, member_status: str) -> str:
+    """Why a chat went inactive when the bot was blocked or removed (kept, shown in /mydata)."""
+    return "blocked by the user" if chat_type == "private" else f"bot {member_status}"
+
+
 ALREADY_STOPPED = "Daily tips are already stopped. Send /subscribe to turn them back on."
 NOT_SUBSCRIBED = "You’re not subscribed yet. Send /start to begin — it takes one tap."
 
@@ -157,10 +200,11 @@ VOTE_RETIRED = "Thanks! That tip has since been retired, but your vote is noted.
 TIP_GONE = "That tip is no longer available. Send /tip for a fresh one."
 
 
-def another_limit(next_time: str) -> str:
+def another_limit(next_time: time | None) -> str:
+    at = next_time.strftime("%H:%M") if next_time else "the usual time"
     return (
         "That’s all the extra tips for today — small steps stick best. 🙂 "
-        f"Your next daily tip comes at {next_time}."
+        f"Your next daily tip comes at {at}."
     )
 TIP_FOR_GUEST = "\n\nWant one every day? Send /start."
 
@@ -200,7 +244,7 @@ def foods_table(table: FoodTable, need_mg: int | None = None) -> str:
     for number, food in enumerate(table.foods, 1):
         share = f"{food.dv_percent}% DV"
         if need_mg:
-            share += f", {round(food.mg * 100 / need_mg)}% of your need"
+            share += f", {percent_of(food.mg, need_mg)}% of your need"
         lines.append(
             f"{number}. {escape(food.label)} — {escape(food.serving)}: "
             f"<b>{food.mg} mg</b> ({share})"
@@ -291,7 +335,7 @@ def topics_now(subscriber: Subscriber) -> str:
 
 # ---------------------------------------------------------------- help/about
 
-def help_text(is_admin: bool = False) -> str:
+def help_text() -> str:
     lines = [f"🤖 <b>{BOT_NAME}</b> — one short tip a day to help prevent muscle spasms.", ""]
     lines += ["/start — subscribe and see your settings"]
     lines += [f"/{name} — {escape(desc)}" for name, desc in COMMANDS]
@@ -337,8 +381,8 @@ BROADCAST_USAGE = (
 )
 
 
-def broadcast_refused(problem: str) -> str:
-    return f"🚫 Not queued: {escape(problem)}. Fix it and send /broadcast again."
+def broadcast_refused(problem: str | None) -> str:
+    return f"🚫 Not queued: {escape(problem or 'invalid')}. Fix it and send /broadcast again."
 
 
 def broadcast_confirm(broadcast_id: int, audience: int) -> str:
@@ -366,6 +410,15 @@ def broadcast_nothing_to_cancel(raw: str) -> str:
             "e.g. <code>/cancel 3</code>.")
 
 
+def broadcast_send_button(audience: int) -> str:
+    return f"✅ Send to {audience:,}"
+
+
+BUTTON_DISCARD_BROADCAST = "✖ Cancel"
+BUTTON_CANCEL_BROADCAST = "⏹ Cancel broadcast"
+BUTTON_BROADCAST_TIP = "📣 Broadcast it now"
+
+
 def _eta(seconds: float) -> str:
     if seconds < 90:
         return f"{int(seconds)} s"
@@ -374,8 +427,12 @@ def _eta(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def broadcast_progress(broadcast_id: int, status: str, sent: int, failed: int, blocked: int,
-                       pending: int, cancelled: int, eta_seconds: float | None) -> str:
+def broadcast_progress(broadcast: Broadcast, progress: Progress) -> str:
+    """The admin's live status message for one broadcast, and its final report."""
+    broadcast_id, status = broadcast.id, broadcast.status
+    sent, failed, blocked = progress.sent, progress.failed, progress.blocked
+    pending, cancelled = progress.pending, progress.cancelled
+    eta_seconds = progress.eta.total_seconds() if progress.eta else None
     head = {"sending": "sending…", "done": "finished", "cancelled": "cancelled"}.get(
         status, status)
     lines = [
@@ -393,14 +450,15 @@ def broadcast_progress(broadcast_id: int, status: str, sent: int, failed: int, b
     return "\n".join(lines)
 
 
-def broadcasts_list(rows: list[tuple[int, str, str, int, int, int, int, str]]) -> str:
-    if not rows:
+def broadcasts_list(recent: list[tuple[Broadcast, Progress]]) -> str:
+    if not recent:
         return "No broadcasts yet. Start one with /broadcast."
     lines = ["📣 <b>Recent broadcasts</b>"]
-    for bid, status, created, sent, failed, blocked, pending, preview in rows:
+    for broadcast, p in recent:
         lines.append(
-            f"#{bid} · {status} · {created} · ✅{sent:,} ⚠️{failed:,} 🚫{blocked:,} "
-            f"⏳{pending:,}\n   {quote(preview)}"
+            f"#{broadcast.id} · {broadcast.status} · {_when(broadcast.created_at)} · "
+            f"✅{p.sent:,} ⚠️{p.failed:,} 🚫{p.blocked:,} ⏳{p.pending:,}\n"
+            f"   {quote(broadcast.text)}"
         )
     return "\n".join(lines)
 
@@ -421,13 +479,14 @@ def newtip_saved(tip: Tip) -> str:
             f"rotation. Preview:\n\n{tip_message(tip)}")
 
 
-def tips_list(rows: list[tuple[str, str, int, int, bool, str]]) -> list[str]:
+def tips_list(rows: list[TipVotes]) -> list[str]:
     """The /tips listing, split into messages that fit Telegram's limit."""
     if not rows:
         return ["No tips found. Topics: " + ", ".join(TOPICS)]
-    lines = [f"<code>{escape(tid)}</code> {TOPIC_EMOJI.get(topic, '')} 👍{up} 👎{down}"
-             f"{' (retired)' if retired else ''} — {quote(text)}"
-             for tid, topic, up, down, retired, text in rows]
+    lines = [f"<code>{escape(row.tip.id)}</code> {TOPIC_EMOJI.get(row.tip.topic, '')} "
+             f"👍{row.up} 👎{row.down}{' (retired)' if row.retired else ''} — "
+             f"{quote(row.tip.text)}"
+             for row in rows]
     chunks, current = [], f"🗂 <b>{len(rows)} tips</b>"
     for line in lines:
         if len(current) + len(line) + 1 > 3500:
@@ -454,16 +513,16 @@ def retire_unknown(raw: str) -> str:
             "<code>/retire food-003</code>.")
 
 
-def stats(by_status: dict[str, int], new_7: int, today: int, week: int,
-          failures: list[tuple[str, int]], top: list[tuple[str, int, int]],
-          bottom: list[tuple[str, int, int]]) -> str:
+def stats(found: Stats) -> str:
+    by_status, failures = found.by_status, found.failures
+    top, bottom = found.top_tips, found.bottom_tips
     lines = [
         "📊 <b>Stats</b>",
         "Subscribers: " + " · ".join(
             f"{name} {by_status.get(name, 0):,}"
             for name in ("active", "paused", "stopped", "blocked")),
-        f"New in the last 7 days: {new_7:,}",
-        f"Tips sent today: {today:,} · last 7 days: {week:,}",
+        f"New in the last 7 days: {found.new_last_7_days:,}",
+        f"Tips sent today: {found.tips_sent_today:,} · last 7 days: {found.tips_sent_7_days:,}",
     ]
     if failures:
         lines.append("Failures by reason:")
@@ -478,8 +537,7 @@ def stats(by_status: dict[str, int], new_7: int, today: int, week: int,
     return "\n".join(lines)
 
 
-# ------------------------------------------------ issue 5: need, my data, forget
-# (texts for /need, /mydata and /forget go here)
+# ------------------------------------------------------- need, my data, forget
 
 SEX_LABELS = {"male": "male", "female": "female"}
 NEED_STATUS_LABELS = {"none": "", "pregnancy": "pregnant", "lactation": "breastfeeding"}
@@ -531,13 +589,10 @@ def need_status_prompt(band_label: str) -> str:
     )
 
 
-def need_answer(
-    *, band_label: str, sex: str, status: str, need_mg: int, servings: tuple[Food, ...],
-    servings_mg: int, servings_percent: int, upper_limit_mg: int, upper_limit_note: str,
-    upper_limit_applies: bool,
-) -> str:
+def need_answer(need: Need) -> str:
     """The /need result: figure, a food example that adds up to it, the supplement ceiling."""
-    who = [band_label, SEX_LABELS.get(sex, sex)]
+    sex, status, need_mg = need.profile.sex, need.profile.status, need.mg
+    who = [need.band.label, SEX_LABELS.get(sex, sex)]
     if NEED_STATUS_LABELS.get(status):
         who.append(NEED_STATUS_LABELS[status])
     lines = [
@@ -548,17 +603,19 @@ def need_answer(
         "<b>What that looks like in food</b>",
     ]
     lines += [f"• {escape(food.label)} — {escape(food.serving)}: {food.mg} mg"
-              for food in servings]
-    together = f"Together: <b>{servings_mg} mg</b>, {servings_percent}% of your need."
-    if servings_mg < need_mg:
+              for food in need.servings]
+    together = (f"Together: <b>{need.servings_mg} mg</b>, "
+                f"{need.servings_percent}% of your need.")
+    if need.servings_mg < need_mg:
         together += " The rest comes from everything else you eat that day."
     lines += [
         together,
         "/foods now shows every food as a % of your need.",
         "",
-        f"💊 <b>Supplement limit: {upper_limit_mg} mg a day.</b> {escape(upper_limit_note)}",
+        f"💊 <b>Supplement limit: {need.upper_limit_mg} mg a day.</b> "
+        f"{escape(need.upper_limit_note)}",
     ]
-    if not upper_limit_applies:
+    if not need.upper_limit_applies:
         lines.append(escape(NEED_CHILD_LIMIT))
     lines += ["", NEED_ASK_PROFESSIONAL]
     return "\n".join(lines)
@@ -590,17 +647,9 @@ DELIVERY_STATUS_LABELS = {
 }
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def my_data(
-    subscriber: Subscriber, created: datetime,
-    delivery_counts: tuple[tuple[str, str, int], ...],
-    recent: tuple[tuple[str, str, datetime, datetime | None], ...],
-    votes: tuple[int, int], tips_seen: int,
-) -> str:
+def my_data(data: MyData) -> str:
     """/mydata: every stored field in plain words; dates are in the chat's time zone."""
+    subscriber, delivery_counts, votes = data.subscriber, data.delivery_counts, data.votes
     status = STATUS_LABELS.get(subscriber.status, escape(subscriber.status))
     topics = ", ".join(topic_label(t) for t in subscriber.topics) or "none"
     need = (f"{subscriber.need_mg} mg a day"
@@ -622,7 +671,7 @@ def my_data(
         "• Paused until: " + (subscriber.paused_until.isoformat()
                               if subscriber.paused_until else "not paused"),
         f"• Daily magnesium need: {need}",
-        f"• Subscribed since: {_when(created)}",
+        f"• Subscribed since: {_when(data.created)}",
     ]
     if subscriber.inactive_reason:
         lines.append(f"• Why tips stopped: {escape(subscriber.inactive_reason)}")
@@ -632,7 +681,7 @@ def my_data(
                   f"{DELIVERY_STATUS_LABELS.get(state, escape(state))}: {count}"
                   for kind, state, count in delivery_counts]
         lines.append("Latest:")
-        for kind, state, made, sent in recent:
+        for kind, state, made, sent in data.recent:
             moment = sent or made
             lines.append(f"• {_when(moment)} — {DELIVERY_KIND_ONE.get(kind, escape(kind))}, "
                          f"{DELIVERY_STATUS_LABELS.get(state, escape(state))}")
@@ -641,7 +690,7 @@ def my_data(
     lines += [
         "",
         f"<b>Your votes on tips:</b> {votes[0]} helpful, {votes[1]} not for me",
-        f"<b>Tips marked as seen</b> (so you don’t get repeats): {tips_seen}",
+        f"<b>Tips marked as seen</b> (so you don’t get repeats): {data.tips_seen}",
         "",
         "Nothing else — not your messages. /forget deletes all of this.",
     ]

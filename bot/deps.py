@@ -1,0 +1,56 @@
+"""Deps: the services and reference data a handler may use, built completely at start-up.
+
+Handlers reach this bundle through `get_deps(context)` and stay thin: parse, call one of
+these, reply. Storage is deliberately not in it: every read and write goes through a
+service, so SQL never leaks into the Telegram layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from telegram.ext import Application, ContextTypes
+
+from bot.broadcasts import BroadcastService
+from bot.clock import Clock
+from bot.config import Settings
+from bot.feedback import FeedbackService
+from bot.needs import NeedService
+from bot.privacy import PrivacyService
+from bot.subscriptions import SubscriptionService
+from bot.tip_admin import TipAdmin
+from bot.tipfeed import TipFeed
+from tips.foods import FoodTable
+from tips.reference import Causes, RdaTable
+
+BOT_DATA_KEY = "deps"
+
+# PTB's Application is generic in six types this bot never narrows.
+TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    settings: Settings
+    clock: Clock
+    subscriptions: SubscriptionService
+    feed: TipFeed
+    feedback: FeedbackService
+    needs: NeedService
+    privacy: PrivacyService
+    broadcasts: BroadcastService
+    tip_admin: TipAdmin
+    foods: FoodTable
+    causes: Causes
+    rda: RdaTable
+    sources: tuple[str, ...]
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
+
+
+def get_deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    deps = context.bot_data[BOT_DATA_KEY]
+    assert isinstance(deps, Deps)
+    return deps

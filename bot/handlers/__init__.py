@@ -1,0 +1,116 @@
+"""Telegram handlers, and THE order in which they are registered.
+
+Order matters: python-telegram-bot offers each update to the handlers of group 0 in
+the order below and stops at the first that takes it. Commands come first, then one
+button handler per callback kind (bot.ui.callbacks), then the catch-alls that answer
+whatever nothing above took, then chat-member updates. The admin block goes through
+`admin.only`, the single access check for every admin command and button.
+
+Modules: common (Reply, Answer, send, edit in place, arguments, errors), user,
+personal, admin. Nothing outside this package imports them except bot.app, which calls
+`register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.deps import Deps, TelegramApp
+from bot.handlers import admin, common, personal, user
+from bot.handlers.common import Answer, AnyHandler, on_press
+from bot.ui.callbacks import (
+    BroadcastTip,
+    CallbackData,
+    CancelBroadcast,
+    ConfirmBroadcast,
+    DiscardBroadcast,
+    Forget,
+    Menu,
+    NeedAge,
+    NeedSex,
+    NeedStatus,
+    PickTime,
+    PickZone,
+    Setting,
+    TipAction,
+    ToggleTopic,
+)
+
+
+def _press(kind: type[CallbackData],
+           action: Callable[[Deps, Update, Any], Awaitable[Answer]]) -> AnyHandler:
+    """The button handler for one callback kind: routed by its prefix, parsed by it."""
+    return CallbackQueryHandler(on_press(kind, action), pattern=kind.matches)
+
+
+def handlers() -> list[AnyHandler]:
+    """Every handler, in the order PTB tries them."""
+    return [
+        # -- commands
+        CommandHandler("start", user.start),
+        CommandHandler("subscribe", user.subscribe),
+        CommandHandler(["stop", "unsubscribe"], user.stop),
+        CommandHandler("tip", user.tip),
+        CommandHandler("pause", user.pause),
+        CommandHandler("resume", user.resume),
+        CommandHandler("causes", user.causes),
+        CommandHandler("foods", user.foods),
+        CommandHandler("time", user.time_command),
+        CommandHandler("timezone", user.timezone_command),
+        CommandHandler("topics", user.topics),
+        CommandHandler("settings", user.settings),
+        CommandHandler("help", user.help_command),
+        CommandHandler("about", user.about),
+        CommandHandler("need", personal.need_command),
+        CommandHandler("mydata", personal.mydata_command),
+        CommandHandler("forget", personal.forget_command),
+        *admin.only([
+            CommandHandler("broadcast", admin.broadcast),
+            CommandHandler("broadcasts", admin.broadcasts),
+            CommandHandler("cancel", admin.cancel),
+            CommandHandler("newtip", admin.newtip),
+            CommandHandler("tips", admin.tips),
+            CommandHandler("retire", admin.retire),
+            CommandHandler("stats", admin.stats),
+        ]),
+        # -- buttons, one per callback kind
+        _press(Menu, user.menu_button),
+        _press(Setting, user.setting_button),
+        _press(PickTime, user.time_button),
+        _press(PickZone, user.zone_button),
+        _press(ToggleTopic, user.topic_button),
+        _press(TipAction, user.tip_action_button),
+        _press(NeedAge, personal.need_age_button),
+        _press(NeedSex, personal.need_sex_button),
+        _press(NeedStatus, personal.need_status_button),
+        _press(Forget, personal.forget_button),
+        *admin.only([
+            _press(ConfirmBroadcast, admin.confirm_button),
+            _press(DiscardBroadcast, admin.discard_button),
+            _press(CancelBroadcast, admin.cancel_button),
+            _press(BroadcastTip, admin.broadcast_tip_button),
+        ]),
+        # -- catch-alls: what nothing above took
+        CallbackQueryHandler(common.expired_button),
+        MessageHandler(filters.COMMAND, common.unknown_command),
+        MessageHandler(~filters.COMMAND & (filters.TEXT | filters.Sticker.ALL
+                                           | filters.ATTACHMENT), user.not_a_command),
+        # -- chat-member updates
+        ChatMemberHandler(user.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
+
+
+def register(application: TelegramApp) -> None:
+    """Attach every handler in the order above, and the one error handler."""
+    application.add_handlers(handlers())
+    application.add_error_handler(common.on_error)

@@ -1,0 +1,191 @@
+"""Admin commands and buttons: broadcast, tips, stats.
+
+To anyone not in ADMIN_IDS these do not exist: a command gets exactly the answer an
+unknown command gets, a button the expiry toast, and each refusal is logged with the
+user id. The check is made once, by `only()`, which bot.handlers applies to the whole
+admin block of the registration list; the handlers below assume an admin.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.deps import Deps, get_deps
+from bot.handlers.common import (
+    Answer,
+    AnyHandler,
+    Handler,
+    Reply,
+    command_args,
+    send,
+    unknown_command,
+)
+from bot.tip_admin import UnknownTopic
+from bot.ui import keyboards, texts
+from bot.ui.callbacks import BroadcastTip, CancelBroadcast, ConfirmBroadcast, DiscardBroadcast
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------- access check
+
+def _guard(callback: Handler) -> Handler:
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        user_id = user.id if user else None
+        if get_deps(context).is_admin(user_id):
+            await callback(update, context)
+            return
+        if update.callback_query is not None:
+            log.warning("admin button refused user_id=%s", user_id)
+            await update.callback_query.answer(texts.BUTTON_EXPIRED)
+        else:
+            log.warning("admin command refused user_id=%s", user_id)
+            await unknown_command(update, context)
+
+    return guarded
+
+
+def only(handlers: list[AnyHandler]) -> list[AnyHandler]:
+    """The same handlers, each callback behind the one admin check."""
+    for handler in handlers:
+        handler.callback = _guard(handler.callback)
+    return handlers
+
+
+# ------------------------------------------------------------------ actions
+
+def _broadcast_text(update: Update) -> str:
+    """The text to broadcast: the replied-to message with its formatting, or the HTML typed
+    after the command (kept verbatim, so an admin may use Telegram's HTML tags)."""
+    message = update.effective_message
+    assert message is not None
+    replied = message.reply_to_message
+    if replied is not None and (replied.text or replied.caption):
+        return replied.text_html if replied.text else (replied.caption_html or "")
+    raw = message.text or ""
+    return re.sub(r"^/\S+\s?", "", raw, count=1)
+
+
+async def preview_replies(deps: Deps, admin_id: int, text: str) -> tuple[Reply, ...]:
+    """The broadcast exactly as subscribers will get it, then the question to confirm."""
+    draft = await deps.broadcasts.draft(admin_id, text)
+    if draft.broadcast is None:
+        return (Reply(texts.broadcast_refused(draft.problem)),)
+    return (Reply(draft.broadcast.text),
+            Reply(texts.broadcast_confirm(draft.broadcast.id, draft.audience),
+                  keyboards.broadcast_confirm(draft.broadcast.id, draft.audience)))
+
+
+async def _progress_reply(deps: Deps, broadcast_id: int) -> Reply | None:
+    found = await deps.broadcasts.get(broadcast_id)
+    if found is None:
+        return None
+    progress = await deps.broadcasts.progress(found)
+    return Reply(texts.broadcast_progress(found, progress), keyboards.broadcast_progress(found))
+
+
+# ----------------------------------------------------------------- commands
+
+async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = _broadcast_text(update)
+    if not text.strip():
+        await send(update, context, Reply(texts.BROADCAST_USAGE))
+        return
+    assert update.effective_user is not None
+    for reply in await preview_replies(get_deps(context), update.effective_user.id, text):
+        await send(update, context, reply)
+
+
+async def broadcasts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    recent = await get_deps(context).broadcasts.recent()
+    await send(update, context, Reply(texts.broadcasts_list(recent)))
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = command_args(context)
+    dropped = await get_deps(context).broadcasts.cancel(int(raw)) if raw.isdigit() else None
+    if dropped is None:
+        await send(update, context, Reply(texts.broadcast_nothing_to_cancel(raw)))
+        return
+    await send(update, context, Reply(texts.broadcast_cancelled(int(raw), dropped)))
+
+
+async def newtip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = command_args(context).strip()
+    topic, _, rest = raw.partition(" ")
+    text, bar, source = rest.partition("|")
+    if not raw or not bar:
+        await send(update, context, Reply(texts.NEWTIP_USAGE))
+        return
+    user = update.effective_user
+    added = await get_deps(context).tip_admin.add(topic.lower(), text, source,
+                                                  user.id if user else None)
+    if added.tip is None:
+        await send(update, context, Reply(texts.newtip_invalid(list(added.problems))))
+        return
+    await send(update, context, Reply(texts.newtip_saved(added.tip),
+                                      keyboards.broadcast_tip(added.tip.id)))
+
+
+async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    topic = command_args(context).strip().lower() or None
+    try:
+        rows = await get_deps(context).tip_admin.listing(topic)
+    except UnknownTopic:
+        await send(update, context, Reply(texts.tips_unknown_topic(topic or "")))
+        return
+    for chunk in texts.tips_list(rows):
+        await send(update, context, Reply(chunk))
+
+
+async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tip_id = command_args(context).strip()
+    if not await get_deps(context).tip_admin.retire(tip_id):
+        await send(update, context, Reply(texts.retire_unknown(tip_id)))
+        return
+    await send(update, context, Reply(texts.retired(tip_id)))
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = await get_deps(context).tip_admin.stats()
+    await send(update, context, Reply(texts.stats(found)))
+
+
+# ------------------------------------------------------------------ buttons
+
+async def confirm_button(deps: Deps, update: Update, data: ConfirmBroadcast) -> Answer:
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and chat is not None
+    message_id = query.message.message_id if query.message else None
+    queued = await deps.broadcasts.confirm(data.broadcast_id, chat.id, message_id)
+    if queued is None:
+        return Answer(edit=Reply(texts.broadcast_not_draft(data.broadcast_id)))
+    return Answer(edit=await _progress_reply(deps, data.broadcast_id))
+
+
+async def discard_button(deps: Deps, update: Update, data: DiscardBroadcast) -> Answer:
+    discarded = await deps.broadcasts.discard(data.broadcast_id)
+    return Answer(edit=Reply(texts.broadcast_discarded(data.broadcast_id) if discarded
+                             else texts.broadcast_not_draft(data.broadcast_id)))
+
+
+async def cancel_button(deps: Deps, update: Update, data: CancelBroadcast) -> Answer:
+    dropped = await deps.broadcasts.cancel(data.broadcast_id)
+    toast = (texts.broadcast_cancelled(data.broadcast_id, dropped)
+             if dropped is not None else None)
+    return Answer(toast, edit=await _progress_reply(deps, data.broadcast_id))
+
+
+async def broadcast_tip_button(deps: Deps, update: Update, data: BroadcastTip) -> Answer:
+    tip = await deps.tip_admin.find(data.tip_id)
+    if tip is None or update.effective_user is None:
+        return Answer()
+    return Answer(send=await preview_replies(deps, update.effective_user.id,
+                                             texts.tip_message(tip)))

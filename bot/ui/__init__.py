@@ -1,0 +1,2 @@
+"""What users and admins see: every sentence and label (texts), the inline keyboards
+(keyboards) and the data their buttons carry (callbacks). No Telegram I/O and no rules."""

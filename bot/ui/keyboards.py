@@ -1,0 +1,156 @@
+"""Inline keyboards: labels from ui.texts, data from ui.callbacks, nothing else.
+
+Every button is built through `_button`, so every callback_data passes the one 64-byte
+check in `CallbackData.pack`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.needs import statuses_for
+from bot.ui import texts
+from bot.ui.callbacks import (
+    ANOTHER,
+    FORGET_NO,
+    FORGET_YES,
+    MENU_CAUSES,
+    MENU_FOODS,
+    MENU_SETTINGS,
+    MENU_TIP,
+    SET_RESUME,
+    SET_STOP,
+    SET_TIME,
+    SET_TOPICS,
+    SET_ZONE,
+    TOPICS_DONE,
+    VOTE_DOWN,
+    VOTE_UP,
+    BroadcastTip,
+    CallbackData,
+    CancelBroadcast,
+    ConfirmBroadcast,
+    DiscardBroadcast,
+    Forget,
+    Menu,
+    NeedAge,
+    NeedSex,
+    NeedStatus,
+    PickTime,
+    PickZone,
+    Setting,
+    TipAction,
+    ToggleTopic,
+)
+from tips.catalog import TOPICS
+from tips.reference import RdaBand, RdaTable
+
+if TYPE_CHECKING:
+    from bot.storage.models import Broadcast, Subscriber
+
+QUICK_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
+QUICK_ZONES = (
+    "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+    "Asia/Kolkata", "Australia/Sydney", "UTC",
+)
+AGE_BUTTONS_PER_ROW = 4
+
+
+def _button(label: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data.pack())
+
+
+# ------------------------------------------------------------------ user
+
+def main_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [_button(texts.BUTTON_TIP_NOW, Menu(MENU_TIP)),
+         _button(texts.BUTTON_FOODS, Menu(MENU_FOODS))],
+        [_button(texts.BUTTON_CAUSES, Menu(MENU_CAUSES)),
+         _button(texts.BUTTON_SETTINGS, Menu(MENU_SETTINGS))],
+    ])
+
+
+def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
+    toggle = (_button(texts.BUTTON_STOP_DAILY, Setting(SET_STOP))
+              if subscriber.status == "active"
+              else _button(texts.BUTTON_RESUME_DAILY, Setting(SET_RESUME)))
+    return InlineKeyboardMarkup([
+        [_button(texts.BUTTON_TIME, Setting(SET_TIME)),
+         _button(texts.BUTTON_TIMEZONE, Setting(SET_ZONE))],
+        [_button(texts.BUTTON_TOPICS, Setting(SET_TOPICS)), toggle],
+    ])
+
+
+def time_choices() -> InlineKeyboardMarkup:
+    row = [_button(t, PickTime(t)) for t in QUICK_TIMES]
+    return InlineKeyboardMarkup([row[:3], row[3:]])
+
+
+def zone_choices() -> InlineKeyboardMarkup:
+    buttons = [_button(z, PickZone(z)) for z in QUICK_ZONES]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def topics_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
+    rows = [[_button(texts.topic_button(key, key in subscriber.topics), ToggleTopic(key))]
+            for key in TOPICS]
+    rows.append([_button(texts.BUTTON_TOPICS_DONE, ToggleTopic(TOPICS_DONE))])
+    return InlineKeyboardMarkup(rows)
+
+
+def tip_actions(tip_id: str) -> InlineKeyboardMarkup:
+    """The reactions under every tip (tip ids are ≤ 32 chars, well inside 64 bytes)."""
+    return InlineKeyboardMarkup([[
+        _button(texts.BUTTON_HELPFUL, TipAction(VOTE_UP, tip_id)),
+        _button(texts.BUTTON_NOT_FOR_ME, TipAction(VOTE_DOWN, tip_id)),
+        _button(texts.BUTTON_ANOTHER, TipAction(ANOTHER, tip_id)),
+    ]])
+
+
+# ------------------------------------------------------------------ personal
+
+def age_keyboard(rda: RdaTable) -> InlineKeyboardMarkup:
+    buttons = [_button(band.label, NeedAge(band.key)) for band in rda.bands]
+    return InlineKeyboardMarkup([buttons[i:i + AGE_BUTTONS_PER_ROW]
+                                 for i in range(0, len(buttons), AGE_BUTTONS_PER_ROW)])
+
+
+def sex_keyboard(band: RdaBand) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(label, NeedSex(band.key, sex))
+                                  for sex, label in texts.NEED_SEX_BUTTONS]])
+
+
+def status_keyboard(band: RdaBand, sex: str) -> InlineKeyboardMarkup:
+    offered = statuses_for(band, sex)
+    return InlineKeyboardMarkup([[_button(label, NeedStatus(band.key, sex, status))
+                                  for status, label in texts.NEED_STATUS_BUTTONS
+                                  if status in offered]])
+
+
+def forget_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.FORGET_YES_BUTTON, Forget(FORGET_YES)),
+                                  _button(texts.FORGET_NO_BUTTON, Forget(FORGET_NO))]])
+
+
+# ------------------------------------------------------------------ admin
+
+def broadcast_confirm(broadcast_id: int, audience: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        _button(texts.broadcast_send_button(audience), ConfirmBroadcast(broadcast_id)),
+        _button(texts.BUTTON_DISCARD_BROADCAST, DiscardBroadcast(broadcast_id)),
+    ]])
+
+
+def broadcast_progress(broadcast: Broadcast) -> InlineKeyboardMarkup | None:
+    """Under a running broadcast's status message: the cancel button, and only then."""
+    if broadcast.status != "sending":
+        return None
+    return InlineKeyboardMarkup([[_button(texts.BUTTON_CANCEL_BROADCAST,
+                                          CancelBroadcast(broadcast.id))]])
+
+
+def broadcast_tip(tip_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.BUTTON_BROADCAST_TIP, BroadcastTip(tip_id))]])
