@@ -139,7 +139,9 @@ async def attach_runtime(
         await storage.close()
         raise
     application.bot_data[BOT_DATA_KEY] = services
-    sender = Sender(storage, transport or BotTransport(application.bot),
+    transport = transport or BotTransport(application.bot,
+                                          paid_broadcast=settings.allow_paid_broadcast)
+    sender = Sender(storage, transport,
                     make_renderer(feed), clock,
                     pacer or Pacer(settings.send_rate_per_second))
     scheduler = DailyScheduler(storage, feed, clock,
