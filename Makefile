@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run console test lint bench clean
+.PHONY: install run console test lint bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ test: $(STAMP)
 	DATABASE_PATH=$(VENV)/check.sqlite3 $(PY) run.py check
 	$(PY) -m pytest -q
 
+# The full benchmark (bench/README.md): under 15 minutes on 2 cores.
 bench: $(STAMP)
 	$(PY) -m bench.run_all
+
+# A few minutes: smaller N, an hour of ticks at 1,000,000 scaled to a day.
+bench-quick: $(STAMP)
+	$(PY) -m bench.run_all --quick --out bench/results/quick.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -5,7 +5,8 @@ plus entities by the stand-in's parser, the inline keyboard and link-preview opt
 ``getMe`` with the bot user and anything else with ``true``; it keeps only what the
 benchmark checks:
 the arrival instant of every sendMessage (``time.monotonic``, the system-wide
-CLOCK_MONOTONIC, so comparable with the bot process's clock) and the distinct chat ids.
+CLOCK_MONOTONIC, so comparable with the bot process's clock), the distinct chat ids and how
+many sends carried ``allow_paid_broadcast``.
 
 Control endpoints: ``POST /_bench/reset`` clears the records; ``GET /_bench/stats`` returns
 the counts and this process's CPU seconds (``?times=1`` adds every arrival instant).
@@ -57,6 +58,7 @@ class Records:
         self.times = array("d")
         self.chats: set[int] = set()
         self.other_calls = 0
+        self.paid = 0  # sendMessage calls that carried allow_paid_broadcast=true
         self.bad_requests = 0
         self.next_id = 1
 
@@ -102,6 +104,8 @@ def build_app() -> web.Application:
                     status=400, content_type=_JSON,
                     body=b'{"ok":false,"error_code":400,"description":"Bad Request"}')
             records.times.append(arrived)
+            if str(params.get("allow_paid_broadcast", "")).lower() == "true":
+                records.paid += 1
             records.chats.add(chat_id)
             records.next_id += 1
             return _ok(message)
@@ -119,6 +123,7 @@ def build_app() -> web.Application:
         body: dict[str, object] = {
             "count": len(records.times), "distinct_chats": len(records.chats),
             "other_calls": records.other_calls, "bad_requests": records.bad_requests,
+            "paid": records.paid,
             "cpu": time.process_time(),
         }
         if request.query.get("times"):

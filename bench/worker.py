@@ -12,12 +12,17 @@ Scenarios:
   subscriber, each job doing ``await context.bot.send_message(...)``; fired in sequence
   (``fire=sequential``) or all at one instant by APScheduler itself (``fire=scheduler``).
 * ``dueq``: the due-subscriber query against a fixture database.
+* ``peak``: everyone due at one minute; tick and sender together as in the bot, lateness
+  of every message at the sink (limiter off, or paced, e.g. paid broadcasts at 1,000/s).
+* ``million``: 1,000,000 subscribers: due query and where its time goes, the tick, an
+  average minute and a simulated day of ticks on a manual clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import importlib.util
 import json
 import logging
@@ -220,7 +225,13 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
                         send_rate_per_second=rate or 25.0)
     app = make_application(settings, spec["request"])
     await app.initialize()
-    runtime = await attach_runtime(app, settings, background=False, pacer=Pacer(rate))
+    if spec.get("legacy"):
+        from bench.legacy_pacer import LegacyPacer
+
+        pacer: Any = LegacyPacer(rate)
+    else:
+        pacer = Pacer(rate)
+    runtime = await attach_runtime(app, settings, background=False, pacer=pacer)
     try:
         rss_ready = rss_mb()
         before = await sink_async(sink, "reset")
@@ -450,11 +461,269 @@ async def dueq(spec: dict[str, Any]) -> dict[str, Any]:
             "predicate": predicate, "due_subscribers": api, "raw": raw}
 
 
-SCENARIOS = {"populate": populate, "ours": ours, "common": common, "dueq": dueq}
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": at(0.50), "p99": at(0.99), "max": ordered[-1]}
+
+
+async def paced_schedule(count: int, rate: float) -> list[float]:
+    """When bot.pacer.Pacer releases `count` sends at `rate` on a virtual clock (answers
+    instant): the physical floor of a crowded minute, independent of this machine."""
+    from bot.pacer import Pacer
+
+    now = [0.0]
+
+    async def sleep(delay: float) -> None:
+        now[0] += delay
+
+    pacer = Pacer(rate, monotonic=lambda: now[0], sleep=sleep)
+    released = []
+    for chat in range(count):
+        dispatch = await pacer.acquire(chat)
+        released.append(now[0])
+        pacer.settle(dispatch)
+    return released
+
+
+async def peak(spec: dict[str, Any]) -> dict[str, Any]:
+    """Everyone due at the same minute: the tick and the sender run together, as in the bot.
+
+    Lateness = the sink's arrival instant minus the moment the tick began (the tick fires
+    within TICK_SECONDS of the chosen minute; that phase is not included). With `model`,
+    the run is limiter-off and the lateness at each `model` rate is computed as
+    max(pipeline time of the k-th message, the pacer's k-th release on a virtual clock).
+    """
+    from bot.app import attach_runtime, detach_runtime
+    from bot.config import Settings
+    from bot.pacer import Pacer
+
+    sink, rate, paid = spec["sink"], spec.get("rate") or None, bool(spec.get("paid"))
+    db = copy_db(spec["db"], spec["workdir"], f"peak-{spec['tag']}.sqlite3")
+    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db,
+                        send_rate_per_second=rate or 25.0, allow_paid_broadcast=paid)
+    app = make_application(settings, "aiohttp")
+    await app.initialize()
+    runtime = await attach_runtime(app, settings, background=False, pacer=Pacer(rate))
+    try:
+        before = await sink_async(sink, "reset")
+        cpu0 = time.process_time()
+        started = time.monotonic()
+        sender = asyncio.create_task(runtime.sender.run(idle_poll=0.2))
+        with Meter() as tick:
+            ticked = await runtime.scheduler.tick()
+        runtime.sender.wake()
+        # Done when the outbox holds nothing pending. (Not "sink count == ticked.queued":
+        # apply_daily_plans counts its rows from total_changes read before it takes the
+        # write lock, so a sender flush landing in between inflates TickResult.queued.)
+        storage = runtime.storage
+        deadline = started + spec.get("timeout", 600)
+        counts = await storage.delivery_counts("daily")
+        while counts.get("pending", 0) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            counts = await storage.delivery_counts("daily")
+        finished = time.monotonic()
+        cpu = time.process_time() - cpu0
+        runtime.sender.stop()
+        await asyncio.wait_for(sender, 30)
+        seen = await sink_async(sink, "stats", times=True)
+    finally:
+        await detach_runtime(app)
+        await app.shutdown()
+    db.unlink(missing_ok=True)
+    arrivals = sorted(seen["times"])
+    late = [t - started for t in arrivals]
+    result: dict[str, Any] = {
+        "due": ticked.due, "queued": sum(counts.values()), "tick_queued": ticked.queued,
+        "db_counts": counts, "rate": rate, "paid_setting": paid,
+        "sink_count": seen["count"], "sink_distinct": seen["distinct_chats"],
+        "sink_paid": seen["paid"], "sink_cpu": seen["cpu"] - before["cpu"],
+        "tick_wall": tick.wall, "tick_cpu": tick.cpu, "wall": finished - started, "cpu": cpu,
+        "lateness": percentiles(late), "peak_rss_mb": peak_rss_mb(),
+    }
+    if rate and arrivals:
+        result.update(windows(arrivals))
+        # While the tick runs, the sender shares the one aiosqlite connection (and its
+        # write lock) with the tick's batches; the rate once the tick is done, apart:
+        after = [a for a in arrivals if a >= started + tick.wall]
+        if len(after) > 1:
+            result["rate_after_tick"] = windows(after)["steady_rate"]
+    models = {}
+    for model_rate in spec.get("model", []):
+        floor = await paced_schedule(len(late), model_rate)
+        models[str(model_rate)] = percentiles([max(a, b) for a, b in zip(late, floor,
+                                                                           strict=True)])
+    if models:
+        result["models"] = models
+    return result
+
+
+async def million(spec: dict[str, Any]) -> dict[str, Any]:
+    """1,000,000 subscribers: the due query, the tick, an average minute and a whole day.
+
+    The bot as shipped (Application, attach_runtime, background tasks off) on a ManualClock
+    started at the fixture's "now"; the day is 1,440 ticks one virtual minute apart
+    (``ticks`` fewer in quick mode, then scaled to a day). Nothing is sent here: the
+    outbox rows stay pending (sending is measured by the other scenarios).
+    """
+    import cProfile
+
+    from bot.app import attach_runtime, detach_runtime
+    from bot.clock import ManualClock
+    from bot.config import Settings
+    from bot.pacer import Pacer
+
+    db = Path(spec["db"])  # used in place: this scenario is the fixture's only user
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
+    start = datetime.fromtimestamp(created, UTC)  # the fixture's "now"
+    clock = ManualClock(start)
+    settings = Settings(token=None, api_base_url=f"{spec['sink']}/bot", database_path=db)
+    app = make_application(settings, "aiohttp")
+    await app.initialize()
+    runtime = await attach_runtime(app, settings, clock=clock, background=False,
+                                   pacer=Pacer(None))
+    storage = runtime.storage
+    scheduler = runtime.scheduler
+    runs = spec.get("runs", 11)
+    try:
+        rss_ready = rss_mb()
+        # 1. due query + hydration, 2,000 rows, warm
+        await storage.outbox.due(clock.now(), 2000)
+        samples = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            due = await storage.outbox.due(clock.now(), 2000)
+            samples.append((time.perf_counter() - began) * 1000)
+        parts = await due_parts(storage, clock.now(), runs)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(3):
+            await storage.outbox.due(clock.now(), 2000)
+        profiler.disable()
+        top = top_functions(profiler)
+        # 2. the first minute's tick (2,000 due), phase by phase
+        now = clock.now()
+        with Meter() as select:
+            due = await storage.outbox.due(now, 2000)
+        with Meter() as planning:
+            plans = [scheduler.plan(item, now) for item in due]
+        with Meter() as applying:
+            queued = await storage.apply_daily_plans(plans, now)
+        first = {"due": len(due), "queued": queued, "select_ms": 1000 * select.wall,
+                 "plan_ms": 1000 * planning.wall, "apply_ms": 1000 * applying.wall}
+        # 3. the day: one tick a virtual minute
+        ticks = spec.get("ticks", 1440)
+        walls, dues = [], []
+        with Meter() as day:
+            for _ in range(ticks):
+                clock.advance(seconds=60)
+                began = time.perf_counter()
+                result = await scheduler.tick()
+                walls.append(time.perf_counter() - began)
+                dues.append(result.due)
+        counts = await storage.delivery_counts("daily")
+    finally:
+        await detach_runtime(app)
+        await app.shutdown()
+    size = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
+    busy = [(w, d) for w, d in zip(walls, dues, strict=True) if d]
+    total_due = sum(dues)
+    return {
+        "subscribers": spec["n"], "rss_ready_mb": rss_ready, "peak_rss_mb": peak_rss_mb(),
+        "due_query": summary(samples), "due_rows": len(due), "due_parts": parts,
+        "profile_top": top, "first_tick": first,
+        "ticks": ticks, "day_wall": day.wall, "day_cpu": day.cpu, "day_due": total_due,
+        "minute_ms": percentiles([1000 * w for w, _ in busy]),
+        "minute_due": statistics.median([d for _, d in busy]) if busy else 0,
+        "tick_us_per_due": 1e6 * sum(w for w, _ in busy) / total_due if total_due else 0.0,
+        "db_counts": counts, "db_bytes": size,
+    }
+
+
+async def due_parts(storage: Any, now: datetime, runs: int) -> dict[str, Any]:
+    """Storage.due_subscribers taken apart (its three statements, copied from bot/storage.py
+    as of issue 13, and the Python around them), medians in ms for 2,000 due rows."""
+    from bot import storage as storage_module
+
+    ts = int(now.timestamp())
+    columns = storage_module._SUBSCRIBER_COLUMNS
+    main_sql = (f"SELECT {columns} FROM subscribers INDEXED BY subscribers_due "
+                "WHERE status IN ('active', 'paused') AND next_send_at <= ? "
+                "ORDER BY next_send_at LIMIT ?")
+    rows = await storage.fetch_all(main_sql, (ts, 2000))
+    subscribers = [storage_module._subscriber(row) for row in rows]
+    views_sql = ("SELECT v.chat_id, v.tip_id FROM json_each(?) AS due JOIN tip_views v "
+                 "ON v.chat_id = CAST(due.key AS INTEGER) AND v.cycle = due.value")
+    feedback_sql = ("SELECT f.chat_id, f.tip_id FROM json_each(?) AS due "
+                    "JOIN feedback f ON f.chat_id = due.value AND f.vote = -1")
+    cycles = json.dumps({str(s.chat_id): s.rotation_cycle for s in subscribers})
+    chats = json.dumps([s.chat_id for s in subscribers])
+    connection = sqlite3.connect(str(storage.path))
+
+    async def timed_async(call: Any) -> float:
+        out = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            await call()
+            out.append((time.perf_counter() - began) * 1000)
+        return statistics.median(out)
+
+    def timed(call: Any) -> float:
+        out = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            call()
+            out.append((time.perf_counter() - began) * 1000)
+        return statistics.median(out)
+
+    try:
+        return {
+            "rows": len(rows),
+            "select_sqlite3_ms": timed(lambda: connection.execute(main_sql, (ts, 2000))
+                                       .fetchall()),
+            "select_aiosqlite_ms": await timed_async(
+                lambda: storage.fetch_all(main_sql, (ts, 2000))),
+            "hydrate_ms": timed(lambda: [storage_module._subscriber(r) for r in rows]),
+            "views_aiosqlite_ms": await timed_async(
+                lambda: storage.fetch_all(views_sql, (cycles,))),
+            "feedback_aiosqlite_ms": await timed_async(
+                lambda: storage.fetch_all(feedback_sql, (chats,))),
+            "json_ms": timed(lambda: (json.dumps({str(s.chat_id): s.rotation_cycle
+                                                  for s in subscribers}),
+                                      json.dumps([s.chat_id for s in subscribers]))),
+        }
+    finally:
+        connection.close()
+
+
+def top_functions(profile: Any, limit: int = 12) -> list[tuple[str, float]]:
+    """Main-thread own time by function, as shares (cProfile; aiosqlite's thread unseen)."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in stats.values()) or 1.0
+    ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:limit]
+    return [(f"{Path(f).name}:{line} {name}" if f != "~" else name,
+             round(100 * v[2] / total, 1)) for (f, line, name), v in ranked]
+
+
+SCENARIOS = {"populate": populate, "ours": ours, "common": common, "dueq": dueq,
+             "peak": peak, "million": million}
 
 
 def main(argv: list[str]) -> None:
     scenario, spec = argv[0], json.loads(argv[1])
+    if spec.get("watchdog"):
+        import faulthandler
+
+        # A scenario that hangs shows where, in the runner's log, before it is stopped.
+        faulthandler.dump_traceback_later(spec["watchdog"], exit=True)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     if spec.get("request") == "httpx+sniffio":

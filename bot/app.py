@@ -138,8 +138,9 @@ async def attach_runtime(
         await feed.refresh()
         defaults = Defaults(settings.default_timezone, settings.default_send_time)
         foods, rda = load_foods(), load_rda()
-        sender = Sender(storage, transport or BotTransport(application.bot),
-                        make_renderer(feed), clock,
+        transport = transport or BotTransport(
+            application.bot, paid_broadcast=settings.allow_paid_broadcast)
+        sender = Sender(storage, transport, make_renderer(feed), clock,
                         pacer or Pacer(settings.send_rate_per_second))
         deps = Deps(
             settings=settings, clock=clock,

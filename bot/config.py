@@ -23,6 +23,10 @@ TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
 MIN_WEBHOOK_SECRET = 16
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+# Telegram's ceiling for a bot with paid broadcasts enabled (Bots FAQ, Bot API 7.11).
+PAID_BROADCAST_MAX_RATE = 1000.0
 
 
 class ConfigError(Exception):
@@ -40,6 +44,7 @@ class Settings:
     default_timezone: str = "UTC"
     default_send_time: time = time(9, 0)
     send_rate_per_second: float = 25.0
+    allow_paid_broadcast: bool = False
     missed_grace_hours: float = 3.0
     tick_seconds: float = 20.0
     log_level: str = "INFO"
@@ -77,6 +82,17 @@ def _has_valid_port(url: str) -> bool:
     except ValueError:
         return False
     return port != 0
+
+
+def _flag(source: Mapping[str, str | None], name: str, default: bool) -> bool:
+    raw = _env(source, name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, e.g. {name}=true")
 
 
 def load_settings(environ: Mapping[str, str] | None = None,
@@ -175,6 +191,14 @@ def load_settings(environ: Mapping[str, str] | None = None,
                           "(a short one can be guessed), "
                           "e.g. WEBHOOK_SECRET=change-me-to-a-long-random-string")
 
+    # Paid broadcasts lift Telegram's bulk limit from about 30 to 1,000 messages a second;
+    # above that even a paying bot gets 429s, so a higher rate is a typo, not a plan.
+    allow_paid_broadcast = _flag(source, "ALLOW_PAID_BROADCAST", False)
+    send_rate = _positive_float(source, "SEND_RATE_PER_SECOND", 25.0, "25")
+    if allow_paid_broadcast and send_rate > PAID_BROADCAST_MAX_RATE:
+        raise ConfigError("SEND_RATE_PER_SECOND can be at most 1000 with paid broadcasts "
+                          "(Telegram's limit), e.g. SEND_RATE_PER_SECOND=1000")
+
     return Settings(
         token=token,
         api_base_url=api_base_url,
@@ -182,7 +206,8 @@ def load_settings(environ: Mapping[str, str] | None = None,
         database_path=database_path,
         default_timezone=default_timezone,
         default_send_time=default_send_time,
-        send_rate_per_second=_positive_float(source, "SEND_RATE_PER_SECOND", 25.0, "25"),
+        send_rate_per_second=send_rate,
+        allow_paid_broadcast=allow_paid_broadcast,
         missed_grace_hours=_positive_float(source, "MISSED_GRACE_HOURS", 3.0, "3"),
         tick_seconds=_positive_float(source, "TICK_SECONDS", 20.0, "20"),
         log_level=log_level,

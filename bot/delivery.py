@@ -111,10 +111,16 @@ class BotTransport:
     result instead of Bot.send_message: building a full Message object from every answer
     was about 40 % of the sender's CPU per message (profiled), and the outbox needs only
     the id. Errors still arrive as PTB's exceptions (RetryAfter, Forbidden, …).
+
+    Only outbox rows (daily tips, broadcasts, check-ins) go through here, never a reply to
+    a user, so `paid_broadcast` (ALLOW_PAID_BROADCAST) marks exactly the bulk sends with
+    the Bot API's ``allow_paid_broadcast``: up to 1,000 msg/s, billed in Stars from the
+    bot's balance for what goes over the free ~30/s. Replies stay free.
     """
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self._bot = bot
+        self.paid_broadcast = paid_broadcast
 
     async def send(self, chat_id: int, text: str,
                    markup: InlineKeyboardMarkup | None) -> SendResult:
@@ -124,6 +130,8 @@ class BotTransport:
         }
         if markup is not None:
             params["reply_markup"] = markup
+        if self.paid_broadcast:
+            params["allow_paid_broadcast"] = True
         try:
             # Bot API method names are case-insensitive; the lower-case spelling keeps
             # do_api_request from warning that Bot.send_message exists.
@@ -143,6 +151,7 @@ class DrainStats:
     """What one drain did: how many messages went out (failures stay in the outbox rows)."""
 
     sent: int = 0
+    paid: int = 0  # sent with allow_paid_broadcast (Telegram bills those above ~30/s)
 
 
 class Sender:
@@ -207,8 +216,11 @@ class Sender:
     async def _deliver(self, row: PendingDelivery, stats: DrainStats) -> None:
         text, markup = self._render(row)
         while True:
-            await self._pacer.acquire(row.chat_id, row.chat_type in ("group", "supergroup"))
-            result = await self._transport.send(row.chat_id, text, markup)
+            # The pacer learns when the answer came back: the message reached Telegram by
+            # then, and its 1-second window at the receiver is counted from there.
+            async with self._pacer.sending(row.chat_id,
+                                           row.chat_type in ("group", "supergroup")):
+                result = await self._transport.send(row.chat_id, text, markup)
             if not isinstance(result, Throttled):
                 break
             # 429: every send waits out retry_after; this same row goes again and it
@@ -217,6 +229,8 @@ class Sender:
         now = self._clock.now()
         if isinstance(result, Sent):
             stats.sent += 1
+            if getattr(self._transport, "paid_broadcast", False):
+                stats.paid += 1
             await self._record(DeliveryOutcome(row.id, "sent", now, message_id=result.message_id))
         elif isinstance(result, Gone):
             await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason))

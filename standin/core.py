@@ -668,6 +668,7 @@ class BotApiStandIn:
             entities=formatted.entities,
             date=int(time.time()),
             link_preview_options=preview if isinstance(preview, dict) else None,
+            allow_paid_broadcast=opt_bool(params, "allow_paid_broadcast"),
         )
         self.sent.append(sent)
         self._by_key[(chat.id, sent.message_id)] = sent

@@ -48,6 +48,8 @@ class SentMessage:
     date: int = 0
     edit_date: int | None = None
     link_preview_options: JSONDict | None = None
+    #: Sent with Bot API's allow_paid_broadcast (paid bulk sending above the free limit).
+    allow_paid_broadcast: bool = False
 
     @property
     def inline_keyboard(self) -> list[list[JSONDict]]:

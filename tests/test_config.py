@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import time
 from pathlib import Path
 
@@ -11,6 +14,7 @@ from bot.config import TELEGRAM_BASE_URL, ConfigError, Settings, load_settings
 from bot.zones import resolve_zone
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -177,6 +181,8 @@ BAD_VALUES = [
     ("SEND_RATE_PER_SECOND", "-5"),
     ("SEND_RATE_PER_SECOND", "nan"),
     ("SEND_RATE_PER_SECOND", "inf"),
+    ("ALLOW_PAID_BROADCAST", "maybe"),
+    ("ALLOW_PAID_BROADCAST", "2"),
     ("MISSED_GRACE_HOURS", "0"),
     ("TICK_SECONDS", "soon"),
     ("LOG_LEVEL", "LOUD"),
@@ -278,3 +284,51 @@ def test_default_timezone_accepted_at_start_up_is_usable_by_the_bot(zone, no_env
 def test_default_timezone_usable_by_the_bot(zone, no_env_file):
     settings = load({"DEFAULT_TIMEZONE": zone}, no_env_file)
     resolve_zone(settings.default_timezone)
+
+
+# --- paid broadcasts ---------------------------------------------------------------------
+
+
+def test_paid_broadcast_is_off_unless_asked(no_env_file):
+    assert load({}, no_env_file).allow_paid_broadcast is False
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("on", True),
+    ("false", False), ("0", False), ("no", False), ("Off", False), (" true ", True),
+])
+def test_paid_broadcast_flag_values(value, expected, no_env_file):
+    assert load({"ALLOW_PAID_BROADCAST": value}, no_env_file).allow_paid_broadcast is expected
+
+
+def test_paid_broadcast_allows_up_to_1000_per_second(no_env_file):
+    settings = load({"ALLOW_PAID_BROADCAST": "true", "SEND_RATE_PER_SECOND": "1000"},
+                    no_env_file)
+    assert settings.allow_paid_broadcast is True
+    assert settings.send_rate_per_second == 1000.0
+
+
+@pytest.mark.parametrize("rate", ["1001", "1000.5", "5000"])
+def test_paid_broadcast_rejects_a_rate_above_1000_in_one_line(rate, no_env_file):
+    with pytest.raises(ConfigError) as caught:
+        load({"ALLOW_PAID_BROADCAST": "true", "SEND_RATE_PER_SECOND": rate,
+              "TELEGRAM_BOT_TOKEN": TOKEN}, no_env_file)
+    check_message(caught.value, "SEND_RATE_PER_SECOND", [TOKEN])
+    assert "1000" in str(caught.value)
+    assert "e.g. SEND_RATE_PER_SECOND=" in str(caught.value)
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("ALLOW_PAID_BROADCAST", "perhaps"),
+    ("SEND_RATE_PER_SECOND", "1500"),
+])
+def test_bad_paid_broadcast_settings_stop_the_check_with_exit_2(variable, value, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ALLOW_",
+                                                                     "SEND_RATE"))}
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "ALLOW_PAID_BROADCAST": "true",
+                variable: value})
+    done = subprocess.run([sys.executable, "run.py", "check"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0] and "e.g." in lines[0], lines

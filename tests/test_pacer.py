@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import heapq
+import random
 from itertools import pairwise
 
 import pytest
@@ -42,8 +44,9 @@ def max_in_window(times, width):
 
 
 async def release(pacer, clock, chat_id, is_group=False):
-    await pacer.acquire(chat_id, is_group)
-    return clock.now
+    """One send with an instant answer: returns its release time."""
+    async with pacer.sending(chat_id, is_group):
+        return clock.now
 
 
 async def sequential(pacer, clock, chats, is_group=False):
@@ -158,8 +161,8 @@ async def test_a_waiting_chat_does_not_hold_up_other_chats():
     finished = []
 
     async def send(chat):
-        await pacer.acquire(chat)
-        finished.append(chat)
+        async with pacer.sending(chat):
+            finished.append(chat)
 
     await asyncio.gather(send(1), send(4))
     assert finished == [4, 1]
@@ -263,11 +266,11 @@ async def test_pause_during_a_concurrent_burst_holds_everyone_queued():
     paused_at: list[float] = []
 
     async def send(chat):
-        await pacer.acquire(chat)
-        released.append(clock.now)
-        if len(released) == 10:  # the 10th send came back 429 retry_after=5
-            paused_at.append(clock.now)
-            pacer.pause(5)
+        async with pacer.sending(chat):
+            released.append(clock.now)
+            if len(released) == 10:  # the 10th send came back 429 retry_after=5
+                paused_at.append(clock.now)
+                pacer.pause(5)
 
     await asyncio.gather(*(send(chat) for chat in range(40)))
     assert len(released) == 40
@@ -313,8 +316,8 @@ async def test_same_chat_across_a_pause_still_waits_a_second():
     released = []
 
     async def send(chat):
-        await pacer.acquire(chat)
-        released.append((chat, clock.now))
+        async with pacer.sending(chat):
+            released.append((chat, clock.now))
 
     tasks = [asyncio.create_task(send(chat)) for chat in (2, 1)]
     await asyncio.sleep(0)  # chat 2 is out; chat 1 has its turn and waits for a global slot
@@ -324,3 +327,134 @@ async def test_same_chat_across_a_pause_still_waits_a_second():
     ones = [t for chat, t in released if chat == 1]
     assert len(ones) == 2
     assert ones[1] - ones[0] >= PER_CHAT_INTERVAL - EPS
+
+
+# --- the promise where Telegram counts: at the receiver ----------------------------------
+#
+# A send reaches the server somewhere between its release and its answer. Under load that
+# moment jitters: a late one followed by on-time ones used to put 26 messages into one
+# second at 25/s. These tests run many concurrent senders on an event-driven virtual clock,
+# stamp each arrival at a random point inside its request, and count arrivals per second.
+
+
+class SimClock:
+    """Virtual time driven like an event loop: when every task waits, jump to the next timer."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._timers, (self.now + max(0.0, delay), self._seq, future))
+        self._seq += 1
+        await future
+
+    async def run(self, coro):
+        task = asyncio.ensure_future(coro)
+        for _ in range(10_000_000):
+            for _ in range(30):  # let every runnable task run until all of them wait
+                await asyncio.sleep(0)
+            if task.done():
+                return task.result()
+            moment, _, future = heapq.heappop(self._timers)
+            self.now = max(self.now, moment)
+            future.set_result(None)
+        raise AssertionError("simulation did not finish")
+
+
+def latency_model(seed: int, stall_share: float, stall_max: float, jitter_max: float):
+    """Per send: (time from release to arrival, time from arrival to answer)."""
+    rng = random.Random(seed)
+
+    def draw() -> tuple[float, float]:
+        total = rng.uniform(0.001, jitter_max)
+        if rng.random() < stall_share:
+            total += rng.uniform(0.0, stall_max)  # the loop, the OS or the server stalled
+        split = rng.random()
+        return total * split, total * (1 - split)
+
+    return draw
+
+
+async def simulate(rate, sends, workers, draw):
+    """`workers` senders share one pacer; returns every arrival instant at the receiver."""
+    clock = SimClock()
+    pacer = Pacer(rate, monotonic=clock.monotonic, sleep=clock.sleep)
+    queue = list(range(sends))
+    arrivals: list[float] = []
+
+    async def worker():
+        while queue:
+            chat = queue.pop(0)
+            async with pacer.sending(chat):
+                to_server, back = draw()
+                await clock.sleep(to_server)
+                arrivals.append(clock.now)
+                await clock.sleep(back)
+
+    async def everyone():
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+    await clock.run(everyone())
+    return sorted(arrivals)
+
+
+def steady_rate(times):
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+async def test_25_per_second_at_the_receiver_despite_stalls_and_jitter():
+    draw = latency_model(seed=13, stall_share=0.1, stall_max=0.4, jitter_max=0.03)
+    arrivals = await simulate(25, sends=600, workers=8, draw=draw)
+    assert len(arrivals) == 600
+    assert max_in_window(arrivals, 1.0) <= 25
+
+
+async def test_1000_per_second_at_the_receiver_despite_stalls_and_jitter():
+    draw = latency_model(seed=7, stall_share=0.02, stall_max=0.2, jitter_max=0.01)
+    arrivals = await simulate(1000, sends=4000, workers=32, draw=draw)
+    assert len(arrivals) == 4000
+    assert max_in_window(arrivals, 1.0) <= 1000
+
+
+@pytest.mark.parametrize(("rate", "workers"), [(25, 8), (1000, 32)])
+async def test_ordinary_jitter_keeps_at_least_95_percent_of_the_rate(rate, workers):
+    draw = latency_model(seed=rate, stall_share=0.0, stall_max=0.0, jitter_max=0.01)
+    arrivals = await simulate(rate, sends=4 * rate, workers=workers, draw=draw)
+    assert max_in_window(arrivals, 1.0) <= rate
+    assert steady_rate(arrivals) >= 0.95 * rate
+
+
+async def test_a_late_answer_holds_the_send_one_window_later():
+    pacer, clock = make(25)
+    start = clock.now
+    first = await pacer.acquire(0)  # its request is slow: no answer yet
+    for chat in range(1, 25):
+        await release(pacer, clock, chat)
+    # the answer came back 0.3 s after the release: the message may have arrived then
+    pacer.settle(first, at=start + 0.3)
+    twenty_sixth = await release(pacer, clock, 25)
+    assert twenty_sixth >= start + 0.3 + 1.0
+
+
+async def test_a_hung_request_does_not_stop_sending_for_its_whole_timeout():
+    pacer, clock = make(25)
+    start = clock.now
+    await pacer.acquire(0)  # never answers (it will time out after 15 s)
+    times = await sequential(pacer, clock, range(1, 60))
+    assert times[-1] - start < 5.0
+    assert max_in_window([start, *times], 1.0) <= 25
+
+
+async def test_same_chat_waits_a_second_after_the_previous_answer():
+    pacer, clock = make(None)
+    first = await pacer.acquire(9)
+    sent_at = clock.now
+    pacer.settle(first, at=sent_at + 0.5)  # answered half a second later
+    second = await release(pacer, clock, 9)
+    assert second >= sent_at + 0.5 + PER_CHAT_INTERVAL - EPS
