@@ -50,8 +50,7 @@ class Profile:
 class Need:
     """The answer to /need: the figure, a food example and the band's supplement limit.
 
-    ``upper_limit_mg`` is the band's own limit, so ``upper_limit_applies`` is always True
-    (kept for the renderer, which used to add a "lower still" line for children);
+    ``upper_limit_mg`` is the band's own limit (65 / 110 / 350 mg);
     ``upper_limit_note`` already carries the paediatrician line for children, and
     ``food_note`` is the note to show under the food example (choking and allergies).
     """
@@ -64,7 +63,6 @@ class Need:
     servings_percent: int  # of the need, rounded half up like label tables
     upper_limit_mg: int
     upper_limit_note: str
-    upper_limit_applies: bool
     food_note: str = ""
     child: bool = False
 
@@ -140,7 +138,6 @@ def compute_need(rda: RdaTable, foods: FoodTable, profile: Profile) -> Need | No
         servings_percent=percent_of(servings_mg, figure),
         upper_limit_mg=band.supplement_limit_mg,
         upper_limit_note=note,
-        upper_limit_applies=True,
         food_note=rda.child_food_note if band.child else rda.food_note,
         child=band.child,
     )

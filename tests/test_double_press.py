@@ -60,6 +60,10 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     for action in ("fb:up:", "fb:down:", "fb:more:"):
         await _twice(bot, tip, _button(tip, action), pressed)
 
+    causes = await bot.reply("/causes")
+    for data in ("causes:signs", "causes:home", "causes:why", "causes:home", "causes:helps"):
+        await _twice(bot, causes, data, pressed, in_place=True)
+
     need = await bot.reply("/need")
     await _twice(bot, need, "need:age:31-50", pressed, in_place=True)
     await _twice(bot, need, "need:sex:31-50:female", pressed, in_place=True)

@@ -72,6 +72,11 @@ async def test_need_gives_the_table_figure_and_stores_it(bot, band, sex, status)
     assert "not from food" in answer.text
     assert ("paediatrician" in answer.text) == (band in CHILD_BANDS)
     assert "Ask a healthcare professional" in answer.text
+    assert "(US RDA, National Academies, via NIH ODS)" in answer.text
+    if band in CHILD_BANDS:
+        assert "Never give whole nuts to children under 5" in answer.text
+    else:
+        assert "If you are allergic to any food in this example" in answer.text
     rows = bot.rows(
         "SELECT need_mg, need_profile FROM subscribers WHERE chat_id = ?", (USER,))
     assert rows == [(expected, f"{band}:{sex}:{status}")]
@@ -86,8 +91,13 @@ async def test_a_toddler_gets_a_nut_free_example_and_the_65_mg_limit(bot):
     assert "Supplement limit: 65 mg a day." in answer.text
     assert "only give a child a magnesium supplement if a paediatrician advises it" in (
         answer.text.lower())
+    examples = [line for line in answer.text.lower().splitlines() if line.startswith("• ")]
+    assert len(examples) == 2
     for nut in ("almond", "cashew", "peanut", "nut butter"):
-        assert nut not in answer.text.lower()
+        assert not any(nut in line for line in examples), nut
+    # The children's note sits under the example: choking and allergies.
+    assert "never give whole nuts to children under 5" in answer.text.lower()
+    assert "allergens" in answer.text
 
 
 async def test_answer_for_an_adult_is_a_varied_day(bot):

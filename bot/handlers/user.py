@@ -19,6 +19,10 @@ from bot.tipfeed import TakenTip
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     ANOTHER,
+    CAUSES_HELPS,
+    CAUSES_OVERVIEW,
+    CAUSES_SIGNS,
+    CAUSES_WHY,
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
@@ -31,6 +35,7 @@ from bot.ui.callbacks import (
     TOPICS_DONE,
     VOTE_DOWN,
     VOTE_UP,
+    CausesPage,
     Menu,
     PickTime,
     PickZone,
@@ -41,6 +46,7 @@ from bot.ui.callbacks import (
 from bot.zones import parse_zone, suggest_zones
 from tips.catalog import TOPICS
 from tips.foods import find_food, suggest_foods
+from tips.reference import emergency_number
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +104,16 @@ async def foods_reply(deps: Deps, chat_id: int, query: str = "") -> Reply:
     return Reply(texts.food_answer(food, deps.foods))
 
 
-def causes_reply(deps: Deps) -> Reply:
-    return Reply(texts.causes(deps.causes))
+async def _emergency_number(deps: Deps, chat_id: int) -> str | None:
+    """The number the subscriber's time zone points to; None when unknown or not subscribed."""
+    subscriber = await deps.subscriptions.get(chat_id)
+    return emergency_number(subscriber.timezone) if subscriber else None
+
+
+async def causes_reply(deps: Deps, chat_id: int) -> Reply:
+    """The short /causes overview with a button per section."""
+    number = await _emergency_number(deps, chat_id)
+    return Reply(texts.causes_overview(deps.causes, number), keyboards.causes_menu())
 
 
 async def settings_reply(deps: Deps, chat_id: int) -> Reply:
@@ -202,8 +216,7 @@ topics = chat_command(lambda deps, chat_id, _raw: topics_reply(deps, chat_id))
 settings = chat_command(lambda deps, chat_id, _raw: settings_reply(deps, chat_id))
 
 
-async def causes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(update, context, causes_reply(get_deps(context)))
+causes = chat_command(lambda deps, chat_id, _raw: causes_reply(deps, chat_id))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -233,7 +246,7 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
     if data.item == MENU_FOODS:
         return Answer(send=(await foods_reply(deps, chat_id),))
     if data.item == MENU_CAUSES:
-        return Answer(send=(causes_reply(deps),))
+        return Answer(send=(await causes_reply(deps, chat_id),))
     if data.item == MENU_SETTINGS:
         return Answer(send=(await settings_reply(deps, chat_id),))
     return EXPIRED
@@ -252,6 +265,22 @@ async def setting_button(deps: Deps, update: Update, data: Setting) -> Answer:
     if data.item == SET_RESUME:
         return Answer(send=(await subscribe_reply(deps, update),))
     return EXPIRED
+
+
+async def causes_page_button(deps: Deps, update: Update, data: CausesPage) -> Answer:
+    """Redraw the /causes message with the chosen section (or the overview) in place."""
+    chat_id = _chat_id(update)
+    if data.page == CAUSES_OVERVIEW:
+        return Answer(edit=await causes_reply(deps, chat_id))
+    if data.page == CAUSES_SIGNS:
+        text = texts.causes_signs(deps.causes, await _emergency_number(deps, chat_id))
+    elif data.page == CAUSES_WHY:
+        text = texts.causes_why(deps.causes)
+    elif data.page == CAUSES_HELPS:
+        text = texts.causes_helps(deps.causes)
+    else:
+        return EXPIRED
+    return Answer(edit=Reply(text, keyboards.causes_back()))
 
 
 async def time_button(deps: Deps, update: Update, data: PickTime) -> Answer:

@@ -104,6 +104,12 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX feedback_tip ON feedback (tip_id);
     """,
+    # --- texts (issue 9): a catalogue tip that left the files is retired by the sync, and
+    # marked so, so that it can come back if the files bring it back, while a tip an admin
+    # retired stays retired.
+    """
+    ALTER TABLE tips ADD COLUMN left_catalog INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

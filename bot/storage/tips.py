@@ -3,10 +3,16 @@
 Owns the `tips` table. Catalogue tips are refreshed from the files on every start; admin
 tips and retirements are never overwritten by that sync. Tips are never deleted: outbox
 rows and votes keep pointing at them, so a retired tip still renders where it was queued.
+
+A catalogue tip whose id is no longer in the files is retired by the sync (its wording may
+be wrong: the content review of issue 9 retired 17 ids, one with a hard 350 mg ceiling),
+and flagged `left_catalog` so the sync can tell its own retirements from an admin's: when
+the files bring the id back it returns to rotation, unless an admin has retired it since.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,13 +36,30 @@ class TipQueries:
         self._db = db
 
     async def sync(self, tips: Sequence[Tip], now: datetime) -> int:
-        """Insert new catalogue tips and refresh edited ones; admin tips and retirements stay.
+        """Make the catalogue rows match the files; admin tips and admin retirements stay.
 
+        Inserts new catalogue tips, refreshes edited ones, retires catalogue tips the files
+        no longer hold and brings back those the sync itself retired once they return.
+        An empty list retires nothing: no catalogue at all is a loading fault, not an edit.
         Returns how many rows were inserted or changed.
         """
         ts = to_ts(now)
+        ids = json.dumps([t.id for t in tips])
         async with self._db.write() as tx:
             before = tx.total_changes
+            if tips:
+                await tx.execute(
+                    """UPDATE tips SET retired = 1, left_catalog = 1, updated_at = ?
+                       WHERE origin = 'catalog' AND left_catalog = 0 AND retired = 0
+                         AND id NOT IN (SELECT value FROM json_each(?))""",
+                    (ts, ids),
+                )
+            await tx.execute(
+                """UPDATE tips SET retired = 0, left_catalog = 0, updated_at = ?
+                   WHERE origin = 'catalog' AND left_catalog = 1
+                     AND id IN (SELECT value FROM json_each(?))""",
+                (ts, ids),
+            )
             await tx.executemany(
                 """
                 INSERT INTO tips (id, topic, text, source, origin, retired, created_at, updated_at)
@@ -81,10 +104,13 @@ class TipQueries:
         return True
 
     async def set_retired(self, tip_id: str, retired: bool, now: datetime) -> bool:
-        """Take a tip out of (or back into) rotation; False when there is no such tip."""
+        """Take a tip out of (or back into) rotation; False when there is no such tip.
+
+        An admin's decision clears `left_catalog`, so the catalogue sync never reverses it.
+        """
         async with self._db.write() as tx:
             cursor = await tx.execute(
-                "UPDATE tips SET retired = ?, updated_at = ? WHERE id = ?",
+                "UPDATE tips SET retired = ?, left_catalog = 0, updated_at = ? WHERE id = ?",
                 (int(retired), to_ts(now), tip_id),
             )
         return cursor.rowcount > 0

@@ -145,6 +145,20 @@ VOTE_DOWN = "down"
 ANOTHER = "more"
 
 
+# --- content (issue 9): the /causes sections
+@dataclasses.dataclass(frozen=True)
+class CausesPage(CallbackData, prefix="causes"):
+    """One /causes screen, drawn in place: `CAUSES_OVERVIEW` or a section."""
+
+    page: str
+
+
+CAUSES_OVERVIEW = "home"
+CAUSES_WHY = "why"
+CAUSES_SIGNS = "signs"
+CAUSES_HELPS = "helps"
+
+
 # ------------------------------------------------------- personal data buttons
 # Every step carries the answers so far, so no conversation state is kept between presses.
 

@@ -14,6 +14,10 @@ from bot.needs import statuses_for
 from bot.ui import texts
 from bot.ui.callbacks import (
     ANOTHER,
+    CAUSES_HELPS,
+    CAUSES_OVERVIEW,
+    CAUSES_SIGNS,
+    CAUSES_WHY,
     FORGET_NO,
     FORGET_YES,
     MENU_CAUSES,
@@ -31,6 +35,7 @@ from bot.ui.callbacks import (
     BroadcastTip,
     CallbackData,
     CancelBroadcast,
+    CausesPage,
     ConfirmBroadcast,
     DiscardBroadcast,
     Forget,
@@ -108,6 +113,21 @@ def tip_actions(tip_id: str) -> InlineKeyboardMarkup:
         _button(texts.BUTTON_NOT_FOR_ME, TipAction(VOTE_DOWN, tip_id)),
         _button(texts.BUTTON_ANOTHER, TipAction(ANOTHER, tip_id)),
     ]])
+
+
+# --- content (issue 9): /causes sections
+def causes_menu() -> InlineKeyboardMarkup:
+    """Under the /causes overview: one button per detailed section."""
+    return InlineKeyboardMarkup([
+        [_button(texts.BUTTON_CAUSES_SIGNS, CausesPage(CAUSES_SIGNS))],
+        [_button(texts.BUTTON_CAUSES_WHY, CausesPage(CAUSES_WHY)),
+         _button(texts.BUTTON_CAUSES_HELPS, CausesPage(CAUSES_HELPS))],
+    ])
+
+
+def causes_back() -> InlineKeyboardMarkup:
+    """Under a /causes section: back to the overview."""
+    return InlineKeyboardMarkup([[_button(texts.BUTTON_BACK, CausesPage(CAUSES_OVERVIEW))]])
 
 
 # ------------------------------------------------------------------ personal

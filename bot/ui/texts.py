@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from tips.catalog import TOPIC_EMOJI, TOPICS, Tip
 from tips.foods import Food, FoodTable, percent_of
-from tips.reference import Causes
+from tips.reference import Causes, WarningSign
 
 if TYPE_CHECKING:
     from bot.broadcasts import Progress
@@ -38,7 +38,7 @@ DISCLAIMER = (
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("tip", "A tip right now"),
     ("foods", "Magnesium-rich foods, e.g. /foods almonds"),
-    ("causes", "Why muscle spasms happen"),
+    ("causes", "Why cramps happen, warning signs"),
     ("settings", "Your time, time zone and topics"),
     ("time", "Daily time, e.g. /time 07:30"),
     ("timezone", "Time zone, e.g. /timezone Europe/Berlin"),
@@ -117,9 +117,9 @@ def welcome(result: StartResult) -> str:
     if result.created:
         head = (
             f"👋 Welcome to <b>{BOT_NAME}</b>!\n\n"
-            "Every day I’ll send you one short tip to help prevent muscle spasms: "
-            "hydration, magnesium-rich foods, rest and recovery, electrolytes, and when to "
-            "see a doctor."
+            f"Every day I’ll send you one short tip {PROMISE}: hydration, "
+            "magnesium-rich foods, rest and recovery, electrolytes, and when to see a "
+            f"doctor.\n\n{EVIDENCE}"
         )
     elif was_status and was_status != "active":
         head = "👋 Welcome back! Your daily tips are on again."
@@ -210,26 +210,73 @@ TIP_FOR_GUEST = "\n\nWant one every day? Send /start."
 
 
 # -------------------------------------------------------------------- causes
+# --- content (issue 9): /causes as a short overview with a page per section.
+# The overview fits one phone screen; each button redraws the message in place with one
+# section and a back button. Warning signs are grouped under their urgency, most urgent
+# first, and the emergency line names the number only when the time zone makes the country
+# clear (tips.reference.emergency_number). Chest symptoms appear only as emergencies.
+
+BUTTON_CAUSES_WHY = "🔍 Why they happen"
+BUTTON_CAUSES_SIGNS = "🚩 Warning signs"
+BUTTON_CAUSES_HELPS = "✅ What helps"
+BUTTON_BACK = "◀ Back"
+
+CAUSES_TITLE = "❓ <b>Why cramps happen</b>"
+URGENCY_HEADINGS = {
+    "emergency": "🚨 <b>Emergency: {call} now</b>",
+    "same-day": "⚠️ <b>Get medical help the same day</b>",
+    "prescriber": "💊 <b>Tell whoever prescribed the medicine</b>",
+    "doctor": "🩺 <b>Book a doctor’s appointment</b>",
+}
+
+
+def emergency_call(number: str | None) -> str:
+    """"call 112" where the time zone names the country, else the local number in words."""
+    return f"call {escape(number)}" if number else "call your local emergency number"
+
 
 def _cause_line(title: str, text: str) -> str:
     return f"• <b>{escape(title)}</b> — {escape(text)}"
 
 
-def causes(data: Causes) -> str:
-    lines = [
-        "❓ <b>Why muscle spasms happen</b>",
-        "",
-        escape(data.intro),
-        "",
-        escape(data.mechanism),
-        "",
-        "<b>How magnesium can run low</b>",
-    ]
+def causes_overview(data: Causes, number: str | None) -> str:
+    """The first /causes screen: what a cramp is, the short story, the two urgent signs."""
+    return (
+        f"{CAUSES_TITLE}\n\n{escape(data.overview)}\n\n"
+        f"🚑 In an emergency, {emergency_call(number)}.\n\n"
+        "Tap a button below for more."
+    )
+
+
+def causes_why(data: Causes) -> str:
+    """The detail behind the overview: how cramps start and what makes them more likely."""
+    lines = [CAUSES_TITLE, "", escape(data.intro), "", escape(data.mechanism), "",
+             "<b>How magnesium can run low</b>"]
     lines += [_cause_line(title, text) for title, text in data.deficiency_causes]
     lines += ["", "<b>Other common causes</b>"]
     lines += [_cause_line(title, text) for title, text in data.other_causes]
-    lines += ["", "<b>See a doctor when</b>"]
-    lines += [f"• {escape(item)}" for item in data.when_to_see_doctor]
+    lines += ["", f"🩺 {escape(data.see_professional)}"]
+    return "\n".join(lines)
+
+
+def causes_signs(data: Causes, number: str | None) -> str:
+    """Every warning sign under its urgency heading, most urgent first."""
+    lines = ["🚩 <b>Warning signs: when self-care is not enough</b>"]
+    by_level: dict[str, list[WarningSign]] = {}
+    for sign in data.warning_signs:
+        by_level.setdefault(sign.urgency, []).append(sign)
+    for level, signs in by_level.items():
+        heading = URGENCY_HEADINGS.get(level)
+        lines += ["", heading.format(call=emergency_call(number)) if heading
+                  else f"<b>{escape(level)}</b>"]
+        lines += [f"• {escape(sign.text)}" for sign in signs]
+    return "\n".join(lines)
+
+
+def causes_helps(data: Causes) -> str:
+    """Self-care with the best support, and where magnesium pills stand."""
+    lines = ["✅ <b>What helps</b>", ""]
+    lines += [_cause_line(title, text) for title, text in data.what_helps]
     lines += ["", f"🩺 {escape(data.see_professional)}"]
     return "\n".join(lines)
 
@@ -333,10 +380,33 @@ def topics_now(subscriber: Subscriber) -> str:
     return TOPICS_PROMPT + "\nOn now: " + ", ".join(topic_label(t) for t in subscriber.topics)
 
 
+# --- content (issue 9): the promise, the evidence and what /about says is stored
+# What the bot offers, in words the evidence supports: habits linked to fewer cramps, not a
+# promise to prevent them (tests/test_texts_content.py keeps "prevent spasms" out).
+PROMISE = "about habits linked to fewer cramps"
+EVIDENCE = (
+    "<b>What the evidence says:</b> magnesium supplements are unlikely to help ordinary "
+    "night cramps in older adults (Cochrane review, 2020), studies in pregnancy give mixed "
+    "results, and often no cause for cramps is found."
+)
+# Everything /about says is stored, in the order /mydata shows it.
+PRIVACY_STORED: tuple[str, ...] = (
+    "your chat id and settings (daily time, time zone, topics, whether tips are on or "
+    "paused)",
+    "the delivery history: which tips and messages were sent to you and when, so you "
+    "don’t get repeats",
+    "your 👍/👎 votes on tips",
+    "your /need profile if you use it (age band, sex, pregnant or breastfeeding) and the "
+    "figure it gives",
+)
+# The diary helper fills this in (e.g. "your cramp diary entries …"); empty: no diary yet.
+DIARY_STORED = ""
+
+
 # ---------------------------------------------------------------- help/about
 
 def help_text() -> str:
-    lines = [f"🤖 <b>{BOT_NAME}</b> — one short tip a day to help prevent muscle spasms.", ""]
+    lines = [f"🤖 <b>{BOT_NAME}</b> — one short tip a day {PROMISE}.", "", EVIDENCE, ""]
     lines += ["/start — subscribe and see your settings"]
     lines += [f"/{name} — {escape(desc)}" for name, desc in COMMANDS]
     lines += ["/unsubscribe — same as /stop"]
@@ -344,15 +414,17 @@ def help_text() -> str:
 
 
 def about(sources: list[str]) -> str:
-    listed = "\n".join(f"• {escape(source)}" for source in sources)
+    """Disclaimer, the evidence, each source once (first spelling kept), what is stored."""
+    listed = "\n".join(f"• {escape(source)}" for source in dict.fromkeys(sources))
+    stored = [*PRIVACY_STORED, *((DIARY_STORED,) if DIARY_STORED else ())]
     return (
         f"ℹ️ <b>About {BOT_NAME}</b>\n\n"
         f"{escape(DISCLAIMER)}\n\n"
+        f"{EVIDENCE}\n\n"
         f"<b>Sources</b>\n{listed}\n\n"
-        "<b>Privacy</b>\nI store your chat id, your daily time, time zone and topics, "
-        "whether tips are on, which tips were sent to you and when (so you don’t get "
-        "repeats), and nothing else — not your messages. /stop stops the tips; your "
-        "settings stay until you ask to delete them."
+        "<b>Privacy</b>\nI store " + "; ".join(stored) + ". Nothing else — not your "
+        "messages. /mydata shows all of it and /forget deletes it. /stop stops the tips; "
+        "your data stays until you ask to delete it."
     )
 
 
@@ -553,10 +625,6 @@ NEED_SEX_BUTTONS = (("male", "♂️ Male"), ("female", "♀️ Female"))
 NEED_STATUS_BUTTONS = (
     ("none", "Neither"), ("pregnancy", "🤰 Pregnant"), ("lactation", "🍼 Breastfeeding"),
 )
-NEED_CHILD_LIMIT = (
-    "For children under 9 the supplement limit is lower still, so ask a paediatrician "
-    "before giving any magnesium product."
-)
 NEED_ASK_PROFESSIONAL = (
     "🩺 Ask a healthcare professional (doctor, pharmacist or dietitian) before taking any "
     "supplement."
@@ -598,7 +666,7 @@ def need_answer(need: Need) -> str:
     lines = [
         "🎯 <b>Your daily magnesium need</b>",
         f"{escape(', '.join(who))}: <b>{need_mg} mg a day</b> "
-        "(NIH Recommended Dietary Allowance).",
+        "(US RDA, National Academies, via NIH ODS).",
         "",
         "<b>What that looks like in food</b>",
     ]
@@ -608,16 +676,18 @@ def need_answer(need: Need) -> str:
                 f"{need.servings_percent}% of your need.")
     if need.servings_mg < need_mg:
         together += " The rest comes from everything else you eat that day."
+    lines.append(together)
+    if need.food_note:
+        lines.append(f"<i>{escape(need.food_note)}</i>")
     lines += [
-        together,
         "/foods now shows every food as a % of your need.",
         "",
+        # The band's own limit: 65 mg at 1–3 years, 110 mg at 4–8, 350 mg from 9.
         f"💊 <b>Supplement limit: {need.upper_limit_mg} mg a day.</b> "
         f"{escape(need.upper_limit_note)}",
+        "",
+        NEED_ASK_PROFESSIONAL,
     ]
-    if not need.upper_limit_applies:
-        lines.append(escape(NEED_CHILD_LIMIT))
-    lines += ["", NEED_ASK_PROFESSIONAL]
     return "\n".join(lines)
 
 
