@@ -33,8 +33,8 @@ test: $(STAMP)
 
 # Mutation testing of the safety-critical modules (slow; not part of `make test`).
 # Narrow it with e.g. `make mutate MUTANTS='bot.timecalc.*'`; `mutmut browse` to review.
-MUTANTS ?= bot.pacer.* bot.timecalc.* bot.scheduler.* bot.delivery.x_classify* \
-	tips.selector.* bot.logs.*
+MUTANTS ?= 'bot.pacer.*' 'bot.timecalc.*' 'bot.scheduler.*' 'bot.delivery.x_classify*' \
+	'tips.selector.*' 'bot.logs.*'
 mutate: $(STAMP)
 	$(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(VENV)/bin/mutmut results
