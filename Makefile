@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run console test lint bench bench-quick clean
+.PHONY: install run console test lint bench bench-quick mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test: $(STAMP)
 	DATABASE_PATH=$(VENV)/check.sqlite3 $(PY) run.py check
 	$(PY) -m pytest -q
 
+# Mutation testing of the safety-critical modules (slow; not part of `make test`).
+# Narrow it with e.g. `make mutate MUTANTS='bot.timecalc.*'`; `mutmut browse` to review.
+MUTANTS ?= 'bot.pacer.*' 'bot.timecalc.*' 'bot.scheduler.*' 'bot.delivery.x_classify*' \
+	'tips.selector.*' 'bot.logs.*'
+mutate: $(STAMP)
+	$(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	$(VENV)/bin/mutmut results
+
 # The full benchmark (bench/README.md): under 15 minutes on 2 cores.
 bench: $(STAMP)
 	$(PY) -m bench.run_all
@@ -40,4 +48,4 @@ bench-quick: $(STAMP)
 	$(PY) -m bench.run_all --quick --out bench/results/quick.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants

@@ -39,7 +39,7 @@ from bot.storage import Broadcast, PendingDelivery, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.tip_admin import TipAdmin
 from bot.tipfeed import TipFeed
-from bot.ui import keyboards, texts
+from bot.ui import keyboards, limits, texts
 from tips.catalog import Tip, load_catalog
 from tips.foods import load_foods
 from tips.reference import load_causes, load_rda
@@ -134,7 +134,7 @@ async def attach_runtime(
         tips = catalog if catalog is not None else load_catalog()
         changed = await storage.tips.sync(tips, clock.now())
         log.info("catalogue synced tips=%d changed=%d", len(tips), changed)
-        feed = TipFeed(storage, clock)
+        feed = TipFeed(storage, clock, check=limits.tip_problem)
         await feed.refresh()
         defaults = Defaults(settings.default_timezone, settings.default_send_time)
         foods, rda = load_foods(), load_rda()
@@ -152,7 +152,7 @@ async def attach_runtime(
             broadcasts=BroadcastService(storage, clock,
                                         rate_per_second=settings.send_rate_per_second,
                                         on_queued=sender.wake),
-            tip_admin=TipAdmin(storage, feed, clock),
+            tip_admin=TipAdmin(storage, feed, clock, check=limits.tip_problem),
             foods=foods, causes=load_causes(), rda=rda,
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
         )

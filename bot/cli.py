@@ -24,6 +24,7 @@ from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.logs import redact, secret_forms, setup_logging
 from bot.storage import Storage
 from bot.storage.files import write_problem
+from bot.ui import limits, texts
 from tips.catalog import CatalogError, Tip, load_catalog
 from tips.foods import load_foods
 from tips.reference import load_causes, load_rda
@@ -122,6 +123,10 @@ def main(argv: list[str]) -> int:
         if problem is not None:
             return _fail(problem, secrets)
         print(f"ok: config valid, database schema current, {len(catalog)} tips")
+        quarantined = {tip.id: problem for tip in catalog
+                       if (problem := limits.tip_problem(tip)) is not None}
+        if quarantined:
+            print(f"warning: {texts.tips_quarantined(quarantined)}")
         return 0
 
     if not console and not settings.token:

@@ -6,6 +6,7 @@ objects, so the console, the tests and the handlers all reach the same rules.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -14,6 +15,8 @@ from bot.storage import Storage, Subscriber
 from bot.timecalc import local_instant, next_send
 from bot.zones import Zone, resolve_zone
 from tips.catalog import TOPICS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,18 @@ class SubscriptionService:
             return None
         await self._activate(subscriber)
         return await self._require(chat_id)
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """A group upgraded to a supergroup: its subscription and history follow it.
+
+        False when there was nothing to move (done already, or the group never subscribed)
+        or the new chat already has a subscription of its own, which is then left as it is.
+        """
+        moved = await self._storage.subscribers.move_chat(old_chat_id, new_chat_id,
+                                                          self._clock.now())
+        log.info("chat_id=%s migrated to chat_id=%s moved=%s", old_chat_id, new_chat_id,
+                 moved)
+        return moved
 
     async def mark_unreachable(self, chat_id: int, reason: str) -> None:
         """The chat blocked or removed the bot: no more daily tips, and say why (/mydata)."""

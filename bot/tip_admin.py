@@ -3,11 +3,14 @@
 A service like the others: it speaks in topics and tip ids, never in Telegram objects,
 and it is the admin handlers' only way to the tips table. Every change refreshes the
 in-memory rotation (TipFeed), so the next /tip and the next daily tick already see it.
+A new tip is judged as it will be sent (`check`, bot.ui.limits.tip_problem in the app):
+one Telegram would refuse is never stored, so it cannot fail every send later.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -41,10 +44,12 @@ class UnknownTopic(ValueError):
 
 
 class TipAdmin:
-    def __init__(self, storage: Storage, feed: TipFeed, clock: Clock) -> None:
+    def __init__(self, storage: Storage, feed: TipFeed, clock: Clock,
+                 check: Callable[[Tip], str | None] | None = None) -> None:
         self._storage = storage
         self._feed = feed
         self._clock = clock
+        self._check = check
 
     async def add(self, topic: str, text: str, source: str, admin_id: int | None) -> NewTip:
         """Validate and store an admin-written tip under the next free adm-NNN id."""
@@ -53,6 +58,11 @@ class TipAdmin:
         if problems:
             return NewTip(None, tuple(problems))
         tip = make_tip(tip_id, topic, text, source)
+        problem = self._check(tip) if self._check is not None else None
+        if problem is not None:
+            log.info("tip refused id=%s by admin user_id=%s: too long to send", tip.id,
+                     admin_id)
+            return NewTip(None, (problem,))
         await self._storage.tips.add(tip, self._clock.now())
         await self._feed.refresh()
         log.info("tip added id=%s by admin user_id=%s", tip.id, admin_id)

@@ -2,17 +2,25 @@
 
 The active catalogue is cached in memory because the daily tick asks for it once per
 due subscriber; admins changing tips call `refresh()`.
+
+A tip Telegram would refuse as sent (`check`: bot.ui.limits.tip_problem in the app) is
+quarantined at load: logged with its id and left out of the rotation, so a stored tip
+that is too long never fails every send.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.storage import DeliveryOutcome, Storage, Subscriber
 from tips.catalog import Tip
 from tips.selector import Pick, pick_next
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +32,12 @@ class TakenTip:
 
 
 class TipFeed:
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    def __init__(self, storage: Storage, clock: Clock,
+                 check: Callable[[Tip], str | None] | None = None) -> None:
         self._storage = storage
         self._clock = clock
+        self._check = check
+        self.quarantined: dict[str, str] = {}  # tip id -> why it cannot be sent
         self._by_topic: dict[str, list[Tip]] = {}
         self._by_id: dict[str, Tip] = {}
 
@@ -34,9 +45,18 @@ class TipFeed:
         """Reload the active tips after the catalogue or an admin changed them."""
         by_topic: dict[str, list[Tip]] = defaultdict(list)
         stored = await self._storage.tips.all()
+        quarantined: dict[str, str] = {}
         for item in stored:
-            if not item.retired:
-                by_topic[item.tip.topic].append(item.tip)
+            if item.retired:
+                continue
+            problem = self._check(item.tip) if self._check is not None else None
+            if problem is not None:
+                quarantined[item.tip.id] = problem
+                continue
+            by_topic[item.tip.topic].append(item.tip)
+        for tip_id in sorted(quarantined.keys() - self.quarantined.keys()):
+            log.warning("tip id=%s quarantined, not sent: %s", tip_id, quarantined[tip_id])
+        self.quarantined = quarantined
         self._by_topic = {topic: sorted(tips, key=lambda t: t.id)
                           for topic, tips in by_topic.items()}
         # Retired tips stay resolvable: a row queued before the retirement still renders.

@@ -8,9 +8,9 @@ those into ``RetryAfter`` / ``Forbidden`` / ``BadRequest`` / ``NetworkError`` an
 error handling must be exercised against them, not against an idealised API.
 
 Only the methods the bot calls are modelled (getMe, getUpdates, setWebhook, deleteWebhook,
-sendMessage, editMessageText, answerCallbackQuery, setMyCommands). Any other method gets
-Telegram's answer to an unknown method, a 404 that PTB raises as an error: a bot change that
-starts calling a new method fails loudly in the tests until the method is modelled here.
+sendMessage, editMessageText, answerCallbackQuery, setMyCommands, getChatMember). Any other
+method gets Telegram's answer to an unknown method, a 404 that PTB raises as an error: a bot
+change that starts calling a new method fails loudly in the tests until it is modelled here.
 
 The core is transport-free: :meth:`BotApiStandIn.call` maps (method, params) to (status, body).
 ``standin.request`` plugs it into PTB in-process; ``standin.http`` serves it over loopback HTTP.
@@ -69,6 +69,10 @@ MAX_CALLBACK_ANSWER_LENGTH = 200
 # --------------------------------------------------------------------------------------------
 
 _DEFAULT_GROUP_USER_ID = 424242
+#: The user Telegram shows as the sender of an anonymous group administrator's message.
+ANONYMOUS_ADMIN_USER_ID = 1087968824
+_MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left",
+                              "kicked"})
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _DEFAULT_SKIPPED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -176,6 +180,8 @@ class BotApiStandIn:
         self.webhook_url: str = ""
         self.webhook_params: JSONDict = {}
         self.allowed_updates: list[str] | None = None
+        # (chat, user) -> status for getChatMember; anyone not listed is a plain "member".
+        self._member_status: dict[tuple[int, int], str] = {}
 
         self._chats: dict[int, _Chat] = {}
         self._by_key: dict[tuple[int, int], SentMessage] = {}
@@ -198,6 +204,7 @@ class BotApiStandIn:
                 "editMessageText": self._edit_message_text,
                 "answerCallbackQuery": self._answer_callback_query,
                 "setMyCommands": self._set_my_commands,
+                "getChatMember": self._get_chat_member,
             }.items()
         }
 
@@ -338,20 +345,27 @@ class BotApiStandIn:
         first_name: str = "Test",
         chat_type: str = "private",
         language_code: str = "en",
+        anonymous: bool = False,
     ) -> JSONDict:
         """A user writes ``text`` in ``chat_id``; returns the queued Update dict.
 
         A leading "/command" (with optional @botname) gets a ``bot_command`` entity just as
         Telegram adds one, which is what PTB's CommandHandler looks for. A user who had blocked
         the bot unblocks it first, because Telegram clients do that when the user writes again.
+        ``anonymous`` sends as an anonymous group administrator: Telegram then names the group
+        itself as ``sender_chat`` and a placeholder user as ``from``.
         """
         message = self._user_message(
             chat_id,
-            user_id=user_id,
-            first_name=first_name,
+            user_id=ANONYMOUS_ADMIN_USER_ID if anonymous else user_id,
+            first_name="Group" if anonymous else first_name,
             chat_type=chat_type,
             language_code=language_code,
         )
+        if anonymous:
+            message["from"]["is_bot"] = True
+            message["from"]["username"] = "GroupAnonymousBot"
+            message["sender_chat"] = message["chat"]
         message["text"] = text
         command = text.split(maxsplit=1)[0] if text.strip() else ""
         if command.startswith("/") and len(command) > 1:
@@ -478,6 +492,20 @@ class BotApiStandIn:
             "new_chat_member": new,
         }
         return self._enqueue("my_chat_member", payload)
+
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember answers for ``user_id`` in ``chat_id`` (default "member")."""
+        if status not in _MEMBER_STATUSES:
+            raise ValueError(f"unknown member status {status!r}")
+        self._member_status[(chat_id, user_id)] = status
+
+    def push_update(self, kind: str, payload: JSONDict) -> JSONDict:
+        """Queue an update of any kind as given (a channel post, an edit, a migration ...).
+
+        For the update kinds no simulated user action produces; ``payload`` is the
+        object Telegram would put under ``kind``.
+        """
+        return self._enqueue(kind, payload)
 
     def chat_not_found(self, chat_id: int, not_found: bool = True) -> None:
         """Make Telegram not know ``chat_id`` (deleted account, never started the bot ...)."""
@@ -626,7 +654,7 @@ class BotApiStandIn:
             raise bad(str(exc)) from None
         if not formatted.text:
             raise ApiError(400, ERR_TEXT_EMPTY)
-        if len(formatted.text) > MAX_TEXT_LENGTH:
+        if utf16_len(formatted.text) > MAX_TEXT_LENGTH:  # Telegram counts UTF-16 code units
             raise ApiError(400, ERR_TEXT_TOO_LONG)
         return raw, parse_mode, formatted
 
@@ -747,6 +775,39 @@ class BotApiStandIn:
         if language and not re.fullmatch(r"[a-z]{2}", language):
             raise bad("invalid language code specified")
         return scope_key(scope), language
+
+    async def _get_chat_member(self, params: JSONDict) -> JSONDict:
+        chat = self._resolve_chat(params)
+        user_id = opt_int(params, "user_id")
+        if user_id is None:
+            raise bad("user_id is empty")
+        if chat.type == "private":
+            status = "member" if user_id in (chat.id, self.bot_id) else "left"
+        else:
+            status = self._member_status.get((chat.id, user_id), "member")
+        user = self.bot_user if user_id == self.bot_id else self._user(user_id, "Test", None)
+        member: JSONDict = {"user": user, "status": status}
+        if status == "administrator":
+            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                          can_delete_messages=True, can_manage_video_chats=True,
+                          can_restrict_members=True, can_promote_members=False,
+                          can_change_info=True, can_invite_users=True, can_post_stories=False,
+                          can_edit_stories=False, can_delete_stories=False)
+        elif status == "creator":
+            member["is_anonymous"] = False
+        elif status == "restricted":
+            member.update(is_member=True, until_date=0, can_send_messages=True,
+                          can_send_audios=True, can_send_documents=True,
+                          can_send_photos=True, can_send_videos=True,
+                          can_send_video_notes=True, can_send_voice_notes=True,
+                          can_send_polls=True, can_send_other_messages=True,
+                          can_add_web_page_previews=True, can_change_info=False,
+                          can_invite_users=False, can_pin_messages=False,
+                          can_manage_topics=False, can_edit_tag=False,
+                          can_react_to_messages=True)
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
 
     async def _set_my_commands(self, params: JSONDict) -> bool:
         commands = opt_json(params, "commands")

@@ -47,11 +47,15 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
-def error_answer(status: int, description: str, *, retry_after: int | None = None) -> ApiAnswer:
-    """Telegram's error body: ``ok: false``, the code, the description, maybe ``retry_after``."""
+def error_answer(status: int, description: str, *, retry_after: int | None = None,
+                 migrate_to_chat_id: int | None = None) -> ApiAnswer:
+    """Telegram's error body: ``ok: false``, the code, the description, maybe parameters
+    (``retry_after`` for flood control, ``migrate_to_chat_id`` for an upgraded group)."""
     body: JSONDict = {"ok": False, "error_code": status, "description": description}
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
+    if migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": migrate_to_chat_id}
     return status, body
 
 

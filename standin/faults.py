@@ -3,7 +3,8 @@
 A test sets ``BotApiStandIn.fault_policy`` to a function of (method, params) that returns a
 :class:`Fault` or None. The faults are the failures the bot's delivery path must survive:
 flood control (429 with ``retry_after``), a blocked user (403), an unknown chat (400), a bad
-gateway (502) and a timeout, which may or may not have delivered the message.
+gateway (502), a timeout, which may or may not have delivered the message, and a group
+upgraded to a supergroup (400 with ``migrate_to_chat_id``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from standin.errors import ERR_BLOCKED, ERR_CHAT_NOT_FOUND, ApiAnswer, JSONDict,
 __all__ = ["Fault", "FaultKind", "FaultPolicy", "SimulatedTimeout"]
 
 FaultKind = Literal[
-    "retry_after", "forbidden", "chat_not_found", "bad_request", "server_error", "timeout"
+    "retry_after", "forbidden", "chat_not_found", "bad_request", "server_error", "timeout",
+    "chat_migrated",
 ]
 _FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 
@@ -36,6 +38,7 @@ class Fault:
     description: str | None = None
     delay: float = 2.0
     deliver: bool = False
+    migrate_to_chat_id: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in _FAULT_KINDS:
@@ -58,6 +61,9 @@ class Fault:
             if not text.startswith("Bad Request"):
                 text = f"Bad Request: {text}"
             return error_answer(400, text)
+        if self.kind == "chat_migrated":
+            return error_answer(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                                migrate_to_chat_id=self.migrate_to_chat_id)
         if self.kind == "server_error":
             return error_answer(502, self.description or "Bad Gateway")
         raise ValueError("a timeout fault has no answer")

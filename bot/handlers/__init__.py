@@ -4,7 +4,10 @@ Order matters: python-telegram-bot offers each update to the handlers of group 0
 the order below and stops at the first that takes it. Commands come first, then one
 button handler per callback kind (bot.ui.callbacks), then the catch-alls that answer
 whatever nothing above took, then chat-member updates. The admin block goes through
-`admin.only`, the single access check for every admin command and button.
+`admin.only`, the single access check for every admin command and button; what changes
+a chat's subscription goes through `guards.group_admins_only` (in a group: its admins).
+Before all of them, in group -1, `guards.gate` drops the updates the bot never answers
+(channel posts, business messages, edits, commands for another bot).
 
 Modules: common (Reply, Answer, send, edit in place, arguments, errors), user,
 personal, admin. Nothing outside this package imports them except bot.app, which calls
@@ -26,7 +29,7 @@ from telegram.ext import (
 )
 
 from bot.deps import Deps, TelegramApp
-from bot.handlers import admin, common, personal, user
+from bot.handlers import admin, common, guards, personal, user
 from bot.handlers.common import Answer, AnyHandler, on_press
 from bot.ui.callbacks import (
     BroadcastTip,
@@ -60,21 +63,23 @@ def handlers() -> list[AnyHandler]:
         # -- commands
         CommandHandler("start", user.start),
         CommandHandler("subscribe", user.subscribe),
-        CommandHandler(["stop", "unsubscribe"], user.stop),
+        *guards.group_admins_only([
+            CommandHandler(["stop", "unsubscribe"], user.stop),
+            CommandHandler("pause", user.pause),
+            CommandHandler("resume", user.resume),
+            CommandHandler("time", user.time_command),
+            CommandHandler("timezone", user.timezone_command),
+            CommandHandler("topics", user.topics),
+            CommandHandler("forget", personal.forget_command),
+        ]),
         CommandHandler("tip", user.tip),
-        CommandHandler("pause", user.pause),
-        CommandHandler("resume", user.resume),
         CommandHandler("causes", user.causes),
         CommandHandler("foods", user.foods),
-        CommandHandler("time", user.time_command),
-        CommandHandler("timezone", user.timezone_command),
-        CommandHandler("topics", user.topics),
         CommandHandler("settings", user.settings),
         CommandHandler("help", user.help_command),
         CommandHandler("about", user.about),
         CommandHandler("need", personal.need_command),
         CommandHandler("mydata", personal.mydata_command),
-        CommandHandler("forget", personal.forget_command),
         *admin.only([
             CommandHandler("broadcast", admin.broadcast),
             CommandHandler("broadcasts", admin.broadcasts),
@@ -86,22 +91,26 @@ def handlers() -> list[AnyHandler]:
         ]),
         # -- buttons, one per callback kind
         _press(Menu, user.menu_button),
-        _press(Setting, user.setting_button),
-        _press(PickTime, user.time_button),
-        _press(PickZone, user.zone_button),
-        _press(ToggleTopic, user.topic_button),
+        *guards.group_admins_only([
+            _press(Setting, user.setting_button),
+            _press(PickTime, user.time_button),
+            _press(PickZone, user.zone_button),
+            _press(ToggleTopic, user.topic_button),
+            _press(Forget, personal.forget_button),
+        ]),
         _press(TipAction, user.tip_action_button),
         _press(CausesPage, user.causes_page_button),
         _press(NeedAge, personal.need_age_button),
         _press(NeedSex, personal.need_sex_button),
         _press(NeedStatus, personal.need_status_button),
-        _press(Forget, personal.forget_button),
         *admin.only([
             _press(ConfirmBroadcast, admin.confirm_button),
             _press(DiscardBroadcast, admin.discard_button),
             _press(CancelBroadcast, admin.cancel_button),
             _press(BroadcastTip, admin.broadcast_tip_button),
         ]),
+        # -- a group upgraded to a supergroup: the subscription moves with it
+        MessageHandler(filters.StatusUpdate.MIGRATE, user.on_migrate),
         # -- catch-alls: what nothing above took
         CallbackQueryHandler(common.expired_button),
         MessageHandler(filters.COMMAND, common.unknown_command),
@@ -114,5 +123,6 @@ def handlers() -> list[AnyHandler]:
 
 def register(application: TelegramApp) -> None:
     """Attach every handler in the order above, and the one error handler."""
+    application.add_handler(guards.gate(), group=-1)
     application.add_handlers(handlers())
     application.add_error_handler(common.on_error)

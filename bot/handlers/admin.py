@@ -26,8 +26,9 @@ from bot.handlers.common import (
     unknown_command,
 )
 from bot.tip_admin import UnknownTopic
-from bot.ui import keyboards, texts
+from bot.ui import keyboards, limits, texts
 from bot.ui.callbacks import BroadcastTip, CancelBroadcast, ConfirmBroadcast, DiscardBroadcast
+from tips.catalog import TIP_ID_RE
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,15 @@ async def broadcasts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send(update, context, Reply(texts.broadcasts_list(recent)))
 
 
+_BROADCAST_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits only, and no number SQLite overflows
+
+
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = command_args(context)
-    dropped = await get_deps(context).broadcasts.cancel(int(raw)) if raw.isdigit() else None
+    raw = command_args(context).strip()
+    if not _BROADCAST_ID.fullmatch(raw):
+        await send(update, context, Reply(texts.CANCEL_USAGE))
+        return
+    dropped = await get_deps(context).broadcasts.cancel(int(raw))
     if dropped is None:
         await send(update, context, Reply(texts.broadcast_nothing_to_cancel(raw)))
         return
@@ -130,8 +137,14 @@ async def newtip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if added.tip is None:
         await send(update, context, Reply(texts.newtip_invalid(list(added.problems))))
         return
-    await send(update, context, Reply(texts.newtip_saved(added.tip),
+    saved = texts.newtip_saved(added.tip)
+    if limits.fits(saved):
+        await send(update, context, Reply(saved, keyboards.broadcast_tip(added.tip.id)))
+        return
+    # Near the limit the preview cannot ride along: confirm, then show the tip alone.
+    await send(update, context, Reply(texts.newtip_saved_short(added.tip),
                                       keyboards.broadcast_tip(added.tip.id)))
+    await send(update, context, Reply(texts.tip_message(added.tip)))
 
 
 async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,6 +160,9 @@ async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     tip_id = command_args(context).strip()
+    if not TIP_ID_RE.fullmatch(tip_id):
+        await send(update, context, Reply(texts.RETIRE_USAGE))
+        return
     if not await get_deps(context).tip_admin.retire(tip_id):
         await send(update, context, Reply(texts.retire_unknown(tip_id)))
         return

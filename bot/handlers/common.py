@@ -8,17 +8,25 @@ always exactly one answerCallbackQuery.
 
 Parse mode and link previews come from the Application's `Defaults`, set once in
 bot.app; nothing here passes them per call.
+
+A reply hit by flood control (429) or a timeout/network hiccup is tried again rather than
+dropped: at most `REPLY_RETRY.tries` attempts, waiting what Telegram's retry_after asks
+(a wait longer than `max_wait` gives up instead), or a short backoff after a timeout. A
+timed-out send may in fact have arrived, so a retry can, rarely, show a reply twice; a
+lost answer is the worse failure for someone who asked. A reply to a group that became
+a supergroup (ChatMigrated) moves the subscription and goes to the new chat id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
 
 from bot.deps import Deps, get_deps
@@ -31,6 +39,48 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 AnyHandler: TypeAlias = BaseHandler[Update, Any, Any]
 K = TypeVar("K", bound=CallbackData)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard a reply is pushed through 429s and timeouts (sleep injectable for tests)."""
+
+    tries: int = 3
+    max_wait: float = 10.0  # longest retry_after honoured, in seconds
+    backoff: float = 1.0  # first wait after a timeout; doubles each time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+REPLY_RETRY = RetryPolicy()
+
+
+def _transient(exc: TelegramError) -> bool:
+    """A timeout or a network/5xx failure; BadRequest is a NetworkError in PTB but final."""
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], chat_id: int,
+                       policy: RetryPolicy | None = None) -> T:
+    """Run one Bot API call, again after a 429 or a timeout, within the policy's bounds."""
+    policy = policy or REPLY_RETRY
+    for attempt in range(1, policy.tries + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, int | float) \
+                else exc.retry_after.total_seconds()
+            if attempt == policy.tries or wait > policy.max_wait:
+                raise
+            log.info("chat_id=%s reply flood-limited, retrying in %ss", chat_id, wait)
+        except TelegramError as exc:
+            if attempt == policy.tries or not _transient(exc):
+                raise
+            wait = policy.backoff * 2 ** (attempt - 1)
+            log.info("chat_id=%s reply failed (%s), retrying in %ss", chat_id,
+                     type(exc).__name__, wait)
+        await policy.sleep(wait)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +115,26 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
     if chat is None:
         return
     try:
-        message = await context.bot.send_message(chat.id, reply.text,
-                                                 reply_markup=reply.markup)
+        message = await _send_to(context, chat.id, reply)
     except TelegramError as exc:
         if reply.after_send is not None:
             await reply.after_send(None, f"{type(exc).__name__}: {exc.message}"[:200])
         raise
     if reply.after_send is not None:
         await reply.after_send(message.message_id, None)
+
+
+async def _send_to(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> Message:
+    """Send with retries; follow a group to its new supergroup id once."""
+
+    def attempt(target: int) -> Callable[[], Awaitable[Message]]:
+        return lambda: context.bot.send_message(target, reply.text, reply_markup=reply.markup)
+
+    try:
+        return await with_retries(attempt(chat_id), chat_id)
+    except ChatMigrated as exc:
+        await get_deps(context).subscriptions.move_chat(chat_id, exc.new_chat_id)
+        return await with_retries(attempt(exc.new_chat_id), exc.new_chat_id)
 
 
 async def edit_in_place(update: Update, context: ContextTypes.DEFAULT_TYPE,
@@ -83,9 +145,10 @@ async def edit_in_place(update: Update, context: ContextTypes.DEFAULT_TYPE,
     """
     query = update.callback_query
     if query is not None and query.message is not None:
+        chat_id, message_id = query.message.chat.id, query.message.message_id
         try:
-            await edit_text(context.bot, query.message.chat.id, query.message.message_id,
-                            reply.text, reply.markup)
+            await with_retries(lambda: edit_text(context.bot, chat_id, message_id,
+                                                 reply.text, reply.markup), chat_id)
             return
         except BadRequest as exc:  # too old, deleted, inaccessible
             log.info("chat_id=%s could not edit, sending instead: %s",

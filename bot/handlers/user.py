@@ -346,3 +346,21 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         reason = texts.chat_left_reason(change.chat.type, status)
         await get_deps(context).subscriptions.mark_unreachable(change.chat.id, reason)
         log.info("chat_id=%s marked inactive: %s", change.chat.id, reason)
+
+
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: move its subscription and history to the new id.
+
+    Telegram posts the news twice (migrate_to_chat_id in the old group, migrate_from_chat_id
+    in the new supergroup); the move is idempotent, so whichever comes first does it.
+    """
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await get_deps(context).subscriptions.move_chat(old, new)

@@ -48,6 +48,19 @@ def decode_subscriber(row: Sequence[Any]) -> Subscriber:
     )
 
 
+async def _references(tx: Any) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key that points at subscribers.chat_id."""
+    found: list[tuple[str, str]] = []
+    async with tx.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
+        tables = [row[0] for row in await cursor.fetchall()]
+    for table in tables:
+        async with tx.execute(f"PRAGMA foreign_key_list({table})") as cursor:
+            for row in await cursor.fetchall():
+                if row[2] == "subscribers" and row[4] in (None, "chat_id"):
+                    found.append((table, row[3]))
+    return found
+
+
 def _instant(moment: datetime | None) -> int | None:
     return to_ts(moment) if moment else None
 
@@ -172,6 +185,35 @@ class SubscriberQueries:
                 (reason[:200], chat_id),
             )
         return cursor.rowcount > 0
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
+        """Give a subscriber row, and every row that refers to it, a new chat id.
+
+        For a group upgraded to a supergroup. The referring tables are found from the
+        schema's foreign keys, so history added by later migrations moves too. False (and
+        nothing changed) when the old chat has no row or the new one already has its own.
+        """
+        async with self._db.write() as tx:
+            async with tx.execute("SELECT 1 FROM subscribers WHERE chat_id = ?",
+                                  (new_chat_id,)) as cursor:
+                if await cursor.fetchone() is not None:
+                    return False
+            async with tx.execute("PRAGMA table_info(subscribers)") as cursor:
+                columns = [row[1] for row in await cursor.fetchall()]
+            replaced: dict[str, object] = {"chat_id": new_chat_id, "chat_type": "supergroup",
+                                           "updated_at": to_ts(now)}
+            copied = ", ".join("?" if name in replaced else name for name in columns)
+            inserted = await tx.execute(
+                f"INSERT INTO subscribers ({', '.join(columns)}) "
+                f"SELECT {copied} FROM subscribers WHERE chat_id = ?",
+                (*(replaced[name] for name in columns if name in replaced), old_chat_id))
+            if inserted.rowcount == 0:
+                return False
+            for table, column in await _references(tx):
+                await tx.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                                 (new_chat_id, old_chat_id))
+            await tx.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))
+        return True
 
     async def count(self, status: str) -> int:
         """How many subscribers have this status."""

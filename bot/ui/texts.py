@@ -434,6 +434,13 @@ NOT_IN_GROUPS = "Please use that in a private chat with me."
 ERROR_GENERIC = "Sorry, something went wrong on my side. Please try again in a moment."
 BUTTON_EXPIRED = "That button is no longer active. Send /settings for fresh ones."
 
+# --- guards: group administrators, usage of admin ids, long tips
+GROUP_ADMINS_ONLY = (
+    "Only this group’s administrators can change its daily tips (stop, time, time zone, "
+    "topics, pause). Please ask one of them. Everyone can still use /tip, /foods and /causes."
+)
+GROUP_ADMINS_ONLY_TOAST = "Only the group’s administrators can change these settings."
+
 
 # ---------------------------------------------------------------- admin tools
 
@@ -475,6 +482,11 @@ def broadcast_not_draft(broadcast_id: int) -> str:
 
 def broadcast_cancelled(broadcast_id: int, dropped: int) -> str:
     return f"⏹ Broadcast #{broadcast_id} cancelled; {dropped:,} messages will not be sent."
+
+
+# --- guards: /cancel usage
+CANCEL_USAGE = ("Send <code>/cancel</code> with the broadcast’s number, e.g. "
+                "<code>/cancel 3</code>. /broadcasts lists them.")
 
 
 def broadcast_nothing_to_cancel(raw: str) -> str:
@@ -551,6 +563,18 @@ def newtip_saved(tip: Tip) -> str:
             f"rotation. Preview:\n\n{tip_message(tip)}")
 
 
+# --- guards: a tip near Telegram's length limit
+def newtip_saved_short(tip: Tip) -> str:
+    return (f"✅ Saved as <code>{escape(tip.id)}</code> and added to every subscriber’s "
+            "rotation. It is long, so its preview follows as a message of its own.")
+
+
+def tips_quarantined(quarantined: dict[str, str]) -> str:
+    """The `run.py check` line for tips kept out of the rotation (plain text, one line)."""
+    return (f"{len(quarantined)} tip(s) quarantined, not sent: "
+            + "; ".join(f"{tip_id} ({why})" for tip_id, why in sorted(quarantined.items())))
+
+
 def tips_list(rows: list[TipVotes]) -> list[str]:
     """The /tips listing, split into messages that fit Telegram's limit."""
     if not rows:
@@ -578,6 +602,11 @@ def tips_unknown_topic(raw: str) -> str:
 def retired(tip_id: str) -> str:
     return (f"🗄 <code>{escape(tip_id)}</code> is out of the rotation (kept for history). "
             "Nobody will get it again.")
+
+
+# --- guards: /retire usage
+RETIRE_USAGE = ("Send <code>/retire</code> with a tip’s id, e.g. <code>/retire food-003</code>. "
+                "/tips lists them.")
 
 
 def retire_unknown(raw: str) -> str:

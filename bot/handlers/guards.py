@@ -1,0 +1,122 @@
+"""Which updates the bot answers at all, and who may change a group's subscription.
+
+Two checks, each made once:
+
+- `gate` runs before every other handler (its own group, -1) and drops, unanswered, what
+  the bot must never reply to: channel posts, business messages, edits (an edited old
+  "/stop" must not run again) and commands addressed to another bot ("/start@OtherBot";
+  our own "@name" goes through). Without it the catch-alls would answer them.
+- `group_admins_only` wraps the handlers that change a chat's subscription (/stop, /time,
+  /pause, /forget, the settings buttons ...). In a private chat everyone is their own
+  admin; in a group only its creator and administrators may, as Telegram's getChatMember
+  says, plus an anonymous administrator (whose message names the group itself as
+  sender_chat). Everyone else gets a polite answer and nothing changes. Reading commands
+  (/tip, /foods, /causes) are not wrapped and stay open to all.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from telegram import Message, MessageEntity, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from bot.handlers.common import AnyHandler, Handler, Reply, send
+from bot.ui import texts
+
+log = logging.getLogger(__name__)
+
+GROUP_ADMIN_STATUSES = frozenset({"creator", "administrator"})
+
+
+# ------------------------------------------------------------------ the gate
+
+def _addressed_elsewhere(message: Message, bot_username: str | None) -> bool:
+    """True for "/cmd@SomeoneElse": a command another bot in the group should answer."""
+    entities = message.entities or ()
+    if not message.text or not entities:
+        return False
+    first = entities[0]
+    if first.type != MessageEntity.BOT_COMMAND or first.offset != 0:
+        return False
+    command = message.parse_entity(first)
+    _, at, target = command.partition("@")
+    return bool(at) and target.lower() != (bot_username or "").lower()
+
+
+def unanswerable(update: Update, bot_username: str | None) -> str | None:
+    """Why the bot stays silent on this update, or None when it may answer."""
+    if update.channel_post is not None or update.edited_channel_post is not None:
+        return "channel post"
+    if update.business_message is not None or update.edited_business_message is not None:
+        return "business message"
+    if update.edited_message is not None:
+        return "edited message"
+    if update.message is not None and _addressed_elsewhere(update.message, bot_username):
+        return "command for another bot"
+    return None
+
+
+async def _gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not isinstance(update, Update):
+        return
+    reason = unanswerable(update, context.bot.username)
+    if reason is not None:
+        chat = update.effective_chat
+        log.debug("update_id=%s chat_id=%s ignored: %s", update.update_id,
+                  chat.id if chat else None, reason)
+        raise ApplicationHandlerStop
+
+
+def gate() -> AnyHandler:
+    """The handler that drops unanswerable updates before anything else sees them."""
+    return TypeHandler(Update, _gate)
+
+
+# ------------------------------------------------------- group administrators
+
+async def may_change_subscription(update: Update,
+                                  context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True in a private chat, or for a group's creator/administrators (anonymous too)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type == "private":
+        return True
+    message = update.effective_message if update.callback_query is None else None
+    if message is not None and message.sender_chat is not None \
+            and message.sender_chat.id == chat.id:
+        return True  # an anonymous administrator writes as the group itself
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as exc:
+        log.warning("chat_id=%s user_id=%s membership unknown, refusing: %s",
+                    chat.id, user.id, type(exc).__name__)
+        return False
+    return member.status in GROUP_ADMIN_STATUSES
+
+
+def _admins_only(callback: Handler) -> Handler:
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await may_change_subscription(update, context):
+            await callback(update, context)
+            return
+        chat, user = update.effective_chat, update.effective_user
+        log.info("chat_id=%s user_id=%s not a group admin: change refused",
+                 chat.id if chat else None, user.id if user else None)
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.GROUP_ADMINS_ONLY_TOAST)
+        else:
+            await send(update, context, Reply(texts.GROUP_ADMINS_ONLY))
+
+    return guarded
+
+
+def group_admins_only(handlers: list[AnyHandler]) -> list[AnyHandler]:
+    """The same handlers, each behind the group-administrator check."""
+    for handler in handlers:
+        handler.callback = _admins_only(handler.callback)
+    return handlers
