@@ -176,6 +176,9 @@ class BotApiStandIn:
         self.webhook_url: str = ""
         self.webhook_params: JSONDict = {}
         self.allowed_updates: list[str] | None = None
+        # setMyDescription / setMyShortDescription, by language code ("" = default)
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
 
         self._chats: dict[int, _Chat] = {}
         self._by_key: dict[tuple[int, int], SentMessage] = {}
@@ -198,6 +201,8 @@ class BotApiStandIn:
                 "editMessageText": self._edit_message_text,
                 "answerCallbackQuery": self._answer_callback_query,
                 "setMyCommands": self._set_my_commands,
+                "setMyDescription": self._set_my_description,
+                "setMyShortDescription": self._set_my_short_description,
             }.items()
         }
 
@@ -356,6 +361,16 @@ class BotApiStandIn:
         command = text.split(maxsplit=1)[0] if text.strip() else ""
         if command.startswith("/") and len(command) > 1:
             message["entities"] = [entity("bot_command", 0, utf16_len(command))]
+        return self._enqueue("message", message)
+
+    def user_sends_location(
+        self, chat_id: int, latitude: float, longitude: float, *,
+        user_id: int | None = None, first_name: str = "Test", language_code: str = "en",
+    ) -> JSONDict:
+        """A user shares a location (what a request_location button sends)."""
+        message = self._user_message(chat_id, user_id=user_id, first_name=first_name,
+                                     chat_type="private", language_code=language_code)
+        message["location"] = {"latitude": latitude, "longitude": longitude}
         return self._enqueue("message", message)
 
     def user_sends_sticker(
@@ -767,4 +782,18 @@ class BotApiStandIn:
             self.commands[key] = cleaned
         else:
             self.commands.pop(key, None)
+        return True
+
+    async def _set_my_description(self, params: JSONDict) -> bool:
+        text = opt_str(params, "description") or ""
+        if len(text) > 512:
+            raise bad("BOT_DESCRIPTION_INVALID")
+        self.descriptions[opt_str(params, "language_code") or ""] = text
+        return True
+
+    async def _set_my_short_description(self, params: JSONDict) -> bool:
+        text = opt_str(params, "short_description") or ""
+        if len(text) > 120:
+            raise bad("BOT_SHORT_DESCRIPTION_INVALID")
+        self.short_descriptions[opt_str(params, "language_code") or ""] = text
         return True

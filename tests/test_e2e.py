@@ -73,11 +73,12 @@ async def test_run_py_answers_start_and_foods_over_http_and_never_logs_the_token
         process = await start_bot(env)
         try:
             standin.user_sends(501, "/start")
-            await wait_for(lambda: standin.last_message(501) is not None, what="/start reply")
-            assert "Welcome to MagDaily" in standin.last_message(501).text
+            # the welcome, then the time-zone question
+            await wait_for(lambda: len(standin.messages_to(501)) >= 2, what="/start reply")
+            assert "Welcome to MagDaily" in standin.messages_to(501)[0].text
             standin.user_sends(501, "/foods")
-            await wait_for(lambda: len(standin.messages_to(501)) >= 2, what="/foods reply")
-            foods = standin.messages_to(501)[1].text
+            await wait_for(lambda: len(standin.messages_to(501)) >= 3, what="/foods reply")
+            foods = standin.messages_to(501)[2].text
             assert "Pumpkin seeds, roasted — 1 oz (28 g): 156 mg (37% DV)" in foods
             assert standin.commands_for("default")
         finally:
@@ -291,11 +292,11 @@ async def test_a_users_tip_is_answered_while_a_big_dispatch_runs(tmp_path):
             await wait_for(lambda: len(standin.sent) >= 20, limit=30, what="dispatch under way")
             standin.user_sends(777, "/start")
             standin.user_sends(777, "/tip")
-            await wait_for(lambda: len(standin.messages_to(777)) >= 2, limit=30,
-                           what="the user's answers")
+            await wait_for(lambda: len(standin.messages_to(777)) >= 3, limit=30,
+                           what="the user's answers")  # welcome, zone question, tip
             dispatched = sum(1 for m in standin.sent if m.chat_id != 777)
         finally:
             await stop_bot(process)
-    assert "Source:" in standin.messages_to(777)[1].text
+    assert "Source:" in standin.messages_to(777)[2].text
     # At 25 msg/s the 2,000-message dispatch takes 80 s; the user was answered long before.
     assert dispatched < count / 4, dispatched

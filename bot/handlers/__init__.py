@@ -35,12 +35,15 @@ from bot.ui.callbacks import (
     ConfirmBroadcast,
     DiscardBroadcast,
     Forget,
+    LocalNow,
     Menu,
     NeedAge,
     NeedSex,
     NeedStatus,
+    PickFood,
     PickTime,
     PickZone,
+    RunCommand,
     Setting,
     TipAction,
     ToggleTopic,
@@ -90,6 +93,9 @@ def handlers() -> list[AnyHandler]:
         _press(PickZone, user.zone_button),
         _press(ToggleTopic, user.topic_button),
         _press(TipAction, user.tip_action_button),
+        _press(LocalNow, user.local_now_button),
+        _press(PickFood, user.food_button),
+        _press(RunCommand, user.command_button),
         _press(NeedAge, personal.need_age_button),
         _press(NeedSex, personal.need_sex_button),
         _press(NeedStatus, personal.need_status_button),
@@ -103,6 +109,7 @@ def handlers() -> list[AnyHandler]:
         # -- catch-alls: what nothing above took
         CallbackQueryHandler(common.expired_button),
         MessageHandler(filters.COMMAND, common.unknown_command),
+        MessageHandler(filters.LOCATION, user.location),
         MessageHandler(~filters.COMMAND & (filters.TEXT | filters.Sticker.ALL
                                            | filters.ATTACHMENT), user.not_a_command),
         # -- chat-member updates

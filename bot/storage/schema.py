@@ -104,6 +104,11 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX feedback_tip ON feedback (tip_id);
     """,
+    # --- onboarding: which sign-up question a subscriber was last asked ('zone', 'time'),
+    # 'done' once answered or dismissed; NULL for subscribers from before onboarding.
+    """
+    ALTER TABLE subscribers ADD COLUMN setup_step TEXT;
+    """,
 )
 
 
