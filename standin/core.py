@@ -343,8 +343,11 @@ class BotApiStandIn:
         first_name: str = "Test",
         chat_type: str = "private",
         language_code: str = "en",
+        reply_to: int | None = None,
     ) -> JSONDict:
         """A user writes ``text`` in ``chat_id``; returns the queued Update dict.
+
+        ``reply_to`` makes it a reply to the bot's message with that id (console /reply).
 
         A leading "/command" (with optional @botname) gets a ``bot_command`` entity just as
         Telegram adds one, which is what PTB's CommandHandler looks for. A user who had blocked
@@ -358,6 +361,9 @@ class BotApiStandIn:
             language_code=language_code,
         )
         message["text"] = text
+        replied = self._by_key.get((chat_id, reply_to)) if reply_to is not None else None
+        if replied is not None:
+            message["reply_to_message"] = self._message_dict(replied)
         command = text.split(maxsplit=1)[0] if text.strip() else ""
         if command.startswith("/") and len(command) > 1:
             message["entities"] = [entity("bot_command", 0, utf16_len(command))]

@@ -26,7 +26,8 @@ SECRET_PART = TOKEN.split(":", 1)[1]
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "ADMIN_", "DATABASE_", "DEFAULT_", "LOG_"))}
-    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONUNBUFFERED": "1"})
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONUNBUFFERED": "1",
+                "CONSOLE_DATABASE_PATH": str(tmp_path / "console.sqlite3")})
     env.update(extra)
     return env
 
@@ -141,9 +142,11 @@ async def test_console_mode_chats_through_the_same_handlers(tmp_path):
     assert "80 mg of magnesium" in text
     assert "Your settings" in text.split("80 mg of magnesium", 1)[1]  # button 4 = Settings
     assert "couldn’t read “25:00”" in text
-    rows = sqlite3.connect(tmp_path / "bot.sqlite3").execute(
+    # the console's own database holds the console user; the real one stays untouched
+    rows = sqlite3.connect(tmp_path / "console.sqlite3").execute(
         "SELECT chat_id, status FROM subscribers").fetchall()
     assert rows == [(1000, "active")]
+    assert not (tmp_path / "bot.sqlite3").exists()
 
 
 async def test_backup_while_the_bot_runs(tmp_path):

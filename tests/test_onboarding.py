@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.helpers import USER
+from tests.helpers import ADMIN, USER
 
 
 def _buttons(message) -> dict[str, str]:
@@ -168,3 +168,21 @@ async def test_time_says_today_or_from_tomorrow(bot):
     bot.clock.set(datetime(2026, 11, 25, 16, 0, 30, tzinfo=UTC))
     await bot.deliver_due()
     assert "from tomorrow" in (await bot.reply("/time 07:00")).text
+
+
+async def test_keep_the_default_closes_the_question_without_a_reminder(bot):
+    await bot.say("/start")
+    answers = await bot.say("Keep the default")
+    assert answers[0].reply_markup == {"remove_keyboard": True}
+    assert bot.rows("SELECT setup_step, timezone FROM subscribers") == [("done", "UTC")]
+    bot.clock.set(datetime(2026, 11, 25, 9, 0, 30, tzinfo=UTC))
+    await bot.deliver_due()
+    assert "Type your city" not in bot.standin.messages_to(USER)[-1].text
+    # free text that is no place is not echoed back once the question is closed either
+    assert "Keep" not in (await bot.reply("zebra-7731 calves")).text
+
+
+async def test_admins_see_their_commands_in_help(bot):
+    assert "/broadcast" not in (await bot.reply("/help")).text
+    admin_help = (await bot.reply("/help", chat_id=ADMIN)).text
+    assert "/broadcast" in admin_help and "/stats" in admin_help
