@@ -112,7 +112,10 @@ def make_renderer(feed: TipFeed) -> Renderer:
         tip = feed.tip(row.tip_id or "")
         if tip is None:
             return row.text, None
-        return texts.tip_message(tip), keyboards.tip_actions(tip.id)
+        text = texts.tip_message(tip, daily=row.kind == "daily")
+        if row.remind_setup:  # skipped the sign-up questions: reminded once, here
+            text += texts.SETUP_REMINDER
+        return text, keyboards.tip_actions(tip.id)
 
     return render
 
@@ -216,9 +219,11 @@ async def _publish_commands(application: TelegramApp, settings: Settings) -> Non
     Admin commands are published only in each admin's own chat scope, so nobody else
     even sees that they exist. A failure here must not stop the bot from answering.
     """
-    public = [BotCommand(name, description) for name, description in texts.COMMANDS]
+    public = [BotCommand(name, description) for name, description in texts.menu_commands()]
     admin = public + [BotCommand(n, d) for n, d in texts.ADMIN_COMMANDS]
     try:
+        await application.bot.set_my_description(texts.BOT_DESCRIPTION)
+        await application.bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION)
         await application.bot.set_my_commands(public)
         for admin_id in sorted(settings.admin_ids):
             await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))

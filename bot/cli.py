@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -88,6 +90,16 @@ def _lock(settings: Settings) -> InstanceLock | str:
                 f"lock file ({exc.strerror or exc})")
 
 
+CONSOLE_DATABASE_DEFAULT = "data/console.sqlite3"
+
+
+def _console_settings(settings: Settings) -> Settings:
+    """The console's own database (CONSOLE_DATABASE_PATH, default data/console.sqlite3),
+    so trying the bot never leaves a fake subscriber in the real one."""
+    raw = os.environ.get("CONSOLE_DATABASE_PATH", "").strip() or CONSOLE_DATABASE_DEFAULT
+    return dataclasses.replace(settings, database_path=Path(raw))
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -96,6 +108,8 @@ def main(argv: list[str]) -> int:
         return _fail(f"config error: {exc}")
     secrets = [settings.token, settings.webhook_secret]
     console = args.console or (args.console_if_no_token and not settings.token)
+    if console and args.command not in ("backup", "restore", "check"):
+        settings = _console_settings(settings)
     # In the console, log lines would interleave with the chat: only warnings show there.
     setup_logging("WARNING" if console and settings.log_level in ("DEBUG", "INFO")
                   else settings.log_level, [settings.token or ""])

@@ -1,7 +1,8 @@
 """Reactions under a tip: 👍 / 👎 votes and the ➕ "another tip" button.
 
-A 👎 takes that tip out of the subscriber's rotation for good; "another tip" is capped
-per local day so the button stays a treat rather than a feed to scroll.
+A 👎 takes that tip out of the subscriber's rotation for good; pressing the marked vote
+again takes the vote back. /tip and "another tip" share one generous daily limit
+(per local day; per UTC day for guests) so tips stay a treat rather than a feed to scroll.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from bot.storage import Storage
 from bot.tipfeed import TakenTip, TipFeed
 from bot.zones import resolve_zone
 
-ANOTHER_PER_DAY = 3
+TIPS_PER_DAY = 10  # /tip and ➕ together
+ANOTHER_PER_DAY = TIPS_PER_DAY  # the old name, kept for callers
 
 
 @dataclass(frozen=True, slots=True)
 class VoteResult:
-    outcome: str  # 'up' | 'down' | 'retired' | 'unknown' | 'not_subscribed'
+    outcome: str  # 'up' | 'down' | 'cleared' | 'retired' | 'unknown' | 'not_subscribed'
+    vote: int = 0  # the chat's vote now: 1, -1 or 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,21 +44,32 @@ class FeedbackService:
             return VoteResult("unknown")
         if await self._storage.subscribers.get(chat_id) is None:
             return VoteResult("not_subscribed")
-        await self._storage.rotation.set_vote(chat_id, tip_id, 1 if up else -1, self._clock.now())
+        wanted = 1 if up else -1
+        if await self._storage.rotation.vote_of(chat_id, tip_id) == wanted:
+            await self._storage.rotation.clear_vote(chat_id, tip_id)
+            return VoteResult("cleared", 0)
+        await self._storage.rotation.set_vote(chat_id, tip_id, wanted, self._clock.now())
         if stored.retired:
-            return VoteResult("retired")
-        return VoteResult("up" if up else "down")
+            return VoteResult("retired", wanted)
+        return VoteResult("up" if up else "down", wanted)
 
     async def another(self, chat_id: int) -> AnotherResult:
-        """One more tip from the rotation, unless today's extra tips are used up."""
+        """One more tip from the rotation (the ➕ button), within the shared daily limit."""
+        return await self.take(chat_id, "another")
+
+    async def take(self, chat_id: int, kind: str = "on_demand") -> AnotherResult:
+        """A tip on demand (/tip or ➕), unless today's TIPS_PER_DAY are used up."""
         subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
-            taken = await self._feed.take_next(chat_id, kind="another")
-            return AnotherResult(taken, False)
+            if self._feed.guest_taken_today(chat_id) >= TIPS_PER_DAY:
+                return AnotherResult(None, True, None)
+            return AnotherResult(await self._feed.take_next(chat_id, kind=kind), False)
         tz = resolve_zone(subscriber.timezone)
         local_now = self._clock.now().astimezone(tz)
         midnight = datetime.combine(local_now.date(), time(0), tzinfo=tz)
-        used = await self._storage.outbox.count_since(chat_id, "another", midnight)
-        if used >= ANOTHER_PER_DAY:
-            return AnotherResult(None, True, subscriber.send_time)
-        return AnotherResult(await self._feed.take_next(chat_id, kind="another"), False)
+        used = sum([await self._storage.outbox.count_since(chat_id, k, midnight)
+                    for k in ("on_demand", "another")])
+        if used >= TIPS_PER_DAY:
+            next_time = subscriber.send_time if subscriber.status == "active" else None
+            return AnotherResult(None, True, next_time)
+        return AnotherResult(await self._feed.take_next(chat_id, kind=kind), False)

@@ -79,6 +79,8 @@ class SubscriptionService:
                 send_time=self.defaults.send_time, timezone=self.defaults.timezone,
                 topics=self.defaults.topics, next_send_at=instant, now=now,
             )
+            if chat_type == "private":  # groups set their zone with /timezone
+                await self._storage.subscribers.set_setup_step(chat_id, "zone", now)
             return StartResult(await self._require(chat_id), True, None)
         if existing.status != "active":
             await self._activate(existing)
@@ -176,3 +178,13 @@ class SubscriptionService:
     async def mark_unreachable(self, chat_id: int, reason: str) -> None:
         """The chat blocked or removed the bot: no more daily tips, and say why (/mydata)."""
         await self._storage.subscribers.mark_blocked(chat_id, reason, self._clock.now())
+
+    # --- onboarding: the sign-up questions (time zone, then time of day)
+    async def set_setup_step(self, chat_id: int, step: str | None) -> None:
+        await self._storage.subscribers.set_setup_step(chat_id, step, self._clock.now())
+
+    def should_ask_zone(self, subscriber: Subscriber) -> bool:
+        """Someone from before onboarding, still on the default zone, is asked once."""
+        return (subscriber.setup_step is None and subscriber.chat_type == "private"
+                and subscriber.timezone == self.defaults.timezone
+                and subscriber.status != "blocked")

@@ -11,9 +11,10 @@ that is too long never fails every send.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from bot.clock import Clock
 from bot.storage import DeliveryOutcome, Storage, Subscriber
@@ -31,6 +32,20 @@ class TakenTip:
     delivery_id: int | None
 
 
+# --- guest rotation: chats without a subscription (before /start, after /forget)
+GUEST_CHATS_KEPT = 10_000  # in memory only, oldest dropped first; tip ids and a count, no more
+
+
+@dataclass(slots=True)
+class _GuestState:
+    """What a guest chat was shown today: tip ids of this cycle, last topic, a day count."""
+
+    seen: set[str] = field(default_factory=set)
+    last_topic: str | None = None
+    day: date | None = None
+    taken_today: int = 0
+
+
 class TipFeed:
     def __init__(self, storage: Storage, clock: Clock,
                  check: Callable[[Tip], str | None] | None = None) -> None:
@@ -40,6 +55,35 @@ class TipFeed:
         self.quarantined: dict[str, str] = {}  # tip id -> why it cannot be sent
         self._by_topic: dict[str, list[Tip]] = {}
         self._by_id: dict[str, Tip] = {}
+        self._guests: OrderedDict[int, _GuestState] = OrderedDict()
+
+    def _guest(self, chat_id: int) -> _GuestState:
+        state = self._guests.pop(chat_id, None) or _GuestState()
+        self._guests[chat_id] = state
+        while len(self._guests) > GUEST_CHATS_KEPT:
+            self._guests.popitem(last=False)
+        today = self._clock.now().date()
+        if state.day != today:
+            state.day, state.taken_today = today, 0
+        return state
+
+    def guest_taken_today(self, chat_id: int) -> int:
+        """How many tips a guest chat took today (UTC day), for the shared daily limit."""
+        return self._guest(chat_id).taken_today
+
+    def _take_as_guest(self, chat_id: int) -> TakenTip | None:
+        """A guest's next tip: a rotation kept in memory, so /tip does not repeat one tip."""
+        state = self._guest(chat_id)
+        pick = pick_next(self.candidates(tuple(self._by_topic)), state.seen,
+                         state.last_topic, chat_id)
+        if pick is None:
+            return None
+        if pick.new_cycle:
+            state.seen.clear()
+        state.seen.add(pick.tip.id)
+        state.last_topic = pick.tip.topic
+        state.taken_today += 1
+        return TakenTip(pick.tip, None)
 
     async def refresh(self) -> None:
         """Reload the active tips after the catalogue or an admin changed them."""
@@ -89,9 +133,7 @@ class TipFeed:
         """
         subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
-            candidates = self.candidates(tuple(self._by_topic))
-            pick = pick_next(candidates, frozenset(), None, chat_id)
-            return TakenTip(pick.tip, None) if pick else None
+            return self._take_as_guest(chat_id)
         seen = await self._storage.rotation.seen(chat_id, subscriber.rotation_cycle)
         disliked = await self._storage.rotation.disliked(chat_id)
         chosen = self.choose(subscriber, seen, disliked)

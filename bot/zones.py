@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
+
+from bot.places import place_zones, zone_at_location
 
 _MAX_INPUT = 64  # nothing valid is longer; cut work on hostile input early
 
@@ -90,6 +92,8 @@ def _parse_zone(text: str) -> Zone | None:
     if key is None:
         matches = _cities().get(text.lower(), [])
         if len(matches) != 1:
+            matches = place_zones(text.replace("_", " "))
+        if len(matches) != 1:
             return None
         key = matches[0]
     try:
@@ -99,7 +103,14 @@ def _parse_zone(text: str) -> Zone | None:
 
 
 def suggest_zones(text: str, limit: int = 5) -> list[str]:
-    """Closest IANA names to a mistyped zone, so the answer can offer something to tap or copy."""
+    """Closest IANA names to a mistyped zone, so the answer can offer something to tap or copy.
+
+    A place with several zones ("USA", "Australia") offers exactly those, biggest first;
+    otherwise the nearest spellings of IANA names.
+    """
+    places = place_zones(text.strip()[:_MAX_INPUT])
+    if places:
+        return places[:limit]
     text = text.strip()[:_MAX_INPUT].replace(" ", "_")
     if not text:
         return ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney",
@@ -107,3 +118,42 @@ def suggest_zones(text: str, limit: int = 5) -> list[str]:
     names = list(_zone_names().values())
     found = process.extract(text, names, scorer=fuzz.WRatio, limit=limit)
     return [name for name, _score, _idx in found]
+
+
+# --- onboarding: zones from a location or from the time it is for someone now
+
+COMMON_ZONES = (
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
+    "America/Phoenix", "America/Chicago", "America/Mexico_City", "America/New_York",
+    "America/Toronto", "America/Halifax", "America/Sao_Paulo", "America/Argentina/Buenos_Aires",
+    "America/St_Johns", "Atlantic/Azores", "Europe/London", "Europe/Lisbon", "Africa/Lagos",
+    "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Rome", "Europe/Warsaw",
+    "Africa/Johannesburg", "Africa/Cairo", "Europe/Athens", "Europe/Kyiv", "Europe/Istanbul",
+    "Europe/Moscow", "Asia/Riyadh", "Africa/Nairobi", "Asia/Tehran", "Asia/Dubai",
+    "Asia/Kabul", "Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka",
+    "Asia/Yangon", "Asia/Bangkok", "Asia/Jakarta", "Asia/Singapore", "Asia/Shanghai",
+    "Australia/Perth", "Asia/Tokyo", "Asia/Seoul", "Australia/Adelaide", "Australia/Darwin",
+    "Australia/Brisbane", "Australia/Sydney", "Pacific/Auckland", "UTC",
+)
+
+
+def offset_minutes(zone_name: str, now: datetime) -> int:
+    """The zone's UTC offset at `now`, in minutes (DST included)."""
+    offset = now.astimezone(ZoneInfo(zone_name)).utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def common_offsets(now: datetime) -> list[int]:
+    """Every distinct UTC offset of the common zones at `now`, west to east."""
+    return sorted({offset_minutes(name, now) for name in COMMON_ZONES})
+
+
+def zones_at_offset(minutes: int, now: datetime) -> list[str]:
+    """The common zones whose clocks show UTC + `minutes` at `now`."""
+    return [name for name in COMMON_ZONES if offset_minutes(name, now) == minutes]
+
+
+def zone_from_location(latitude: float, longitude: float) -> Zone | None:
+    """The zone at a shared location (resolved offline; the caller must not keep the point)."""
+    name = zone_at_location(latitude, longitude)
+    return parse_zone(name) if name else None

@@ -182,6 +182,9 @@ class BotApiStandIn:
         self.allowed_updates: list[str] | None = None
         # (chat, user) -> status for getChatMember; anyone not listed is a plain "member".
         self._member_status: dict[tuple[int, int], str] = {}
+        # setMyDescription / setMyShortDescription, by language code ("" = default)
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
 
         self._chats: dict[int, _Chat] = {}
         self._by_key: dict[tuple[int, int], SentMessage] = {}
@@ -205,6 +208,8 @@ class BotApiStandIn:
                 "answerCallbackQuery": self._answer_callback_query,
                 "setMyCommands": self._set_my_commands,
                 "getChatMember": self._get_chat_member,
+                "setMyDescription": self._set_my_description,
+                "setMyShortDescription": self._set_my_short_description,
             }.items()
         }
 
@@ -346,8 +351,11 @@ class BotApiStandIn:
         chat_type: str = "private",
         language_code: str = "en",
         anonymous: bool = False,
+        reply_to: int | None = None,
     ) -> JSONDict:
         """A user writes ``text`` in ``chat_id``; returns the queued Update dict.
+
+        ``reply_to`` makes it a reply to the bot's message with that id (console /reply).
 
         A leading "/command" (with optional @botname) gets a ``bot_command`` entity just as
         Telegram adds one, which is what PTB's CommandHandler looks for. A user who had blocked
@@ -367,9 +375,22 @@ class BotApiStandIn:
             message["from"]["username"] = "GroupAnonymousBot"
             message["sender_chat"] = message["chat"]
         message["text"] = text
+        replied = self._by_key.get((chat_id, reply_to)) if reply_to is not None else None
+        if replied is not None:
+            message["reply_to_message"] = self._message_dict(replied)
         command = text.split(maxsplit=1)[0] if text.strip() else ""
         if command.startswith("/") and len(command) > 1:
             message["entities"] = [entity("bot_command", 0, utf16_len(command))]
+        return self._enqueue("message", message)
+
+    def user_sends_location(
+        self, chat_id: int, latitude: float, longitude: float, *,
+        user_id: int | None = None, first_name: str = "Test", language_code: str = "en",
+    ) -> JSONDict:
+        """A user shares a location (what a request_location button sends)."""
+        message = self._user_message(chat_id, user_id=user_id, first_name=first_name,
+                                     chat_type="private", language_code=language_code)
+        message["location"] = {"latitude": latitude, "longitude": longitude}
         return self._enqueue("message", message)
 
     def user_sends_sticker(
@@ -829,4 +850,18 @@ class BotApiStandIn:
             self.commands[key] = cleaned
         else:
             self.commands.pop(key, None)
+        return True
+
+    async def _set_my_description(self, params: JSONDict) -> bool:
+        text = opt_str(params, "description") or ""
+        if len(text) > 512:
+            raise bad("BOT_DESCRIPTION_INVALID")
+        self.descriptions[opt_str(params, "language_code") or ""] = text
+        return True
+
+    async def _set_my_short_description(self, params: JSONDict) -> bool:
+        text = opt_str(params, "short_description") or ""
+        if len(text) > 120:
+            raise bad("BOT_SHORT_DESCRIPTION_INVALID")
+        self.short_descriptions[opt_str(params, "language_code") or ""] = text
         return True

@@ -80,6 +80,17 @@ class BotHarness:
         assert len(answers) == 1, [a.text for a in answers]
         return answers[0]
 
+    async def start(self, chat_id: int = USER, **kwargs) -> SentMessage:
+        """/start; returns the welcome (the time-zone question follows it in private chats)."""
+        return (await self.say("/start", chat_id, **kwargs))[0]
+
+    async def location(self, latitude: float, longitude: float,
+                       chat_id: int = USER) -> list[SentMessage]:
+        """The user taps "📍 Share location"; returns the bot's answers."""
+        before = len(self.standin.messages_to(chat_id))
+        await self._process(self.standin.user_sends_location(chat_id, latitude, longitude))
+        return self.standin.messages_to(chat_id)[before:]
+
     async def press(self, message: SentMessage, data: str, chat_id: int | None = None,
                     **kwargs) -> list[SentMessage]:
         chat = chat_id if chat_id is not None else message.chat_id

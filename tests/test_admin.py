@@ -20,10 +20,15 @@ ADMIN_COMMANDS = ["/broadcast hello", "/broadcasts", "/cancel 1", "/newtip foods
 
 
 async def test_non_admins_see_nothing_of_admin_commands(bot, caplog):
-    unknown = (await bot.reply("/frobnicate")).text
     caplog.set_level(logging.WARNING)
     for command in ADMIN_COMMANDS:
-        assert (await bot.reply(command)).text == unknown, command
+        answer = await bot.reply(command)
+        name = command.split()[0]
+        # Exactly what a command that does not exist gets: "I don't know" (at most a
+        # "did you mean" of a public command), never a word of the admin tool.
+        assert answer.text.startswith("I don’t know"), command
+        assert f"{name} —" not in answer.text and "Admin" not in answer.text, command
+        assert all(not d.startswith(("bc:", "nt:")) for d in answer.callback_data)
     refusals = [r for r in caplog.records if "admin command refused" in r.getMessage()]
     assert len(refusals) == len(ADMIN_COMMANDS)
     assert all(f"user_id={USER}" in r.getMessage() for r in refusals)
@@ -37,10 +42,10 @@ async def test_non_admins_see_nothing_of_admin_commands(bot, caplog):
 
 
 async def test_a_forged_admin_button_from_a_non_admin_does_nothing(bot):
-    await bot.reply("/start", chat_id=ADMIN)
+    await bot.start(ADMIN)
     await bot.say("/broadcast Hello", chat_id=ADMIN)
     confirm = bot.standin.last_message(ADMIN)
-    welcome = await bot.reply("/start")
+    welcome = await bot.start()
     bot.standin.message(USER, welcome.message_id).reply_markup = {
         "inline_keyboard": [[{"text": "x", "callback_data": confirm.callback_data[0]}]]}
     await bot.press(welcome, confirm.callback_data[0])
@@ -56,7 +61,7 @@ async def test_a_forged_admin_button_from_a_non_admin_does_nothing(bot):
     ("5 < 6", "bare “<”"),
 ])
 async def test_overlong_or_malformed_broadcast_is_refused_and_nothing_queued(bot, text, reason):
-    await bot.reply("/start")
+    await bot.start()
     answer = await bot.reply(f"/broadcast {text}", chat_id=ADMIN)
     assert answer.text.startswith("🚫 Not queued") and reason in answer.text
     assert bot.rows("SELECT count(*) FROM broadcasts") == [(0,)]
@@ -121,7 +126,8 @@ async def test_broadcast_to_5000_with_faults_reaches_everyone_once(bot):
     assert f"Final report: {len(active):,} of {len(active) + 4:,} delivered." in final
     assert (bot.rows("SELECT status FROM broadcasts")) == [("done",)]
     listing = (await bot.reply("/broadcasts", chat_id=ADMIN)).text
-    assert "#1 · done" in listing and f"✅{len(active):,}" in listing
+    assert "#1 · ✅ done · Wed 25 Nov 08:00" in listing  # admin's zone: the default, UTC
+    assert f"✅ {len(active):,} sent" in listing
 
 
 async def test_cancel_stops_what_has_not_been_sent(bot):
@@ -162,10 +168,11 @@ async def test_broadcast_as_reply_keeps_formatting(bot):
 
 
 async def test_newtip_is_validated_stored_rotated_and_can_be_broadcast(bot):
-    await bot.reply("/start")
+    await bot.start()
     bad = await bot.reply("/newtip snacks Eat well | me", chat_id=ADMIN)
     assert "unknown topic" in bad.text.lower()
-    assert "Add a tip like this" in (await bot.reply("/newtip foods no source", chat_id=ADMIN)).text
+    missing = (await bot.reply("/newtip foods no source", chat_id=ADMIN)).text
+    assert "the source is missing" in missing and "| NIH" in missing  # what, and an example
     long = await bot.reply("/newtip foods " + "x" * 700 + " | NIH", chat_id=ADMIN)
     assert "600" in long.text
     saved = await bot.reply(
@@ -176,6 +183,7 @@ async def test_newtip_is_validated_stored_rotated_and_can_be_broadcast(bot):
     assert stored.origin == "admin" and stored.tip.topic == "rest"
     served = set()
     for _ in range(90):
+        bot.clock.advance(seconds=3 * 3600)  # inside the shared limit of 10 tips a day
         served.add((await bot.reply("/tip")).text)
         if any("Stretch gently" in text for text in served):
             break
@@ -186,7 +194,7 @@ async def test_newtip_is_validated_stored_rotated_and_can_be_broadcast(bot):
 
 
 async def test_tips_list_and_retire(bot):
-    await bot.reply("/start")
+    await bot.start()
     tip_message = await bot.reply("/tip")
     tip_id = next(d for d in tip_message.callback_data if d.startswith("fb:up:"))[6:]
     await bot.press(tip_message, f"fb:up:{tip_id}")
@@ -202,15 +210,16 @@ async def test_tips_list_and_retire(bot):
     assert "out of the rotation" in answer.text
     assert (await bot.storage.tips.get("hyd-001")).retired
     assert "no active tip" in (await bot.reply("/retire hyd-001", chat_id=ADMIN)).text
-    for _ in range(80):
+    for _ in range(80):  # 8 a day, inside the shared limit of 10 tips a day
+        bot.clock.advance(seconds=3 * 3600)
         assert "hyd-001" not in (await bot.reply("/tip")).callback_data[0]
 
 
 async def test_stats_match_the_database(bot):
-    await bot.reply("/start")
-    await bot.reply("/start", chat_id=USER + 1)
+    await bot.start()
+    await bot.start(USER + 1)
     await bot.reply("/stop", chat_id=USER + 1)
-    await bot.reply("/start", chat_id=USER + 2)
+    await bot.start(USER + 2)
     await bot.reply("/pause 3", chat_id=USER + 2)
     await _subscribers(bot, 3, blocked={20_001})
     while bot.standin.next_update_nowait():

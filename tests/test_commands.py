@@ -11,7 +11,7 @@ from tips.catalog import TOPICS
 
 
 async def test_start_welcomes_subscribes_and_shows_settings(bot):
-    answer = await bot.reply("/start")
+    answer = await bot.start()
     assert "Welcome to MagDaily" in answer.text
     assert "not medical advice" in answer.text  # the disclaimer
     assert "Time: 09:00" in answer.text and "Time zone: UTC" in answer.text
@@ -23,9 +23,9 @@ async def test_start_welcomes_subscribes_and_shows_settings(bot):
 
 
 async def test_second_start_keeps_one_subscription(bot):
-    await bot.reply("/start")
+    await bot.start()
     await bot.reply("/time 07:15")
-    answer = await bot.reply("/start")
+    answer = await bot.start()
     assert "already subscribed" in answer.text
     rows = bot.rows("SELECT count(*) FROM subscribers")
     assert rows == [(1,)]
@@ -35,11 +35,16 @@ async def test_second_start_keeps_one_subscription(bot):
 async def test_commands_menu_is_published(bot):
     names = [c["command"] for c in bot.standin.commands_for("default")]
     assert names[:4] == ["tip", "foods", "causes", "settings"]
-    assert {"time", "timezone", "topics", "stop", "subscribe", "help", "about"} <= set(names)
+    assert 5 <= len(names) <= 8 and "help" in names
+    # the rest stays reachable from /help
+    help_text = (await bot.reply("/help")).text
+    for name in ("time", "timezone", "topics", "stop", "subscribe", "pause", "resume",
+                 "need", "mydata", "forget", "about"):
+        assert f"/{name} " in help_text, name
 
 
 async def test_stop_keeps_history_and_subscribe_resumes(bot):
-    await bot.reply("/start")
+    await bot.start()
     await bot.reply("/tip")
     answer = await bot.reply("/stop")
     assert "Daily tips stopped" in answer.text
@@ -59,7 +64,7 @@ async def test_subscribe_without_start_subscribes(bot):
 
 
 async def test_tip_comes_from_the_rotation_and_is_recorded(bot):
-    await bot.reply("/start")
+    await bot.start()
     seen_text = set()
     topics = []
     for _ in range(6):
@@ -77,7 +82,7 @@ async def test_tip_comes_from_the_rotation_and_is_recorded(bot):
 
 
 async def test_tip_button_gives_the_same_kind_of_answer(bot):
-    welcome = await bot.reply("/start")
+    welcome = await bot.start()
     answers = await bot.press(welcome, "menu:tip")
     assert len(answers) == 1 and "Source:" in answers[0].text
     assert bot.standin.answered_callbacks[-1].data == "menu:tip"
@@ -122,7 +127,7 @@ async def test_foods_unknown_says_so_and_suggests(bot):
 
 
 async def test_time_accepts_many_forms(bot):
-    await bot.reply("/start")
+    await bot.start()
     for raw, expected in (("7:30", time(7, 30)), ("07:30", time(7, 30)),
                           ("7:30pm", time(19, 30)), ("19.30", time(19, 30))):
         answer = await bot.reply(f"/time {raw}")
@@ -131,23 +136,25 @@ async def test_time_accepts_many_forms(bot):
 
 
 async def test_time_rejects_nonsense_with_an_example(bot):
-    await bot.reply("/start")
+    await bot.start()
     answer = await bot.reply("/time 25:00")
     assert "couldn’t read “25:00”" in answer.text and "/time 07:30" in answer.text
     assert (await bot.subscriber()).send_time == time(9, 0)
 
 
 async def test_time_without_argument_offers_buttons(bot):
-    await bot.reply("/start")
+    await bot.start()
     prompt = await bot.reply("/time")
     assert "time:07:00" in prompt.callback_data
     answers = await bot.press(prompt, "time:18:00")
-    assert "18:00" in answers[0].text
+    assert answers == []  # the prompt itself becomes the updated settings panel
+    panel = bot.standin.message(USER, prompt.message_id)
+    assert "Time: 18:00" in panel.text and "set:time" in panel.callback_data
     assert (await bot.subscriber()).send_time == time(18, 0)
 
 
 async def test_timezone_valid_and_invalid(bot):
-    await bot.reply("/start")
+    await bot.start()
     bot.clock.set(datetime(2026, 11, 25, 8, 30, tzinfo=UTC))
     answer = await bot.reply("/timezone Europe/Berlin")
     assert "Europe/Berlin" in answer.text and "09:30 there now" in answer.text
@@ -162,7 +169,7 @@ async def test_timezone_valid_and_invalid(bot):
 
 
 async def test_timezone_buttons(bot):
-    await bot.reply("/start")
+    await bot.start()
     prompt = await bot.reply("/timezone")
     answers = await bot.press(prompt, "tz:Asia/Kolkata")
     assert "Asia/Kolkata" in answers[0].text
@@ -170,7 +177,7 @@ async def test_timezone_buttons(bot):
 
 
 async def test_topics_toggle_in_place_and_keep_one(bot):
-    await bot.reply("/start")
+    await bot.start()
     menu = await bot.reply("/topics")
     assert "topic:hydration" in menu.callback_data
     for topic in ("hydration", "foods", "rest", "electrolytes"):
@@ -192,19 +199,38 @@ async def test_topics_toggle_in_place_and_keep_one(bot):
 
 
 async def test_settings_shows_everything_with_buttons(bot):
-    await bot.reply("/start")
+    await bot.start()
     await bot.reply("/time 6:45")
     await bot.reply("/timezone America/New_York")
     answer = await bot.reply("/settings")
     assert "06:45" in answer.text and "America/New_York" in answer.text
     assert "daily tips on" in answer.text
-    assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:stop"]
-    stopped = await bot.press(answer, "set:stop")
-    assert "Daily tips stopped" in stopped[0].text
-    again = await bot.reply("/settings")
-    assert "set:resume" in again.callback_data
-    resumed = await bot.press(again, "set:resume")
-    assert "Daily tips are on" in resumed[0].text
+    assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:pause",
+                                    "set:stop"]
+    # each action redraws the panel it was pressed in: no new message
+    count = len(bot.standin.messages_to(USER))
+    assert await bot.press(answer, "set:stop") == []
+    panel = bot.standin.message(USER, answer.message_id)
+    assert "Daily tips stopped" in panel.text and "set:resume" in panel.callback_data
+    assert await bot.press(answer, "set:resume") == []
+    assert "Daily tips are on" in panel.text and "set:pause" in panel.callback_data
+    assert await bot.press(answer, "set:pause") == []
+    assert "no tips until Tue 1 Dec; they resume Wed 2 Dec" in panel.text  # 25 Nov–1 Dec
+    assert "set:resume" in panel.callback_data
+    assert await bot.press(answer, "set:resume") == []
+    assert "Daily tips are on" in panel.text
+    await bot.press(answer, "set:time")
+    assert "time:07:00" in panel.callback_data
+    await bot.press(answer, "time:07:00")
+    assert "Time: 07:00" in panel.text
+    await bot.press(answer, "set:tz")
+    await bot.press(answer, "tz:Europe/Berlin")
+    assert "Time zone: Europe/Berlin" in panel.text
+    await bot.press(answer, "set:topics")
+    await bot.press(answer, "topic:rest")
+    await bot.press(answer, "topic:done")
+    assert "Topics saved" in panel.text and "set:time" in panel.callback_data
+    assert len(bot.standin.messages_to(USER)) == count
 
 
 async def test_settings_before_start(bot):
@@ -230,7 +256,7 @@ async def test_plain_text_sticker_and_unknown_command(bot):
 
 
 async def test_stale_button_answers_politely(bot):
-    welcome = await bot.reply("/start")
+    welcome = await bot.start()
     bot.standin.message(USER, welcome.message_id).reply_markup = {
         "inline_keyboard": [[{"text": "old", "callback_data": "gone:thing"}]]}
     answers = await bot.press(welcome, "gone:thing")
@@ -239,20 +265,20 @@ async def test_stale_button_answers_politely(bot):
 
 
 async def test_blocking_the_bot_marks_the_subscriber_inactive_and_start_revives(bot):
-    await bot.reply("/start")
+    await bot.start()
     update = bot.standin.user_blocks(USER)
     await bot._process(update)
     sub = await bot.subscriber()
     assert sub.status == "blocked" and "blocked" in sub.inactive_reason
     bot.standin.user_unblocks(USER)
     bot.standin.next_update_nowait()
-    answer = await bot.reply("/start")
+    answer = await bot.start()
     assert "Welcome back" in answer.text
     assert (await bot.subscriber()).status == "active"
 
 
 async def test_daily_tip_arrives_through_the_outbox(bot):
-    await bot.reply("/start")
+    await bot.start()
     bot.clock.set(datetime(2026, 11, 25, 9, 0, 20, tzinfo=UTC))
     before = len(bot.standin.messages_to(USER))
     await bot.deliver_due()
@@ -266,7 +292,7 @@ async def test_daily_tip_arrives_through_the_outbox(bot):
 
 
 async def test_stop_cancels_a_tip_already_queued(bot):
-    await bot.reply("/start")
+    await bot.start()
     bot.clock.set(datetime(2026, 11, 25, 9, 0, 20, tzinfo=UTC))
     await bot.runtime.scheduler.tick()  # queued, not yet sent
     await bot.reply("/stop")

@@ -40,13 +40,12 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     caplog.set_level(logging.INFO)
     pressed: list[str] = []
 
-    welcome = await bot.reply("/start")
+    welcome = await bot.start()
     for data in welcome.callback_data:  # tip, foods, causes, settings
         await _twice(bot, welcome, data, pressed)
 
-    settings = await bot.reply("/settings")
-    for data in ("set:time", "set:tz", "set:topics", "set:stop"):
-        await _twice(bot, settings, data, pressed)
+    for data in ("set:time", "set:tz", "set:topics", "set:pause", "set:stop"):
+        await _twice(bot, await bot.reply("/settings"), data, pressed)
     await _twice(bot, await bot.reply("/settings"), "set:resume", pressed)
 
     await _twice(bot, await bot.reply("/time"), "time:07:00", pressed)
@@ -55,6 +54,13 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     topics = await bot.reply("/topics")
     await _twice(bot, topics, "topic:rest", pressed, in_place=True)
     await _twice(bot, topics, "topic:done", pressed, in_place=True)
+
+    foods = await bot.reply("/foods quinoaa pasta")
+    await _twice(bot, foods, _button(foods, "food:"), pressed, in_place=True)
+    await _twice(bot, await bot.reply("/food"), "cmd:foods", pressed, in_place=True)
+    clock = await bot.reply("/timezone")
+    await bot.press(clock, "set:clock")
+    await _twice(bot, clock, "now:60", pressed, in_place=True)
 
     tip = await bot.reply("/tip")
     for action in ("fb:up:", "fb:down:", "fb:more:"):

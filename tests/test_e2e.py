@@ -26,7 +26,8 @@ SECRET_PART = TOKEN.split(":", 1)[1]
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "ADMIN_", "DATABASE_", "DEFAULT_", "LOG_"))}
-    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONUNBUFFERED": "1"})
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONUNBUFFERED": "1",
+                "CONSOLE_DATABASE_PATH": str(tmp_path / "console.sqlite3")})
     env.update(extra)
     return env
 
@@ -73,11 +74,12 @@ async def test_run_py_answers_start_and_foods_over_http_and_never_logs_the_token
         process = await start_bot(env)
         try:
             standin.user_sends(501, "/start")
-            await wait_for(lambda: standin.last_message(501) is not None, what="/start reply")
-            assert "Welcome to MagDaily" in standin.last_message(501).text
+            # the welcome, then the time-zone question
+            await wait_for(lambda: len(standin.messages_to(501)) >= 2, what="/start reply")
+            assert "Welcome to MagDaily" in standin.messages_to(501)[0].text
             standin.user_sends(501, "/foods")
-            await wait_for(lambda: len(standin.messages_to(501)) >= 2, what="/foods reply")
-            foods = standin.messages_to(501)[1].text
+            await wait_for(lambda: len(standin.messages_to(501)) >= 3, what="/foods reply")
+            foods = standin.messages_to(501)[2].text
             assert "Pumpkin seeds, roasted — 1 oz (28 g): 156 mg (37% DV)" in foods
             assert standin.commands_for("default")
         finally:
@@ -140,9 +142,11 @@ async def test_console_mode_chats_through_the_same_handlers(tmp_path):
     assert "80 mg of magnesium" in text
     assert "Your settings" in text.split("80 mg of magnesium", 1)[1]  # button 4 = Settings
     assert "couldn’t read “25:00”" in text
-    rows = sqlite3.connect(tmp_path / "bot.sqlite3").execute(
+    # the console's own database holds the console user; the real one stays untouched
+    rows = sqlite3.connect(tmp_path / "console.sqlite3").execute(
         "SELECT chat_id, status FROM subscribers").fetchall()
     assert rows == [(1000, "active")]
+    assert not (tmp_path / "bot.sqlite3").exists()
 
 
 async def test_backup_while_the_bot_runs(tmp_path):
@@ -291,11 +295,11 @@ async def test_a_users_tip_is_answered_while_a_big_dispatch_runs(tmp_path):
             await wait_for(lambda: len(standin.sent) >= 20, limit=30, what="dispatch under way")
             standin.user_sends(777, "/start")
             standin.user_sends(777, "/tip")
-            await wait_for(lambda: len(standin.messages_to(777)) >= 2, limit=30,
-                           what="the user's answers")
+            await wait_for(lambda: len(standin.messages_to(777)) >= 3, limit=30,
+                           what="the user's answers")  # welcome, zone question, tip
             dispatched = sum(1 for m in standin.sent if m.chat_id != 777)
         finally:
             await stop_bot(process)
-    assert "Source:" in standin.messages_to(777)[1].text
+    assert "Source:" in standin.messages_to(777)[2].text
     # At 25 msg/s the 2,000-message dispatch takes 80 s; the user was answered long before.
     assert dispatched < count / 4, dispatched

@@ -145,7 +145,7 @@ def command_text(command: str, raw: str) -> str:
 async def subscribed(bot, caplog):
     """USER subscribed at 07:15 Europe/Berlin with 'rest' switched off; returns the snapshot."""
     caplog.set_level(logging.INFO)
-    await bot.reply("/start")
+    await bot.start()
     await bot.reply("/time 07:15")
     await bot.reply("/timezone Europe/Berlin")
     menu = await bot.reply("/topics")

@@ -61,7 +61,7 @@ def test_expected_table_covers_every_combination_the_bot_offers():
 
 @pytest.mark.parametrize(("band", "sex", "status"), sorted(NIH_RDA))
 async def test_need_gives_the_table_figure_and_stores_it(bot, band, sex, status):
-    await bot.reply("/start")
+    await bot.start()
     answer = await walk_need(bot, band, sex, status)
     expected = NIH_RDA[(band, sex, status)]
     assert f"{expected} mg a day" in answer.text
@@ -83,7 +83,7 @@ async def test_need_gives_the_table_figure_and_stores_it(bot, band, sex, status)
 
 
 async def test_a_toddler_gets_a_nut_free_example_and_the_65_mg_limit(bot):
-    await bot.reply("/start")
+    await bot.start()
     answer = await walk_need(bot, "1-3", "male", "none")
     assert "Yogurt, plain, low fat — 8 oz: 42 mg" in answer.text
     assert "Banana — 1 medium: 32 mg" in answer.text
@@ -101,7 +101,7 @@ async def test_a_toddler_gets_a_nut_free_example_and_the_65_mg_limit(bot):
 
 
 async def test_answer_for_an_adult_is_a_varied_day(bot):
-    await bot.reply("/start")
+    await bot.start()
     answer = await walk_need(bot, "31-50", "male", "none")
     assert "420 mg a day" in answer.text
     for line in ("Shredded wheat cereal — 2 large biscuits: 61 mg",
@@ -118,7 +118,7 @@ async def test_answer_for_an_adult_is_a_varied_day(bot):
 
 
 async def test_foods_shows_percent_of_need_after_need(bot):
-    await bot.reply("/start")
+    await bot.start()
     assert "of your need" not in (await bot.reply("/foods")).text
     await walk_need(bot, "31-50", "female", "none")  # 320 mg
     table = (await bot.reply("/foods")).text
@@ -127,7 +127,7 @@ async def test_foods_shows_percent_of_need_after_need(bot):
 
 
 async def test_a_second_need_replaces_the_first(bot):
-    await bot.reply("/start")
+    await bot.start()
     await walk_need(bot, "19-30", "female", "pregnancy")
     await walk_need(bot, "51+", "male", "none")
     sub = await bot.subscriber()
@@ -164,7 +164,7 @@ async def test_need_in_a_group_asks_for_a_private_chat(bot):
     "need:",
 ])
 async def test_forged_or_stale_need_data_changes_nothing(bot, data):
-    await bot.reply("/start")
+    await bot.start()
     prompt = await bot.reply("/need")
     assert await bot.press(prompt, data, strict=False) == []
     assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
@@ -173,13 +173,13 @@ async def test_forged_or_stale_need_data_changes_nothing(bot, data):
 
 
 async def test_double_tap_on_a_step_is_harmless(bot):
-    await bot.reply("/start")
+    await bot.start()
     prompt = await bot.reply("/need")
     await bot.press(prompt, "need:age:9-13")
     await bot.press(prompt, "need:age:9-13", strict=False)  # same screen again
     assert bot.standin.internal_errors == []
     assert prompt.callback_data == ["need:sex:9-13:male", "need:sex:9-13:female"]
-    assert len(bot.standin.messages_to(USER)) == 2  # /start and /need, nothing extra
+    assert len(bot.standin.messages_to(USER)) == 3  # /start (welcome, zone question), /need
 
 
 def test_every_need_button_fits_telegrams_64_bytes():

@@ -32,7 +32,7 @@ def test_the_rule_written_out_is_the_one_issue_8_asks_for():
 
 async def test_foods_after_need_agrees_with_need_for_every_food_and_need(bot):
     table = load_foods()
-    await bot.reply("/start")
+    await bot.start()
     needs_seen: set[int] = set()
     compared = 0
     for band, sex, status in sorted(NIH_RDA):

@@ -27,7 +27,7 @@ async def rows_per_table(bot, chat_id: int) -> dict[str, int]:
 
 async def full_history(bot, chat_id: int) -> None:
     """A subscriber with something in every table: tips, a daily tip, a need, votes."""
-    await bot.reply("/start", chat_id=chat_id)
+    await bot.start(chat_id)
     await bot.reply("/tip", chat_id=chat_id)
     await bot.reply("/tip", chat_id=chat_id)
     tips = bot.rows(
@@ -65,7 +65,7 @@ async def test_mydata_lists_everything_stored_in_plain_words(bot):
 
 
 async def test_mydata_dates_are_in_the_chats_time_zone(bot):
-    await bot.reply("/start")
+    await bot.start()
     await bot.reply("/timezone Europe/Berlin")
     await bot.reply("/tip")
     text = (await bot.reply("/mydata")).text
@@ -113,14 +113,15 @@ async def test_forget_yes_deletes_every_row_about_the_chat_and_nothing_else(bot)
 
 
 async def test_a_forgotten_chat_gets_no_more_daily_tips(bot):
-    await bot.reply("/start")
-    await bot.reply("/start", chat_id=OTHER_USER)
+    await bot.start()
+    await bot.start(OTHER_USER)
     question = await bot.reply("/forget")
     await bot.press(question, "forget:yes")
     bot.clock.advance(hours=1)
     await bot.deliver_due()
-    assert len(bot.standin.messages_to(USER)) == 2  # /start and the /forget question
-    assert len(bot.standin.messages_to(OTHER_USER)) == 2  # /start and today's tip
+    # /start (welcome and the zone question) and the /forget question
+    assert len(bot.standin.messages_to(USER)) == 3
+    assert len(bot.standin.messages_to(OTHER_USER)) == 3  # /start's two and today's tip
 
 
 async def test_start_after_forget_begins_from_scratch(bot):
@@ -128,14 +129,14 @@ async def test_start_after_forget_begins_from_scratch(bot):
     await walk_need(bot, "51+", "female", "none")
     question = await bot.reply("/forget")
     await bot.press(question, "forget:yes")
-    assert "Welcome to MagDaily" in (await bot.reply("/start")).text
+    assert "Welcome to MagDaily" in (await bot.start()).text
     sub = await bot.subscriber()
     assert sub.need_mg is None and sub.need_profile is None
     assert (await rows_per_table(bot, USER))["deliveries"] == 0
 
 
 async def test_unknown_forget_data_is_refused_politely(bot):
-    await bot.reply("/start")
+    await bot.start()
     question = await bot.reply("/forget")
     assert await bot.press(question, "forget:maybe", strict=False) == []
     assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED

@@ -71,7 +71,9 @@ async def test_one_process_per_database_and_a_kill_9_leaves_no_stale_lock(tmp_pa
 
             second = await start_bot(env)
             second_output = await finish(second)
-            console = await start_bot(env, "--console")
+            # (the console has its own database; pointed at the bot's, the lock refuses it)
+            console = await start_bot({**env, "CONSOLE_DATABASE_PATH": env["DATABASE_PATH"]},
+                                      "--console")
             console_output = await finish(console)
             check = await start_bot(env, "check")
             check_output = await finish(check)

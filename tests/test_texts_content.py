@@ -69,7 +69,7 @@ def urgency_blocks(signs_text: str) -> dict[str, str]:
 # ------------------------------------------------------------------ /causes
 
 async def test_causes_is_a_short_overview_with_sections_that_fit_a_phone(bot):
-    await bot.reply("/start")
+    await bot.start()
     screens = await causes_screens(bot)
     assert len(plain(screens["overview"])) <= OVERVIEW_LIMIT
     for name, text in screens.items():
@@ -84,7 +84,7 @@ async def test_causes_is_a_short_overview_with_sections_that_fit_a_phone(bot):
 
 
 async def test_warning_signs_carry_their_urgency(bot):
-    await bot.reply("/start")
+    await bot.start()
     await bot.reply("/timezone Europe/Berlin")
     blocks = urgency_blocks((await causes_screens(bot))["causes:signs"])
     by_level = {}
@@ -115,7 +115,7 @@ async def test_warning_signs_carry_their_urgency(bot):
     ("Asia/Kolkata", "call your local emergency number"),
 ])
 async def test_the_emergency_number_follows_the_time_zone(bot, zone, expected):
-    await bot.reply("/start")
+    await bot.start()
     await bot.reply(f"/timezone {zone}")
     screens = await causes_screens(bot)
     for name in ("overview", "causes:signs"):
@@ -131,7 +131,7 @@ async def test_someone_not_subscribed_is_told_their_local_number(bot):
 
 
 async def test_causes_never_treats_chest_symptoms_as_a_spasm(bot):
-    await bot.reply("/start")
+    await bot.start()
     screens = await causes_screens(bot)
     chest = [s for text in screens.values() for s in sentences(text) if "chest" in s.lower()]
     assert chest, "the emergency sign must be there"
@@ -143,7 +143,7 @@ async def test_causes_never_treats_chest_symptoms_as_a_spasm(bot):
 
 
 async def test_the_menu_button_opens_the_same_overview(bot):
-    welcome = await bot.reply("/start")
+    welcome = await bot.start()
     sent = await bot.press(welcome, "menu:causes")
     assert len(sent) == 1
     assert sent[0].text == (await bot.reply("/causes")).text
@@ -160,7 +160,7 @@ async def test_a_forged_section_is_answered_politely(bot):
 # ------------------------------------------------------- /start, /help, /about
 
 async def test_start_and_help_promise_habits_and_state_the_evidence(bot):
-    for text in ((await bot.reply("/start")).text, (await bot.reply("/help")).text):
+    for text in ((await bot.start()).text, (await bot.reply("/help")).text):
         seen = plain(text)
         assert "habits linked to fewer cramps" in seen
         assert "Cochrane review, 2020" in seen and "older adults" in seen
@@ -245,7 +245,7 @@ def test_every_rendered_text_fits_one_telegram_message():
 
 
 async def test_welcome_fits_one_message(bot):
-    assert len((await bot.reply("/start")).text) < TELEGRAM_LIMIT
+    assert len((await bot.start()).text) < TELEGRAM_LIMIT
 
 
 # ------------------------------------------------------------------ /foods

@@ -39,12 +39,15 @@ from bot.ui.callbacks import (
     ConfirmBroadcast,
     DiscardBroadcast,
     Forget,
+    LocalNow,
     Menu,
     NeedAge,
     NeedSex,
     NeedStatus,
+    PickFood,
     PickTime,
     PickZone,
+    RunCommand,
     Setting,
     TipAction,
     ToggleTopic,
@@ -100,6 +103,9 @@ def handlers() -> list[AnyHandler]:
         ]),
         _press(TipAction, user.tip_action_button),
         _press(CausesPage, user.causes_page_button),
+        _press(LocalNow, user.local_now_button),
+        _press(PickFood, user.food_button),
+        _press(RunCommand, user.command_button),
         _press(NeedAge, personal.need_age_button),
         _press(NeedSex, personal.need_sex_button),
         _press(NeedStatus, personal.need_status_button),
@@ -114,6 +120,7 @@ def handlers() -> list[AnyHandler]:
         # -- catch-alls: what nothing above took
         CallbackQueryHandler(common.expired_button),
         MessageHandler(filters.COMMAND, common.unknown_command),
+        MessageHandler(filters.LOCATION, user.location),
         MessageHandler(~filters.COMMAND & (filters.TEXT | filters.Sticker.ALL
                                            | filters.ATTACHMENT), user.not_a_command),
         # -- chat-member updates

@@ -105,8 +105,12 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def broadcasts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    recent = await get_deps(context).broadcasts.recent()
-    await send(update, context, Reply(texts.broadcasts_list(recent)))
+    deps = get_deps(context)
+    recent = await deps.broadcasts.recent()
+    chat = update.effective_chat
+    own = await deps.subscriptions.get(chat.id) if chat is not None else None
+    zone = own.timezone if own is not None else deps.subscriptions.defaults.timezone
+    await send(update, context, Reply(texts.broadcasts_list(recent, zone)))
 
 
 _BROADCAST_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits only, and no number SQLite overflows
@@ -128,8 +132,11 @@ async def newtip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raw = command_args(context).strip()
     topic, _, rest = raw.partition(" ")
     text, bar, source = rest.partition("|")
-    if not raw or not bar:
+    if not raw:
         await send(update, context, Reply(texts.NEWTIP_USAGE))
+        return
+    if not bar:
+        await send(update, context, Reply(texts.NEWTIP_NO_SOURCE))
         return
     user = update.effective_user
     added = await get_deps(context).tip_admin.add(topic.lower(), text, source,

@@ -25,13 +25,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from rapidfuzz import fuzz, process
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
 
 from bot.deps import Deps, get_deps
 from bot.message_edit import edit_text
-from bot.ui import texts
+from bot.ui import keyboards, texts
 from bot.ui.callbacks import CallbackData
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class Reply:
     """One message: text, keyboard, and a hook told how sending went (message id or error)."""
 
     text: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     after_send: Callable[[int | None, str | None], Awaitable[None]] | None = None
 
 
@@ -147,8 +148,9 @@ async def edit_in_place(update: Update, context: ContextTypes.DEFAULT_TYPE,
     if query is not None and query.message is not None:
         chat_id, message_id = query.message.chat.id, query.message.message_id
         try:
+            markup = reply.markup if isinstance(reply.markup, InlineKeyboardMarkup) else None
             await with_retries(lambda: edit_text(context.bot, chat_id, message_id,
-                                                 reply.text, reply.markup), chat_id)
+                                                 reply.text, markup), chat_id)
             return
         except BadRequest as exc:  # too old, deleted, inaccessible
             log.info("chat_id=%s could not edit, sending instead: %s",
@@ -182,7 +184,21 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await update.callback_query.answer(texts.BUTTON_EXPIRED)
 
 
+SUGGESTED_COMMANDS = ("tip", "foods", "causes", "settings", "help", "about", "topics",
+                      "time", "timezone", "subscribe", "resume", "pause")
+
+
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A near-miss (/food, /setings) gets "did you mean" buttons; anything else /help."""
+    message = update.effective_message
+    typed = (message.text or "").split(maxsplit=1)[0] if message and message.text else ""
+    name = typed.lstrip("/").split("@", 1)[0].lower()
+    close = [found for found, score, _ in process.extract(
+        name[:32], SUGGESTED_COMMANDS, scorer=fuzz.ratio, limit=2) if score >= 70]
+    if name and close:
+        await send(update, context, Reply(texts.did_you_mean(typed, close),
+                                          keyboards.command_choices(close)))
+        return
     await send(update, context, Reply(texts.UNKNOWN_COMMAND + texts.help_text()))
 
 

@@ -5,6 +5,7 @@ Parse the update, call a service, reply with ui.texts. No rules live here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +15,8 @@ from telegram.ext import ContextTypes
 from bot.deps import Deps, get_deps
 from bot.handlers.common import EXPIRED, Answer, Handler, Reply, command_args, send
 from bot.parsing import parse_days, parse_send_time
+from bot.places import place_zones
+from bot.storage import Subscriber
 from bot.subscriptions import NotSubscribed
 from bot.tipfeed import TakenTip
 from bot.ui import keyboards, texts
@@ -27,6 +30,10 @@ from bot.ui.callbacks import (
     MENU_FOODS,
     MENU_SETTINGS,
     MENU_TIP,
+    SET_CLOCK,
+    SET_KEEP,
+    SET_PANEL,
+    SET_PAUSE,
     SET_RESUME,
     SET_STOP,
     SET_TIME,
@@ -36,14 +43,25 @@ from bot.ui.callbacks import (
     VOTE_DOWN,
     VOTE_UP,
     CausesPage,
+    LocalNow,
     Menu,
+    PickFood,
     PickTime,
     PickZone,
+    RunCommand,
     Setting,
     TipAction,
     ToggleTopic,
 )
-from bot.zones import parse_zone, suggest_zones
+from bot.ui.keyboards import QUICK_ZONES
+from bot.zones import (
+    Zone,
+    common_offsets,
+    parse_zone,
+    suggest_zones,
+    zone_from_location,
+    zones_at_offset,
+)
 from tips.catalog import TOPICS
 from tips.foods import find_food, suggest_foods
 from tips.reference import emergency_number
@@ -66,8 +84,12 @@ def _tip_reply(deps: Deps, taken: TakenTip | None) -> Reply:
     return Reply(text, keyboards.tip_actions(taken.tip.id), after_send=settle)
 
 
-async def tip_reply(deps: Deps, chat_id: int) -> Reply:
-    return _tip_reply(deps, await deps.feed.take_next(chat_id))
+async def tip_reply(deps: Deps, chat_id: int, kind: str = "on_demand") -> Reply:
+    """/tip and ➕ share one daily limit, explained kindly when reached."""
+    result = await deps.feedback.take(chat_id, kind)
+    if result.limit_reached:
+        return Reply(texts.another_limit(result.next_time))
+    return _tip_reply(deps, result.taken)
 
 
 async def pause_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
@@ -81,6 +103,86 @@ async def pause_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     if subscriber is None:
         return Reply(texts.PAUSE_WHEN_STOPPED)
     return Reply(texts.paused(subscriber, days))
+
+
+# --- settings panel: every action redraws the panel it was pressed in
+
+async def panel_reply(deps: Deps, chat_id: int, note: str = "") -> Reply:
+    subscriber = await deps.subscriptions.get(chat_id)
+    if subscriber is None:
+        return Reply(texts.NOT_SUBSCRIBED)
+    head = note + "\n\n" if note else ""
+    return Reply(head + texts.settings_summary(subscriber)
+                 + texts.next_tip_line(subscriber, deps.clock.now()),
+                 keyboards.settings_menu(subscriber))
+
+
+# --- onboarding: time zone (location, city, or the time it is now), then time of day
+
+async def read_zone(text: str) -> Zone | None:
+    """parse_zone off the event loop: a typed place may load the city tables (~1.5 s)."""
+    return await asyncio.to_thread(parse_zone, text)
+
+
+def zone_question(subscriber: Subscriber) -> Reply:
+    return Reply(texts.zone_question(subscriber), keyboards.location_keyboard())
+
+
+def clock_reply(deps: Deps) -> Reply:
+    now = deps.clock.now()
+    return Reply(texts.LOCAL_TIME_PROMPT, keyboards.local_time_choices(common_offsets(now), now))
+
+
+async def zone_chosen(deps: Deps, chat_id: int, zone: Zone) -> tuple[Reply, Reply | None]:
+    """Set the zone; during sign-up the next question (the time) follows."""
+    subscriber = await deps.subscriptions.set_timezone(chat_id, zone)
+    now = deps.clock.now()
+    if subscriber.setup_step == "zone":
+        await deps.subscriptions.set_setup_step(chat_id, "time")
+        return (Reply(texts.setup_zone_done(subscriber, now.astimezone(zone.tz)),
+                      keyboards.remove_keyboard()),
+                Reply(texts.SETUP_TIME_QUESTION, keyboards.time_choices()))
+    return (await panel_reply(deps, chat_id, texts.timezone_set(
+        subscriber, now.astimezone(zone.tz))), None)
+
+
+async def time_chosen(deps: Deps, chat_id: int, raw: str) -> Reply:
+    parsed = parse_send_time(raw)
+    if parsed is None:
+        return Reply(texts.time_invalid(raw))
+    try:
+        subscriber = await deps.subscriptions.set_time(chat_id, parsed)
+    except NotSubscribed:
+        return Reply(texts.NOT_SUBSCRIBED)
+    now = deps.clock.now()
+    if subscriber.setup_step in ("zone", "time"):
+        await deps.subscriptions.set_setup_step(chat_id, "done")
+        return await panel_reply(deps, chat_id, texts.setup_done(subscriber, now))
+    return await panel_reply(deps, chat_id, texts.time_set(subscriber, now))
+
+
+async def typed_during_setup(deps: Deps, chat_id: int, text: str) -> list[Reply] | None:
+    """Plain text while a sign-up question is open: a city, a time, or a reply button."""
+    subscriber = await deps.subscriptions.get(chat_id)
+    if subscriber is None:
+        return None
+    if text == texts.BUTTON_KEEP_DEFAULTS:
+        await deps.subscriptions.set_setup_step(chat_id, "done")
+        return [Reply(texts.SETUP_KEPT, keyboards.remove_keyboard())]
+    if text == texts.BUTTON_LOCAL_TIME:
+        return [clock_reply(deps)]
+    if subscriber.setup_step == "zone":
+        zone = await read_zone(text)
+        if zone is None:
+            places = await asyncio.to_thread(place_zones, text)
+            # Not a place we know: free text is not echoed (it may be anything personal).
+            return [Reply(texts.ZONE_PLACE_CHOICES if places else texts.SETUP_PLACE_UNKNOWN,
+                          keyboards.zone_choices(places or QUICK_ZONES))]
+        first, second = await zone_chosen(deps, chat_id, zone)
+        return [first] + ([second] if second else [])
+    if subscriber.setup_step == "time":
+        return [await time_chosen(deps, chat_id, text)]
+    return None
 
 
 async def resume_reply(deps: Deps, chat_id: int) -> Reply:
@@ -100,7 +202,9 @@ async def foods_reply(deps: Deps, chat_id: int, query: str = "") -> Reply:
         return Reply(texts.foods_table(deps.foods, subscriber.need_mg if subscriber else None))
     food = find_food(deps.foods, query)
     if food is None:
-        return Reply(texts.food_unknown(query, suggest_foods(deps.foods, query)))
+        suggestions = suggest_foods(deps.foods, query)
+        return Reply(texts.food_unknown(query, suggestions),
+                     keyboards.food_choices([f.name for f in suggestions]))
     return Reply(texts.food_answer(food, deps.foods))
 
 
@@ -117,37 +221,27 @@ async def causes_reply(deps: Deps, chat_id: int) -> Reply:
 
 
 async def settings_reply(deps: Deps, chat_id: int) -> Reply:
-    subscriber = await deps.subscriptions.get(chat_id)
-    if subscriber is None:
-        return Reply(texts.NOT_SUBSCRIBED)
-    return Reply(texts.settings_summary(subscriber) + texts.next_tip_line(subscriber),
-                 keyboards.settings_menu(subscriber))
+    return await panel_reply(deps, chat_id)
 
 
 async def set_time_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     if not raw.strip():
         return Reply(texts.TIME_PROMPT, keyboards.time_choices())
-    parsed = parse_send_time(raw)
-    if parsed is None:
-        return Reply(texts.time_invalid(raw))
-    try:
-        subscriber = await deps.subscriptions.set_time(chat_id, parsed)
-    except NotSubscribed:
-        return Reply(texts.NOT_SUBSCRIBED)
-    return Reply(texts.time_set(subscriber))
+    return await time_chosen(deps, chat_id, raw)
 
 
 async def set_zone_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     if not raw.strip():
         return Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices())
-    zone = parse_zone(raw)
+    zone = await read_zone(raw)
     if zone is None:
-        return Reply(texts.timezone_invalid(raw, suggest_zones(raw)))
-    try:
-        subscriber = await deps.subscriptions.set_timezone(chat_id, zone)
-    except NotSubscribed:
+        suggestions = await asyncio.to_thread(suggest_zones, raw)
+        return Reply(texts.timezone_invalid(raw, suggestions),
+                     keyboards.zone_choices(suggestions, clock=False))
+    if await deps.subscriptions.get(chat_id) is None:
         return Reply(texts.NOT_SUBSCRIBED)
-    return Reply(texts.timezone_set(subscriber, deps.clock.now().astimezone(zone.tz)))
+    first, _ = await zone_chosen(deps, chat_id, zone)
+    return first
 
 
 async def topics_reply(deps: Deps, chat_id: int) -> Reply:
@@ -184,6 +278,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None
     result = await deps.subscriptions.start(chat.id, user.id if user else None, chat.type)
     await send(update, context, Reply(texts.welcome(result), keyboards.main_menu()))
+    await ask_zone_once(deps, update, context, result.subscriber, fresh=result.created)
+
+
+async def ask_zone_once(deps: Deps, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                        subscriber: Subscriber | None, fresh: bool = False) -> None:
+    """Ask the time zone right after sign-up, and once of anyone still on the default."""
+    if subscriber is None:
+        return
+    if fresh and subscriber.setup_step == "zone":
+        await send(update, context, zone_question(subscriber))
+    elif deps.subscriptions.should_ask_zone(subscriber):
+        await deps.subscriptions.set_setup_step(subscriber.chat_id, "zone")
+        await send(update, context, zone_question(subscriber))
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -205,22 +312,38 @@ def chat_command(action: ChatAction) -> Handler:
     return handler
 
 
+def asking_zone_once(handler: Handler) -> Handler:
+    """After the command's answer, ask the time zone once if still on the default."""
+
+    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await handler(update, context)
+        if update.effective_chat is not None:
+            deps = get_deps(context)
+            await ask_zone_once(deps, update, context,
+                                await deps.subscriptions.get(update.effective_chat.id))
+
+    return wrapped
+
+
 stop = chat_command(lambda deps, chat_id, _raw: stop_reply(deps, chat_id))
-tip = chat_command(lambda deps, chat_id, _raw: tip_reply(deps, chat_id))
+tip = asking_zone_once(chat_command(lambda deps, chat_id, _raw: tip_reply(deps, chat_id)))
 pause = chat_command(pause_reply)
 resume = chat_command(lambda deps, chat_id, _raw: resume_reply(deps, chat_id))
 foods = chat_command(foods_reply)
 time_command = chat_command(set_time_reply)
 timezone_command = chat_command(set_zone_reply)
 topics = chat_command(lambda deps, chat_id, _raw: topics_reply(deps, chat_id))
-settings = chat_command(lambda deps, chat_id, _raw: settings_reply(deps, chat_id))
+settings = asking_zone_once(
+    chat_command(lambda deps, chat_id, _raw: settings_reply(deps, chat_id)))
 
 
 causes = chat_command(lambda deps, chat_id, _raw: causes_reply(deps, chat_id))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(update, context, Reply(texts.help_text()))
+    user = update.effective_user
+    is_admin = user is not None and user.id in get_deps(context).settings.admin_ids
+    await send(update, context, Reply(texts.help_text(admin=is_admin)))
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -228,7 +351,74 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def not_a_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is not None and chat is not None and message.text:
+        replies = await typed_during_setup(get_deps(context), chat.id, message.text.strip())
+        if replies:
+            for reply in replies:
+                await send(update, context, reply)
+            return
     await send(update, context, Reply(texts.NOT_A_COMMAND))
+
+
+async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location: only its time zone is used; the point is neither stored nor logged."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.location is None:
+        return
+    deps = get_deps(context)
+    zone = await asyncio.to_thread(zone_from_location, message.location.latitude,
+                                   message.location.longitude)
+    if zone is None:
+        await send(update, context, Reply(texts.location_unknown()))
+        return
+    if await deps.subscriptions.get(chat.id) is None:
+        await send(update, context, Reply(texts.NOT_SUBSCRIBED))
+        return
+    first, second = await zone_chosen(deps, chat.id, zone)
+    await send(update, context, first)
+    if second is not None:
+        await send(update, context, second)
+
+
+# --- suggestions: "did you mean /foods?" for a near-miss of a command
+
+SUGGESTABLE = ("tip", "foods", "causes", "settings", "help", "about", "topics", "time",
+               "timezone", "subscribe", "resume", "pause", "need", "mydata")
+
+
+async def command_reply(deps: Deps, update: Update, name: str) -> Reply | None:
+    """A command that needs no arguments, as a button press runs it."""
+    chat_id = _chat_id(update)
+    simple: dict[str, Callable[[], Awaitable[Reply]]] = {
+        "tip": lambda: tip_reply(deps, chat_id),
+        "foods": lambda: foods_reply(deps, chat_id),
+        "settings": lambda: settings_reply(deps, chat_id),
+        "topics": lambda: topics_reply(deps, chat_id),
+        "time": lambda: set_time_reply(deps, chat_id, ""),
+        "timezone": lambda: set_zone_reply(deps, chat_id, ""),
+        "resume": lambda: resume_reply(deps, chat_id),
+        "pause": lambda: pause_reply(deps, chat_id, ""),
+        "subscribe": lambda: subscribe_reply(deps, update),
+    }
+    if name in simple:
+        return await simple[name]()
+    if name == "causes":
+        return causes_reply(deps)
+    if name == "help":
+        return Reply(texts.help_text())
+    if name == "about":
+        return Reply(texts.about(list(deps.sources)))
+    return None
+
+
+async def command_button(deps: Deps, update: Update, data: RunCommand) -> Answer:
+    reply = await command_reply(deps, update, data.name)
+    return EXPIRED if reply is None else Answer(edit=reply)
+
+
+async def food_button(deps: Deps, update: Update, data: PickFood) -> Answer:
+    return Answer(edit=await foods_reply(deps, _chat_id(update), data.name))
 
 
 # ------------------------------------------------------------------ buttons
@@ -253,17 +443,34 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
 
 
 async def setting_button(deps: Deps, update: Update, data: Setting) -> Answer:
+    """Every settings action redraws the panel it was pressed in; nothing new is sent."""
     chat_id = _chat_id(update)
+    if data.item == SET_CLOCK:
+        return Answer(edit=clock_reply(deps))
+    if data.item == SET_KEEP:
+        if await deps.subscriptions.get(chat_id) is not None:
+            await deps.subscriptions.set_setup_step(chat_id, "done")
+        return Answer(edit=Reply(texts.SETUP_KEPT))
+    subscriber = await deps.subscriptions.get(chat_id)
+    if subscriber is None:
+        return Answer(texts.NOT_SUBSCRIBED)
     if data.item == SET_TIME:
-        return Answer(send=(await set_time_reply(deps, chat_id, ""),))
+        return Answer(edit=Reply(texts.TIME_PROMPT, keyboards.time_choices(back=True)))
     if data.item == SET_ZONE:
-        return Answer(send=(await set_zone_reply(deps, chat_id, ""),))
+        return Answer(edit=Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices(back=True)))
     if data.item == SET_TOPICS:
-        return Answer(send=(await topics_reply(deps, chat_id),))
+        return Answer(edit=await topics_reply(deps, chat_id))
+    if data.item == SET_PANEL:
+        return Answer(edit=await panel_reply(deps, chat_id))
     if data.item == SET_STOP:
-        return Answer(send=(await stop_reply(deps, chat_id),))
+        return Answer(edit=await panel_reply(deps, chat_id, (await stop_reply(deps, chat_id)).text))
+    if data.item == SET_PAUSE:
+        return Answer(edit=await panel_reply(deps, chat_id,
+                                             (await pause_reply(deps, chat_id, "7")).text))
     if data.item == SET_RESUME:
-        return Answer(send=(await subscribe_reply(deps, update),))
+        note = (await resume_reply(deps, chat_id) if subscriber.status == "paused"
+                else await subscribe_reply(deps, update)).text
+        return Answer(edit=await panel_reply(deps, chat_id, note))
     return EXPIRED
 
 
@@ -284,11 +491,37 @@ async def causes_page_button(deps: Deps, update: Update, data: CausesPage) -> An
 
 
 async def time_button(deps: Deps, update: Update, data: PickTime) -> Answer:
-    return Answer(send=(await set_time_reply(deps, _chat_id(update), data.value),))
+    return Answer(edit=await time_chosen(deps, _chat_id(update), data.value))
 
 
 async def zone_button(deps: Deps, update: Update, data: PickZone) -> Answer:
-    return Answer(send=(await set_zone_reply(deps, _chat_id(update), data.value),))
+    chat_id = _chat_id(update)
+    zone = await read_zone(data.value)
+    if zone is None:
+        return EXPIRED
+    if await deps.subscriptions.get(chat_id) is None:
+        return Answer(texts.NOT_SUBSCRIBED)
+    first, second = await zone_chosen(deps, chat_id, zone)
+    if second is None:
+        return Answer(edit=first)
+    # During sign-up: the confirmation (which also hides the location keyboard), then
+    # the time question; the pressed list becomes the time question.
+    return Answer(edit=second, send=(Reply(first.text, keyboards.remove_keyboard()),))
+
+
+async def local_now_button(deps: Deps, update: Update, data: LocalNow) -> Answer:
+    """The time it is for someone → the zones at that offset (or the one zone there is)."""
+    try:
+        offset = int(data.offset)
+    except ValueError:
+        return EXPIRED
+    names = zones_at_offset(offset, deps.clock.now())
+    if not names:
+        return EXPIRED
+    if len(names) == 1:
+        return await zone_button(deps, update, PickZone(names[0]))
+    return Answer(edit=Reply(texts.ZONE_AT_OFFSET_PROMPT,
+                             keyboards.zone_choices(names, clock=False)))
 
 
 async def topic_button(deps: Deps, update: Update, data: ToggleTopic) -> Answer:
@@ -296,13 +529,14 @@ async def topic_button(deps: Deps, update: Update, data: ToggleTopic) -> Answer:
     chat_id = _chat_id(update)
     if data.topic == TOPICS_DONE:
         query = update.callback_query
-        already_saved = query is None or query.message is None or \
-            getattr(query.message, "reply_markup", None) is None
+        markup = getattr(query.message, "reply_markup", None) if query else None
+        done = ToggleTopic(TOPICS_DONE).pack()
+        already_saved = markup is None or all(
+            button.callback_data != done for row in markup.inline_keyboard for button in row)
         subscriber = await deps.subscriptions.get(chat_id)
         if subscriber is None or already_saved:
             return Answer()
-        return Answer(edit=Reply(texts.TOPICS_SAVED + "\n\n"
-                                 + texts.settings_summary(subscriber)))
+        return Answer(edit=await panel_reply(deps, chat_id, texts.TOPICS_SAVED))
     if data.topic not in TOPICS:
         return EXPIRED
     try:
@@ -317,7 +551,8 @@ async def topic_button(deps: Deps, update: Update, data: ToggleTopic) -> Answer:
 
 _VOTE_NOTICES = {
     "up": texts.VOTE_UP, "down": texts.VOTE_DOWN, "retired": texts.VOTE_RETIRED,
-    "unknown": texts.TIP_GONE, "not_subscribed": texts.NOT_SUBSCRIBED,
+    "unknown": texts.TIP_GONE, "not_subscribed": texts.VOTE_GUEST,
+    "cleared": texts.VOTE_CLEARED,
 }
 
 
@@ -325,12 +560,19 @@ async def tip_action_button(deps: Deps, update: Update, data: TipAction) -> Answ
     chat_id = _chat_id(update)
     if data.action in (VOTE_UP, VOTE_DOWN) and data.tip_id:
         result = await deps.feedback.vote(chat_id, data.tip_id, data.action == VOTE_UP)
-        return Answer(_VOTE_NOTICES[result.outcome])
+        notice = _VOTE_NOTICES[result.outcome]
+        message = update.callback_query.message if update.callback_query else None
+        text = getattr(message, "text_html", None)
+        if result.outcome in ("unknown", "not_subscribed") or not text:
+            return Answer(notice)
+        # The vote shows on the tip itself: the pressed button marked, or unmarked.
+        return Answer(notice, edit=Reply(text, keyboards.tip_actions(data.tip_id,
+                                                                     result.vote)))
     if data.action == ANOTHER:
-        another = await deps.feedback.another(chat_id)
-        if another.limit_reached:
-            return Answer(texts.another_limit(another.next_time))
-        return Answer(send=(_tip_reply(deps, another.taken),))
+        result = await deps.feedback.take(chat_id, "another")
+        if result.limit_reached:
+            return Answer(texts.another_limit(result.next_time))
+        return Answer(send=(_tip_reply(deps, result.taken),))
     return EXPIRED
 
 

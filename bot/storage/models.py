@@ -35,6 +35,7 @@ class Subscriber:
     updated_at: datetime
     need_mg: int | None = None
     need_profile: str | None = None
+    setup_step: str | None = None  # onboarding: 'zone' | 'time' asked, 'done'; None: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,7 @@ class PendingDelivery:
     broadcast_id: int | None
     text: str
     attempts: int
+    remind_setup: bool = False  # the first daily tip of someone who skipped the sign-up questions
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,10 @@ class OutboxQueries:
         skip = set(exclude)
         rows = await self._db.fetch_all(
             """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
-                      coalesce(t.text, b.text, ''), d.attempts
+                      coalesce(t.text, b.text, ''), d.attempts,
+                      d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
+                          SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
+                          WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id)
                FROM deliveries d
                JOIN subscribers s ON s.chat_id = d.chat_id
                LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
@@ -159,7 +162,8 @@ class OutboxQueries:
                ORDER BY d.due_at, d.id LIMIT ?""",
             (to_ts(now), limit + len(skip)),
         )
-        return [PendingDelivery(*row) for row in rows if row[0] not in skip][:limit]
+        return [PendingDelivery(*row[:8], remind_setup=bool(row[8]))
+                for row in rows if row[0] not in skip][:limit]
 
     async def next_pending_due(self) -> datetime | None:
         """When the earliest pending row (a retry, a later broadcast) comes due."""

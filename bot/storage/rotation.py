@@ -40,3 +40,15 @@ class RotationQueries:
                        vote = excluded.vote, updated_at = excluded.updated_at""",
                 (chat_id, tip_id, vote, to_ts(now)),
             )
+
+    # --- votes shown on the tip: read one, clear one (press the marked button again)
+    async def vote_of(self, chat_id: int, tip_id: str) -> int:
+        """This chat's vote on a tip: 1, -1, or 0 for none."""
+        return int(await self._db.fetch_value(
+            "SELECT vote FROM feedback WHERE chat_id = ? AND tip_id = ?", (chat_id, tip_id),
+            default=0) or 0)
+
+    async def clear_vote(self, chat_id: int, tip_id: str) -> None:
+        async with self._db.write() as tx:
+            await tx.execute("DELETE FROM feedback WHERE chat_id = ? AND tip_id = ?",
+                             (chat_id, tip_id))

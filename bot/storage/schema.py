@@ -110,6 +110,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tips ADD COLUMN left_catalog INTEGER NOT NULL DEFAULT 0;
     """,
+    # --- onboarding: which sign-up question a subscriber was last asked ('zone', 'time'),
+    # 'done' once answered or dismissed; NULL for subscribers from before onboarding.
+    """
+    ALTER TABLE subscribers ADD COLUMN setup_step TEXT;
+    """,
 )
 
 

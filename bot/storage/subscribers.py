@@ -18,7 +18,7 @@ from bot.storage.models import NewSubscriber, Subscriber
 SUBSCRIBER_COLUMNS = (
     "chat_id, user_id, chat_type, status, send_time, timezone, topics, next_send_at, "
     "last_daily_at, last_topic, rotation_cycle, paused_until, inactive_reason, "
-    "created_at, updated_at, need_mg, need_profile"
+    "created_at, updated_at, need_mg, need_profile, setup_step"
 )
 
 _EPOCH_FLOOR = datetime.min.replace(tzinfo=UTC)
@@ -45,6 +45,7 @@ def decode_subscriber(row: Sequence[Any]) -> Subscriber:
         updated_at=from_ts(row[14]) or _EPOCH_FLOOR,
         need_mg=row[15],
         need_profile=row[16],
+        setup_step=row[17],
     )
 
 
@@ -149,6 +150,14 @@ class SubscriberQueries:
                 (send_time.strftime("%H:%M"), timezone, _instant(next_send_at), to_ts(now),
                  chat_id),
             )
+
+    # --- onboarding
+    async def set_setup_step(self, chat_id: int, step: str | None, now: datetime) -> None:
+        """Record which sign-up question the chat was asked last ('done' when finished)."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE subscribers SET setup_step = ?, updated_at = ? WHERE chat_id = ?",
+                (step, to_ts(now), chat_id))
 
     async def set_topics(self, chat_id: int, topics: Iterable[str], now: datetime) -> None:
         async with self._db.write() as tx:

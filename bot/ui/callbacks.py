@@ -106,6 +106,11 @@ SET_ZONE = "tz"
 SET_TOPICS = "topics"
 SET_STOP = "stop"
 SET_RESUME = "resume"
+# --- settings panel: pause, back to the panel, the clock picker, keeping the defaults
+SET_PAUSE = "pause"
+SET_PANEL = "panel"
+SET_CLOCK = "clock"
+SET_KEEP = "keep"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +135,29 @@ class ToggleTopic(CallbackData, prefix="topic"):
 
 
 TOPICS_DONE = "done"
+
+
+# --- onboarding and suggestions
+
+@dataclasses.dataclass(frozen=True)
+class LocalNow(CallbackData, prefix="now"):
+    """"What time is it for you?": the UTC offset in minutes of the time tapped ("-300")."""
+
+    offset: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PickFood(CallbackData, prefix="food"):
+    """A suggested food, read like a typed /foods argument."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RunCommand(CallbackData, prefix="cmd"):
+    """"Did you mean /foods?": runs a command that needs no arguments."""
+
+    name: str
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,9 +6,16 @@ check in `CallbackData.pack`.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.needs import statuses_for
 from bot.ui import texts
@@ -24,6 +31,10 @@ from bot.ui.callbacks import (
     MENU_FOODS,
     MENU_SETTINGS,
     MENU_TIP,
+    SET_CLOCK,
+    SET_KEEP,
+    SET_PANEL,
+    SET_PAUSE,
     SET_RESUME,
     SET_STOP,
     SET_TIME,
@@ -39,12 +50,15 @@ from bot.ui.callbacks import (
     ConfirmBroadcast,
     DiscardBroadcast,
     Forget,
+    LocalNow,
     Menu,
     NeedAge,
     NeedSex,
     NeedStatus,
+    PickFood,
     PickTime,
     PickZone,
+    RunCommand,
     Setting,
     TipAction,
     ToggleTopic,
@@ -79,24 +93,75 @@ def main_menu() -> InlineKeyboardMarkup:
 
 
 def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
+    """The /settings panel; every action edits this same message (see handlers.user)."""
     toggle = (_button(texts.BUTTON_STOP_DAILY, Setting(SET_STOP))
-              if subscriber.status == "active"
+              if subscriber.status != "stopped"
               else _button(texts.BUTTON_RESUME_DAILY, Setting(SET_RESUME)))
-    return InlineKeyboardMarkup([
+    pause = (_button(texts.BUTTON_RESUME_NOW, Setting(SET_RESUME))
+             if subscriber.status == "paused"
+             else _button(texts.BUTTON_PAUSE_WEEK, Setting(SET_PAUSE)))
+    rows = [
         [_button(texts.BUTTON_TIME, Setting(SET_TIME)),
          _button(texts.BUTTON_TIMEZONE, Setting(SET_ZONE))],
-        [_button(texts.BUTTON_TOPICS, Setting(SET_TOPICS)), toggle],
-    ])
+        [_button(texts.BUTTON_TOPICS, Setting(SET_TOPICS))],
+        [pause, toggle] if subscriber.status != "stopped" else [toggle],
+    ]
+    # (issue 12 adds "📝 Log a cramp" here.)
+    return InlineKeyboardMarkup(rows)
 
 
-def time_choices() -> InlineKeyboardMarkup:
+def _back() -> list[InlineKeyboardButton]:
+    return [_button(texts.BUTTON_BACK, Setting(SET_PANEL))]
+
+
+def time_choices(back: bool = False) -> InlineKeyboardMarkup:
     row = [_button(t, PickTime(t)) for t in QUICK_TIMES]
-    return InlineKeyboardMarkup([row[:3], row[3:]])
+    return InlineKeyboardMarkup([row[:3], row[3:]] + ([_back()] if back else []))
 
 
-def zone_choices() -> InlineKeyboardMarkup:
-    buttons = [_button(z, PickZone(z)) for z in QUICK_ZONES]
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+def zone_choices(names: tuple[str, ...] | list[str] = QUICK_ZONES, back: bool = False,
+                 clock: bool = True) -> InlineKeyboardMarkup:
+    buttons = [_button(z, PickZone(z)) for z in names]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    if clock:
+        rows.append([_button(texts.BUTTON_LOCAL_TIME, Setting(SET_CLOCK))])
+    return InlineKeyboardMarkup(rows + ([_back()] if back else []))
+
+
+# --- onboarding
+
+def location_keyboard() -> ReplyKeyboardMarkup:
+    """Under the sign-up question: share a location, or pick the time, or keep the default."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(texts.BUTTON_SHARE_LOCATION, request_location=True)],
+         [KeyboardButton(texts.BUTTON_LOCAL_TIME), KeyboardButton(texts.BUTTON_KEEP_DEFAULTS)]],
+        resize_keyboard=True, one_time_keyboard=True)
+
+
+def remove_keyboard() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()
+
+
+def local_time_choices(offsets: list[int], now: datetime) -> InlineKeyboardMarkup:
+    """One button per UTC offset, labelled with the time it is there now."""
+    buttons = [_button((now + timedelta(minutes=m)).strftime("%H:%M"), LocalNow(str(m)))
+               for m in offsets]
+    rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([_button(texts.BUTTON_KEEP_DEFAULTS, Setting(SET_KEEP))])
+    return InlineKeyboardMarkup(rows)
+
+
+# --- suggestions
+
+def food_choices(names: list[str]) -> InlineKeyboardMarkup | None:
+    if not names:
+        return None
+    return InlineKeyboardMarkup([[_button(n, PickFood(n)) for n in names[:4]]])
+
+
+def command_choices(names: list[str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.command_button(n), RunCommand(n))
+                                  for n in names]])
 
 
 def topics_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
@@ -106,11 +171,13 @@ def topics_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def tip_actions(tip_id: str) -> InlineKeyboardMarkup:
-    """The reactions under every tip (tip ids are ≤ 32 chars, well inside 64 bytes)."""
+def tip_actions(tip_id: str, vote: int = 0) -> InlineKeyboardMarkup:
+    """The reactions under every tip, the chat's vote marked (tip ids ≤ 32 chars)."""
+    up = texts.BUTTON_HELPFUL + (texts.VOTE_MARK if vote > 0 else "")
+    down = texts.BUTTON_NOT_FOR_ME + (texts.VOTE_MARK if vote < 0 else "")
     return InlineKeyboardMarkup([[
-        _button(texts.BUTTON_HELPFUL, TipAction(VOTE_UP, tip_id)),
-        _button(texts.BUTTON_NOT_FOR_ME, TipAction(VOTE_DOWN, tip_id)),
+        _button(up, TipAction(VOTE_UP, tip_id)),
+        _button(down, TipAction(VOTE_DOWN, tip_id)),
         _button(texts.BUTTON_ANOTHER, TipAction(ANOTHER, tip_id)),
     ]])
 

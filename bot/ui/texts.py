@@ -10,7 +10,7 @@ diagnoses or prescribes.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -80,6 +80,39 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+# --- human dates: "Sat 28 Nov", "today at 15:56", "from tomorrow"
+
+def day_label(day: date) -> str:
+    """A date as people say it: 'Sat 28 Nov'."""
+    return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+
+
+def next_tip_when(subscriber: Subscriber, now: datetime) -> str:
+    """When the next daily tip comes, in the chat's zone: 'today at 15:56',
+    'tomorrow at 07:00' or 'Sun 29 Nov at 07:00'; '' when none is scheduled."""
+    from bot.zones import resolve_zone  # texts stays importable without the zone tables
+
+    if subscriber.next_send_at is None or subscriber.status not in ("active", "paused"):
+        return ""
+    tz = resolve_zone(subscriber.timezone)
+    at, today = subscriber.next_send_at.astimezone(tz), now.astimezone(tz).date()
+    clock = at.strftime("%H:%M")
+    if at.date() == today:
+        return f"today at {clock}"
+    if at.date() == today + timedelta(days=1):
+        return f"tomorrow at {clock}"
+    return f"{day_label(at.date())} at {clock}"
+
+
+def pause_phrase(subscriber: Subscriber) -> str:
+    """The one wording of a pause, for /pause and /settings alike."""
+    resume = subscriber.paused_until
+    if resume is None:
+        return ""
+    return (f"no tips until {day_label(resume - timedelta(days=1))}; "
+            f"they resume {day_label(resume)}")
+
+
 STATUS_LABELS = {
     "active": "✅ daily tips on",
     "paused": "⏸ paused",
@@ -103,6 +136,13 @@ BUTTON_TOPICS_DONE = "Done"
 BUTTON_HELPFUL = "👍 Helpful"
 BUTTON_NOT_FOR_ME = "👎 Not for me"
 BUTTON_ANOTHER = "➕ Another tip"
+# --- settings panel and onboarding buttons
+BUTTON_PAUSE_WEEK = "⏸ Pause 7 days"
+BUTTON_RESUME_NOW = "▶️ Resume now"
+BUTTON_SHARE_LOCATION = "📍 Share location"
+BUTTON_LOCAL_TIME = "🕐 Pick the time it is for me"
+BUTTON_KEEP_DEFAULTS = "Keep the default"
+BUTTON_BACK = "⬅️ Back"
 
 
 def topic_button(topic: str, on: bool) -> str:
@@ -111,6 +151,65 @@ def topic_button(topic: str, on: bool) -> str:
 
 
 # ------------------------------------------------------------------ start / stop
+
+# --- onboarding: the time zone and time questions right after /start
+
+BOT_DESCRIPTION = (
+    "MagDaily sends one short tip a day about habits linked to fewer muscle cramps: "
+    "hydration, magnesium-rich foods, rest, electrolytes, and when to see a doctor. "
+    "Sources are named under every tip. General information, not medical advice. "
+    "Press Start to get the first tip; you choose the time."
+)
+BOT_SHORT_DESCRIPTION = "One short daily tip on habits linked to fewer cramps. Sources named."
+
+
+def zone_question(subscriber: Subscriber) -> str:
+    return (
+        "🌍 <b>One question, so tips arrive in your morning:</b> where are you?\n\n"
+        "• Tap <b>📍 Share location</b> below (I only read the time zone from it and "
+        "keep nothing else),\n"
+        "• or type your city, e.g. <code>Munich</code>,\n"
+        "• or tap <b>🕐 Pick the time it is for me</b>.\n\n"
+        f"Until then tips come at {fmt_time(subscriber)} {escape(subscriber.timezone)}."
+    )
+
+
+LOCAL_TIME_PROMPT = "🕐 What time is it for you right now? Tap the closest:"
+ZONE_AT_OFFSET_PROMPT = "🌍 Which of these is yours?"
+ZONE_PLACE_CHOICES = "🌍 That place spans several time zones. Which one is yours?"
+SETUP_PLACE_UNKNOWN = (
+    "🌍 I couldn’t find that place. Try a bigger city nearby (e.g. <code>Munich</code>), "
+    "tap 📍 Share location, or pick one:"
+)
+SETUP_KEPT = "👍 Keeping it as it is. /settings changes it any time."
+
+
+def setup_zone_done(subscriber: Subscriber, local_now: datetime) -> str:
+    return (f"🌍 Time zone: <b>{escape(subscriber.timezone)}</b> "
+            f"(it’s {local_now.strftime('%H:%M')} there now).")
+
+
+SETUP_TIME_QUESTION = (
+    "⏰ And when should your daily tip arrive? Tap a time, or type one like "
+    "<code>7:30</code>:"
+)
+
+
+def setup_done(subscriber: Subscriber, now: datetime) -> str:
+    return (f"✅ All set — your first daily tip comes {next_tip_when(subscriber, now)} "
+            f"({escape(subscriber.timezone)}).")
+
+
+# One line under the first daily tip of someone who skipped the sign-up questions.
+SETUP_REMINDER = (
+    "\n\n⏰ This tip came at the default time. Want it in your own morning? Type your "
+    "city (e.g. <code>Munich</code>) or open /settings."
+)
+
+
+def location_unknown() -> str:
+    return ("I couldn’t find a time zone there (out at sea?). Type your city instead, "
+            "e.g. <code>Munich</code>.")
 
 def welcome(result: StartResult) -> str:
     subscriber, was_status = result.subscriber, result.was_status
@@ -132,7 +231,7 @@ def settings_summary(subscriber: Subscriber) -> str:
     topics = ", ".join(topic_label(t) for t in subscriber.topics)
     status = STATUS_LABELS.get(subscriber.status, subscriber.status)
     if subscriber.status == "paused" and subscriber.paused_until:
-        status = f"⏸ paused until {paused_date(subscriber)} (tips resume the day after)"
+        status = f"⏸ paused: {pause_phrase(subscriber)}"
     return (
         "<b>Your settings</b>\n"
         f"⏰ Time: <b>{fmt_time(subscriber)}</b>\n"
@@ -142,10 +241,13 @@ def settings_summary(subscriber: Subscriber) -> str:
     )
 
 
-def next_tip_line(subscriber: Subscriber) -> str:
+def next_tip_line(subscriber: Subscriber, now: datetime | None = None) -> str:
     if subscriber.status != "active" or subscriber.next_send_at is None:
         return ""
-    return f"\nNext daily tip: {fmt_time(subscriber)} ({escape(subscriber.timezone)})."
+    if now is None:
+        return f"\nNext daily tip: {fmt_time(subscriber)} ({escape(subscriber.timezone)})."
+    return (f"\nNext daily tip: {next_tip_when(subscriber, now)} "
+            f"({escape(subscriber.timezone)}).")
 
 
 def paused_date(subscriber: Subscriber) -> str:
@@ -156,8 +258,8 @@ def paused_date(subscriber: Subscriber) -> str:
 
 def paused(subscriber: Subscriber, days: int) -> str:
     return (
-        f"⏸ Paused for {days} day{'s' if days != 1 else ''} — no daily tips until "
-        f"{paused_date(subscriber)}. They start again by themselves, or send /resume sooner."
+        f"⏸ Paused for {days} day{'s' if days != 1 else ''}: {pause_phrase(subscriber)}. "
+        "They start again by themselves, or send /resume sooner."
     )
 
 
@@ -186,9 +288,14 @@ def resumed(subscriber: Subscriber) -> str:
 
 # ---------------------------------------------------------------------- tips
 
-def tip_message(tip: Tip) -> str:
+TIP_OF_THE_DAY = "🌅 Tip of the day"
+
+
+def tip_message(tip: Tip, daily: bool = False) -> str:
+    """A tip; the daily one is marked as the tip of the day, an on-demand one is not."""
+    head = f"<b>{TIP_OF_THE_DAY}</b> · " if daily else ""
     return (
-        f"<b>{escape(topic_label(tip.topic))}</b>\n\n{escape(tip.text)}\n\n"
+        f"{head}<b>{escape(topic_label(tip.topic))}</b>\n\n{escape(tip.text)}\n\n"
         f"<i>Source: {escape(tip.source)}</i>"
     )
 
@@ -201,12 +308,18 @@ TIP_GONE = "That tip is no longer available. Send /tip for a fresh one."
 
 
 def another_limit(next_time: time | None) -> str:
-    at = next_time.strftime("%H:%M") if next_time else "the usual time"
+    at = f"Your next daily tip comes at {next_time.strftime('%H:%M')}." if next_time \
+        else "More tomorrow — or /start for one every day."
     return (
         "That’s all the extra tips for today — small steps stick best. 🙂 "
-        f"Your next daily tip comes at {at}."
+        f"{at}"
     )
 TIP_FOR_GUEST = "\n\nWant one every day? Send /start."
+
+# --- votes shown on the tip
+VOTE_CLEARED = "Vote removed."
+VOTE_GUEST = "Votes shape your own rotation, so they need a subscription: send /start."
+VOTE_MARK = " ✓"
 
 
 # -------------------------------------------------------------------- causes
@@ -316,6 +429,7 @@ def food_answer(food: Food, table: FoodTable) -> str:
 
 
 def food_unknown(query: str, suggestions: list[Food]) -> str:
+    """(The suggestions also come as buttons, see keyboards.food_choices.)"""
     names = ", ".join(escape(food.name) for food in suggestions)
     example = suggestions[0].name if suggestions else "almonds"
     return (
@@ -332,11 +446,17 @@ TIME_PROMPT = (
 )
 
 
-def time_set(subscriber: Subscriber) -> str:
+def time_set(subscriber: Subscriber, now: datetime | None = None) -> str:
+    when = next_tip_when(subscriber, now) if now is not None else ""
+    if when.startswith("today"):
+        starts = f" The next one: {when}."
+    elif when:
+        starts = " Today’s tip already went out, so the new time starts from tomorrow."
+    else:
+        starts = ""
     return (
         f"⏰ Done — your daily tip now comes at <b>{fmt_time(subscriber)}</b> "
-        f"({escape(subscriber.timezone)}). If today’s tip already went out, the new time "
-        "starts tomorrow."
+        f"({escape(subscriber.timezone)}).{starts}"
     )
 
 
@@ -405,11 +525,41 @@ DIARY_STORED = ""
 
 # ---------------------------------------------------------------- help/about
 
-def help_text() -> str:
-    lines = [f"🤖 <b>{BOT_NAME}</b> — one short tip a day {PROMISE}.", "", EVIDENCE, ""]
-    lines += ["/start — subscribe and see your settings"]
-    lines += [f"/{name} — {escape(desc)}" for name, desc in COMMANDS]
-    lines += ["/unsubscribe — same as /stop"]
+# --- command menu and /help: a short menu, everything else grouped in /help
+
+# The menu Telegram shows next to the text box (5–8 commands); the rest is in /help
+# and on the /settings panel.
+MENU_COMMANDS: tuple[str, ...] = ("tip", "foods", "causes", "settings", "need", "help", "about")
+
+# /help's groups: (heading, command names). Commands other issues add slot into a group.
+HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Tips", ("tip", "foods", "causes")),
+    ("Your daily tip", ("settings", "time", "timezone", "topics", "pause", "resume",
+                        "subscribe", "stop")),
+    ("You and your data", ("need", "mydata", "forget")),
+    ("About", ("about", "help")),
+)
+
+
+def menu_commands() -> list[tuple[str, str]]:
+    descriptions = dict(COMMANDS)
+    return [(name, descriptions[name]) for name in MENU_COMMANDS]
+
+
+def help_text(admin: bool = False) -> str:
+    descriptions = dict(COMMANDS)
+    lines = [f"🤖 <b>{BOT_NAME}</b> — one short tip a day {PROMISE}. /start subscribes.",
+             "", EVIDENCE, ""]
+    for heading, names in HELP_GROUPS:
+        lines.append(f"<b>{heading}</b>")
+        lines += [f"/{name} — {escape(descriptions[name])}" for name in names
+                  if name in descriptions]
+        lines.append("")
+    lines.append("/unsubscribe — same as /stop")
+    if admin:
+        lines += ["", "<b>Admin</b>"]
+        lines += [f"/{name} — {escape(desc.removeprefix('Admin: '))}"
+                  for name, desc in ADMIN_COMMANDS]
     return "\n".join(lines)
 
 
@@ -430,6 +580,18 @@ def about(sources: list[str]) -> str:
 
 NOT_A_COMMAND = "I answer commands rather than chat. Send /help to see them, or /tip for a tip now."
 UNKNOWN_COMMAND = "I don’t know that command. Here’s what I can do:\n\n"
+
+
+# --- suggestions: near-misses of a command
+
+
+def did_you_mean(typed: str, names: list[str]) -> str:
+    listed = " or ".join(f"/{name}" for name in names)
+    return f"I don’t know “{quote(typed)}”. Did you mean {listed}? Tap it, or see /help."
+
+
+def command_button(name: str) -> str:
+    return f"/{name}"
 NOT_IN_GROUPS = "Please use that in a private chat with me."
 ERROR_GENERIC = "Sorry, something went wrong on my side. Please try again in a moment."
 BUTTON_EXPIRED = "That button is no longer active. Send /settings for fresh ones."
@@ -534,23 +696,45 @@ def broadcast_progress(broadcast: Broadcast, progress: Progress) -> str:
     return "\n".join(lines)
 
 
-def broadcasts_list(recent: list[tuple[Broadcast, Progress]]) -> str:
+BROADCAST_STATUS_LABELS = {
+    "draft": "📝 draft", "sending": "⏳ sending", "done": "✅ done", "cancelled": "⏹ cancelled",
+}
+
+
+def broadcasts_list(recent: list[tuple[Broadcast, Progress]], zone: str = "UTC") -> str:
+    """/broadcasts: one block per broadcast, times in the admin's own zone."""
+    from bot.zones import resolve_zone
+
     if not recent:
         return "No broadcasts yet. Start one with /broadcast."
-    lines = ["📣 <b>Recent broadcasts</b>"]
+    tz = resolve_zone(zone)
+    lines = [f"📣 <b>Recent broadcasts</b> (times in {escape(zone)})", ""]
     for broadcast, p in recent:
-        lines.append(
-            f"#{broadcast.id} · {broadcast.status} · {_when(broadcast.created_at)} · "
-            f"✅{p.sent:,} ⚠️{p.failed:,} 🚫{p.blocked:,} ⏳{p.pending:,}\n"
-            f"   {quote(broadcast.text)}"
-        )
-    return "\n".join(lines)
+        local = broadcast.created_at.astimezone(tz)
+        status = BROADCAST_STATUS_LABELS.get(broadcast.status, escape(broadcast.status))
+        lines += [
+            f"<b>#{broadcast.id}</b> · {status} · {day_label(local.date())} "
+            f"{local.strftime('%H:%M')}",
+            f"   ✅ {p.sent:,} sent · ⚠️ {p.failed:,} failed · 🚫 {p.blocked:,} blocked"
+            + (f" · ⏳ {p.pending:,} left" if p.pending else ""),
+            f"   <i>{quote(broadcast.text)}</i>",
+            "",
+        ]
+    lines.append("Cancel a running one with e.g. <code>/cancel 3</code>.")
+    return "\n".join(lines).strip()
 
 
 NEWTIP_USAGE = (
     "Add a tip like this:\n<code>/newtip foods Half a cup of cooked black beans has about "
     "60 mg of magnesium. | NIH ODS magnesium fact sheet</code>\nTopics: "
     + ", ".join(TOPICS) + ". The part after | names the source."
+)
+
+
+NEWTIP_NO_SOURCE = (
+    "🚫 Not saved: the source is missing. Put it after a <code>|</code> at the end, e.g.\n"
+    "<code>/newtip foods Half a cup of cooked black beans has about 60 mg of magnesium. "
+    "| NIH ODS magnesium fact sheet</code>"
 )
 
 

