@@ -48,6 +48,10 @@ class SentMessage:
     date: int = 0
     edit_date: int | None = None
     link_preview_options: JSONDict | None = None
+    # sendPhoto / sendDocument: the upload as received (``text`` holds the caption).
+    media: str | None = None  # "photo" | "document"; None for a text message
+    file_name: str | None = None
+    file_bytes: bytes | None = None
 
     @property
     def inline_keyboard(self) -> list[list[JSONDict]]:

@@ -15,7 +15,8 @@ async def test_start_welcomes_subscribes_and_shows_settings(bot):
     assert "Welcome to MagDaily" in answer.text
     assert "not medical advice" in answer.text  # the disclaimer
     assert "Time: 09:00" in answer.text and "Time zone: UTC" in answer.text
-    assert answer.callback_data == ["menu:tip", "menu:foods", "menu:causes", "menu:settings"]
+    assert answer.callback_data == ["menu:tip", "menu:foods", "menu:causes", "menu:settings",
+                                    "menu:sos"]
     sub = await bot.subscriber()
     assert sub.status == "active" and sub.send_time == time(9, 0) and sub.timezone == "UTC"
     assert sub.topics == tuple(TOPICS)
@@ -197,7 +198,7 @@ async def test_settings_shows_everything_with_buttons(bot):
     answer = await bot.reply("/settings")
     assert "06:45" in answer.text and "America/New_York" in answer.text
     assert "daily tips on" in answer.text
-    assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:stop"]
+    assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:stop", "cl:-"]
     stopped = await bot.press(answer, "set:stop")
     assert "Daily tips stopped" in stopped[0].text
     again = await bot.reply("/settings")

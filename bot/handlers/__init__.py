@@ -7,7 +7,7 @@ whatever nothing above took, then chat-member updates. The admin block goes thro
 `admin.only`, the single access check for every admin command and button.
 
 Modules: common (Reply, Answer, send, edit in place, arguments, errors), user,
-personal, admin. Nothing outside this package imports them except bot.app, which calls
+personal, diary, admin. Nothing outside this package imports them except bot.app, which calls
 `register`.
 """
 
@@ -26,15 +26,22 @@ from telegram.ext import (
 )
 
 from bot.deps import Deps, TelegramApp
-from bot.handlers import admin, common, personal, user
+from bot.handlers import admin, common, diary, personal, user
 from bot.handlers.common import Answer, AnyHandler, on_press
 from bot.ui.callbacks import (
     BroadcastTip,
     CallbackData,
     CancelBroadcast,
+    CancelDraftButton,
+    ChartButton,
+    CheckInButton,
     ConfirmBroadcast,
+    DiarySetting,
     DiscardBroadcast,
+    DraftButton,
+    EntryButton,
     Forget,
+    LogStart,
     Menu,
     NeedAge,
     NeedSex,
@@ -74,6 +81,12 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("need", personal.need_command),
         CommandHandler("mydata", personal.mydata_command),
         CommandHandler("forget", personal.forget_command),
+        # --- diary
+        CommandHandler("sos", diary.sos),
+        CommandHandler("cramp", diary.cramp),
+        CommandHandler("diary", diary.diary),
+        CommandHandler("report", diary.report),
+        CommandHandler("export", diary.export_command),
         *admin.only([
             CommandHandler("broadcast", admin.broadcast),
             CommandHandler("broadcasts", admin.broadcasts),
@@ -94,6 +107,14 @@ def handlers() -> list[AnyHandler]:
         _press(NeedSex, personal.need_sex_button),
         _press(NeedStatus, personal.need_status_button),
         _press(Forget, personal.forget_button),
+        # --- diary
+        _press(LogStart, diary.log_start_button),
+        _press(DraftButton, diary.step_button),
+        _press(CancelDraftButton, diary.cancel_button),
+        _press(EntryButton, diary.entry_button),
+        _press(CheckInButton, diary.checkin_button),
+        _press(DiarySetting, diary.setting_button),
+        CallbackQueryHandler(diary.send_chart, pattern=ChartButton.matches),
         *admin.only([
             _press(ConfirmBroadcast, admin.confirm_button),
             _press(DiscardBroadcast, admin.discard_button),

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.deps import Deps, get_deps
+from bot.handlers import diary
 from bot.handlers.common import EXPIRED, Answer, Handler, Reply, command_args, send
 from bot.parsing import parse_days, parse_send_time
 from bot.subscriptions import NotSubscribed
@@ -22,6 +23,7 @@ from bot.ui.callbacks import (
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
+    MENU_SOS,
     MENU_TIP,
     SET_RESUME,
     SET_STOP,
@@ -236,6 +238,8 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
         return Answer(send=(causes_reply(deps),))
     if data.item == MENU_SETTINGS:
         return Answer(send=(await settings_reply(deps, chat_id),))
+    if data.item == MENU_SOS:  # --- diary
+        return Answer(send=(diary.sos_reply(),))
     return EXPIRED
 
 
