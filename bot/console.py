@@ -58,6 +58,10 @@ class Transcript:
 
     def _show(self, message: SentMessage, edited: bool) -> None:
         label = "bot (edited)" if edited else "bot"
+        if message.media is not None:  # a chart or a CSV file: name and size, then caption
+            size = len(message.file_bytes or b"")
+            self._out.write(f"\n[{label} sent a {message.media}: {message.file_name}, "
+                            f"{size:,} bytes]")
         self._out.write(f"\n[{label}] {message.text}\n")
         numbered: list[tuple[int, str]] = []
         for row in message.inline_keyboard:

@@ -120,6 +120,7 @@ async def set_time_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
         return Reply(texts.time_invalid(raw))
     try:
         subscriber = await deps.subscriptions.set_time(chat_id, parsed)
+        await deps.diary.reschedule(chat_id)  # --- diary: the weekly follows the daily time
     except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
     return Reply(texts.time_set(subscriber))
@@ -133,6 +134,7 @@ async def set_zone_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
         return Reply(texts.timezone_invalid(raw, suggest_zones(raw)))
     try:
         subscriber = await deps.subscriptions.set_timezone(chat_id, zone)
+        await deps.diary.reschedule(chat_id)  # --- diary: prompts follow the new zone
     except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
     return Reply(texts.timezone_set(subscriber, deps.clock.now().astimezone(zone.tz)))

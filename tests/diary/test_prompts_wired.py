@@ -166,3 +166,26 @@ async def test_checkin_no_is_one_tap_and_yes_opens_logging_with_last_night(bot):
     for night in ("20200101", "20991231"):
         await bot.press(question, f"ck:n:{night}", strict=False)
     assert len(bot.rows("SELECT * FROM diary_checkins")) == 1
+
+
+async def test_prompts_follow_a_time_zone_change(bot):
+    await setup_prompts(bot, stretch=None)
+    await run_hours(bot, 24)
+    await bot.reply("/timezone America/New_York")
+    await run_hours(bot, 48)
+    new_york = ZoneInfo("America/New_York")
+    walls = [at.astimezone(new_york).strftime("%H:%M") for _, at in sent(bot, "checkin")[1:]]
+    assert walls and set(walls) == {"07:00"}
+
+
+async def test_a_rule_that_fires_is_stated_in_the_weekly_picture(bot):
+    bot.clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))  # Monday
+    await bot.reply("/start")
+    message = await bot.reply("/cramp")
+    for data in ("cd:1---", "cd:10--", "cd:102-", "cd:1020"):  # a foot cramp over 10 minutes
+        await bot.press(message, data)
+    await run_hours(bot, 24 * 7)
+    weekly = next(m for m in bot.standin.messages_to(USER) if "Your cramp week" in m.text)
+    assert "lasted over 10 minutes" in weekly.text
+    assert "Rule: any cramp over 10 minutes" in weekly.text
+    assert "doctor" in weekly.text and "No rule fired" not in weekly.text
