@@ -647,12 +647,18 @@ DELIVERY_KIND_LABELS = {
     "on_demand": "tips you asked for",
     "another": "extra tips (➕)",
     "broadcast": "announcements",
+    "checkin": "morning check-ins",  # --- diary
+    "stretch": "evening stretches",
+    "weekly": "weekly pictures",
 }
 DELIVERY_KIND_ONE = {
     "daily": "daily tip",
     "on_demand": "tip you asked for",
     "another": "extra tip (➕)",
     "broadcast": "announcement",
+    "checkin": "morning check-in",  # --- diary
+    "stretch": "evening stretch",
+    "weekly": "weekly picture",
 }
 DELIVERY_STATUS_LABELS = {
     "pending": "waiting to be sent",
@@ -1228,6 +1234,3 @@ def diary_stats(people: int, entries_this_week: int) -> str:
     """/stats: aggregate counts only, never an entry."""
     return f"Cramp diary: {people:,} people keep one · {entries_this_week:,} entries this week"
 
-
-def weekly_chart_caption(series: Series) -> str:
-    return chart_caption(series)

@@ -142,3 +142,15 @@ async def test_help_lists_the_diary_commands(bot):
     answer = await bot.reply("/help")
     for command in ("/sos", "/cramp", "/diary", "/report", "/export"):
         assert command in answer.text
+
+
+async def test_mydata_names_the_prompts_it_sent(bot):
+    await bot.reply("/start")
+    screen = await bot.reply("/diary")
+    await bot.press(screen, "ds:ci:menu")
+    await bot.press(screen, "ds:ci:09:00")
+    bot.clock.advance(hours=1)
+    await bot.deliver_due()
+    mine = await bot.reply("/mydata")
+    assert "morning check-ins, sent: 1" in mine.text
+    assert "Morning check-in: at 09:00" in mine.text
