@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -29,11 +29,13 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import BotTransport, Renderer, Sender, Transport
 from bot.deps import BOT_DATA_KEY, Deps, TelegramApp
+from bot.diary.service import DiaryService, WeeklyView
 from bot.feedback import FeedbackService
 from bot.message_edit import edit_text
 from bot.needs import NeedService
 from bot.pacer import Pacer
 from bot.privacy import PrivacyService
+from bot.prompt_scheduler import PromptScheduler
 from bot.scheduler import DailyScheduler
 from bot.storage import Broadcast, PendingDelivery, Storage
 from bot.subscriptions import Defaults, SubscriptionService
@@ -59,6 +61,7 @@ class Runtime:
     storage: Storage
     scheduler: DailyScheduler
     sender: Sender
+    prompts: PromptScheduler
     sender_task: asyncio.Task[None] | None = None
     progress_task: asyncio.Task[None] | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -103,12 +106,25 @@ def build_application(
     return application
 
 
+def compose_weekly(view: WeeklyView) -> str:
+    """The weekly picture's text: bars and rules from the same numbers as the chart."""
+    return texts.weekly_summary(view.picture, view.series)
+
+
 def make_renderer(feed: TipFeed) -> Renderer:
     """How an outbox row looks on Telegram: a tip with its reaction buttons, or a broadcast."""
 
     def render(row: PendingDelivery) -> tuple[str, InlineKeyboardMarkup | None]:
         if row.kind == "broadcast":
             return row.text, None
+        # --- diary: the prompts (the weekly text was composed at tick time)
+        if row.kind == "checkin" and row.local_date:
+            night = date.fromisoformat(row.local_date)
+            return texts.checkin_question(night), keyboards.checkin_question(night)
+        if row.kind == "stretch":
+            return texts.evening_stretch(), None
+        if row.kind == "weekly" and row.local_date:
+            return row.text, keyboards.weekly_chart(date.fromisoformat(row.local_date))
         tip = feed.tip(row.tip_id or "")
         if tip is None:
             return row.text, None
@@ -158,6 +174,7 @@ async def attach_runtime(
             tip_admin=TipAdmin(storage, feed, clock, check=limits.tip_problem),
             foods=foods, causes=load_causes(), rda=rda,
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
+            diary=DiaryService(storage, clock),
         )
     except BaseException:
         await storage.close()
@@ -166,7 +183,10 @@ async def attach_runtime(
     scheduler = DailyScheduler(storage, feed, clock,
                                grace=timedelta(hours=settings.missed_grace_hours),
                                on_batch=sender.wake)
-    runtime = Runtime(deps, storage, scheduler, sender)
+    prompts = PromptScheduler(storage, deps.diary, clock, compose_weekly,
+                              grace=timedelta(hours=settings.missed_grace_hours),
+                              on_batch=sender.wake)
+    runtime = Runtime(deps, storage, scheduler, sender, prompts)
     application.bot_data[RUNTIME_KEY] = runtime
     await _publish_commands(application, settings)
     if background:
@@ -211,6 +231,10 @@ async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await get_runtime(context.application).scheduler.tick()
     except Exception:
         log.exception("daily tick failed; next tick retries")
+    try:  # --- diary: after the daily tip, so the three-a-day cap sees it first
+        await get_runtime(context.application).prompts.tick()
+    except Exception:
+        log.exception("prompt tick failed; next tick retries")
 
 
 async def _publish_commands(application: TelegramApp, settings: Settings) -> None:

@@ -89,6 +89,10 @@ class Transcript:
 
     def _show(self, message: SentMessage, edited: bool) -> None:
         label = f"bot #{message.message_id}" + (" (edited)" if edited else "")
+        if message.media is not None:  # a chart or a CSV file: name and size, then caption
+            size = len(message.file_bytes or b"")
+            self._out.write(f"\n[{label} sent a {message.media}: {message.file_name}, "
+                            f"{size:,} bytes]")
         text = render_html(message.raw_text, self._color) if message.raw_text else message.text
         self._out.write(f"\n[{label}] {text}\n")
         keyboard = (message.reply_markup or {}).get("keyboard")

@@ -15,6 +15,7 @@ from telegram.ext import Application, ContextTypes
 from bot.broadcasts import BroadcastService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.diary.service import DiaryService
 from bot.feedback import FeedbackService
 from bot.needs import NeedService
 from bot.privacy import PrivacyService
@@ -45,6 +46,7 @@ class Deps:
     causes: Causes
     rda: RdaTable
     sources: tuple[str, ...]
+    diary: DiaryService  # --- diary
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

@@ -8,7 +8,9 @@ those into ``RetryAfter`` / ``Forbidden`` / ``BadRequest`` / ``NetworkError`` an
 error handling must be exercised against them, not against an idealised API.
 
 Only the methods the bot calls are modelled (getMe, getUpdates, setWebhook, deleteWebhook,
-sendMessage, editMessageText, answerCallbackQuery, setMyCommands, getChatMember). Any other
+sendMessage, sendPhoto, sendDocument, editMessageText, answerCallbackQuery, setMyCommands,
+getChatMember, setMyDescription, setMyShortDescription).
+Uploads are recorded with file name, bytes and caption (``SentMessage.media``). Any other
 method gets Telegram's answer to an unknown method, a 404 that PTB raises as an error: a bot
 change that starts calling a new method fails loudly in the tests until it is modelled here.
 
@@ -62,6 +64,7 @@ __all__ = ["BotApiStandIn", "scope_key"]
 _LOGGER = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_ANSWER_LENGTH = 200
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +207,8 @@ class BotApiStandIn:
                 "setWebhook": self._set_webhook,
                 "deleteWebhook": self._delete_webhook,
                 "sendMessage": self._send_message,
+                "sendPhoto": self._send_photo,
+                "sendDocument": self._send_document,
                 "editMessageText": self._edit_message_text,
                 "answerCallbackQuery": self._answer_callback_query,
                 "setMyCommands": self._set_my_commands,
@@ -687,10 +692,22 @@ class BotApiStandIn:
             "from": self.bot_user,
             "chat": chat.to_dict(),
             "date": sent.date,
-            "text": sent.text,
         }
+        file_id = f"standin-{sent.chat_id}-{sent.message_id}"
+        if sent.media == "photo":
+            message["photo"] = [{"file_id": file_id, "file_unique_id": file_id,
+                                 "width": 960, "height": 600,
+                                 "file_size": len(sent.file_bytes or b"")}]
+        elif sent.media == "document":
+            message["document"] = {"file_id": file_id, "file_unique_id": file_id,
+                                   "file_name": sent.file_name,
+                                   "file_size": len(sent.file_bytes or b"")}
+        if sent.media is None:
+            message["text"] = sent.text
+        elif sent.text:
+            message["caption"] = sent.text
         if sent.entities:
-            message["entities"] = sent.entities
+            message["caption_entities" if sent.media else "entities"] = sent.entities
         # Telegram only ever returns inline keyboards as Message.reply_markup.
         if sent.reply_markup and "inline_keyboard" in sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
@@ -719,6 +736,40 @@ class BotApiStandIn:
             link_preview_options=preview if isinstance(preview, dict) else None,
             allow_paid_broadcast=opt_bool(params, "allow_paid_broadcast"),
         )
+        self.sent.append(sent)
+        self._by_key[(chat.id, sent.message_id)] = sent
+        self._by_chat[chat.id].append(sent)
+        return self._message_dict(sent)
+
+    async def _send_photo(self, params: JSONDict) -> JSONDict:
+        return self._send_media(params, "photo")
+
+    async def _send_document(self, params: JSONDict) -> JSONDict:
+        return self._send_media(params, "document")
+
+    def _send_media(self, params: JSONDict, media: str) -> JSONDict:
+        """sendPhoto / sendDocument with an uploaded file (multipart) and an optional caption."""
+        chat = self._resolve_chat(params)
+        upload = params.get(media)
+        if not isinstance(upload, dict) or not isinstance(upload.get("bytes"), bytes):
+            raise bad(f"there is no {media} in the request")
+        if not upload["bytes"]:
+            raise bad("file must be non-empty")
+        caption_raw = opt_str(params, "caption") or ""
+        parse_mode = opt_str(params, "parse_mode")
+        try:
+            caption = parse_formatted_text(caption_raw, parse_mode, None) if caption_raw \
+                else FormattedText("", [])
+        except ValueError as exc:
+            raise bad(str(exc)) from None
+        if len(caption.text) > MAX_CAPTION_LENGTH:
+            raise bad("message caption is too long")
+        markup = parse_reply_markup(params)
+        sent = SentMessage(
+            chat_id=chat.id, message_id=chat.next_message_id(), text=caption.text,
+            parse_mode=parse_mode, reply_markup=markup, raw_text=caption_raw,
+            entities=caption.entities, date=int(time.time()), media=media,
+            file_name=str(upload.get("filename") or media), file_bytes=upload["bytes"])
         self.sent.append(sent)
         self._by_key[(chat.id, sent.message_id)] = sent
         self._by_chat[chat.id].append(sent)

@@ -50,6 +50,10 @@ class SentMessage:
     link_preview_options: JSONDict | None = None
     #: Sent with Bot API's allow_paid_broadcast (paid bulk sending above the free limit).
     allow_paid_broadcast: bool = False
+    # sendPhoto / sendDocument: the upload as received (``text`` holds the caption).
+    media: str | None = None  # "photo" | "document"; None for a text message
+    file_name: str | None = None
+    file_bytes: bytes | None = None
 
     @property
     def inline_keyboard(self) -> list[list[JSONDict]]:

@@ -66,6 +66,13 @@ class StandInRequest(BaseRequest):
         params: JSONDict = (
             json.loads(json.dumps(request_data.parameters)) if request_data else {}
         )
+        if request_data is not None and request_data.multipart_data:
+            # Uploads (sendPhoto, sendDocument) travel beside the JSON parameters, as the
+            # parts of a multipart body would: (file name, bytes) per field.
+            for name, part in request_data.multipart_data.items():
+                filename, content = part[0], part[1]
+                data = content if isinstance(content, bytes) else content.read()
+                params[name] = {"filename": filename, "bytes": data}
         timeout = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
         try:
             if timeout is None:

@@ -106,6 +106,7 @@ class BotHarness:
     async def deliver_due(self) -> None:
         """Run one tick and drain the outbox, as the background job would."""
         await self.runtime.scheduler.tick()
+        await self.runtime.prompts.tick()
         await self.runtime.sender.drain_once()
 
     async def subscriber(self, chat_id: int = USER):

@@ -15,7 +15,8 @@ async def test_start_welcomes_subscribes_and_shows_settings(bot):
     assert "Welcome to MagDaily" in answer.text
     assert "not medical advice" in answer.text  # the disclaimer
     assert "Time: 09:00" in answer.text and "Time zone: UTC" in answer.text
-    assert answer.callback_data == ["menu:tip", "menu:foods", "menu:causes", "menu:settings"]
+    assert answer.callback_data == ["menu:tip", "menu:foods", "menu:causes", "menu:settings",
+                                    "menu:sos"]
     sub = await bot.subscriber()
     assert sub.status == "active" and sub.send_time == time(9, 0) and sub.timezone == "UTC"
     assert sub.topics == tuple(TOPICS)
@@ -39,7 +40,8 @@ async def test_commands_menu_is_published(bot):
     # the rest stays reachable from /help
     help_text = (await bot.reply("/help")).text
     for name in ("time", "timezone", "topics", "stop", "subscribe", "pause", "resume",
-                 "need", "mydata", "forget", "about"):
+                 "need", "mydata", "forget", "about", "sos", "cramp", "diary", "report",
+                 "export"):
         assert f"/{name} " in help_text, name
 
 
@@ -206,7 +208,7 @@ async def test_settings_shows_everything_with_buttons(bot):
     assert "06:45" in answer.text and "America/New_York" in answer.text
     assert "daily tips on" in answer.text
     assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:pause",
-                                    "set:stop"]
+                                    "set:stop", "cl:-"]
     # each action redraws the panel it was pressed in: no new message
     count = len(bot.standin.messages_to(USER))
     assert await bot.press(answer, "set:stop") == []

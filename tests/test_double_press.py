@@ -90,6 +90,35 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
                             chat_id=ADMIN)
     await _twice(bot, saved, _button(saved, "nt:bc:"), pressed)
 
+    # The cramp diary: every step, every entry button, a check-in, settings, the chart.
+    await _twice(bot, await bot.reply("/sos"), "cl:0", pressed)
+    log_it = await bot.reply("/cramp")
+    for data in ("cd:0---", "cd:02--", "cd:021-", "cd:0210"):
+        await _twice(bot, log_it, data, pressed, in_place=True)
+    entry = _button(bot.standin.message(USER, log_it.message_id), "ce:s0:").split(":")[2]
+    for data in (f"ce:s0:{entry}", f"ce:w:{entry}", f"ce:t0:{entry}"):
+        await _twice(bot, log_it, data, pressed, in_place=True)
+    await _twice(bot, log_it, f"ce:u:{entry}", pressed, in_place=True)
+    await _twice(bot, await bot.reply("/cramp"), "cx", pressed, in_place=True)
+    diary = await bot.reply("/diary")
+    await _twice(bot, diary, "ds:wk:off", pressed, in_place=True)
+    await _twice(bot, diary, _button(diary, "dc:"), pressed)
+    await _twice(bot, diary, "ds:ci:menu", pressed, in_place=True)
+    await _twice(bot, diary, "ds:show:menu", pressed, in_place=True)
+    await bot.press(diary, "ds:ci:menu")
+    await _twice(bot, diary, "ds:ci:09:00", pressed, in_place=True)
+    bot.clock.advance(hours=1)
+    await bot.deliver_due()
+    checkin = bot.standin.last_message(USER)
+    await _twice(bot, checkin, _button(checkin, "ck:n:"), pressed, in_place=True)
+    step = await bot.reply("/cramp")
+    for data in ("cd:3---", "cd:30--", "cd:300-", "cd:3002"):
+        await bot.press(step, data)
+    entry = _button(bot.standin.message(USER, step.message_id), "ce:k:").split(":")[2]
+    await _twice(bot, step, f"ce:k:{entry}", pressed, in_place=True)
+    diary = await bot.reply("/diary")
+    await _twice(bot, diary, _button(diary, "ce:x:"), pressed, in_place=True)
+
     await _twice(bot, await bot.reply("/forget"), "forget:no", pressed, in_place=True)
     await _twice(bot, await bot.reply("/forget"), "forget:yes", pressed, in_place=True)
 

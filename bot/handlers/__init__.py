@@ -10,7 +10,7 @@ Before all of them, in group -1, `guards.gate` drops the updates the bot never a
 (channel posts, business messages, edits, commands for another bot).
 
 Modules: common (Reply, Answer, send, edit in place, arguments, errors), user,
-personal, admin. Nothing outside this package imports them except bot.app, which calls
+personal, diary, admin. Nothing outside this package imports them except bot.app, which calls
 `register`.
 """
 
@@ -29,17 +29,24 @@ from telegram.ext import (
 )
 
 from bot.deps import Deps, TelegramApp
-from bot.handlers import admin, common, guards, personal, user
+from bot.handlers import admin, common, diary, guards, personal, user
 from bot.handlers.common import Answer, AnyHandler, on_press
 from bot.ui.callbacks import (
     BroadcastTip,
     CallbackData,
     CancelBroadcast,
+    CancelDraftButton,
     CausesPage,
+    ChartButton,
+    CheckInButton,
     ConfirmBroadcast,
+    DiarySetting,
     DiscardBroadcast,
+    DraftButton,
+    EntryButton,
     Forget,
     LocalNow,
+    LogStart,
     Menu,
     NeedAge,
     NeedSex,
@@ -83,6 +90,12 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("about", user.about),
         CommandHandler("need", personal.need_command),
         CommandHandler("mydata", personal.mydata_command),
+        # --- diary
+        CommandHandler("sos", diary.sos),
+        CommandHandler("cramp", diary.cramp),
+        CommandHandler("diary", diary.diary),
+        CommandHandler("report", diary.report),
+        CommandHandler("export", diary.export_command),
         *admin.only([
             CommandHandler("broadcast", admin.broadcast),
             CommandHandler("broadcasts", admin.broadcasts),
@@ -109,6 +122,14 @@ def handlers() -> list[AnyHandler]:
         _press(NeedAge, personal.need_age_button),
         _press(NeedSex, personal.need_sex_button),
         _press(NeedStatus, personal.need_status_button),
+        # --- diary
+        _press(LogStart, diary.log_start_button),
+        _press(DraftButton, diary.step_button),
+        _press(CancelDraftButton, diary.cancel_button),
+        _press(EntryButton, diary.entry_button),
+        _press(CheckInButton, diary.checkin_button),
+        _press(DiarySetting, diary.setting_button),
+        CallbackQueryHandler(diary.send_chart, pattern=ChartButton.matches),
         *admin.only([
             _press(ConfirmBroadcast, admin.confirm_button),
             _press(DiscardBroadcast, admin.discard_button),

@@ -177,8 +177,11 @@ async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    found = await get_deps(context).tip_admin.stats()
-    await send(update, context, Reply(texts.stats(found)))
+    deps = get_deps(context)
+    found = await deps.tip_admin.stats()
+    people, entries = await deps.diary.aggregate_counts()  # --- diary: counts only
+    await send(update, context, Reply(texts.stats(found) + "\n" + texts.diary_stats(people,
+                                                                                   entries)))
 
 
 # ------------------------------------------------------------------ buttons

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.deps import Deps, get_deps
+from bot.handlers import diary
 from bot.handlers.common import EXPIRED, Answer, Handler, Reply, command_args, send
 from bot.parsing import parse_days, parse_send_time
 from bot.places import place_zones
@@ -29,6 +30,7 @@ from bot.ui.callbacks import (
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
+    MENU_SOS,
     MENU_TIP,
     SET_CLOCK,
     SET_KEEP,
@@ -136,6 +138,7 @@ def clock_reply(deps: Deps) -> Reply:
 async def zone_chosen(deps: Deps, chat_id: int, zone: Zone) -> tuple[Reply, Reply | None]:
     """Set the zone; during sign-up the next question (the time) follows."""
     subscriber = await deps.subscriptions.set_timezone(chat_id, zone)
+    await deps.diary.reschedule(chat_id)  # --- diary: prompts follow the new zone
     now = deps.clock.now()
     if subscriber.setup_step == "zone":
         await deps.subscriptions.set_setup_step(chat_id, "time")
@@ -152,6 +155,7 @@ async def time_chosen(deps: Deps, chat_id: int, raw: str) -> Reply:
         return Reply(texts.time_invalid(raw))
     try:
         subscriber = await deps.subscriptions.set_time(chat_id, parsed)
+        await deps.diary.reschedule(chat_id)  # --- diary: the weekly follows the daily time
     except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
     now = deps.clock.now()
@@ -439,6 +443,8 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
         return Answer(send=(await causes_reply(deps, chat_id),))
     if data.item == MENU_SETTINGS:
         return Answer(send=(await settings_reply(deps, chat_id),))
+    if data.item == MENU_SOS:  # --- diary
+        return Answer(send=(diary.sos_reply(),))
     return EXPIRED
 
 

@@ -10,6 +10,7 @@ path, read helpers), the migrations (schema.py) and one query object per aggrega
     storage.tips         the stored catalogue, admin tips       (tips.py)
     storage.privacy      one chat's /mydata tallies, /forget    (privacy.py)
     storage.reports      /stats numbers across the others       (reports.py)
+    storage.diary        the cramp diary and its prompts        (diary.py)
 
 backup.py copies the live file for `run.py backup` (SQLite's online backup API).
 
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from bot.storage.broadcasts import BroadcastQueries
 from bot.storage.db import Database
+from bot.storage.diary import DiaryQueries
 from bot.storage.models import (
     Broadcast,
     DailyPlan,
@@ -73,6 +75,7 @@ class Storage:
         self.tips = TipQueries(db)
         self.privacy = PrivacyQueries(db)
         self.reports = ReportQueries(db, self.subscribers, self.tips)
+        self.diary = DiaryQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:

@@ -124,6 +124,7 @@ class PendingDelivery:
     text: str
     attempts: int
     remind_setup: bool = False  # the first daily tip of someone who skipped the sign-up questions
+    local_date: str | None = None  # the scheduled kinds' day (a check-in's night)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +138,42 @@ class DeliveryOutcome:
     error: str | None = None
     retry_at: datetime | None = None
     count_attempt: bool = True
+
+
+# --- diary (issue 12)
+
+@dataclass(frozen=True, slots=True)
+class DiarySettings:
+    """One person's diary settings: prompt times (None: off), weekly on/off, retention."""
+
+    chat_id: int
+    checkin_time: time | None
+    stretch_time: time | None
+    weekly_enabled: bool
+    retention_months: int
+    checkin_next_at: datetime | None = None
+    stretch_next_at: datetime | None = None
+    weekly_next_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DuePrompt:
+    """A diary prompt whose slot has come, with what the prompt scheduler decides on."""
+
+    kind: str  # 'checkin' | 'stretch' | 'weekly'
+    slot: datetime
+    settings: DiarySettings
+    subscriber: Subscriber
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPlan:
+    """The prompt scheduler's decision for one due prompt, written in one transaction."""
+
+    chat_id: int
+    kind: str
+    local_date: date
+    due_at: datetime
+    next_at: datetime | None
+    status: str | None  # 'pending' | 'missed'; None: nothing queued (paused, over the cap)
+    body: str | None = None

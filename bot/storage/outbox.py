@@ -21,6 +21,10 @@ from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import DailyPlan, DeliveryOutcome, DueSubscriber, PendingDelivery
 from bot.storage.subscribers import SUBSCRIBER_COLUMNS, decode_subscriber
 
+# The kinds the sender sends from the outbox (on-demand tips are answered directly);
+# the diary's prompts (issue 12) ride the same queue, pacer and outcomes.
+SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly'"
+
 
 class OutboxQueries:
     """The daily plan inputs and writes, the pending queue and send outcomes."""
@@ -149,27 +153,28 @@ class OutboxQueries:
         # row it still held when the query began must not come back to be sent again.
         skip = set(exclude)
         rows = await self._db.fetch_all(
-            """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
-                      coalesce(t.text, b.text, ''), d.attempts,
+            f"""SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
+                      coalesce(t.text, b.text, d.body, ''), d.attempts,
                       d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
                           SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
-                          WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id)
+                          WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
+                      d.local_date
                FROM deliveries d
                JOIN subscribers s ON s.chat_id = d.chat_id
                LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
                LEFT JOIN broadcasts b ON b.id = d.broadcast_id
-               WHERE d.status = 'pending' AND d.due_at <= ? AND d.kind IN ('daily', 'broadcast')
+               WHERE d.status = 'pending' AND d.due_at <= ? AND d.kind IN ({SENT_KINDS})
                ORDER BY d.due_at, d.id LIMIT ?""",
             (to_ts(now), limit + len(skip)),
         )
-        return [PendingDelivery(*row[:8], remind_setup=bool(row[8]))
+        return [PendingDelivery(*row[:8], remind_setup=bool(row[8]), local_date=row[9])
                 for row in rows if row[0] not in skip][:limit]
 
     async def next_pending_due(self) -> datetime | None:
         """When the earliest pending row (a retry, a later broadcast) comes due."""
         return from_ts(await self._db.fetch_value(
-            """SELECT min(due_at) FROM deliveries
-               WHERE status = 'pending' AND kind IN ('daily', 'broadcast')"""))
+            f"""SELECT min(due_at) FROM deliveries
+               WHERE status = 'pending' AND kind IN ({SENT_KINDS})"""))
 
     async def apply_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         """Record a batch of send results in one transaction (one fsync, not one per send).

@@ -115,6 +115,112 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE subscribers ADD COLUMN setup_step TEXT;
     """,
+    # --- diary (issue 12): the cramp diary, and deliveries widened to its prompts.
+    # deliveries is rebuilt (SQLite cannot alter a CHECK): new kinds, a `body` for prompt
+    # texts composed at tick time, and one row per (chat, kind, local date) for every
+    # scheduled kind, which makes a replayed tick a no-op for prompts as for the tip.
+    """
+    CREATE TABLE deliveries_new (
+        id           INTEGER PRIMARY KEY,
+        chat_id      INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        kind         TEXT    NOT NULL
+                     CHECK (kind IN ('daily', 'on_demand', 'another', 'broadcast',
+                                     'checkin', 'stretch', 'weekly')),
+        tip_id       TEXT    REFERENCES tips (id),
+        broadcast_id INTEGER REFERENCES broadcasts (id),
+        local_date   TEXT,
+        status       TEXT    NOT NULL
+                     CHECK (status IN ('pending', 'sent', 'failed', 'blocked', 'missed',
+                                       'cancelled')),
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        error        TEXT,
+        message_id   INTEGER,
+        due_at       INTEGER NOT NULL,
+        created_at   INTEGER NOT NULL,
+        sent_at      INTEGER,
+        body         TEXT
+    );
+    INSERT INTO deliveries_new (id, chat_id, kind, tip_id, broadcast_id, local_date, status,
+                                attempts, error, message_id, due_at, created_at, sent_at)
+        SELECT id, chat_id, kind, tip_id, broadcast_id, local_date, status, attempts, error,
+               message_id, due_at, created_at, sent_at FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_new RENAME TO deliveries;
+    CREATE UNIQUE INDEX deliveries_scheduled_once ON deliveries (chat_id, kind, local_date)
+        WHERE kind IN ('daily', 'checkin', 'stretch', 'weekly');
+    CREATE UNIQUE INDEX deliveries_broadcast_once ON deliveries (broadcast_id, chat_id)
+        WHERE kind = 'broadcast';
+    CREATE INDEX deliveries_pending ON deliveries (due_at) WHERE status = 'pending';
+    CREATE INDEX deliveries_chat ON deliveries (chat_id, created_at);
+    CREATE INDEX deliveries_broadcast ON deliveries (broadcast_id, status)
+        WHERE broadcast_id IS NOT NULL;
+
+    CREATE TABLE diary_settings (
+        chat_id          INTEGER PRIMARY KEY
+                         REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        checkin_time     TEXT,
+        checkin_next_at  INTEGER,
+        stretch_time     TEXT,
+        stretch_next_at  INTEGER,
+        weekly_enabled   INTEGER NOT NULL DEFAULT 1 CHECK (weekly_enabled IN (0, 1)),
+        weekly_next_at   INTEGER,
+        retention_months INTEGER NOT NULL DEFAULT 12
+                         CHECK (retention_months IN (3, 6, 12, 24)),
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL
+    );
+    CREATE INDEX diary_checkin_due ON diary_settings (checkin_next_at)
+        WHERE checkin_next_at IS NOT NULL;
+    CREATE INDEX diary_stretch_due ON diary_settings (stretch_next_at)
+        WHERE stretch_next_at IS NOT NULL;
+    CREATE INDEX diary_weekly_due ON diary_settings (weekly_next_at)
+        WHERE weekly_next_at IS NOT NULL;
+
+    CREATE TABLE cramp_entries (
+        id         INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        muscle     TEXT NOT NULL
+                   CHECK (muscle IN ('calf', 'foot', 'thigh', 'hamstring', 'hand', 'other')),
+        severity   TEXT NOT NULL CHECK (severity IN ('mild', 'moderate', 'severe')),
+        duration   TEXT NOT NULL
+                   CHECK (duration IN ('under_1_min', '1_to_10_min', 'over_10_min')),
+        when_band  TEXT NOT NULL
+                   CHECK (when_band IN ('last_night', 'earlier_today', 'just_now')),
+        period     TEXT NOT NULL CHECK (period IN ('night', 'day')),
+        local_date TEXT NOT NULL,
+        woke_up    INTEGER CHECK (woke_up IN (0, 1)),
+        red_flags  INTEGER CHECK (red_flags IN (0, 1)),
+        source_message_id INTEGER,
+        logged_at  INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX cramp_entries_once ON cramp_entries (chat_id, source_message_id)
+        WHERE source_message_id IS NOT NULL;
+    CREATE INDEX cramp_entries_chat_date ON cramp_entries (chat_id, local_date);
+
+    CREATE TABLE cramp_entry_triggers (
+        entry_id INTEGER NOT NULL REFERENCES cramp_entries (id) ON DELETE CASCADE,
+        tag      TEXT NOT NULL CHECK (tag IN ('exercise', 'heat', 'little_water', 'alcohol',
+                                              'new_medicine', 'long_standing', 'pregnancy')),
+        PRIMARY KEY (entry_id, tag)
+    ) WITHOUT ROWID;
+
+    -- Every message that ever saved an entry, kept after Undo: a stale or forged copy of
+    -- the fourth tap pressed again cannot bring an undone entry back.
+    CREATE TABLE cramp_entry_sources (
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        message_id INTEGER NOT NULL,
+        used_at    INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE diary_checkins (
+        chat_id     INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        night_of    TEXT NOT NULL,
+        answer      TEXT NOT NULL CHECK (answer IN ('no_cramps', 'cramps')),
+        answered_at INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, night_of)
+    ) WITHOUT ROWID;
+    """,
 )
 
 

@@ -134,7 +134,8 @@ class SubscriberQueries:
                 await tx.execute(
                     """UPDATE deliveries SET status = 'cancelled', error = ?
                        WHERE chat_id = ? AND status = 'pending'
-                         AND kind IN ('daily', 'broadcast')""",
+                         AND kind IN ('daily', 'broadcast', 'checkin', 'stretch',
+                                      'weekly')""",
                     (f"subscriber {status}", chat_id),
                 )
         return changed

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, ClassVar, Self
+from datetime import date
+from typing import Any, ClassVar, Self, TypeVar
+
+from bot.diary.flow import Action, Draft
+from bot.diary.models import CheckInAnswer, Duration, Muscle, Severity, Trigger, When
 
 SEPARATOR = ":"
 MAX_BYTES = 64  # Telegram's limit on callback_data, in UTF-8 bytes
@@ -92,6 +96,7 @@ MENU_TIP = "tip"
 MENU_FOODS = "foods"
 MENU_CAUSES = "causes"
 MENU_SETTINGS = "settings"
+MENU_SOS = "sos"  # --- diary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,3 +246,223 @@ class BroadcastTip(CallbackData, prefix="nt:bc"):
     """"Broadcast it now" under a tip an admin just added."""
 
     tip_id: str
+
+# ------------------------------------------------------------------ diary buttons
+# --- diary (issue 12)
+# Compact and strict: every parse returns None for anything `pack` could not have
+# produced (an index outside its vocabulary, a leading zero, an id outside SQLite's rowid
+# range, an impossible date), because any string can arrive in place of a button's data.
+# Vocabulary positions follow the diary enums' member order (append-only, see
+# bot.diary.models): "cd:0120" is calf, severe, 1-10 minutes, last night; "-" marks a
+# step not answered yet.
+#   cd:<m><s><d><w>       a logging step: the draft once this button is pressed
+#   cx                    cancel the draft (nothing stored yet)
+#   ce:<act>:<entry id>   act on a stored entry (the storage checks the owner)
+#   ck:<y|n>:<YYYYMMDD>   morning check-in answer for that night
+#   cl:<m|->              start logging in a new message (/sos "Log it", menus)
+#   dc:<YYYYMMDD>         the weekly picture's PNG chart, on demand
+#   ds:<item>:<value>     a diary setting (check-in/stretch time, weekly, retention)
+
+T = TypeVar("T")
+MAX_ENTRY_ID = 2**63 - 1  # SQLite INTEGER PRIMARY KEY range
+_UNSET = "-"
+_MUSCLES = tuple(Muscle)
+_SEVERITIES = tuple(Severity)
+_DURATIONS = tuple(Duration)
+_WHENS = tuple(When)
+_TRIGGERS = tuple(Trigger)
+
+
+def _checked(data: str) -> str:
+    if len(data.encode("utf-8")) > MAX_BYTES:
+        raise ValueError(f"callback_data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def _code(value: T | None, vocabulary: tuple[T, ...]) -> str:
+    return _UNSET if value is None else str(vocabulary.index(value))
+
+
+def _decode(char: str, vocabulary: tuple[T, ...]) -> T | None:
+    return None if char == _UNSET else vocabulary[int(char)]
+
+
+@dataclasses.dataclass(frozen=True)
+class DraftButton(CallbackData, prefix="cd"):
+    """A logging-step button: the draft as it is once this button is pressed."""
+
+    draft: Draft
+    _PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        rf"cd:([0-{len(_MUSCLES) - 1}-])([0-{len(_SEVERITIES) - 1}-])"
+        rf"([0-{len(_DURATIONS) - 1}-])([0-{len(_WHENS) - 1}-])", re.ASCII)
+
+    def pack(self) -> str:
+        d = self.draft
+        return _checked(f"{self.prefix}:{_code(d.muscle, _MUSCLES)}"
+                        f"{_code(d.severity, _SEVERITIES)}{_code(d.duration, _DURATIONS)}"
+                        f"{_code(d.when, _WHENS)}")
+
+    @classmethod
+    def parse(cls, data: object) -> DraftButton | None:
+        match = cls._PATTERN.fullmatch(data) if isinstance(data, str) else None
+        if match is None:
+            return None
+        m, s, d, w = match.groups()
+        return cls(Draft(muscle=_decode(m, _MUSCLES), severity=_decode(s, _SEVERITIES),
+                         duration=_decode(d, _DURATIONS), when=_decode(w, _WHENS)))
+
+
+@dataclasses.dataclass(frozen=True)
+class CancelDraftButton(CallbackData, prefix="cx"):
+    """"Cancel" during the steps: nothing was stored, so no id is needed."""
+
+
+    def pack(self) -> str:
+        return _checked(self.prefix)
+
+    @classmethod
+    def parse(cls, data: object) -> CancelDraftButton | None:
+        return cls() if data == cls.prefix else None
+
+
+_ACTION_CODES: dict[Action, str] = {
+    Action.SAFETY_YES: "s1", Action.SAFETY_NO: "s0", Action.WOKE: "w",
+    Action.TRIGGER: "t", Action.UNDO: "u", Action.DELETE: "x", Action.DONE: "k",
+}
+_ACTIONS_BY_CODE = {code: action for action, code in _ACTION_CODES.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class EntryButton(CallbackData, prefix="ce"):
+    """A button on a saved entry (summary or /diary). The storage layer must still check
+    that the entry belongs to the chat that pressed it: ids in button data are public."""
+
+    action: Action
+    entry_id: int
+    trigger: Trigger | None = None
+    _PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        rf"ce:(s1|s0|w|u|x|k|t([0-{len(_TRIGGERS) - 1}])):([1-9][0-9]{{0,18}})", re.ASCII)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.entry_id <= MAX_ENTRY_ID:
+            raise ValueError("entry id out of range")
+        if (self.trigger is None) != (self.action is not Action.TRIGGER):
+            raise ValueError("a trigger goes with the trigger action and only with it")
+
+    def pack(self) -> str:
+        code = _ACTION_CODES[self.action]
+        if self.trigger is not None:
+            code += str(_TRIGGERS.index(self.trigger))
+        return _checked(f"{self.prefix}:{code}:{self.entry_id}")
+
+    @classmethod
+    def parse(cls, data: object) -> EntryButton | None:
+        match = cls._PATTERN.fullmatch(data) if isinstance(data, str) else None
+        if match is None:
+            return None
+        code, trigger_index, digits = match.groups()
+        entry_id = int(digits)
+        if entry_id > MAX_ENTRY_ID:
+            return None
+        if trigger_index is not None:
+            return cls(Action.TRIGGER, entry_id, _TRIGGERS[int(trigger_index)])
+        return cls(_ACTIONS_BY_CODE[code], entry_id)
+
+
+_CHECKIN_CODES = {CheckInAnswer.CRAMPS: "y", CheckInAnswer.NO_CRAMPS: "n"}
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckInButton(CallbackData, prefix="ck"):
+    """The morning check-in's Yes / No, carrying the night it asked about, so a stale
+    button pressed tomorrow still records the right night (or is refused as too old)."""
+
+    answer: CheckInAnswer
+    night_of: date
+    _PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        r"ck:([yn]):(20[0-9]{2})([0-9]{2})([0-9]{2})", re.ASCII)
+
+    def pack(self) -> str:
+        return _checked(f"{self.prefix}:{_CHECKIN_CODES[self.answer]}:"
+                        f"{self.night_of.strftime('%Y%m%d')}")
+
+    @classmethod
+    def parse(cls, data: object) -> CheckInButton | None:
+        match = cls._PATTERN.fullmatch(data) if isinstance(data, str) else None
+        if match is None:
+            return None
+        code, year, month, day = match.groups()
+        try:
+            night = date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+        answer = CheckInAnswer.CRAMPS if code == "y" else CheckInAnswer.NO_CRAMPS
+        return cls(answer, night)
+
+
+@dataclasses.dataclass(frozen=True)
+class LogStart(CallbackData, prefix="cl"):
+    """Open the logging steps in a new message; `muscle` preset by /sos "Log it"."""
+
+    muscle: Muscle | None = None
+
+    def pack(self) -> str:
+        return _checked(f"{self.prefix}:{_code(self.muscle, _MUSCLES)}")
+
+    @classmethod
+    def parse(cls, data: object) -> LogStart | None:
+        match = re.fullmatch(rf"cl:([0-{len(_MUSCLES) - 1}-])", data, re.ASCII) \
+            if isinstance(data, str) else None
+        return cls(_decode(match.group(1), _MUSCLES)) if match else None
+
+
+@dataclasses.dataclass(frozen=True)
+class ChartButton(CallbackData, prefix="dc"):
+    """Send the PNG chart of the eight weeks ending with the week of `day`."""
+
+    day: date
+
+    def pack(self) -> str:
+        return _checked(f"{self.prefix}:{self.day.strftime('%Y%m%d')}")
+
+    @classmethod
+    def parse(cls, data: object) -> ChartButton | None:
+        match = re.fullmatch(r"dc:(20[0-9]{2})([0-9]{2})([0-9]{2})", data, re.ASCII) \
+            if isinstance(data, str) else None
+        if match is None:
+            return None
+        try:
+            return cls(date(*(int(part) for part in match.groups())))
+        except ValueError:
+            return None
+
+
+@dataclasses.dataclass(frozen=True)
+class DiarySetting(CallbackData, prefix="ds"):
+    """One diary setting: `item` one of DIARY_SET_*, `value` read by the handler."""
+
+    item: str
+    value: str
+
+
+DIARY_SET_CHECKIN = "ci"  # value "HH:MM" or DIARY_OFF; "menu" lists the choices
+DIARY_SET_STRETCH = "st"
+DIARY_SET_WEEKLY = "wk"  # value "on" / "off"
+DIARY_SET_RETENTION = "rt"  # value months
+DIARY_SHOW = "show"  # redraw the /diary screen
+DIARY_OFF = "off"
+DIARY_MENU = "menu"
+
+
+DIARY_KINDS: tuple[type[CallbackData], ...] = (DraftButton, CancelDraftButton, EntryButton,
+                                               CheckInButton, LogStart, ChartButton,
+                                               DiarySetting)
+
+
+def parse_diary(data: object) -> CallbackData | None:
+    """Any diary button's data, or None for anything a diary button could not carry."""
+    for kind in DIARY_KINDS:
+        button = kind.parse(data)
+        if button is not None:
+            return button
+    return None

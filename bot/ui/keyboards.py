@@ -6,7 +6,8 @@ check in `CallbackData.pack`.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from telegram import (
@@ -17,6 +18,9 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.diary.flow import Action, Ask
+from bot.diary.models import CheckInAnswer, CrampEntry, Trigger
+from bot.diary.prompts import RETENTION_MONTHS
 from bot.needs import statuses_for
 from bot.ui import texts
 from bot.ui.callbacks import (
@@ -25,11 +29,19 @@ from bot.ui.callbacks import (
     CAUSES_OVERVIEW,
     CAUSES_SIGNS,
     CAUSES_WHY,
+    DIARY_MENU,
+    DIARY_OFF,
+    DIARY_SET_CHECKIN,
+    DIARY_SET_RETENTION,
+    DIARY_SET_STRETCH,
+    DIARY_SET_WEEKLY,
+    DIARY_SHOW,
     FORGET_NO,
     FORGET_YES,
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
+    MENU_SOS,
     MENU_TIP,
     SET_CLOCK,
     SET_KEEP,
@@ -46,11 +58,18 @@ from bot.ui.callbacks import (
     BroadcastTip,
     CallbackData,
     CancelBroadcast,
+    CancelDraftButton,
     CausesPage,
+    ChartButton,
+    CheckInButton,
     ConfirmBroadcast,
+    DiarySetting,
     DiscardBroadcast,
+    DraftButton,
+    EntryButton,
     Forget,
     LocalNow,
+    LogStart,
     Menu,
     NeedAge,
     NeedSex,
@@ -67,7 +86,7 @@ from tips.catalog import TOPICS
 from tips.reference import RdaBand, RdaTable
 
 if TYPE_CHECKING:
-    from bot.storage.models import Broadcast, Subscriber
+    from bot.storage.models import Broadcast, DiarySettings, Subscriber
 
 QUICK_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
 QUICK_ZONES = (
@@ -89,6 +108,7 @@ def main_menu() -> InlineKeyboardMarkup:
          _button(texts.BUTTON_FOODS, Menu(MENU_FOODS))],
         [_button(texts.BUTTON_CAUSES, Menu(MENU_CAUSES)),
          _button(texts.BUTTON_SETTINGS, Menu(MENU_SETTINGS))],
+        [_button(texts.BUTTON_SOS, Menu(MENU_SOS))],  # --- diary
     ])
 
 
@@ -106,7 +126,7 @@ def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
         [_button(texts.BUTTON_TOPICS, Setting(SET_TOPICS))],
         [pause, toggle] if subscriber.status != "stopped" else [toggle],
     ]
-    # (issue 12 adds "📝 Log a cramp" here.)
+    rows.append(log_cramp_row())  # --- diary
     return InlineKeyboardMarkup(rows)
 
 
@@ -179,7 +199,7 @@ def tip_actions(tip_id: str, vote: int = 0) -> InlineKeyboardMarkup:
         _button(up, TipAction(VOTE_UP, tip_id)),
         _button(down, TipAction(VOTE_DOWN, tip_id)),
         _button(texts.BUTTON_ANOTHER, TipAction(ANOTHER, tip_id)),
-    ]])
+    ], log_cramp_row()])  # --- diary: a small separate row under the reactions
 
 
 # --- content (issue 9): /causes sections
@@ -241,3 +261,90 @@ def broadcast_progress(broadcast: Broadcast) -> InlineKeyboardMarkup | None:
 
 def broadcast_tip(tip_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(texts.BUTTON_BROADCAST_TIP, BroadcastTip(tip_id))]])
+
+
+# --- diary (issue 12)
+
+DIARY_CHECKIN_TIMES = ("06:00", "07:00", "08:00", "09:00", "10:00")
+DIARY_STRETCH_TIMES = ("20:00", "21:00", "22:00", "23:00")
+TRIGGERS_PER_ROW = 2
+
+
+def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def sos_keyboard() -> InlineKeyboardMarkup:
+    """"📝 Log it" per muscle the first aid covers: the muscle is then already chosen."""
+    buttons = [_button(texts.sos_log_button(muscle), LogStart(muscle))
+               for muscle in texts.SOS_STEPS]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def log_cramp_row() -> list[InlineKeyboardButton]:
+    return [_button(texts.BUTTON_LOG, LogStart())]
+
+
+def diary_step(ask: Ask) -> InlineKeyboardMarkup:
+    """One logging question: a button per choice carrying the draft after it, and Cancel."""
+    buttons = [_button(texts.choice_label(choice), DraftButton(ask.draft.with_choice(choice)))
+               for choice in ask.options]
+    return InlineKeyboardMarkup([*_rows(buttons, 3),
+                                 [_button(texts.BUTTON_CANCEL, CancelDraftButton())]])
+
+
+def entry_summary(entry: CrampEntry, *, safety_pending: bool) -> InlineKeyboardMarkup:
+    """Under a saved entry: the safety question while pending, else the optional extras;
+    Undo always."""
+    assert entry.id is not None
+    undo = _button(texts.BUTTON_UNDO, EntryButton(Action.UNDO, entry.id))
+    if safety_pending:
+        return InlineKeyboardMarkup([
+            [_button(texts.BUTTON_SAFETY_YES, EntryButton(Action.SAFETY_YES, entry.id)),
+             _button(texts.BUTTON_SAFETY_NO, EntryButton(Action.SAFETY_NO, entry.id))],
+            [undo]])
+    tags = [_button(texts.trigger_button(entry, tag), EntryButton(Action.TRIGGER, entry.id, tag))
+            for tag in Trigger]
+    return InlineKeyboardMarkup([
+        [_button(texts.woke_button(entry), EntryButton(Action.WOKE, entry.id))],
+        *_rows(tags, TRIGGERS_PER_ROW),
+        [undo, _button(texts.BUTTON_DONE, EntryButton(Action.DONE, entry.id))]])
+
+
+def diary_screen(entries: Sequence[CrampEntry], settings: DiarySettings | None,
+                 today: date) -> InlineKeyboardMarkup:
+    rows = [[_button(texts.entry_delete_button(e), EntryButton(Action.DELETE, e.id))]
+            for e in entries if e.id is not None]
+    weekly_on = settings.weekly_enabled if settings else True
+    months = settings.retention_months if settings else 12
+    following = RETENTION_MONTHS[(RETENTION_MONTHS.index(months) + 1) % len(RETENTION_MONTHS)]
+    rows += [
+        [_button(texts.BUTTON_CHECKIN_TIME, DiarySetting(DIARY_SET_CHECKIN, DIARY_MENU)),
+         _button(texts.BUTTON_STRETCH_TIME, DiarySetting(DIARY_SET_STRETCH, DIARY_MENU))],
+        [_button(texts.weekly_button(weekly_on),
+                 DiarySetting(DIARY_SET_WEEKLY, "off" if weekly_on else "on")),
+         _button(texts.retention_button(months),
+                 DiarySetting(DIARY_SET_RETENTION, str(following)))],
+        [*log_cramp_row(), _button(texts.BUTTON_CHART, ChartButton(today))],
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def diary_times(item: str) -> InlineKeyboardMarkup:
+    choices = DIARY_CHECKIN_TIMES if item == DIARY_SET_CHECKIN else DIARY_STRETCH_TIMES
+    buttons = [_button(at, DiarySetting(item, at)) for at in choices]
+    return InlineKeyboardMarkup([*_rows(buttons, 3),
+                                 [_button(texts.BUTTON_OFF, DiarySetting(item, DIARY_OFF)),
+                                  _button(texts.BUTTON_BACK,
+                                          DiarySetting(DIARY_SHOW, DIARY_MENU))]])
+
+
+def checkin_question(night_of: date) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        _button(texts.BUTTON_CHECKIN_NO, CheckInButton(CheckInAnswer.NO_CRAMPS, night_of)),
+        _button(texts.BUTTON_CHECKIN_YES, CheckInButton(CheckInAnswer.CRAMPS, night_of)),
+    ]])
+
+
+def weekly_chart(day: date) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.BUTTON_CHART, ChartButton(day))]])

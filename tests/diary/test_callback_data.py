@@ -8,15 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.diary.callback_data import (
+from bot.diary.flow import Action, Draft
+from bot.diary.models import CheckInAnswer, Duration, Muscle, Severity, Trigger, When
+from bot.ui.callbacks import (
     CancelDraftButton,
     CheckInButton,
     DraftButton,
     EntryButton,
-    parse,
 )
-from bot.diary.flow import Action, Draft
-from bot.diary.models import CheckInAnswer, Duration, Muscle, Severity, Trigger, When
+from bot.ui.callbacks import (
+    parse_diary as parse,
+)
 
 BIGGEST_ROWID = 9223372036854775807  # SQLite's INTEGER PRIMARY KEY maximum, 2**63 - 1
 

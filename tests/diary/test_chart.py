@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from PIL import Image
 
-from bot.diary import texts_draft
 from bot.diary.chart import Series, nights_series, png, text_bars
 from bot.diary.weekly import weekly_picture
+from bot.ui import texts as texts_draft
 from tests.diary.helpers import night_cramp
 
 SUNDAY = date(2026, 3, 8)

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 
-from bot.diary.callback_data import DraftButton
 from bot.diary.flow import (
     Action,
     Ask,
@@ -26,6 +25,7 @@ from bot.diary.flow import (
     start,
 )
 from bot.diary.models import Duration, Muscle, Severity, Trigger, When
+from bot.ui.callbacks import DraftButton
 from tests.diary.helpers import night_cramp
 
 

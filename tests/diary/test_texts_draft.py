@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.diary import texts_draft as t
 from bot.diary.chart import nights_series
 from bot.diary.flow import advance, start
 from bot.diary.models import CheckInAnswer, Duration, Muscle, Severity, Trigger
 from bot.diary.report import build_report
 from bot.diary.weekly import RULES, week_stats, weekly_picture
 from bot.htmlcheck import check_html
+from bot.ui import texts as t
 from tests.diary.helpers import night_cramp
 
 SUNDAY = date(2026, 3, 8)
@@ -37,10 +37,12 @@ def test_sos_is_one_message_with_the_warning_first_and_every_muscle():
 
 
 def test_urgent_advice_says_same_day_help_and_emergency_with_breathlessness():
-    text = valid(t.urgent_advice())
+    text = valid(t.urgent_advice("112"))
     assert "today" in text
     assert "breathless" in text and "chest pain" in text
-    assert "Call emergency services now" in text
+    assert "call 112</b> now" in text
+    unknown = valid(t.urgent_advice(None))
+    assert "call your local emergency number</b> now" in unknown
 
 
 def test_step_prompts_count_to_four():

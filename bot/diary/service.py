@@ -1,0 +1,322 @@
+"""The cramp diary as a service: logging, check-ins, settings, pictures, report, export.
+
+Speaks in chat ids, diary models and plain results; knows nothing of Telegram. Every
+action names the asking chat, and storage checks it against the entry's owner, so an id
+taken from someone else's button reaches nothing.
+
+Decisions:
+- A diary needs a subscriber row (everything cascades from it on /forget). /cramp and
+  the other diary commands before /start answer "send /start first" (`NO_DIARY`),
+  like /need: no hidden rows are created for people who never subscribed. A stopped
+  subscriber keeps their diary and can keep logging; prompts only go while tips are on.
+- The settings row is made with the first entry, check-in or setting; weekly pictures
+  are on by default from then on (Sunday, at the person's daily tip time).
+- Nothing here logs anything about an entry: diary contents are health data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta, tzinfo
+
+from bot.clock import Clock
+from bot.diary import chart, export, report, weekly
+from bot.diary.flow import Action, Complete, Outcome, Rejected, Removed, Updated, apply
+from bot.diary.models import CheckIn, CheckInAnswer, CrampEntry, Trigger, new_entry
+from bot.diary.prompts import (
+    RETENTION_MONTHS,
+    PromptKind,
+    checkin_accepts,
+    next_slot,
+    retention_cutoff,
+)
+from bot.storage import Storage
+from bot.storage.models import DiarySettings, Subscriber
+from bot.timecalc import local_date
+from bot.zones import resolve_zone
+from tips.reference import emergency_number
+
+RECENT_ENTRIES = 5
+UNDO_RECORDS_DAYS = 30  # how long "this message already saved an entry" is remembered
+
+
+@dataclass(frozen=True, slots=True)
+class NoDiary:
+    """The chat has no subscriber row: the diary needs /start first."""
+
+
+NO_DIARY = NoDiary()
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    entry: CrampEntry
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadySaved:
+    """This message's button saved an entry before (a double tap, a replay, or after Undo)."""
+
+    entry: CrampEntry | None  # still there, or None once undone/deleted
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """No such entry for this chat: deleted, never this chat's, or forged."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryView:
+    entries: tuple[CrampEntry, ...]  # newest first
+    total: int
+    settings: DiarySettings | None
+    today: date  # the person's local date now
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyView:
+    picture: weekly.WeeklyPicture
+    series: chart.Series
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFiles:
+    entries_csv: str
+    checkins_csv: str
+    settings_csv: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryCounts:
+    """What /mydata lists: counts and settings, never the entries themselves."""
+
+    entries: int
+    checkins: int
+    settings: DiarySettings | None
+
+
+def zone_of(subscriber: Subscriber) -> tzinfo:
+    return resolve_zone(subscriber.timezone)
+
+
+class DiaryService:
+    def __init__(self, storage: Storage, clock: Clock) -> None:
+        self._storage = storage
+        self._clock = clock
+
+    async def _subscriber(self, chat_id: int) -> Subscriber | None:
+        return await self._storage.subscribers.get(chat_id)
+
+    async def _ensure(self, subscriber: Subscriber) -> None:
+        now = self._clock.now()
+        weekly_at, _ = next_slot(PromptKind.WEEKLY, subscriber.send_time,
+                                 zone_of(subscriber), now)
+        await self._storage.diary.ensure_settings(subscriber.chat_id, weekly_at, now)
+
+    async def can_keep(self, chat_id: int) -> bool:
+        return await self._subscriber(chat_id) is not None
+
+    async def emergency_number(self, chat_id: int) -> str | None:
+        subscriber = await self._subscriber(chat_id)
+        return emergency_number(subscriber.timezone) if subscriber else None
+
+    # ------------------------------------------------------------ logging
+
+    async def save(self, chat_id: int, done: Complete, source_message_id: int
+                   ) -> Saved | AlreadySaved | NoDiary:
+        """Save the entry the fourth tap completed, once per message that carried it."""
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        await self._ensure(subscriber)
+        now = self._clock.now()
+        entry = new_entry(chat_id=chat_id, muscle=done.muscle, severity=done.severity,
+                          duration=done.duration, when=done.when, logged_at=now,
+                          tz=zone_of(subscriber))
+        entry_id = await self._storage.diary.add_entry(entry, source_message_id, now)
+        if entry_id is None:
+            return AlreadySaved(await self._by_source(chat_id, source_message_id))
+        stored = await self._storage.diary.entry(chat_id, entry_id)
+        assert stored is not None
+        return Saved(stored)
+
+    async def _by_source(self, chat_id: int, message_id: int) -> CrampEntry | None:
+        return await self._storage.diary.entry_by_source(chat_id, message_id)
+
+    async def act(self, chat_id: int, entry_id: int, action: Action,
+                  trigger: Trigger | None = None) -> Outcome | Gone:
+        """One summary or /diary button on a stored entry of this chat."""
+        entry = await self._storage.diary.entry(chat_id, entry_id)
+        if entry is None:
+            return Gone()
+        outcome = apply(entry, action, trigger)
+        if isinstance(outcome, Updated):
+            if not await self._storage.diary.update_entry(outcome.entry):
+                return Gone()
+        elif isinstance(outcome, Removed):
+            if not await self._storage.diary.delete_entry(chat_id, entry_id):
+                return Gone()
+        elif isinstance(outcome, Rejected):
+            return outcome
+        return outcome
+
+    # ------------------------------------------------------------ check-ins
+
+    async def answer_checkin(self, chat_id: int, night_of: date, answer: CheckInAnswer
+                             ) -> bool | NoDiary:
+        """Record a morning answer; False when the button is too old (or future-dated)."""
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        now = self._clock.now()
+        if not checkin_accepts(night_of, local_date(now, zone_of(subscriber))):
+            return False
+        await self._ensure(subscriber)
+        return await self._storage.diary.record_checkin(CheckIn(chat_id, night_of, answer, now))
+
+    # ------------------------------------------------------------ settings and views
+
+    async def view(self, chat_id: int, limit: int = RECENT_ENTRIES) -> DiaryView | NoDiary:
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        return DiaryView(tuple(await self._storage.diary.recent_entries(chat_id, limit)),
+                         await self._storage.diary.entry_count(chat_id),
+                         await self._storage.diary.settings(chat_id),
+                         local_date(self._clock.now(), zone_of(subscriber)))
+
+    async def set_prompt(self, chat_id: int, kind: PromptKind, at: time | None
+                         ) -> DiarySettings | NoDiary:
+        """Turn the check-in or the evening stretch on at `at`, or off with None."""
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        await self._ensure(subscriber)
+        now = self._clock.now()
+        next_at = None if at is None else next_slot(kind, at, zone_of(subscriber), now)[0]
+        await self._storage.diary.set_prompt(chat_id, kind.value, at, next_at, now)
+        settings = await self._storage.diary.settings(chat_id)
+        assert settings is not None
+        return settings
+
+    async def reschedule(self, chat_id: int) -> None:
+        """After /time or /timezone: move each prompt that is on to its next slot in the
+        new zone (the weekly picture also follows the new daily time). A slot already used
+        today cannot repeat: the outbox keeps one row per person, kind and local date."""
+        subscriber = await self._subscriber(chat_id)
+        settings = await self._storage.diary.settings(chat_id)
+        if subscriber is None or settings is None:
+            return
+        now, tz = self._clock.now(), zone_of(subscriber)
+        for kind, at in ((PromptKind.CHECK_IN, settings.checkin_time),
+                         (PromptKind.STRETCH, settings.stretch_time)):
+            if at is not None:
+                await self._storage.diary.set_prompt(
+                    chat_id, kind.value, at, next_slot(kind, at, tz, now)[0], now)
+        if settings.weekly_enabled:
+            await self._storage.diary.set_weekly(
+                chat_id, True, next_slot(PromptKind.WEEKLY, subscriber.send_time, tz, now)[0],
+                now)
+
+    async def set_weekly(self, chat_id: int, enabled: bool) -> DiarySettings | NoDiary:
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        await self._ensure(subscriber)
+        now = self._clock.now()
+        next_at = (next_slot(PromptKind.WEEKLY, subscriber.send_time, zone_of(subscriber),
+                             now)[0] if enabled else None)
+        await self._storage.diary.set_weekly(chat_id, enabled, next_at, now)
+        settings = await self._storage.diary.settings(chat_id)
+        assert settings is not None
+        return settings
+
+    async def set_retention(self, chat_id: int, months: int) -> DiarySettings | NoDiary | None:
+        """None for a number of months no button offers."""
+        if months not in RETENTION_MONTHS:
+            return None
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        await self._ensure(subscriber)
+        await self._storage.diary.set_retention(chat_id, months, self._clock.now())
+        settings = await self._storage.diary.settings(chat_id)
+        assert settings is not None
+        return settings
+
+    async def _history(self, chat_id: int, today: date, weeks_back: int
+                       ) -> tuple[list[CrampEntry], list[CheckIn]]:
+        first = weekly.week_start(today) - timedelta(weeks=weeks_back)
+        return (await self._storage.diary.entries_since(chat_id, first),
+                await self._storage.diary.checkins_since(chat_id, first))
+
+    async def today(self, chat_id: int) -> date | None:
+        subscriber = await self._subscriber(chat_id)
+        return local_date(self._clock.now(), zone_of(subscriber)) if subscriber else None
+
+    async def weekly(self, chat_id: int, today: date) -> WeeklyView:
+        """This week against last, the rules, and eight weeks of nights with cramps."""
+        entries, checkins = await self._history(chat_id, today, weekly.HISTORY_WEEKS)
+        picture = weekly.weekly_picture(entries, checkins, today)
+        return WeeklyView(picture, chart.nights_series(picture.history))
+
+    async def report(self, chat_id: int, week_count: int) -> report.Report | NoDiary:
+        today = await self.today(chat_id)
+        if today is None:
+            return NO_DIARY
+        entries, checkins = await self._history(chat_id, today, week_count + 1)
+        return report.build_report(entries, checkins, today, week_count)
+
+    async def export(self, chat_id: int) -> ExportFiles | NoDiary:
+        """Everything stored about the person's diary, settings and /need profile."""
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        entries = await self._storage.diary.entries_since(chat_id, date.min)
+        checkins = await self._storage.diary.checkins_since(chat_id, date.min)
+        settings = await self._storage.diary.settings(chat_id)
+
+        def hhmm(value: time | None) -> str:
+            return value.strftime("%H:%M") if value else "off"
+
+        rows = {
+            "status": subscriber.status,
+            "daily_time": subscriber.send_time.strftime("%H:%M"),
+            "timezone": subscriber.timezone,
+            "topics": ";".join(subscriber.topics),
+            "need_mg": str(subscriber.need_mg or ""),
+            "need_profile": subscriber.need_profile or "",
+            "checkin_time": hhmm(settings.checkin_time) if settings else "off",
+            "stretch_time": hhmm(settings.stretch_time) if settings else "off",
+            "weekly_picture": ("on" if settings.weekly_enabled else "off") if settings
+            else "off",
+            "retention_months": str(settings.retention_months if settings else 12),
+        }
+        return ExportFiles(export.entries_csv(entries), export.checkins_csv(checkins),
+                           export.settings_csv(rows))
+
+    async def counts(self, chat_id: int) -> DiaryCounts:
+        return DiaryCounts(await self._storage.diary.entry_count(chat_id),
+                           await self._storage.diary.checkin_count(chat_id),
+                           await self._storage.diary.settings(chat_id))
+
+    async def aggregate_counts(self) -> tuple[int, int]:
+        """(people with a diary, entries logged in the last 7 days): all /stats may show."""
+        since = self._clock.now() - timedelta(days=7)
+        return (await self._storage.diary.people_with_diary(),
+                await self._storage.diary.entries_logged_since(since))
+
+    # ------------------------------------------------------------ retention
+
+    async def sweep(self) -> int:
+        """Delete what is older than each person's retention; returns entries deleted."""
+        now = self._clock.now()
+        cutoffs = []
+        for chat_id, months, zone in await self._storage.diary.retention_targets():
+            try:
+                today = local_date(now, resolve_zone(zone))
+            except ValueError:
+                today = now.date()
+            cutoffs.append((chat_id, retention_cutoff(today, months)))
+        return await self._storage.diary.delete_before(
+            cutoffs, now - timedelta(days=UNDO_RECORDS_DAYS))

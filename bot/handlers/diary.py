@@ -1,0 +1,289 @@
+"""The cramp diary's commands and buttons: /sos, /cramp, /diary, /report, /export.
+
+Thin like the others: parse, call bot.diary.service, reply with ui.texts and
+ui.keyboards. The logging steps keep no server-side state: each button carries the draft
+after its choice (ui.callbacks.DraftButton) and each step edits the same message; the
+fourth tap saves, once per message (storage remembers which message saved an entry, so
+a double tap, a replay or a stale copy after Undo saves nothing). Every button on a saved
+entry names the entry id, and the service only finds it in the pressing chat.
+
+/sos answers at once, in one message, with no question and no database read: it is meant
+for 3 a.m. with a knotted calf. The diary itself lives in private chats: in a group,
+/cramp, /diary, /report and /export answer with a pointer to a private chat.
+
+Logging: ids only, never a diary value (health data stays out of the logs).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InputFile, Update
+from telegram.ext import ContextTypes
+
+from bot.deps import Deps, get_deps
+from bot.diary import chart, flow
+from bot.diary.flow import Action, Ask, Closed, Complete, Rejected, Removed, Updated
+from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, When
+from bot.diary.prompts import PromptKind
+from bot.diary.report import parse_weeks, report_csv
+from bot.diary.service import AlreadySaved, Gone, NoDiary, Saved
+from bot.handlers.common import EXPIRED, Answer, Reply, command_args, send
+from bot.parsing import parse_send_time
+from bot.ui import keyboards, texts
+from bot.ui.callbacks import (
+    DIARY_MENU,
+    DIARY_OFF,
+    DIARY_SET_CHECKIN,
+    DIARY_SET_RETENTION,
+    DIARY_SET_STRETCH,
+    DIARY_SET_WEEKLY,
+    DIARY_SHOW,
+    CancelDraftButton,
+    ChartButton,
+    CheckInButton,
+    DiarySetting,
+    DraftButton,
+    EntryButton,
+    LogStart,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _private(update: Update) -> int | None:
+    chat = update.effective_chat
+    return chat.id if chat is not None and chat.type == "private" else None
+
+
+def _message_id(update: Update) -> int | None:
+    query = update.callback_query
+    return query.message.message_id if query and query.message else None
+
+
+# ------------------------------------------------------------------ replies
+
+def sos_reply() -> Reply:
+    return Reply(texts.sos(), keyboards.sos_keyboard())
+
+
+def step_reply(ask: Ask) -> Reply:
+    return Reply(texts.step_prompt(ask), keyboards.diary_step(ask))
+
+
+def summary_reply(entry: CrampEntry, *, note: str | None = None) -> Reply:
+    pending = flow.safety_pending(entry)
+    text = texts.entry_saved(entry, safety_pending=pending)
+    if note:
+        text = f"✅ <b>Logged</b>: {texts.entry_line(entry)}\n\n{note}"
+    return Reply(text, keyboards.entry_summary(entry, safety_pending=pending))
+
+
+async def cramp_reply(deps: Deps, chat_id: int, muscle: Muscle | None = None,
+                      when: When | None = None) -> Reply:
+    if not await deps.diary.can_keep(chat_id):
+        return Reply(texts.DIARY_START_FIRST)
+    return step_reply(flow.start(muscle=muscle, when=when))
+
+
+async def diary_reply(deps: Deps, chat_id: int) -> Reply:
+    view = await deps.diary.view(chat_id)
+    if isinstance(view, NoDiary):
+        return Reply(texts.DIARY_START_FIRST)
+    return Reply(texts.diary_screen(view.entries, view.total, view.settings),
+                 keyboards.diary_screen(view.entries, view.settings, view.today))
+
+
+# ------------------------------------------------------------------ commands
+
+async def sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, sos_reply())
+
+
+async def cramp(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = _private(update)
+    if chat_id is None:
+        await send(update, context, Reply(texts.private_only("cramp")))
+        return
+    await send(update, context, await cramp_reply(get_deps(context), chat_id))
+
+
+async def diary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = _private(update)
+    if chat_id is None:
+        await send(update, context, Reply(texts.private_only("diary")))
+        return
+    await send(update, context, await diary_reply(get_deps(context), chat_id))
+
+
+async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = _private(update)
+    if chat_id is None:
+        await send(update, context, Reply(texts.private_only("report")))
+        return
+    weeks = parse_weeks(command_args(context))
+    if weeks is None:
+        await send(update, context, Reply(texts.report_usage()))
+        return
+    deps = get_deps(context)
+    found = await deps.diary.report(chat_id, weeks)
+    if isinstance(found, NoDiary):
+        await send(update, context, Reply(texts.DIARY_START_FIRST))
+        return
+    await send(update, context, Reply(texts.report_text(found)))
+    series = chart.nights_series(found.weeks)
+    await context.bot.send_photo(
+        chat_id, InputFile(chart.png(series, title=texts.CHART_TITLE,
+                                     y_axis=texts.CHART_Y_AXIS, x_axis=texts.CHART_X_AXIS),
+                           filename="cramp-report.png"),
+        caption=texts.chart_caption(series))
+    await context.bot.send_document(
+        chat_id, InputFile(report_csv(found).encode("utf-8"),
+                           filename=f"cramp-report-{weeks}-weeks.csv"),
+        caption=texts.export_caption("report"))
+    log.info("chat_id=%s report sent", chat_id)
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = _private(update)
+    if chat_id is None:
+        await send(update, context, Reply(texts.private_only("export")))
+        return
+    files = await get_deps(context).diary.export(chat_id)
+    if isinstance(files, NoDiary):
+        await send(update, context, Reply(texts.DIARY_START_FIRST))
+        return
+    for name, body, kind in (("cramp-diary.csv", files.entries_csv, "entries"),
+                             ("morning-checkins.csv", files.checkins_csv, "checkins"),
+                             ("settings-and-profile.csv", files.settings_csv, "settings")):
+        await context.bot.send_document(chat_id, InputFile(body.encode("utf-8"), filename=name),
+                                        caption=texts.export_caption(kind))
+    log.info("chat_id=%s export sent", chat_id)
+
+
+# ------------------------------------------------------------------ buttons
+
+async def log_start_button(deps: Deps, update: Update, data: LogStart) -> Answer:
+    chat_id = _private(update)
+    if chat_id is None:
+        return Answer(send=(Reply(texts.private_only("cramp")),))
+    return Answer(send=(await cramp_reply(deps, chat_id, muscle=data.muscle),))
+
+
+async def step_button(deps: Deps, update: Update, data: DraftButton) -> Answer:
+    chat_id, message_id = _private(update), _message_id(update)
+    if chat_id is None or message_id is None:
+        return EXPIRED
+    following = flow.advance(data.draft)
+    if isinstance(following, Ask):
+        return Answer(edit=step_reply(following))
+    assert isinstance(following, Complete)
+    saved = await deps.diary.save(chat_id, following, message_id)
+    if isinstance(saved, NoDiary):
+        return Answer(edit=Reply(texts.DIARY_START_FIRST))
+    if isinstance(saved, AlreadySaved):
+        if saved.entry is None:
+            return Answer(texts.entry_gone())
+        return Answer(edit=summary_reply(saved.entry))
+    assert isinstance(saved, Saved)
+    log.info("chat_id=%s diary entry saved", chat_id)
+    return Answer(edit=summary_reply(saved.entry))
+
+
+async def cancel_button(deps: Deps, update: Update, data: CancelDraftButton) -> Answer:
+    return Answer(edit=Reply(texts.draft_cancelled()))
+
+
+async def entry_button(deps: Deps, update: Update, data: EntryButton) -> Answer:
+    chat_id = _private(update)
+    if chat_id is None:
+        return EXPIRED
+    outcome = await deps.diary.act(chat_id, data.entry_id, data.action, data.trigger)
+    if isinstance(outcome, Gone):
+        # Never redraw the pressed message: it may be someone's unrelated message.
+        return Answer(texts.entry_gone())
+    if isinstance(outcome, Rejected):
+        return EXPIRED
+    if isinstance(outcome, Removed):
+        if data.action is Action.UNDO:
+            return Answer(edit=Reply(texts.entry_undone()))
+        return Answer(texts.entry_deleted(), edit=await diary_reply(deps, chat_id))
+    if isinstance(outcome, Closed):
+        return Answer(edit=Reply(f"✅ <b>Logged</b>: {texts.entry_line(outcome.entry)}"))
+    assert isinstance(outcome, Updated)
+    if outcome.urgent:
+        number = await deps.diary.emergency_number(chat_id)
+        return Answer(edit=summary_reply(outcome.entry),
+                      send=(Reply(texts.urgent_advice(number)),))
+    note = texts.safety_no() if data.action is Action.SAFETY_NO else None
+    return Answer(edit=summary_reply(outcome.entry, note=note))
+
+
+async def checkin_button(deps: Deps, update: Update, data: CheckInButton) -> Answer:
+    chat_id = _private(update)
+    if chat_id is None:
+        return EXPIRED
+    recorded = await deps.diary.answer_checkin(chat_id, data.night_of, data.answer)
+    if isinstance(recorded, NoDiary):
+        return Answer(edit=Reply(texts.DIARY_START_FIRST))
+    if not recorded:
+        return Answer(texts.checkin_too_old())
+    if data.answer is CheckInAnswer.NO_CRAMPS:
+        return Answer(edit=Reply(texts.checkin_recorded(data.answer)))
+    return Answer(edit=step_reply(flow.start(when=When.LAST_NIGHT)))
+
+
+async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The weekly picture's PNG, sent on demand: the outbox sender stays text-only."""
+    query = update.callback_query
+    chat_id = _private(update)
+    data = ChartButton.parse(query.data if query else None)
+    if query is None:
+        return
+    if chat_id is None or data is None:
+        await query.answer(texts.BUTTON_EXPIRED)
+        return
+    deps = get_deps(context)
+    if not await deps.diary.can_keep(chat_id):
+        await query.answer(texts.CHART_NO_DIARY)
+        return
+    await query.answer()
+    view = await deps.diary.weekly(chat_id, data.day)
+    await context.bot.send_photo(
+        chat_id, InputFile(chart.png(view.series, title=texts.CHART_TITLE,
+                                     y_axis=texts.CHART_Y_AXIS, x_axis=texts.CHART_X_AXIS),
+                           filename="cramp-weeks.png"),
+        caption=texts.chart_caption(view.series))
+
+
+async def setting_button(deps: Deps, update: Update, data: DiarySetting) -> Answer:
+    chat_id = _private(update)
+    if chat_id is None:
+        return EXPIRED
+    if data.item == DIARY_SHOW:
+        return Answer(edit=await diary_reply(deps, chat_id))
+    if data.item in (DIARY_SET_CHECKIN, DIARY_SET_STRETCH):
+        kind = PromptKind.CHECK_IN if data.item == DIARY_SET_CHECKIN else PromptKind.STRETCH
+        if data.value == DIARY_MENU:
+            prompt = (texts.CHECKIN_TIME_PROMPT if kind is PromptKind.CHECK_IN
+                      else texts.STRETCH_TIME_PROMPT)
+            return Answer(edit=Reply(prompt, keyboards.diary_times(data.item)))
+        offered = (keyboards.DIARY_CHECKIN_TIMES if kind is PromptKind.CHECK_IN
+                   else keyboards.DIARY_STRETCH_TIMES)
+        if data.value != DIARY_OFF and data.value not in offered:
+            return EXPIRED
+        at = None if data.value == DIARY_OFF else parse_send_time(data.value)
+        result = await deps.diary.set_prompt(chat_id, kind, at)
+    elif data.item == DIARY_SET_WEEKLY and data.value in ("on", "off"):
+        result = await deps.diary.set_weekly(chat_id, data.value == "on")
+    elif data.item == DIARY_SET_RETENTION and data.value.isascii() and data.value.isdigit() \
+            and len(data.value) <= 2:
+        found = await deps.diary.set_retention(chat_id, int(data.value))
+        if found is None:
+            return EXPIRED
+        result = found
+    else:
+        return EXPIRED
+    if isinstance(result, NoDiary):
+        return Answer(edit=Reply(texts.DIARY_START_FIRST))
+    return Answer(edit=await diary_reply(deps, chat_id))
