@@ -376,7 +376,7 @@ class Report:
         yield "|---|---|"
         yield (f"| RSS after start-up / peak | {m['rss_ready_mb']:.1f} MB / "
                f"**{m['peak_rss_mb']:.1f} MB** |")
-        yield (f"| due query + hydration (`Storage.due_subscribers`, {m['due_rows']:,} rows) "
+        yield (f"| due query + hydration (`storage.outbox.due`, {m['due_rows']:,} rows) "
                f"| **{q['median_ms']:.1f} ms** median ({q['min_ms']:.1f}–{q['max_ms']:.1f}) |")
         phases = first["select_ms"] + first["plan_ms"] + first["apply_ms"]
         yield (f"| first minute's tick, {first['due']:,} due: select / plan / apply "
@@ -391,7 +391,7 @@ class Report:
         yield f"| database on disk after the day | {m['db_bytes'] / 2**20:,.0f} MB |"
         yield ""
         yield ("Where the due query's time goes (medians, ms, same 2,000 rows; the "
-               "statements copied from `Storage.due_subscribers`):")
+               "statements copied from `storage.outbox.due`):")
         yield ""
         yield ("| main SELECT, sqlite3 | main SELECT, aiosqlite | rows → Subscriber | "
                "JSON arguments | seen-tips join, aiosqlite | feedback join, aiosqlite |")
@@ -400,7 +400,7 @@ class Report:
                f"| {parts['hydrate_ms']:.1f} | {parts['json_ms']:.1f} "
                f"| {parts['views_aiosqlite_ms']:.1f} | {parts['feedback_aiosqlite_ms']:.1f} |")
         yield ""
-        yield "Main-thread own time in `due_subscribers` by function (cProfile, top 12):"
+        yield "Main-thread own time in `storage.outbox.due` by function (cProfile, top 12):"
         yield ""
         yield "| function | share |"
         yield "|---|---|"
