@@ -702,6 +702,9 @@ def fixture(runner: Runner, name: str, n: int, shape: str, due: int = LIMITED_SA
     return path
 
 
+PARTS = ("million", "load", "peak", "10k", "100k")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -709,7 +712,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="add a cProfile run of ours (aiohttp, 10,000)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--only", action="append", choices=PARTS,
+                        help="run only these parts (repeatable; for day-to-day work)")
     args = parser.parse_args(argv)
+    only = set(args.only or PARTS)
 
     started = time.perf_counter()
     info: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -733,11 +739,15 @@ def main(argv: list[str] | None = None) -> int:
             runner = Runner(sink, workdir)
             shipped = shipped_kind()
             info["shipped"] = shipped
-            plan_million(runner, report, args.quick)
-            plan_load(runner, report)
-            plan_peak(runner, report, args.quick)
-            plan_10k(runner, report, httpx_kinds, args.profile, shipped)
-            if not args.quick:
+            if "million" in only:
+                plan_million(runner, report, args.quick)
+            if "load" in only:
+                plan_load(runner, report)
+            if "peak" in only:
+                plan_peak(runner, report, args.quick)
+            if "10k" in only:
+                plan_10k(runner, report, httpx_kinds, args.profile, shipped)
+            if not args.quick and "100k" in only:
                 plan_100k(runner, report, shipped)
         finally:
             sink.close()

@@ -152,7 +152,8 @@ async def attach_runtime(
             broadcasts=BroadcastService(storage, clock,
                                         rate_per_second=settings.send_rate_per_second,
                                         on_queued=sender.wake),
-            tip_admin=TipAdmin(storage, feed, clock),
+            tip_admin=TipAdmin(storage, feed, clock,
+                               paid_broadcast=settings.allow_paid_broadcast),
             foods=foods, causes=load_causes(), rda=rda,
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
         )
