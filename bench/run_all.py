@@ -39,6 +39,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.md"
+README = ROOT / "bench" / "README.md"
+# The full run's report replaces what stands between these two lines of bench/README.md.
+README_START, README_END = "<!-- bench:latest:start -->", "<!-- bench:latest:end -->"
 RESULT_PREFIX = "BENCH-RESULT "
 RATE = 25.0  # SEND_RATE_PER_SECOND's default
 LIMITED_SAMPLE = 500  # messages in a limiter-on run: 20 s at 25/s
@@ -376,7 +379,7 @@ class Report:
         yield "|---|---|"
         yield (f"| RSS after start-up / peak | {m['rss_ready_mb']:.1f} MB / "
                f"**{m['peak_rss_mb']:.1f} MB** |")
-        yield (f"| due query + hydration (`Storage.due_subscribers`, {m['due_rows']:,} rows) "
+        yield (f"| due query + hydration (`storage.outbox.due`, {m['due_rows']:,} rows) "
                f"| **{q['median_ms']:.1f} ms** median ({q['min_ms']:.1f}–{q['max_ms']:.1f}) |")
         phases = first["select_ms"] + first["plan_ms"] + first["apply_ms"]
         yield (f"| first minute's tick, {first['due']:,} due: select / plan / apply "
@@ -391,16 +394,17 @@ class Report:
         yield f"| database on disk after the day | {m['db_bytes'] / 2**20:,.0f} MB |"
         yield ""
         yield ("Where the due query's time goes (medians, ms, same 2,000 rows; the "
-               "statements copied from `Storage.due_subscribers`):")
+               "statement copied from `storage.outbox.due`: one SELECT whose seen and "
+               "disliked tips come as correlated lookups):")
         yield ""
-        yield ("| main SELECT, sqlite3 | main SELECT, aiosqlite | rows → Subscriber | "
-               "JSON arguments | seen-tips join, aiosqlite | feedback join, aiosqlite |")
-        yield "|---|---|---|---|---|---|"
-        yield (f"| {parts['select_sqlite3_ms']:.1f} | {parts['select_aiosqlite_ms']:.1f} "
-               f"| {parts['hydrate_ms']:.1f} | {parts['json_ms']:.1f} "
-               f"| {parts['views_aiosqlite_ms']:.1f} | {parts['feedback_aiosqlite_ms']:.1f} |")
+        yield ("| SELECT without the lookups, sqlite3 | the SELECT, sqlite3 | the SELECT, "
+               "aiosqlite | rows → Subscriber | rows → DueSubscriber |")
+        yield "|---|---|---|---|---|"
+        yield (f"| {parts['plain_sqlite3_ms']:.1f} | {parts['full_sqlite3_ms']:.1f} "
+               f"| {parts['full_aiosqlite_ms']:.1f} | {parts['decode_ms']:.1f} "
+               f"| {parts['hydrate_ms']:.1f} |")
         yield ""
-        yield "Main-thread own time in `due_subscribers` by function (cProfile, top 12):"
+        yield "Main-thread own time in `storage.outbox.due` by function (cProfile, top 12):"
         yield ""
         yield "| function | share |"
         yield "|---|---|"
@@ -702,6 +706,9 @@ def fixture(runner: Runner, name: str, n: int, shape: str, due: int = LIMITED_SA
     return path
 
 
+PARTS = ("million", "load", "peak", "10k", "100k")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -709,7 +716,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="add a cProfile run of ours (aiohttp, 10,000)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="also put the report into this README's marked section "
+                             "(default: bench/README.md for a full run of every part)")
+    parser.add_argument("--only", action="append", choices=PARTS,
+                        help="run only these parts (repeatable; for day-to-day work)")
     args = parser.parse_args(argv)
+    only = set(args.only or PARTS)
 
     started = time.perf_counter()
     info: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -733,11 +746,15 @@ def main(argv: list[str] | None = None) -> int:
             runner = Runner(sink, workdir)
             shipped = shipped_kind()
             info["shipped"] = shipped
-            plan_million(runner, report, args.quick)
-            plan_load(runner, report)
-            plan_peak(runner, report, args.quick)
-            plan_10k(runner, report, httpx_kinds, args.profile, shipped)
-            if not args.quick:
+            if "million" in only:
+                plan_million(runner, report, args.quick)
+            if "load" in only:
+                plan_load(runner, report)
+            if "peak" in only:
+                plan_peak(runner, report, args.quick)
+            if "10k" in only:
+                plan_10k(runner, report, httpx_kinds, args.profile, shipped)
+            if not args.quick and "100k" in only:
                 plan_100k(runner, report, shipped)
         finally:
             sink.close()
@@ -755,7 +772,21 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n")
     print(f"\nwritten to {args.out}", file=sys.stderr)
+    readme = args.readme or (README if not args.quick and not args.only else None)
+    if readme is not None:
+        update_readme(readme, text)
+        print(f"and into {readme}", file=sys.stderr)
     return 0
+
+
+def update_readme(path: Path, report: str) -> None:
+    """Put the report between the README's markers, one heading level down, no title."""
+    body = [f"#{line}" if line.startswith("#") else line
+            for line in report.splitlines() if not line.startswith("# ")]
+    readme = path.read_text()
+    start = readme.index(README_START) + len(README_START)
+    end = readme.index(README_END)
+    path.write_text(readme[:start] + "\n" + "\n".join(body).strip() + "\n" + readme[end:])
 
 
 def shipped_kind() -> str:

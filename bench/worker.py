@@ -523,10 +523,10 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
         # write lock, so a sender flush landing in between inflates TickResult.queued.)
         storage = runtime.storage
         deadline = started + spec.get("timeout", 600)
-        counts = await storage.delivery_counts("daily")
+        counts = await delivery_counts(storage, "daily")
         while counts.get("pending", 0) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-            counts = await storage.delivery_counts("daily")
+            counts = await delivery_counts(storage, "daily")
         finished = time.monotonic()
         cpu = time.process_time() - cpu0
         runtime.sender.stop()
@@ -600,7 +600,7 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
             began = time.perf_counter()
             due = await storage.outbox.due(clock.now(), 2000)
             samples.append((time.perf_counter() - began) * 1000)
-        parts = await due_parts(storage, clock.now(), runs)
+        parts = await due_parts(storage, db, clock.now(), runs)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(3):
@@ -614,7 +614,7 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
         with Meter() as planning:
             plans = [scheduler.plan(item, now) for item in due]
         with Meter() as applying:
-            queued = await storage.apply_daily_plans(plans, now)
+            queued = await storage.outbox.apply_daily_plans(plans, now)
         first = {"due": len(due), "queued": queued, "select_ms": 1000 * select.wall,
                  "plan_ms": 1000 * planning.wall, "apply_ms": 1000 * applying.wall}
         # 3. the day: one tick a virtual minute
@@ -627,7 +627,7 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
                 result = await scheduler.tick()
                 walls.append(time.perf_counter() - began)
                 dues.append(result.due)
-        counts = await storage.delivery_counts("daily")
+        counts = await delivery_counts(storage, "daily")
     finally:
         await detach_runtime(app)
         await app.shutdown()
@@ -646,25 +646,37 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def due_parts(storage: Any, now: datetime, runs: int) -> dict[str, Any]:
-    """Storage.due_subscribers taken apart (its three statements, copied from bot/storage.py
-    as of issue 13, and the Python around them), medians in ms for 2,000 due rows."""
-    from bot import storage as storage_module
+async def delivery_counts(storage: Any, kind: str) -> dict[str, int]:
+    """Outbox rows of one kind by status (bench introspection, through the bot's connection)."""
+    rows = await storage._db.fetch_all(
+        "SELECT status, count(*) FROM deliveries WHERE kind = ? GROUP BY status", (kind,))
+    return {str(status): int(count) for status, count in rows}
 
+
+async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[str, Any]:
+    """storage.outbox.due taken apart (its statement copied from bot/storage/outbox.py, the
+    same without the seen/disliked lookups, and the Python around it), medians in ms for
+    2,000 due rows."""
+    from bot.storage import outbox as outbox_module
+    from bot.storage import subscribers as subscribers_module
+
+    db = storage._db  # the storage's own mechanism: same connection, same read path
     ts = int(now.timestamp())
-    columns = storage_module._SUBSCRIBER_COLUMNS
-    main_sql = (f"SELECT {columns} FROM subscribers INDEXED BY subscribers_due "
-                "WHERE status IN ('active', 'paused') AND next_send_at <= ? "
-                "ORDER BY next_send_at LIMIT ?")
-    rows = await storage.fetch_all(main_sql, (ts, 2000))
-    subscribers = [storage_module._subscriber(row) for row in rows]
-    views_sql = ("SELECT v.chat_id, v.tip_id FROM json_each(?) AS due JOIN tip_views v "
-                 "ON v.chat_id = CAST(due.key AS INTEGER) AND v.cycle = due.value")
-    feedback_sql = ("SELECT f.chat_id, f.tip_id FROM json_each(?) AS due "
-                    "JOIN feedback f ON f.chat_id = due.value AND f.vote = -1")
-    cycles = json.dumps({str(s.chat_id): s.rotation_cycle for s in subscribers})
-    chats = json.dumps([s.chat_id for s in subscribers])
-    connection = sqlite3.connect(str(storage.path))
+    columns = subscribers_module.SUBSCRIBER_COLUMNS
+    decode = subscribers_module.decode_subscriber
+    where = ("FROM subscribers AS s INDEXED BY subscribers_due "
+             "WHERE status IN ('active', 'paused') AND next_send_at <= ? "
+             "ORDER BY next_send_at LIMIT ?")
+    plain_sql = f"SELECT {columns} {where}"
+    full_sql = (f"SELECT {columns}, "
+                "(SELECT group_concat(v.tip_id) FROM tip_views v "
+                " WHERE v.chat_id = s.chat_id AND v.cycle = s.rotation_cycle), "
+                "(SELECT group_concat(f.tip_id) FROM feedback f "
+                " WHERE f.chat_id = s.chat_id AND f.vote = -1) " + where)
+    rows = await db.fetch_all(full_sql, (ts, 2000))
+    due_subscriber = outbox_module.DueSubscriber
+    tip_set, disliked = outbox_module._tip_set, outbox_module._disliked
+    connection = sqlite3.connect(str(path))
 
     async def timed_async(call: Any) -> float:
         out = []
@@ -685,18 +697,15 @@ async def due_parts(storage: Any, now: datetime, runs: int) -> dict[str, Any]:
     try:
         return {
             "rows": len(rows),
-            "select_sqlite3_ms": timed(lambda: connection.execute(main_sql, (ts, 2000))
-                                       .fetchall()),
-            "select_aiosqlite_ms": await timed_async(
-                lambda: storage.fetch_all(main_sql, (ts, 2000))),
-            "hydrate_ms": timed(lambda: [storage_module._subscriber(r) for r in rows]),
-            "views_aiosqlite_ms": await timed_async(
-                lambda: storage.fetch_all(views_sql, (cycles,))),
-            "feedback_aiosqlite_ms": await timed_async(
-                lambda: storage.fetch_all(feedback_sql, (chats,))),
-            "json_ms": timed(lambda: (json.dumps({str(s.chat_id): s.rotation_cycle
-                                                  for s in subscribers}),
-                                      json.dumps([s.chat_id for s in subscribers]))),
+            "plain_sqlite3_ms": timed(lambda: connection.execute(plain_sql, (ts, 2000))
+                                      .fetchall()),
+            "full_sqlite3_ms": timed(lambda: connection.execute(full_sql, (ts, 2000))
+                                     .fetchall()),
+            "full_aiosqlite_ms": await timed_async(
+                lambda: db.fetch_all(full_sql, (ts, 2000))),
+            "decode_ms": timed(lambda: [decode(r) for r in rows]),
+            "hydrate_ms": timed(lambda: [due_subscriber(decode(r), tip_set(r[-2]),
+                                                        disliked(r[-1])) for r in rows]),
         }
     finally:
         connection.close()

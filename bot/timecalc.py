@@ -10,12 +10,16 @@ occurrence only.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 
 def _wall_of(instant: datetime, tz: tzinfo) -> datetime:
     return instant.astimezone(tz).replace(tzinfo=None)
 
 
+# --- perf: a pure function of (day, time, zone), and the daily tick asks it for thousands
+# of subscribers who share a few dozen zones and 96 quarter-hours: computed once per value.
+@lru_cache(maxsize=1 << 14)
 def local_instant(day: date, at: time, tz: tzinfo) -> datetime:
     """The UTC instant when wall-clock `at` is first reached on `day` in `tz`."""
     wall = datetime.combine(day, at)

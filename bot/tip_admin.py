@@ -45,7 +45,9 @@ class UnknownTopic(ValueError):
 
 class TipAdmin:
     def __init__(self, storage: Storage, feed: TipFeed, clock: Clock,
-                 check: Callable[[Tip], str | None] | None = None) -> None:
+                 check: Callable[[Tip], str | None] | None = None, *,
+                 paid_broadcast: bool = False) -> None:
+        self._paid_broadcast = paid_broadcast  # ALLOW_PAID_BROADCAST: /stats counts paid sends
         self._storage = storage
         self._feed = feed
         self._clock = clock
@@ -93,4 +95,4 @@ class TipAdmin:
         """Subscriber and delivery numbers, "today" being the UTC day of the clock."""
         now = self._clock.now()
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        return await self._storage.reports.stats(now, day_start)
+        return await self._storage.reports.stats(now, day_start, paid=self._paid_broadcast)

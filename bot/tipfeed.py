@@ -19,7 +19,9 @@ from datetime import date
 from bot.clock import Clock
 from bot.storage import DeliveryOutcome, Storage, Subscriber
 from tips.catalog import Tip
-from tips.selector import Pick, pick_next
+from tips.selector import CandidateSet, Pick, pick_next
+
+_MAX_SETS = 4096
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ class TipFeed:
         self.quarantined: dict[str, str] = {}  # tip id -> why it cannot be sent
         self._by_topic: dict[str, list[Tip]] = {}
         self._by_id: dict[str, Tip] = {}
+        # --- perf: one grouped candidate list per distinct topic choice (a few hundred at
+        # most), so the tick does not regroup the catalogue for every due subscriber.
+        self._sets: dict[tuple[str, ...], CandidateSet] = {}
         self._guests: OrderedDict[int, _GuestState] = OrderedDict()
 
     def _guest(self, chat_id: int) -> _GuestState:
@@ -105,6 +110,7 @@ class TipFeed:
                           for topic, tips in by_topic.items()}
         # Retired tips stay resolvable: a row queued before the retirement still renders.
         self._by_id = {item.tip.id: item.tip for item in stored}
+        self._sets = {}
 
     def tip(self, tip_id: str) -> Tip | None:
         """Any known tip by id, retired ones included."""
@@ -115,11 +121,24 @@ class TipFeed:
         found = [tip for topic in topics for tip in self._by_topic.get(topic, ())]
         return [tip for tip in found if tip.id not in excluded] if excluded else found
 
+    def _candidate_set(self, topics: tuple[str, ...]) -> CandidateSet:
+        """The grouped candidates for these topics (cached; cleared by refresh)."""
+        found = self._sets.get(topics)
+        if found is None:
+            if len(self._sets) >= _MAX_SETS:  # topic lists are few; this only bounds memory
+                self._sets.clear()
+            found = self._sets[topics] = CandidateSet(self.candidates(topics))
+        return found
+
     def choose(self, subscriber: Subscriber, seen: frozenset[str],
                excluded: frozenset[str] = frozenset()) -> tuple[Pick, int] | None:
         """Pick the next tip and the rotation cycle it belongs to (bumped on a new cycle)."""
-        pick = pick_next(self.candidates(subscriber.topics, excluded), seen,
-                         subscriber.last_topic, subscriber.chat_id)
+        if excluded:  # a chat's own dislikes: its own list, not worth caching
+            pick = pick_next(self.candidates(subscriber.topics, excluded), seen,
+                             subscriber.last_topic, subscriber.chat_id)
+        else:
+            pick = self._candidate_set(subscriber.topics).pick(
+                seen, subscriber.last_topic, subscriber.chat_id)
         if pick is None:
             return None
         cycle = subscriber.rotation_cycle + 1 if pick.new_cycle else subscriber.rotation_cycle

@@ -58,10 +58,19 @@ def _offset_name(minutes: int) -> str:
 
 def resolve_zone(name: str) -> tzinfo:
     """Turn a stored zone name back into a tzinfo; stored names always come from parse_zone."""
+    found = _resolved.get(name)  # --- perf: the tick resolves one name per due subscriber
+    if found is not None:
+        return found
     zone = parse_zone(name)
     if zone is None:
         raise ValueError(f"unknown time zone {name!r}")
+    if len(_resolved) < _MAX_RESOLVED:  # stored names are few; this only bounds memory
+        _resolved[name] = zone.tz
     return zone.tz
+
+
+_resolved: dict[str, tzinfo] = {}
+_MAX_RESOLVED = 4096
 
 
 def parse_zone(text: str) -> Zone | None:

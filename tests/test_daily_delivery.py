@@ -336,3 +336,41 @@ async def test_rows_busy_when_the_outbox_query_starts_are_never_returned(engine)
     await asyncio.sleep(0)  # the query is now waiting on the database thread
     busy.clear()  # what a concurrent flush does to the live set
     assert await query == []
+
+
+# --- perf: a worker never waits for the database to record an outcome
+
+
+async def test_sending_goes_on_while_another_writer_holds_the_database(engine):
+    """While the tick (here: any writer) holds the write lock, the sender keeps sending the
+    rows it already holds, and records every outcome once the lock is free."""
+    people = range(1, 401)
+    slot = engine.clock.now().replace(second=0)  # 12:00 UTC, half a minute ago
+    await engine.storage.subscribers.add_many(
+        [NewSubscriber(chat, time(12), "UTC", tuple(TOPICS), slot) for chat in people],
+        engine.clock.now())
+    await engine.scheduler.tick()
+    queued = engine.rows("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0][0]
+    assert queued == len(people)
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        async with engine.storage._db.write():
+            await release.wait()
+
+    holder = asyncio.create_task(writer())
+    await asyncio.sleep(0)
+    drain = asyncio.create_task(engine.sender.drain_once())
+    for _ in range(50):  # until sending stops for 0.2 s (bounded)
+        before = len(engine.transport.sends)
+        await asyncio.sleep(0.2)
+        if len(engine.transport.sends) in (before, len(people)):
+            break
+    # Workers that waited for their flush would stop after a few dozen (measured: 70).
+    assert len(engine.transport.sends) == len(people)
+    assert engine.rows("SELECT count(*) FROM deliveries WHERE status = 'sent'") == [(0,)]
+    release.set()
+    await holder
+    await asyncio.wait_for(drain, 30)
+    assert engine.rows("SELECT count(*) FROM deliveries WHERE status = 'sent'") == [
+        (len(people),)]

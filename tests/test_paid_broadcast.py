@@ -72,3 +72,30 @@ async def test_without_the_setting_nothing_is_paid(bot):
     tips = await _daily_tips(bot)
     assert len(tips) == len(CHATS)
     assert not any(is_paid(m) for m in tips)
+
+
+# --- perf: /stats shows the paid sends while the setting is on
+
+
+async def test_stats_count_paid_sends_only_while_the_setting_is_on(bot):
+    tips = await _daily_tips(bot)
+    await bot.start()
+    await bot.reply("/tip")  # a reply: free, never counted
+    assert bot.rows("SELECT kind, status FROM deliveries WHERE chat_id = ?", (USER,)) == [
+        ("on_demand", "sent")]
+    text = (await bot.reply("/stats", chat_id=ADMIN)).text
+    assert f"Paid sends today: {len(tips)} · last 7 days: {len(tips)}" in text
+    bot.clock.advance(days=1)
+    text = (await bot.reply("/stats", chat_id=ADMIN)).text
+    assert f"Paid sends today: 0 · last 7 days: {len(tips)}" in text
+    bot.clock.advance(days=7)
+    assert "Paid sends today: 0 · last 7 days: 0" in (await bot.reply("/stats",
+                                                                      chat_id=ADMIN)).text
+
+
+@pytest.mark.parametrize("settings", [False], indirect=True)
+async def test_stats_say_nothing_of_paid_sends_without_the_setting(bot):
+    await _daily_tips(bot)
+    text = (await bot.reply("/stats", chat_id=ADMIN)).text
+    assert "Tips sent today: 40" in text
+    assert "paid" not in text.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import subprocess
 import sys
 from collections import Counter
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tips.catalog import TOPICS, Tip, load_catalog
-from tips.selector import Pick, pick_next, tip_key
+from tips.selector import CandidateSet, Pick, pick_next, tip_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -222,3 +223,43 @@ def test_real_catalog_full_cycle():
     subscriber = Subscriber(2024)
     tips = subscriber.run(catalog, len(catalog))
     assert sorted(t.id for t in tips) == sorted(t.id for t in catalog)
+
+
+# --- perf: the tick's grouped candidate lists must answer exactly as pick_next does.
+
+
+def _random_candidates(rng: random.Random) -> list[Tip]:
+    chosen = rng.sample(sorted(TOPICS), rng.randrange(1, 6))
+    counts = {topic: rng.randrange(0, 7) for topic in chosen}
+    tips = make_tips(counts)
+    rng.shuffle(tips)  # topics need not be contiguous in the list
+    if tips and rng.random() < 0.1:
+        tips.append(rng.choice(tips))  # the same tip twice
+    return tips
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_candidate_set_answers_as_pick_next_over_whole_cycles(seed):
+    rng = random.Random(seed)
+    candidates = _random_candidates(rng)
+    grouped = CandidateSet(candidates)
+    chat = rng.choice([seed, -100_000_000 - seed, 10**12 + seed])  # groups have negative ids
+    seen: set[str] = set()
+    last_topic: str | None = rng.choice([None, *sorted(TOPICS)])
+    for _ in range(2 * len(candidates) + 3):
+        if rng.random() < 0.2:
+            seen.add(rng.choice(["gone-001", *(t.id for t in candidates)] or ["gone-001"]))
+        view = rng.choice([frozenset(seen), set(seen), sorted(seen)])
+        expected = pick_next(candidates, view, last_topic, chat)
+        assert grouped.pick(view, last_topic, chat) == expected
+        if expected is None:
+            break
+        if expected.new_cycle:
+            seen.clear()
+        seen.add(expected.tip.id)
+        last_topic = expected.tip.topic
+
+
+def test_candidate_set_of_nothing_picks_nothing():
+    assert CandidateSet([]).pick(set(), None, 1) is None
+    assert CandidateSet([]).pick({"a"}, "rest", 1) is None

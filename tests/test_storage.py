@@ -9,16 +9,17 @@ import ast
 import asyncio
 import re
 import sqlite3
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage
+from bot.storage import Storage, Subscriber
 from bot.storage.db import Database
 from bot.storage.schema import migrate
 from bot.storage.subscribers import SubscriberQueries
 from tests.helpers import stored_rows
+from tips.catalog import load_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 BOT = REPO / "bot"
@@ -88,6 +89,47 @@ async def test_reopening_keeps_what_was_stored(tmp_path):
     assert again is not None
     assert (again.send_time, again.timezone, again.topics) == (
         time(7, 15), "Europe/Berlin", ("foods", "sleep"))
+
+
+# --- perf: the tick's due query, read in one statement -----------------------------------
+
+
+async def test_due_rows_carry_the_stored_subscriber_and_this_cycles_views(tmp_path):
+    storage = await Storage.open(tmp_path / "bot.sqlite3")
+    try:
+        await storage.tips.sync(load_catalog(), NOW)
+        ids = sorted(tip.id for tip in load_catalog())
+        for chat in (7, 8):
+            await storage.subscribers.add(
+                chat_id=chat, user_id=chat * 10, chat_type="private", status="active",
+                send_time=time(7, 15), timezone="Europe/Berlin", topics=("foods", "rest"),
+                next_send_at=NOW - timedelta(minutes=chat), now=NOW)
+        await storage.subscribers.add(  # not due yet
+            chat_id=9, user_id=None, chat_type="group", status="active", send_time=time(8, 0),
+            timezone="UTC", topics=("rest",), next_send_at=NOW + timedelta(minutes=1), now=NOW)
+        # Chat 7 saw two tips in cycle 0, then one in cycle 1 (its current cycle).
+        for cycle, tip_id in ((0, ids[0]), (0, ids[1]), (1, ids[2])):
+            await storage.outbox.add_on_demand(chat_id=7, tip_id=tip_id, cycle=cycle,
+                                               topic="foods", now=NOW)
+        await storage.rotation.set_vote(7, ids[3], -1, NOW)
+        await storage.rotation.set_vote(7, ids[4], 1, NOW)
+        await storage.rotation.set_vote(8, ids[5], -1, NOW)
+        await storage.rotation.set_vote(8, ids[6], -1, NOW)
+        due = await storage.outbox.due(NOW, 10)
+    finally:
+        await storage.close()
+    assert [d.subscriber.chat_id for d in due] == [8, 7]  # the earliest slot first
+    by_chat = {d.subscriber.chat_id: d for d in due}
+    assert by_chat[7].subscriber == Subscriber(
+        chat_id=7, user_id=70, chat_type="private", status="active", send_time=time(7, 15),
+        timezone="Europe/Berlin", topics=("foods", "rest"),
+        next_send_at=datetime(2026, 3, 6, 11, 53, tzinfo=UTC), last_daily_at=None,
+        last_topic="foods", rotation_cycle=1, paused_until=None, inactive_reason=None,
+        created_at=NOW, updated_at=NOW)
+    assert by_chat[7].seen == {ids[2]}
+    assert by_chat[7].disliked == {ids[3]}
+    assert by_chat[8].seen == frozenset()
+    assert by_chat[8].disliked == {ids[5], ids[6]}
 
 
 # --- where things may live --------------------------------------------------------------

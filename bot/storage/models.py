@@ -87,6 +87,10 @@ class Stats:
     failures: list[tuple[str, int]]
     top_tips: list[tuple[str, int, int]]
     bottom_tips: list[tuple[str, int, int]]
+    # --- perf: bulk sends (daily tips, broadcasts) while ALLOW_PAID_BROADCAST is on; None
+    # when it is off. Telegram bills those above ~30/s, so this is an upper bound.
+    paid_sends_today: int | None = None
+    paid_sends_7_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,12 @@ class ReportQueries:
         self._subscribers = subscribers
         self._tips = tips
 
-    async def stats(self, now: datetime, day_start: datetime) -> Stats:
-        """The numbers behind /stats, read in one go."""
+    async def stats(self, now: datetime, day_start: datetime, *, paid: bool = False) -> Stats:
+        """The numbers behind /stats, read in one go; `paid`: count bulk sends as paid.
+
+        With ALLOW_PAID_BROADCAST on, every outbox send (kinds 'daily' and 'broadcast',
+        the ones the sender's BotTransport sends) carries allow_paid_broadcast.
+        """
         week_ago = to_ts(now) - 7 * 86400
         by_status = await self._subscribers.count_by_status()
         new_week = await self._db.fetch_value(
@@ -39,8 +43,17 @@ class ReportQueries:
                WHERE status IN ('failed', 'blocked') GROUP BY 1 ORDER BY 2 DESC LIMIT 8""")]
         votes = [(stored.tip.id, up, down) for stored, up, down in await self._tips.votes()
                  if up or down]
+        paid_today = paid_week = None
+        if paid:  # --- perf
+            paid_today, paid_week = await self._db.fetch_one(
+                """SELECT coalesce(sum(sent_at >= ?), 0), count(*) FROM deliveries
+                   WHERE status = 'sent' AND kind IN ('daily', 'broadcast')
+                     AND sent_at >= ?""",
+                (to_ts(day_start), week_ago),
+            ) or (0, 0)
         ranked = sorted(votes, key=lambda v: (v[1] - v[2], v[1]), reverse=True)
         return Stats(by_status=by_status, new_last_7_days=int(new_week),
                      tips_sent_today=int(today or 0), tips_sent_7_days=int(week or 0),
                      failures=failures, top_tips=[v for v in ranked if v[1] - v[2] > 0][:3],
-                     bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3])
+                     bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3],
+                     paid_sends_today=paid_today, paid_sends_7_days=paid_week)

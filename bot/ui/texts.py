@@ -816,6 +816,12 @@ def retire_unknown(raw: str) -> str:
             "<code>/retire food-003</code>.")
 
 
+# --- perf
+def stats_paid(today: int, week: int) -> str:
+    """The /stats line while ALLOW_PAID_BROADCAST is on (an upper bound of what is billed)."""
+    return f"Paid sends today: {today:,} · last 7 days: {week:,}"
+
+
 def stats(found: Stats) -> str:
     by_status, failures = found.by_status, found.failures
     top, bottom = found.top_tips, found.bottom_tips
@@ -832,6 +838,8 @@ def stats(found: Stats) -> str:
         lines += [f"• {quote(reason)} — {count:,}" for reason, count in failures]
     else:
         lines.append("Failures: none")
+    if found.paid_sends_today is not None:
+        lines.append(stats_paid(found.paid_sends_today, found.paid_sends_7_days or 0))
     if top:
         lines.append("Top tips: " + ", ".join(f"{escape(t)} (👍{u} 👎{d})" for t, u, d in top))
     if bottom:
