@@ -42,6 +42,7 @@ class Settings:
     send_rate_per_second: float = 25.0
     missed_grace_hours: float = 3.0
     tick_seconds: float = 20.0
+    stall_minutes: float = 10.0  # `run.py check` fails when the sender makes no progress
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -185,6 +186,7 @@ def load_settings(environ: Mapping[str, str] | None = None,
         send_rate_per_second=_positive_float(source, "SEND_RATE_PER_SECOND", 25.0, "25"),
         missed_grace_hours=_positive_float(source, "MISSED_GRACE_HOURS", 3.0, "3"),
         tick_seconds=_positive_float(source, "TICK_SECONDS", 20.0, "20"),
+        stall_minutes=_positive_float(source, "SENDER_STALL_MINUTES", 10.0, "10"),
         log_level=log_level,
         webhook_url=webhook_url,
         webhook_listen=_env(source, "WEBHOOK_LISTEN") or "127.0.0.1",

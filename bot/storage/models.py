@@ -86,6 +86,7 @@ class Stats:
     failures: list[tuple[str, int]]
     top_tips: list[tuple[str, int, int]]
     bottom_tips: list[tuple[str, int, int]]
+    timeouts_7_days: int = 0  # sends that timed out (each may have arrived twice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,8 @@ class DailyPlan:
     tip_id: str | None  # None: the slot was missed (too late) and is recorded as such
     cycle: int
     last_topic: str | None
+    expires_at: datetime | None = None  # the end of the grace window: never sent later
+    reason: str | None = None  # why a missed slot (tip_id None) was missed
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,9 @@ class PendingDelivery:
     broadcast_id: int | None
     text: str
     attempts: int
+    expires_at: datetime | None = None  # past this the row is given up, never sent late
+    created_at: datetime | None = None
+    last_error: str | None = None  # why the previous attempt failed, if one did
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +141,4 @@ class DeliveryOutcome:
     error: str | None = None
     retry_at: datetime | None = None
     count_attempt: bool = True
+    timed_out: bool = False  # Telegram may have delivered it anyway: counted, see /stats

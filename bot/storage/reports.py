@@ -37,10 +37,14 @@ class ReportQueries:
         failures = [(str(row[0]), int(row[1])) for row in await self._db.fetch_all(
             """SELECT coalesce(error, status), count(*) FROM deliveries
                WHERE status IN ('failed', 'blocked') GROUP BY 1 ORDER BY 2 DESC LIMIT 8""")]
+        timeouts = await self._db.fetch_value(
+            """SELECT sum(timeouts) FROM deliveries
+               WHERE timeouts > 0 AND last_attempt_at >= ?""", (week_ago,), default=0)
         votes = [(stored.tip.id, up, down) for stored, up, down in await self._tips.votes()
                  if up or down]
         ranked = sorted(votes, key=lambda v: (v[1] - v[2], v[1]), reverse=True)
         return Stats(by_status=by_status, new_last_7_days=int(new_week),
                      tips_sent_today=int(today or 0), tips_sent_7_days=int(week or 0),
                      failures=failures, top_tips=[v for v in ranked if v[1] - v[2] > 0][:3],
-                     bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3])
+                     bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3],
+                     timeouts_7_days=int(timeouts))

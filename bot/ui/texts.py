@@ -529,6 +529,9 @@ def stats(found: Stats) -> str:
         lines += [f"• {quote(reason)} — {count:,}" for reason, count in failures]
     else:
         lines.append("Failures: none")
+    # --- delivery reliability (issue 10)
+    lines.append(f"Timed-out sends in the last 7 days (each may have arrived twice): "
+                 f"{found.timeouts_7_days:,}")
     if top:
         lines.append("Top tips: " + ", ".join(f"{escape(t)} (👍{u} 👎{d})" for t, u, d in top))
     if bottom:
