@@ -61,7 +61,10 @@ def next_send(at: time, tz: tzinfo, after: datetime, done_through: date | None =
     if last_sent is not None:
         sent_day = local_date(last_sent, tz)
         done_through = sent_day if done_through is None else max(done_through, sent_day)
-    day = local_date(after, tz) - timedelta(days=1)  # yesterday's slot may still be ahead in UTC
+    # Today first: no zone's clock goes back across midnight far enough for yesterday's
+    # first-occurrence slot to lie after `after` (checked over every transition of ten
+    # such zones, 2023-2026, at every half hour), so starting from yesterday changed nothing.
+    day = local_date(after, tz)
     if done_through is not None and day <= done_through:
         day = done_through + timedelta(days=1)
     for _ in range(5):
