@@ -483,3 +483,19 @@ async def test_timed_out_sends_are_counted_and_shown_in_stats(bench):
     assert stats.timeouts_7_days == 2
     assert "Timed-out sends in the last 7 days (each may have arrived twice): 2" \
         in texts.stats(stats)
+
+
+# ---------------------------------------------------------------- a midnight DST jump
+
+async def test_a_clock_jump_that_swallows_the_evening_still_gives_one_tip_a_day(bench):
+    """America/Nuuk, 2026-03-28: 23:00 local jumps to 00:00. A 23:30 subscriber gets the
+    28th's tip in the minute before the jump, and one tip on each local day around it."""
+    await bench.subscriptions.start(1, 1, "private")
+    bench.clock.set(datetime(2026, 3, 27, 12, 0, tzinfo=UTC))
+    await bench.subscriptions.set_timezone(1, parse_zone("America/Nuuk"))
+    await bench.subscriptions.set_time(1, time(23, 30))
+    await bench.every_minute_until(datetime(2026, 3, 31, 12, 0, tzinfo=UTC))
+    nuuk = parse_zone("America/Nuuk").tz
+    local = [at.astimezone(nuuk) for at in bench.transport.daily_to(1)]
+    assert [d.date() for d in local] == [date(2026, 3, d) for d in (27, 28, 29, 30)]
+    assert [(d.hour, d.minute) for d in local] == [(23, 30), (22, 59), (23, 30), (23, 30)]
