@@ -19,8 +19,10 @@ import dataclasses
 import os
 import sqlite3
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.logs import redact, secret_forms, setup_logging
@@ -55,8 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _check_database(settings: Settings) -> str | None:
-    """Open and migrate the database once; returns a one-line problem or None."""
+async def _check_database(settings: Settings, *, health: bool = False) -> str | None:
+    """Open and migrate the database once; returns a one-line problem or None.
+
+    With `health` (the `check` command, Docker's HEALTHCHECK) a stalled sender is a
+    problem too: sendable rows overdue by SENDER_STALL_MINUTES while no send was
+    attempted for as long. A busy sender working through a backlog is not stalled.
+    """
     try:
         storage = await Storage.open(settings.database_path)
     except (OSError, sqlite3.Error, RuntimeError) as exc:
@@ -64,6 +71,12 @@ async def _check_database(settings: Settings) -> str | None:
     try:
         if not await storage.integrity_ok():
             return f"DATABASE_PATH {settings.database_path} failed SQLite's integrity check"
+        if health:
+            minutes = settings.stall_minutes
+            overdue = await storage.outbox.stall(SystemClock().now(), timedelta(minutes=minutes))
+            if overdue:
+                return (f"sender stalled: {overdue} deliveries due more than {minutes:g} min "
+                        f"ago and no send attempted for {minutes:g} min")
     finally:
         await storage.close()
     try:
@@ -133,7 +146,7 @@ def main(argv: list[str]) -> int:
         return _fail(f"tip catalogue error: {exc}")
 
     if args.command == "check":
-        problem = asyncio.run(_check_database(settings))
+        problem = asyncio.run(_check_database(settings, health=True))
         if problem is not None:
             return _fail(problem, secrets)
         print(f"ok: config valid, database schema current, {len(catalog)} tips")

@@ -47,6 +47,7 @@ class Settings:
     allow_paid_broadcast: bool = False
     missed_grace_hours: float = 3.0
     tick_seconds: float = 20.0
+    stall_minutes: float = 10.0  # `run.py check` fails when the sender makes no progress
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -210,6 +211,7 @@ def load_settings(environ: Mapping[str, str] | None = None,
         allow_paid_broadcast=allow_paid_broadcast,
         missed_grace_hours=_positive_float(source, "MISSED_GRACE_HOURS", 3.0, "3"),
         tick_seconds=_positive_float(source, "TICK_SECONDS", 20.0, "20"),
+        stall_minutes=_positive_float(source, "SENDER_STALL_MINUTES", 10.0, "10"),
         log_level=log_level,
         webhook_url=webhook_url,
         webhook_listen=_env(source, "WEBHOOK_LISTEN") or "127.0.0.1",

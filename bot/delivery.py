@@ -1,11 +1,22 @@
 """The outbox sender: drains pending delivery rows to Telegram and records every outcome.
 
-A row is written before its message is sent and settled after, so a crash can at worst
-resend what was in flight (requests under way plus outcomes not yet flushed: at most
-`concurrency + flush_size`), never lose a tip. Telegram faults are ordinary outcomes:
-429 pauses every send and resends the same row without counting a failure; 403 and
-"chat not found" make the subscriber inactive; 5xx, network errors and timeouts are
-retried with backoff, then marked failed with the reason.
+Contracts (each under test):
+- A row is written before its message is sent and settled after, so a crash can at worst
+  resend what was in flight (requests under way plus outcomes not yet written: at most
+  `concurrency + flush_size` messages), never lose a tip.
+- Telegram faults are ordinary outcomes: 429 pauses every send and resends the same row
+  without counting a failure; 403 and "chat not found" make the subscriber inactive;
+  5xx, network errors and timeouts are retried with backoff (10 s doubling, at most
+  10 min apart) until the row expires: a daily tip at the end of its grace window
+  (then `missed`, with the last error), a broadcast copy after `broadcast_retry`
+  (24 h; then `failed`). A daily tip is never sent after its grace window, so a tip
+  queued before a crash cannot arrive on the next local day.
+- A timed-out send may have arrived: it is retried like any fault (so it may arrive
+  twice) and counted in the row's `timeouts`, which /stats shows.
+- Storage failures never stop the sender: an outcome write that fails keeps its outcomes
+  in memory and is retried with backoff (at most `flush_retry_cap` apart), workers stop
+  taking new rows while `flush_size` outcomes are unwritten (which keeps the crash bound
+  above), and sending resumes at the first write that succeeds.
 """
 
 from __future__ import annotations
@@ -14,9 +25,9 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
@@ -63,6 +74,7 @@ class Gone:
 class Failed:
     reason: str
     retryable: bool
+    timed_out: bool = False  # no answer in time: Telegram may have delivered it anyway
 
 
 SendResult = Sent | Throttled | Gone | Failed
@@ -95,7 +107,7 @@ def classify(exc: TelegramError) -> SendResult:
     if isinstance(exc, ChatMigrated):
         return Gone(f"chat migrated to {exc.new_chat_id}")
     if isinstance(exc, TimedOut):
-        return Failed("timed out", retryable=True)
+        return Failed("timed out", retryable=True, timed_out=True)
     if isinstance(exc, NetworkError):
         return Failed(f"network: {exc.message}"[:200], retryable=True)
     return Failed(f"{type(exc).__name__}: {exc.message}"[:200], retryable=False)
@@ -144,6 +156,7 @@ class BotTransport:
 # ------------------------------------------------------------------- sender
 
 Renderer = Callable[[PendingDelivery], tuple[str, InlineKeyboardMarkup | None]]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -167,8 +180,13 @@ class Sender:
         batch_size: int = 500,
         flush_size: int = 32,
         flush_interval: float = 0.1,
-        max_attempts: int = 5,
+        flush_retry_cap: float = 2.0,
+        stop_flush_timeout: float = 5.0,
         backoff_base: float = 10.0,
+        backoff_cap: float = 600.0,
+        daily_grace: timedelta = timedelta(hours=3),
+        broadcast_retry: timedelta = timedelta(hours=24),
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._storage = storage
         self._transport = transport
@@ -179,13 +197,20 @@ class Sender:
         self._batch_size = batch_size
         self._flush_size = flush_size
         self._flush_interval = flush_interval
-        self._max_attempts = max_attempts
+        self._flush_retry_cap = flush_retry_cap
+        self._stop_flush_timeout = stop_flush_timeout
         self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._daily_grace = daily_grace  # for rows queued without an expiry (older rows)
+        self._broadcast_retry = broadcast_retry
+        self._sleep = sleep
         self._outcomes: list[DeliveryOutcome] = []
         self._busy: set[int] = set()
-        self._flushed = asyncio.Event()
+        self._flushed = asyncio.Event()  # replaced after every successful flush
         self._flush_lock = asyncio.Lock()
-        self._flush_due = asyncio.Event()
+        self._flush_due = asyncio.Event()  # a batch is ready: the flusher writes it now
+        self._flush_failures = 0
+        self._writing = 0  # outcomes in the write under way (not yet durable)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -193,31 +218,108 @@ class Sender:
         self._wake.set()
 
     def _backoff(self, attempts: int) -> timedelta:
-        return timedelta(seconds=min(600.0, self._backoff_base * 2 ** max(0, attempts - 1)))
+        return timedelta(seconds=min(self._backoff_cap,
+                                     self._backoff_base * 2 ** max(0, attempts - 1)))
 
-    async def _flush(self) -> None:
+    def _expiry(self, row: PendingDelivery) -> datetime:
+        """After this instant the row is given up instead of sent (see the module doc)."""
+        if row.expires_at is not None:
+            return row.expires_at
+        base = row.created_at or self._clock.now()
+        return base + (self._broadcast_retry if row.kind == "broadcast" else self._daily_grace)
+
+    def _give_up(self, row: PendingDelivery, at: datetime, reason: str | None,
+                 *, timed_out: bool = False, attempted: bool = True) -> DeliveryOutcome:
+        if row.kind == "broadcast":
+            hours = self._broadcast_retry.total_seconds() / 3600
+            return DeliveryOutcome(
+                row.id, "failed", at, timed_out=timed_out, count_attempt=attempted,
+                error=f"{reason or 'not sent'}; gave up after retrying for {hours:g} h"[:200])
+        return DeliveryOutcome(
+            row.id, "missed", at, timed_out=timed_out, count_attempt=attempted,
+            error=(f"{reason}; " if reason else "") + "not sent within the grace window")
+
+    def _signal_flushed(self) -> None:
+        self._flushed.set()
+        self._flushed = asyncio.Event()
+
+    async def _wait_flushed(self) -> None:
+        """Until the next successful flush (or stop); the flusher retries failed ones."""
+        if not self._stopping:
+            await self._flushed.wait()
+
+    async def _try_flush(self) -> bool:
+        """Write the outcomes held in memory; False (and they stay held) if storage failed."""
         async with self._flush_lock:
             outcomes, self._outcomes = self._outcomes, []
             if outcomes:
+                self._writing = len(outcomes)
                 try:
                     await self._storage.outbox.apply_outcomes(outcomes)
-                except BaseException:
+                except BaseException as exc:
                     # Keep them for the next flush: a lost outcome would leave its row
-                    # "busy" forever and, after a restart, send it a second time.
+                    # "busy" for ever and, after a restart, send it a second time.
                     self._outcomes[:0] = outcomes
-                    raise
+                    self._writing = 0
+                    if not isinstance(exc, Exception):
+                        raise
+                    self._flush_failures += 1
+                    if self._flush_failures == 1 or self._flush_failures % 50 == 0:
+                        log.error("cannot record %d send outcomes (%s: %s); holding them and "
+                                  "retrying", len(self._outcomes), type(exc).__name__, exc)
+                    return False
+                self._writing = 0
                 self._busy.difference_update(o.delivery_id for o in outcomes)
-            self._flushed.set()
+            if self._flush_failures:
+                log.warning("send outcomes recorded again after %d failed writes",
+                            self._flush_failures)
+                self._flush_failures = 0
+            self._signal_flushed()
+            return True
+
+    async def _flush_with_retries(self, budget: float) -> bool:
+        """Flush, retrying with backoff for about `budget` seconds (used when stopping)."""
+        delay, waited = self._flush_interval, 0.0
+        while not await self._try_flush():
+            if waited >= budget:
+                log.error("stopping with %d send outcomes unrecorded: those rows stay "
+                          "pending and may be sent once more after the restart",
+                          len(self._outcomes))
+                return False
+            await self._sleep(delay)
+            waited += delay
+            delay = min(self._flush_retry_cap, delay * 2)
+        return True
+
+    def _unwritten(self) -> int:
+        return len(self._outcomes) + self._writing
 
     async def _record(self, outcome: DeliveryOutcome) -> None:
-        # --- perf: a worker never waits for the database here. The flusher writes the
-        # batch: while the tick holds the write lock, workers blocked on a flush would stall
-        # sending (measured: paid broadcasts fell to 92 % of 1,000/s during a tick).
+        """Hold one outcome; at half of `flush_size`, ask the flusher to write. Never raises.
+
+        A worker never waits for the database here: while the tick holds the write lock,
+        workers blocked on a flush would stall sending (measured: paid broadcasts fell to
+        92 % of 1,000/s during a tick). Half, so workers keep sending while one batch is
+        being written; `_room` stops them when `flush_size` outcomes are unwritten (a
+        write failing or slow), which keeps the crash bound.
+        """
         self._outcomes.append(outcome)
-        if len(self._outcomes) >= self._flush_size:
+        if len(self._outcomes) >= max(1, self._flush_size // 2):
             self._flush_due.set()
 
+    async def _room(self) -> None:
+        """Wait while `flush_size` outcomes are unwritten, so a crash resends no more."""
+        while self._unwritten() >= self._flush_size and not self._stopping:
+            self._flush_due.set()
+            await self._wait_flushed()
+
     async def _deliver(self, row: PendingDelivery, stats: DrainStats) -> None:
+        expiry = self._expiry(row)
+        if self._clock.now() > expiry:
+            # Queued before a crash or an outage and now too late: never sent late.
+            await self._record(self._give_up(row, self._clock.now(), row.last_error,
+                                             attempted=False))
+            return
         text, markup = self._render(row)
         while True:
             # The pacer learns when the answer came back: the message reached Telegram by
@@ -238,17 +340,23 @@ class Sender:
             await self._record(DeliveryOutcome(row.id, "sent", now, message_id=result.message_id))
         elif isinstance(result, Gone):
             await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason))
-            await self._flush()
-            await self._storage.subscribers.mark_blocked(row.chat_id, result.reason, now)
-        elif isinstance(result, Failed) and result.retryable \
-                and row.attempts + 1 < self._max_attempts:
-            await self._record(DeliveryOutcome(
-                row.id, "pending", now, error=result.reason,
-                retry_at=now + self._backoff(row.attempts + 1),
-            ))
+            await self._try_flush()
+            try:
+                await self._storage.subscribers.mark_blocked(row.chat_id, result.reason, now)
+            except Exception:  # the next send to this chat finds out again
+                log.exception("could not mark chat %s blocked", row.chat_id)
+        elif result.retryable:
+            retry_at = now + self._backoff(row.attempts + 1)
+            if now >= expiry:
+                await self._record(self._give_up(row, now, result.reason,
+                                                 timed_out=result.timed_out))
+            else:
+                await self._record(DeliveryOutcome(
+                    row.id, "pending", now, error=result.reason, timed_out=result.timed_out,
+                    retry_at=min(retry_at, expiry)))
         else:
-            assert isinstance(result, Failed)
-            await self._record(DeliveryOutcome(row.id, "failed", now, error=result.reason))
+            await self._record(DeliveryOutcome(row.id, "failed", now, error=result.reason,
+                                               timed_out=result.timed_out))
 
     async def drain_once(self) -> DrainStats:
         """Send every row due now; rows rescheduled for later wait for a later drain."""
@@ -258,6 +366,10 @@ class Sender:
         async def worker() -> None:
             while (row := await queue.get()) is not None:
                 try:
+                    await self._room()
+                    if self._stopping:
+                        self._busy.discard(row.id)  # unsent: stays pending for the restart
+                        continue
                     await self._deliver(row, stats)
                 except Exception:
                     log.exception("delivery %s crashed; retrying later", row.id)
@@ -269,19 +381,21 @@ class Sender:
                     queue.task_done()
 
         async def flusher() -> None:
+            failures = 0  # never raises: a failed write is retried with backoff
             while True:
-                with contextlib.suppress(TimeoutError):  # a full batch, or every interval
-                    await asyncio.wait_for(self._flush_due.wait(), self._flush_interval)
+                if failures:  # storage failing: back off (0.1 s doubling, capped)
+                    await self._sleep(min(self._flush_retry_cap,
+                                          self._flush_interval * 2 ** min(failures, 16)))
+                else:  # a batch is ready, or every interval
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._flush_due.wait(), self._flush_interval)
                 self._flush_due.clear()
-                try:
-                    await self._flush()
-                except Exception:  # the outcomes stay queued; the next round retries
-                    log.exception("recording send outcomes failed; retrying")
-                    await asyncio.sleep(self._flush_interval)
+                failures = 0 if await self._try_flush() else failures + 1
 
         workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
         ticker = asyncio.create_task(flusher())
         low_water = max(1, self._batch_size // 2)
+        aborted = False
         try:
             for _ in range(1_000_000):  # bounded: every round settles or reschedules rows
                 if self._stopping:
@@ -292,7 +406,8 @@ class Sender:
                     if not self._busy:
                         break
                     await queue.join()  # everything handed out has an outcome in memory
-                    await self._flush()
+                    if not await self._try_flush():
+                        await self._wait_flushed()
                     continue
                 for row in rows:
                     self._busy.add(row.id)
@@ -300,34 +415,51 @@ class Sender:
                 # A row stays "busy" until its outcome is flushed, so a refill can never
                 # fetch (and send) a row whose result is still only in memory.
                 while len(self._busy) > low_water and not self._stopping:
-                    self._flushed.clear()
-                    await self._flushed.wait()
+                    await self._wait_flushed()
+        except asyncio.CancelledError:
+            aborted = True
+            raise
         finally:
-            while self._stopping and not queue.empty():
-                dropped = queue.get_nowait()  # unsent rows stay pending for the next start
-                if dropped is not None:
-                    self._busy.discard(dropped.id)
-            for _ in workers:
-                await queue.put(None)
-            await asyncio.gather(*workers, return_exceptions=True)
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
-            await self._flush()
+            if aborted:  # cancelled (shutdown timed out): drop everything held in memory
+                for task in (*workers, ticker):
+                    task.cancel()
+                await asyncio.gather(*workers, ticker, return_exceptions=True)
+            else:
+                await self._wind_down(queue, workers, ticker)
         return stats
 
+    async def _wind_down(self, queue: asyncio.Queue[PendingDelivery | None],
+                         workers: list[asyncio.Task[None]], ticker: asyncio.Task[None]) -> None:
+        """End a drain: unsent rows stay pending when stopping; outcomes are written."""
+        while self._stopping and not queue.empty():
+            dropped = queue.get_nowait()  # unsent rows stay pending for the next start
+            if dropped is not None:
+                self._busy.discard(dropped.id)
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers, return_exceptions=True)
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+        # Outcomes a failed write still holds stay in memory (their rows stay busy) for
+        # the next drain, unless stopping: then a bounded last effort.
+        if self._stopping:
+            await self._flush_with_retries(self._stop_flush_timeout)
+        else:
+            await self._try_flush()
+
     async def run(self, idle_poll: float = 1.0) -> None:
-        """Drain whenever woken (tick, broadcast) or when a retry comes due."""
+        """Drain whenever woken (tick, broadcast) or when a retry comes due; never dies."""
         while not self._stopping:
+            timeout = idle_poll
             try:
                 await self.drain_once()
+                next_due = await self._storage.outbox.next_pending_due()
+                if next_due is not None:
+                    timeout = min(idle_poll, max(0.0, (next_due - self._clock.now())
+                                                 .total_seconds()))
             except Exception:
                 log.exception("sender drain failed; retrying")
-            timeout = idle_poll
-            next_due = await self._storage.outbox.next_pending_due()
-            if next_due is not None:
-                timeout = min(idle_poll, max(0.0, (next_due - self._clock.now())
-                                             .total_seconds()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
@@ -335,4 +467,4 @@ class Sender:
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        self._flushed.set()
+        self._signal_flushed()

@@ -3,7 +3,10 @@
 One periodic job, not one job per subscriber: due subscribers come from an indexed
 `next_send_at` column, so the tick's cost follows how many are due, not how many exist,
 and nothing is lost when the process restarts. A slot more than the grace window in the
-past (the bot was down) is recorded as missed and the subscriber moves to the next day.
+past (the bot was down) is recorded as missed and the subscriber moves to the first slot
+still inside the window (today's, after a long downtime) or the next day's. A queued tip
+expires at the end of its grace window (the sender then records it missed), so no tip
+is ever sent late or onto the next local day.
 """
 
 from __future__ import annotations
@@ -43,44 +46,62 @@ class DailyScheduler:
         self._batch_size = batch_size
 
     def plan(self, due: DueSubscriber, now: datetime) -> DailyPlan:
-        """Decide one due subscriber's slot: which tip, or missed; and the next instant."""
+        """Decide one due subscriber's slot: which tip, or missed; and the next instant.
+
+        A slot past the grace window is recorded as missed; the next instant is then the
+        first slot not yet past the grace window, which may already be due (the bot was
+        down for more than a day and today's slot is still inside the window): the tick
+        picks the subscriber up again at once and today's tip goes out.
+        """
         subscriber = due.subscriber
         tz = resolve_zone(subscriber.timezone)
         slot = subscriber.next_send_at or now
         day = local_date(slot, tz)
-        following, _ = next_send(subscriber.send_time, tz, now, last_sent=slot)
         late = now - slot > self._grace
+        following, _ = next_send(subscriber.send_time, tz, now - self._grace if late else now,
+                                 last_sent=slot)
         already_done = (subscriber.last_daily_at is not None
                         and day <= local_date(subscriber.last_daily_at, tz))
-        chosen = (None if late or already_done
+        reason = ("bot was offline past the grace window" if late
+                  else "a tip already went out that local day" if already_done else None)
+        chosen = (None if reason is not None
                   else self._feed.choose(subscriber, due.seen, due.disliked))
         if chosen is None:
             return DailyPlan(subscriber.chat_id, day, slot, following, None,
-                             subscriber.rotation_cycle, None)
+                             subscriber.rotation_cycle, None,
+                             reason=reason or "no active tip to send")
         pick, cycle = chosen
         return DailyPlan(subscriber.chat_id, day, slot, following, pick.tip.id, cycle,
-                         pick.tip.topic)
+                         pick.tip.topic, expires_at=slot + self._grace)
 
     async def tick(self) -> TickResult:
-        """Queue every due subscriber's tip; returns what was queued and missed."""
+        """Queue every due subscriber's tip; returns what was queued and missed.
+
+        A subscriber whose row cannot be planned (an unreadable zone, say) is quarantined
+        and logged by chat id; the tick goes on for everyone else.
+        """
         now = self._clock.now()
         queued = missed = due_total = 0
         for _ in range(10_000):  # bounded; each round advances every row it read
             due = await self._storage.outbox.due(now, self._batch_size)
             if not due:
                 break
-            plans = []
-            for start in range(0, len(due), _PLAN_SLICE):
-                if start:  # --- perf: let the sender run between slices of CPU work
+            plans: list[DailyPlan] = []
+            broken: list[tuple[int, str]] = []
+            for start, item in enumerate(due):
+                if start and start % _PLAN_SLICE == 0:  # --- perf: let the sender run
                     await asyncio.sleep(0)
-                plans += [self.plan(item, now) for item in due[start:start + _PLAN_SLICE]]
+                try:
+                    plans.append(self.plan(item, now))
+                except Exception as exc:  # one bad row must not stop the tick
+                    broken.append((item.subscriber.chat_id, type(exc).__name__))
+            if broken:
+                await self._storage.subscribers.quarantine(broken, now)
             queued += await self._storage.outbox.apply_daily_plans(plans, now)
             self._on_batch()
             await asyncio.sleep(0)  # --- perf: the sender's flush and refill go next
             missed += sum(1 for p in plans if p.tip_id is None)
             due_total += len(due)
-            if len(due) < self._batch_size:
-                break
         if due_total:
             log.info("tick due=%d queued=%d missed=%d", due_total, queued, missed)
         return TickResult(queued, missed, due_total)

@@ -67,6 +67,23 @@ class SubscriptionService:
                                   last_sent=subscriber.last_daily_at)
         return instant
 
+    def _rescheduled(self, subscriber: Subscriber, *, send_time: time | None = None,
+                     timezone: str | None = None) -> datetime | None:
+        """The next slot after a /time or /timezone change; a pause keeps its end date.
+
+        A paused subscriber's first tip is on `paused_until` (a date in their zone, the
+        same calendar date in the new one) at the new time, never "no next tip".
+        """
+        if subscriber.status == "active":
+            return self._next_instant(subscriber, send_time=send_time, timezone=timezone)
+        if subscriber.status != "paused" or subscriber.paused_until is None:
+            return None
+        tz = resolve_zone(timezone or subscriber.timezone)
+        instant, _day = next_send(send_time or subscriber.send_time, tz, self._clock.now(),
+                                  subscriber.paused_until - timedelta(days=1),
+                                  last_sent=subscriber.last_daily_at)
+        return instant
+
     async def start(self, chat_id: int, user_id: int | None, chat_type: str) -> StartResult:
         """Subscribe, or reactivate an existing subscription; never creates a second row."""
         now = self._clock.now()
@@ -104,8 +121,7 @@ class SubscriptionService:
         subscriber = await self._require(chat_id)
         await self._storage.subscribers.set_schedule(
             chat_id, send_time=send_time, timezone=subscriber.timezone,
-            next_send_at=self._next_instant(subscriber, send_time=send_time)
-            if subscriber.status == "active" else None,
+            next_send_at=self._rescheduled(subscriber, send_time=send_time),
             now=self._clock.now(),
         )
         return await self._require(chat_id)
@@ -114,8 +130,7 @@ class SubscriptionService:
         subscriber = await self._require(chat_id)
         await self._storage.subscribers.set_schedule(
             chat_id, send_time=subscriber.send_time, timezone=zone.name,
-            next_send_at=self._next_instant(subscriber, timezone=zone.name)
-            if subscriber.status == "active" else None,
+            next_send_at=self._rescheduled(subscriber, timezone=zone.name),
             now=self._clock.now(),
         )
         return await self._require(chat_id)

@@ -132,13 +132,21 @@ class TipFeed:
 
     def choose(self, subscriber: Subscriber, seen: frozenset[str],
                excluded: frozenset[str] = frozenset()) -> tuple[Pick, int] | None:
-        """Pick the next tip and the rotation cycle it belongs to (bumped on a new cycle)."""
-        if excluded:  # a chat's own dislikes: its own list, not worth caching
-            pick = pick_next(self.candidates(subscriber.topics, excluded), seen,
-                             subscriber.last_topic, subscriber.chat_id)
-        else:
+        """Pick the next tip and the rotation cycle it belongs to (bumped on a new cycle).
+
+        When 👎 votes and retirements leave nothing on the chosen topics, the rotation
+        ignores the votes, then the topics: a subscriber always gets a tip while any
+        tip is active, never a silent gap.
+        """
+        pick = None
+        if not excluded:  # --- perf: the shared, cached candidate set of these topics
             pick = self._candidate_set(subscriber.topics).pick(
                 seen, subscriber.last_topic, subscriber.chat_id)
+        if pick is None:  # a chat's own dislikes (its own list), or nothing left there
+            candidates = (self.candidates(subscriber.topics, excluded)
+                          or self.candidates(subscriber.topics)
+                          or self.candidates(tuple(self._by_topic)))
+            pick = pick_next(candidates, seen, subscriber.last_topic, subscriber.chat_id)
         if pick is None:
             return None
         cycle = subscriber.rotation_cycle + 1 if pick.new_cycle else subscriber.rotation_cycle

@@ -88,11 +88,13 @@ def _parse_zone(text: str) -> Zone | None:
     offset = _OFFSET_RE.match(text.replace("_", ""))
     if offset is not None:
         hours, minutes = int(offset["h"]), int(offset["m"] or 0)
-        if hours > 14 or minutes >= 60 or (hours == 14 and minutes):
+        if minutes >= 60:
             return None
         total = hours * 60 + minutes
         if offset["sign"] != "+":
             total = -total
+        if not -12 * 60 <= total <= 14 * 60:  # the offsets clocks use: UTC-12 … UTC+14
+            return None
         if total == 0:
             return Zone("UTC", ZoneInfo("UTC"))
         name = _offset_name(total)

@@ -303,7 +303,7 @@ def test_resolve_zone_round_trips_names_from_parse_zone(text):
 
 
 def test_every_fixed_offset_round_trips():
-    for quarter_hours in range(-56, 57):
+    for quarter_hours in range(-48, 57):  # UTC-12 … UTC+14
         total = quarter_hours * 15
         sign = "+" if total >= 0 else "-"
         hours, minutes = divmod(abs(total), 60)
@@ -312,6 +312,17 @@ def test_every_fixed_offset_round_trips():
         tz = resolve_zone(zone.name)
         assert JUNE.astimezone(tz).utcoffset() == timedelta(minutes=total)
         assert isinstance(tz, timezone | ZoneInfo)
+
+
+# --- delivery reliability (issue 10): clocks use UTC-12 … UTC+14, nothing further west
+@pytest.mark.parametrize("text", ["UTC-14", "UTC-13", "UTC-12:15", "GMT-14:00", "UTC+14:15"])
+def test_offsets_beyond_the_clocks_in_use_are_refused(text):
+    assert parse_zone(text) is None
+
+
+@pytest.mark.parametrize(("text", "name"), [("UTC-12", "UTC-12"), ("UTC+14", "UTC+14")])
+def test_the_outermost_offsets_in_use_are_accepted(text, name):
+    assert parse_zone(text).name == name
 
 
 @pytest.mark.parametrize("name", ["Mars/Base", "", "UTC+15", "'; DROP TABLE subscribers;--"])

@@ -70,7 +70,7 @@ class Storage:
         self._db = db
         self.subscribers = SubscriberQueries(db)
         self.rotation = RotationQueries(db)
-        self.outbox = OutboxQueries(db)
+        self.outbox = OutboxQueries(db, self.subscribers)
         self.broadcasts = BroadcastQueries(db)
         self.tips = TipQueries(db)
         self.privacy = PrivacyQueries(db)

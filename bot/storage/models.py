@@ -91,6 +91,7 @@ class Stats:
     # when it is off. Telegram bills those above ~30/s, so this is an upper bound.
     paid_sends_today: int | None = None
     paid_sends_7_days: int | None = None
+    timeouts_7_days: int = 0  # sends that timed out (each may have arrived twice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,8 @@ class DailyPlan:
     tip_id: str | None  # None: the slot was missed (too late) and is recorded as such
     cycle: int
     last_topic: str | None
+    expires_at: datetime | None = None  # the end of the grace window: never sent later
+    reason: str | None = None  # why a missed slot (tip_id None) was missed
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,9 @@ class PendingDelivery:
     attempts: int
     remind_setup: bool = False  # the first daily tip of someone who skipped the sign-up questions
     local_date: str | None = None  # the scheduled kinds' day (a check-in's night)
+    expires_at: datetime | None = None  # past this the row is given up, never sent late
+    created_at: datetime | None = None
+    last_error: str | None = None  # why the previous attempt failed, if one did
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,7 @@ class DeliveryOutcome:
     error: str | None = None
     retry_at: datetime | None = None
     count_attempt: bool = True
+    timed_out: bool = False  # Telegram may have delivered it anyway: counted, see /stats
 
 
 # --- diary (issue 12)

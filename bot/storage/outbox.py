@@ -14,12 +14,12 @@ as correlated lookups on their primary keys), and no per-row round trip.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import DailyPlan, DeliveryOutcome, DueSubscriber, PendingDelivery
-from bot.storage.subscribers import SUBSCRIBER_COLUMNS, decode_subscriber
+from bot.storage.subscribers import SUBSCRIBER_COLUMNS, SubscriberQueries, decode_subscriber
 
 # The kinds the sender sends from the outbox (on-demand tips are answered directly);
 # the diary's prompts (issue 12) ride the same queue, pacer and outcomes.
@@ -41,8 +41,9 @@ def _disliked(ids: str | None) -> frozenset[str]:
 class OutboxQueries:
     """The daily plan inputs and writes, the pending queue and send outcomes."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, subscribers: SubscriberQueries) -> None:
         self._db = db
+        self._subscribers = subscribers
 
     async def due(self, now: datetime, limit: int) -> list[DueSubscriber]:
         """Subscribers whose next send instant has come, with their current-cycle views."""
@@ -61,8 +62,18 @@ class OutboxQueries:
                 ORDER BY next_send_at LIMIT ?""",
             (to_ts(now), limit),
         )
-        return [DueSubscriber(decode_subscriber(row), _tip_set(row[-2]), _disliked(row[-1]))
-                for row in rows]
+        due: list[DueSubscriber] = []
+        unreadable: list[tuple[int, str]] = []
+        for row in rows:
+            try:
+                due.append(DueSubscriber(decode_subscriber(row), _tip_set(row[-2]),
+                                         _disliked(row[-1])))
+            except (ValueError, TypeError, AttributeError, IndexError) as exc:
+                unreadable.append((row[0], type(exc).__name__))
+        if unreadable:
+            # One bad row must not stop the tick for everyone, nor come back every tick.
+            await self._subscribers.quarantine(unreadable, now)
+        return due
 
     async def apply_daily_plans(self, plans: Sequence[DailyPlan], now: datetime) -> int:
         """Write the tick's decisions atomically: outbox rows, rotation, next instants.
@@ -78,20 +89,22 @@ class OutboxQueries:
             queued_before = tx.total_changes
             await tx.executemany(
                 """INSERT INTO deliveries (chat_id, kind, tip_id, local_date, status, due_at,
-                       created_at)
-                   VALUES (?, 'daily', ?, ?, 'pending', ?, ?)
+                       created_at, expires_at)
+                   VALUES (?, 'daily', ?, ?, 'pending', ?, ?, ?)
                    ON CONFLICT DO NOTHING""",
-                [(p.chat_id, p.tip_id, p.local_date.isoformat(), to_ts(p.due_at), ts)
+                [(p.chat_id, p.tip_id, p.local_date.isoformat(), to_ts(p.due_at), ts,
+                  to_ts(p.expires_at) if p.expires_at else None)
                  for p in sends],
             )
             queued = tx.total_changes - queued_before
             await tx.executemany(
                 """INSERT INTO deliveries (chat_id, kind, local_date, status, error, due_at,
                        created_at)
-                   VALUES (?, 'daily', ?, 'missed', 'bot was offline past the grace window',
-                           ?, ?)
+                   VALUES (?, 'daily', ?, 'missed', ?, ?, ?)
                    ON CONFLICT DO NOTHING""",
-                [(p.chat_id, p.local_date.isoformat(), to_ts(p.due_at), ts) for p in misses],
+                [(p.chat_id, p.local_date.isoformat(),
+                  p.reason or "bot was offline past the grace window", to_ts(p.due_at), ts)
+                 for p in misses],
             )
             await tx.executemany(
                 """INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at)
@@ -163,7 +176,7 @@ class OutboxQueries:
                       d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
                           SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
                           WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
-                      d.local_date
+                      d.local_date, d.expires_at, d.created_at, d.error
                FROM deliveries d
                JOIN subscribers s ON s.chat_id = d.chat_id
                LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
@@ -172,7 +185,9 @@ class OutboxQueries:
                ORDER BY d.due_at, d.id LIMIT ?""",
             (to_ts(now), limit + len(skip)),
         )
-        return [PendingDelivery(*row[:8], remind_setup=bool(row[8]), local_date=row[9])
+        return [PendingDelivery(*row[:8], remind_setup=bool(row[8]), local_date=row[9],
+                                expires_at=from_ts(row[10]), created_at=from_ts(row[11]),
+                                last_error=row[12])
                 for row in rows if row[0] not in skip][:limit]
 
     async def next_pending_due(self) -> datetime | None:
@@ -185,6 +200,8 @@ class OutboxQueries:
         """Record a batch of send results in one transaction (one fsync, not one per send).
 
         Only rows still pending change, so a late or repeated outcome cannot undo a settled one.
+        Every outcome stamps `last_attempt_at` (the health check's sign of progress) and a
+        timed-out attempt adds one to `timeouts`.
         """
         if not outcomes:
             return
@@ -192,9 +209,27 @@ class OutboxQueries:
             await tx.executemany(
                 """UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id),
                        error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
-                       attempts = attempts + ?, due_at = coalesce(?, due_at)
+                       attempts = attempts + ?, due_at = coalesce(?, due_at),
+                       timeouts = timeouts + ?, last_attempt_at = ?
                    WHERE id = ? AND status = 'pending'""",
                 [(o.status, o.message_id, o.error, o.status, to_ts(o.at),
                   int(o.count_attempt), to_ts(o.retry_at) if o.retry_at else None,
-                  o.delivery_id) for o in outcomes],
+                  int(o.timed_out), to_ts(o.at), o.delivery_id) for o in outcomes],
             )
+
+    async def stall(self, now: datetime, after: timedelta) -> int:
+        """How many sendable rows are overdue by `after` while nothing was attempted for
+        as long: 0 when the sender keeps up or keeps making progress (the health check).
+        """
+        since = to_ts(now - after)
+        overdue = int(await self._db.fetch_value(
+            """SELECT count(*) FROM deliveries INDEXED BY deliveries_pending
+               WHERE status = 'pending' AND due_at <= ? AND kind IN ('daily', 'broadcast')""",
+            (since,), default=0))
+        if not overdue:
+            return 0
+        last = await self._db.fetch_value(
+            """SELECT last_attempt_at FROM deliveries INDEXED BY deliveries_attempted
+               WHERE last_attempt_at IS NOT NULL AND kind IN ('daily', 'broadcast')
+               ORDER BY last_attempt_at DESC LIMIT 1""")
+        return overdue if last is None or last < since else 0

@@ -41,6 +41,9 @@ class ReportQueries:
         failures = [(str(row[0]), int(row[1])) for row in await self._db.fetch_all(
             """SELECT coalesce(error, status), count(*) FROM deliveries
                WHERE status IN ('failed', 'blocked') GROUP BY 1 ORDER BY 2 DESC LIMIT 8""")]
+        timeouts = await self._db.fetch_value(
+            """SELECT sum(timeouts) FROM deliveries
+               WHERE timeouts > 0 AND last_attempt_at >= ?""", (week_ago,), default=0)
         votes = [(stored.tip.id, up, down) for stored, up, down in await self._tips.votes()
                  if up or down]
         paid_today = paid_week = None
@@ -56,4 +59,5 @@ class ReportQueries:
                      tips_sent_today=int(today or 0), tips_sent_7_days=int(week or 0),
                      failures=failures, top_tips=[v for v in ranked if v[1] - v[2] > 0][:3],
                      bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3],
-                     paid_sends_today=paid_today, paid_sends_7_days=paid_week)
+                     paid_sends_today=paid_today, paid_sends_7_days=paid_week,
+                     timeouts_7_days=int(timeouts))

@@ -221,6 +221,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, night_of)
     ) WITHOUT ROWID;
     """,
+    # --- delivery reliability (issue 10): when a queued row stops being worth sending
+    # (a daily tip's grace window, a broadcast's retry budget), how many of its attempts
+    # timed out (Telegram may have delivered those: /stats counts them), and when it was
+    # last attempted (`run.py check` tells a stalled sender from a busy one).
+    """
+    ALTER TABLE deliveries ADD COLUMN expires_at INTEGER;
+    ALTER TABLE deliveries ADD COLUMN timeouts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE deliveries ADD COLUMN last_attempt_at INTEGER;
+    CREATE INDEX deliveries_attempted ON deliveries (last_attempt_at)
+        WHERE last_attempt_at IS NOT NULL;
+    """,
 )
 
 

@@ -8,6 +8,7 @@ Send times are stored as 'HH:MM', topics as a comma-separated list, instants as 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -21,6 +22,8 @@ SUBSCRIBER_COLUMNS = (
     "last_daily_at, last_topic, rotation_cycle, paused_until, inactive_reason, "
     "created_at, updated_at, need_mg, need_profile, setup_step"
 )
+
+log = logging.getLogger(__name__)
 
 _EPOCH_FLOOR = datetime.min.replace(tzinfo=UTC)
 
@@ -251,6 +254,23 @@ class SubscriberQueries:
                                  (new_chat_id, old_chat_id))
             await tx.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))
         return True
+
+    async def quarantine(self, problems: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Take rows the code cannot read out of the schedule, saying why (chat id and the
+        kind of error only: a row can hold health data, so no value is ever logged).
+
+        The row becomes 'stopped' with a 'quarantined: …' reason, so an operator can find
+        it (`SELECT … WHERE inactive_reason LIKE 'quarantined%'`), fix it and /start again.
+        """
+        for chat_id, kind in problems:
+            log.warning("subscriber %s quarantined: unreadable row (%s)", chat_id, kind)
+        async with self._db.write() as tx:
+            await tx.executemany(
+                """UPDATE subscribers SET status = 'stopped', next_send_at = NULL,
+                       inactive_reason = ?, updated_at = ? WHERE chat_id = ?""",
+                [(f"quarantined: unreadable row ({kind})"[:200], to_ts(now), chat_id)
+                 for chat_id, kind in problems],
+            )
 
     async def count(self, status: str) -> int:
         """How many subscribers have this status."""

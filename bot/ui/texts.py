@@ -840,6 +840,9 @@ def stats(found: Stats) -> str:
         lines.append("Failures: none")
     if found.paid_sends_today is not None:
         lines.append(stats_paid(found.paid_sends_today, found.paid_sends_7_days or 0))
+    # --- delivery reliability (issue 10)
+    lines.append(f"Timed-out sends in the last 7 days (each may have arrived twice): "
+                 f"{found.timeouts_7_days:,}")
     if top:
         lines.append("Top tips: " + ", ".join(f"{escape(t)} (👍{u} 👎{d})" for t, u, d in top))
     if bottom:

@@ -1,0 +1,501 @@
+"""Delivery that never silently stops or doubles (issue 10): storage faults, long outages,
+expired queued tips, long downtime, pauses meeting schedule changes, unreadable rows.
+
+Expected values are the issue's literals (3 h grace, 24 h broadcast retry budget, 10-minute
+stall threshold, 8 workers + 32 unflushed outcomes), never constants read from the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time as monotonic_time
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import make_renderer
+from bot.broadcasts import BroadcastService
+from bot.clock import ManualClock
+from bot.delivery import Failed, Sender, Sent
+from bot.pacer import Pacer
+from bot.scheduler import DailyScheduler
+from bot.storage import DailyPlan, NewSubscriber, Storage
+from bot.subscriptions import Defaults, SubscriptionService
+from bot.tipfeed import TipFeed
+from bot.zones import parse_zone
+from tests.helpers import stored_rows, virtual_pacer
+from tips.catalog import TOPICS, load_catalog
+
+DAY0 = datetime(2026, 3, 6, 12, 0, 30, tzinfo=UTC)
+NINE = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+
+
+class Transport:
+    """Telegram below PTB: records sends; `outage(now)` answers a fault instead."""
+
+    def __init__(self, clock, outage=None, latency=None):
+        self.clock = clock
+        self.sends: list[tuple[int, datetime, str]] = []
+        self.outage = outage or (lambda now: None)
+        self.latency = latency
+
+    async def send(self, chat_id, text, markup):
+        if self.latency is not None:
+            await self.latency()
+        fault = self.outage(self.clock.now())
+        if fault is not None:
+            return fault
+        self.sends.append((chat_id, self.clock.now(), text))
+        return Sent(len(self.sends))
+
+    def daily_to(self, chat_id):
+        return [at for chat, at, text in self.sends if chat == chat_id and "📢" not in text]
+
+
+class Bench:
+    """The real services on one database and a clock the test controls."""
+
+    def __init__(self, storage, path, clock, feed, transport, **sender_options):
+        self.storage, self.path, self.clock, self.feed = storage, path, clock, feed
+        self.transport = transport
+        self.scheduler = DailyScheduler(storage, feed, clock)
+        self.sender = Sender(storage, transport, make_renderer(feed), clock,
+                             sender_options.pop("pacer", None) or virtual_pacer(clock, None),
+                             **sender_options)
+        self.subscriptions = SubscriptionService(storage, clock, Defaults("UTC", time(9)))
+
+    def rows(self, sql, params=()):
+        return stored_rows(self.path, sql, params)
+
+    async def at(self, when: datetime) -> None:
+        """Move the clock, tick once and drain, as the background jobs would."""
+        self.clock.set(when)
+        await self.scheduler.tick()
+        await self.sender.drain_once()
+
+    async def every_minute_until(self, end: datetime) -> None:
+        while self.clock.now() < end:
+            await self.at(min(end, self.clock.now() + timedelta(minutes=1)))
+
+
+async def _open(path: Path, clock) -> tuple[Storage, TipFeed]:
+    storage = await Storage.open(path)
+    await storage.tips.sync(load_catalog(), clock.now())
+    feed = TipFeed(storage, clock)
+    await feed.refresh()
+    return storage, feed
+
+
+@pytest.fixture
+async def bench(tmp_path):
+    clock = ManualClock(DAY0)
+    storage, feed = await _open(tmp_path / "bot.sqlite3", clock)
+    yield Bench(storage, tmp_path / "bot.sqlite3", clock, feed, Transport(clock),
+                backoff_base=60)
+    await storage.close()
+
+
+# ----------------------------------------------------------------- storage faults
+
+class ScaledClock:
+    """Real time running `factor` times faster: a 60 s disk outage takes 3 real seconds."""
+
+    def __init__(self, start: datetime, factor: float) -> None:
+        self.start, self.factor = start, factor
+        self.t0 = monotonic_time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(
+            seconds=(monotonic_time.monotonic() - self.t0) * self.factor)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds / self.factor)
+
+
+def fail_writes(storage: Storage, failing) -> Counter:
+    """Make every write transaction end like a full disk while `failing()` is true.
+
+    Injected at the storage mechanism (the one write path), after the statements ran,
+    so the transaction is rolled back exactly as SQLite does on SQLITE_FULL.
+    """
+    db = storage._db
+    original = db.write
+    counts: Counter = Counter()
+
+    @contextlib.asynccontextmanager
+    async def write():
+        async with original() as tx:
+            yield tx
+            if failing():
+                counts["failed"] += 1
+                raise sqlite3.OperationalError("database or disk is full")
+            counts["ok"] += 1
+
+    db.write = write
+    return counts
+
+
+@pytest.mark.parametrize("outage_seconds", [5, 60])
+async def test_storage_write_failures_never_stop_sending(tmp_path, outage_seconds):
+    """3,000 tips due, writes fail for 5 s / 60 s, then the disk recovers: every tip goes
+    out exactly once, sending resumes within seconds, a broadcast confirmed after the
+    recovery is sent, and during the outage no more than 8 workers + 32 unflushed
+    outcomes' worth of messages go out unrecorded (the crash duplicate bound)."""
+    factor = 20.0
+    clock = ScaledClock(NINE + timedelta(seconds=30), factor)
+    path = tmp_path / "bot.sqlite3"
+    storage, feed = await _open(path, clock)
+    chats = list(range(10_000, 13_000))
+    await storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
+    transport = Transport(clock, latency=lambda: clock.sleep(0.05))
+    pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
+    sender = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    scheduler = DailyScheduler(storage, feed, clock, on_batch=sender.wake)
+    assert (await scheduler.tick()).queued == len(chats)
+
+    fail_from = clock.now() + timedelta(seconds=2)
+    recover_at = fail_from + timedelta(seconds=outage_seconds)
+    counts = fail_writes(storage, lambda: fail_from <= clock.now() < recover_at)
+    task = asyncio.create_task(sender.run(idle_poll=0.05))
+    try:
+        await clock.sleep((recover_at - clock.now()).total_seconds() + 0.05)
+        broadcasts = BroadcastService(storage, clock, rate_per_second=30,
+                                      on_queued=sender.wake)
+        draft = await broadcasts.draft(1, "📢 news")
+        assert await broadcasts.confirm(draft.broadcast.id, 1, None) == len(chats)
+        for _ in range(3000):  # at most 30 real seconds
+            if len(transport.sends) >= 2 * len(chats):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        sender.stop()
+        await asyncio.wait_for(task, 30)
+    await storage.close()
+
+    assert counts["failed"] > 0, "the outage did happen"
+    daily = Counter(c for c, _at, text in transport.sends if "📢" not in text)
+    news = Counter(c for c, _at, text in transport.sends if "📢" in text)
+    assert daily == Counter({c: 1 for c in chats}), "every tip exactly once"
+    assert news == Counter({c: 1 for c in chats}), "the broadcast after recovery went out"
+    during = [at for _c, at, _t in transport.sends if fail_from <= at < recover_at]
+    assert len(during) <= 8 + 32
+    after = [at for _c, at, _t in transport.sends if at >= recover_at]
+    assert after and min(after) - recover_at <= timedelta(seconds=10), "resumes within seconds"
+    assert stored_rows(path, "SELECT kind, status, count(*) FROM deliveries "
+                             "GROUP BY kind, status ORDER BY kind") == [
+        ("broadcast", "sent", len(chats)), ("daily", "sent", len(chats))]
+
+
+async def test_a_crash_during_a_storage_outage_resends_at_most_the_bound(tmp_path):
+    """The process dies while writes fail: after the restart, at most 8 + 32 messages
+    (requests in flight plus unwritten outcomes) go out a second time; nobody is missed."""
+    factor = 20.0
+    clock = ScaledClock(NINE + timedelta(seconds=30), factor)
+    path = tmp_path / "bot.sqlite3"
+    storage, feed = await _open(path, clock)
+    chats = list(range(10_000, 11_000))
+    await storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
+    transport = Transport(clock, latency=lambda: clock.sleep(0.05))
+    pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
+    sender = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    await DailyScheduler(storage, feed, clock).tick()
+    failing = True
+    fail_writes(storage, lambda: failing and len(transport.sends) >= 100)
+    task = asyncio.create_task(sender.run(idle_poll=0.05))
+    for _ in range(1000):
+        await asyncio.sleep(0.01)
+        if len(transport.sends) >= 100 and clock.now() > NINE + timedelta(seconds=40):
+            break
+    task.cancel()  # kill -9: whatever is only in memory is gone
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await storage.close()
+    failing = False
+
+    storage, feed = await _open(path, clock)
+    restarted = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    await restarted.drain_once()
+    await storage.close()
+    got = Counter(c for c, _at, _t in transport.sends)
+    assert set(got) == set(chats)
+    assert sum(n - 1 for n in got.values()) <= 8 + 32
+
+
+# ---------------------------------------------------------------- the health check
+
+async def test_check_fails_in_one_line_when_the_sender_stalls(bench):
+    """`run.py check` reads the database: overdue rows and no send attempt for 10 min."""
+    from bot.cli import _check_database
+    from bot.config import Settings
+
+    settings = Settings(token=None, database_path=bench.path)
+    await bench.subscriptions.start(1, 1, "private")
+    await bench.storage.subscribers.add_many(
+        [NewSubscriber(2, time(9), "UTC", ("foods",), datetime(2020, 1, 1, 9, tzinfo=UTC))],
+        bench.clock.now())
+    bench.clock.set(datetime(2020, 1, 1, 9, 0, 30, tzinfo=UTC))
+    assert (await bench.scheduler.tick()).queued == 1  # due in 2020, never sent: stalled
+    problem = await _check_database(settings, health=True)
+    assert problem is not None and "\n" not in problem
+    assert "stalled" in problem and "10 min" in problem
+    assert await _check_database(settings) is None  # start-up checks don't judge progress
+
+    # A sender that keeps attempting (a backlog, an outage with retries) is not stalled.
+    real_now = datetime.now(UTC)
+    bench.clock.set(real_now - timedelta(minutes=15))
+    await bench.storage.subscribers.add_many(
+        [NewSubscriber(3, time(9), "UTC", ("foods",), real_now - timedelta(minutes=15))],
+        bench.clock.now())
+    await bench.scheduler.tick()
+    bench.clock.set(real_now - timedelta(minutes=2))
+    bench.transport.outage = lambda now: Failed("network: Bad Gateway", retryable=True)
+    await bench.sender.drain_once()  # attempts the 2020 row (given up) and chat 3's
+    assert await _check_database(settings, health=True) is None
+
+
+async def test_stall_threshold_is_a_setting(monkeypatch):
+    from bot.config import load_settings
+
+    monkeypatch.setenv("SENDER_STALL_MINUTES", "25")
+    assert load_settings().stall_minutes == 25
+    monkeypatch.delenv("SENDER_STALL_MINUTES")
+    assert load_settings().stall_minutes == 10
+
+
+# ------------------------------------------------------------ outages and expiry
+
+async def test_a_502_outage_longer_than_the_grace_window_ends_missed_with_the_reason(bench):
+    for chat in (1, 2):
+        await bench.subscriptions.start(chat, chat, "private")
+    back_at = NINE + timedelta(hours=3, minutes=30)
+    bench.transport.outage = lambda now: (
+        Failed("network: Bad Gateway", retryable=True) if now < back_at else None)
+    bench.clock.set(NINE + timedelta(seconds=30))
+    await bench.every_minute_until(NINE + timedelta(hours=5))
+    assert bench.transport.sends == []
+    rows = bench.rows("SELECT status, error, attempts FROM deliveries ORDER BY chat_id")
+    assert [status for status, _e, _a in rows] == ["missed", "missed"]
+    for _status, error, attempts in rows:
+        assert "Bad Gateway" in error and "grace window" in error
+        assert attempts > 5  # not "failed after five attempts"
+    # The next day is unaffected.
+    await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
+    assert sorted(c for c, _at, _t in bench.transport.sends) == [1, 2]
+
+
+async def test_a_502_outage_inside_the_grace_window_still_delivers(bench):
+    await bench.subscriptions.start(1, 1, "private")
+    back_at = NINE + timedelta(hours=2, minutes=30)  # far longer than ~2.5 min
+    bench.transport.outage = lambda now: (
+        Failed("network: Bad Gateway", retryable=True) if now < back_at else None)
+    bench.clock.set(NINE + timedelta(seconds=30))
+    await bench.every_minute_until(NINE + timedelta(hours=4))
+    (at,) = bench.transport.daily_to(1)
+    assert back_at <= at <= back_at + timedelta(minutes=11)  # backoff is at most 10 min
+    assert bench.rows("SELECT status FROM deliveries") == [("sent",)]
+
+
+async def test_broadcast_copies_retry_for_24_hours_then_fail_with_the_reason(bench):
+    for chat in (1, 2):
+        await bench.subscriptions.start(chat, chat, "private")
+    await bench.subscriptions.stop(2)
+    await bench.subscriptions.start(2, 2, "private")
+    broadcasts = BroadcastService(bench.storage, bench.clock, rate_per_second=30)
+    bench.clock.set(DAY0 + timedelta(minutes=5))
+    draft = await broadcasts.draft(1, "📢 news")
+    await broadcasts.confirm(draft.broadcast.id, 1, None)
+    start = bench.clock.now()
+    # Chat 1's Telegram answers 502 for 20 h: still delivered; chat 2's for ever: given up.
+    bench.transport.outage = lambda now: None
+    faults = {1: start + timedelta(hours=20), 2: start + timedelta(days=9)}
+    original_send = bench.transport.send
+
+    async def send(chat_id, text, markup):
+        if "📢" in text and bench.clock.now() < faults[chat_id]:
+            return Failed("server error 502", retryable=True)
+        return await original_send(chat_id, text, markup)
+
+    bench.transport.send = send
+    for _ in range(400):
+        bench.clock.advance(minutes=10)
+        await bench.sender.drain_once()
+        if bench.clock.now() > start + timedelta(hours=26):
+            break
+    rows = dict((c, (s, e)) for c, s, e in bench.rows(
+        "SELECT chat_id, status, error FROM deliveries WHERE kind = 'broadcast'"))
+    assert rows[1][0] == "sent"
+    assert rows[2][0] == "failed" and "502" in rows[2][1] and "24 h" in rows[2][1]
+    ((last,),) = bench.rows("SELECT last_attempt_at FROM deliveries WHERE chat_id = 2 "
+                            "AND kind = 'broadcast'")
+    assert start + timedelta(hours=24) <= datetime.fromtimestamp(last, UTC) \
+        <= start + timedelta(hours=24, minutes=11)
+
+
+async def test_a_tip_queued_before_a_crash_expires_instead_of_arriving_late(bench):
+    """Queued at 09:00, the process dies before sending, restarts 23 h later: the old
+    tip is recorded missed, never sent; that day's own tip is the only one that day."""
+    await bench.subscriptions.start(1, 1, "private")
+    bench.clock.set(NINE + timedelta(seconds=20))
+    assert (await bench.scheduler.tick()).queued == 1  # … and kill -9 before the drain
+    bench.clock.set(NINE + timedelta(hours=23))
+    await bench.sender.drain_once()
+    assert bench.transport.sends == []
+    assert bench.rows("SELECT local_date, status, error FROM deliveries") == [
+        ("2026-03-07", "missed", "not sent within the grace window")]
+    await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
+    assert bench.transport.daily_to(1) == [NINE + timedelta(days=1)]
+
+
+async def test_after_more_than_a_day_down_todays_tip_still_goes_out_in_the_grace_window(bench):
+    await bench.subscriptions.start(1, 1, "private")  # next slot 2026-03-07 09:00 UTC
+    back = NINE + timedelta(days=2, hours=1)  # down from before the 7th until 10:00 on the 9th
+    await bench.at(back)
+    assert bench.transport.daily_to(1) == [back]
+    assert bench.rows("SELECT local_date, status FROM deliveries ORDER BY local_date") == [
+        ("2026-03-07", "missed"), ("2026-03-09", "sent")]
+    sub = await bench.storage.subscribers.get(1)
+    assert sub.next_send_at == NINE + timedelta(days=3)
+
+
+# ------------------------------------------------------------- the database's guarantee
+
+async def test_the_same_plan_applied_twice_queues_one_row(bench):
+    """The unique (chat, local date) index, not the code, stops a second daily row."""
+    await bench.subscriptions.start(1, 1, "private")
+    tip = bench.feed.candidates(("foods",))[0]
+    plan = DailyPlan(1, date(2026, 3, 7), NINE, NINE + timedelta(days=1), tip.id, 0, "foods")
+    assert await bench.storage.outbox.apply_daily_plans([plan], NINE) == 1
+    assert await bench.storage.outbox.apply_daily_plans([plan], NINE) == 0
+    assert bench.rows("SELECT chat_id, local_date FROM deliveries") == [(1, "2026-03-07")]
+
+
+async def test_two_ticks_racing_on_two_connections_queue_one_tip_each(bench):
+    chats = list(range(1, 201))
+    await bench.storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats],
+        bench.clock.now())
+    other, other_feed = await _open(bench.path, bench.clock)
+    try:
+        bench.clock.set(NINE + timedelta(seconds=5))
+        rival = DailyScheduler(other, other_feed, bench.clock)
+        # Both read the due rows before either writes: the plans are the same.
+        due_a = await bench.storage.outbox.due(bench.clock.now(), 500)
+        due_b = await other.outbox.due(bench.clock.now(), 500)
+        plans_a = [bench.scheduler.plan(d, bench.clock.now()) for d in due_a]
+        plans_b = [rival.plan(d, bench.clock.now()) for d in due_b]
+        queued = await asyncio.gather(
+            bench.storage.outbox.apply_daily_plans(plans_a, bench.clock.now()),
+            other.outbox.apply_daily_plans(plans_b, bench.clock.now()))
+    finally:
+        await other.close()
+    assert sorted(queued) == [0, len(chats)]
+    await bench.sender.drain_once()
+    assert Counter(c for c, _a, _t in bench.transport.sends) == Counter(
+        {c: 1 for c in chats})
+
+
+# ---------------------------------------------------------------- pauses and schedule
+
+@pytest.mark.parametrize("change", ["time", "timezone"])
+async def test_a_schedule_change_during_a_pause_keeps_the_pause_end(bench, change):
+    await bench.subscriptions.start(1, 1, "private")  # 09:00 UTC
+    bench.clock.set(datetime(2026, 3, 7, 6, 0, tzinfo=UTC))
+    paused = await bench.subscriptions.pause(1, 2)  # skips the 7th and the 8th
+    assert paused.paused_until == date(2026, 3, 9)
+    if change == "time":
+        changed = await bench.subscriptions.set_time(1, time(10, 0))
+        expected = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+    else:
+        changed = await bench.subscriptions.set_timezone(1, parse_zone("Asia/Tokyo"))
+        expected = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)  # 09:00 JST on the 9th
+    assert changed.status == "paused" and changed.paused_until == date(2026, 3, 9)
+    assert changed.next_send_at == expected
+    await bench.every_minute_until(expected + timedelta(minutes=2))
+    assert bench.transport.daily_to(1) == [expected]
+    assert (await bench.storage.subscribers.get(1)).status == "active"
+
+
+# ---------------------------------------------------------------- rotation and bad rows
+
+async def test_a_subscriber_who_disliked_every_tip_still_gets_one(bench):
+    await bench.subscriptions.start(1, 1, "private")
+    for topic in list(TOPICS)[1:]:
+        await bench.subscriptions.toggle_topic(1, topic)
+    sub = await bench.storage.subscribers.get(1)
+    for tip in bench.feed.candidates(sub.topics):
+        await bench.storage.rotation.set_vote(1, tip.id, -1, bench.clock.now())
+    await bench.every_minute_until(NINE + timedelta(minutes=2))
+    assert len(bench.transport.daily_to(1)) == 1
+    assert bench.rows("SELECT status FROM deliveries") == [("sent",)]
+
+
+async def test_a_subscriber_whose_topics_are_all_retired_still_gets_a_tip(bench):
+    await bench.subscriptions.start(1, 1, "private")
+    sub = await bench.storage.subscribers.get(1)
+    for topic in TOPICS:
+        if topic != sub.topics[0]:
+            await bench.subscriptions.toggle_topic(1, topic)
+    for tip in bench.feed.candidates((await bench.storage.subscribers.get(1)).topics):
+        await bench.storage.tips.set_retired(tip.id, True, bench.clock.now())
+    await bench.feed.refresh()
+    await bench.every_minute_until(NINE + timedelta(minutes=2))
+    assert len(bench.transport.daily_to(1)) == 1
+
+
+async def test_one_unreadable_subscriber_is_quarantined_and_the_tick_goes_on(bench, caplog):
+    for chat in (1, 2, 3):
+        await bench.subscriptions.start(chat, chat, "private")
+    with contextlib.closing(sqlite3.connect(bench.path)) as connection:
+        connection.execute("UPDATE subscribers SET send_time = 'soon' WHERE chat_id = 2")
+        connection.execute("UPDATE subscribers SET timezone = 'Mars/Base', "
+                           "need_profile = 'SECRET-HEALTH' WHERE chat_id = 3")
+        connection.commit()
+    await bench.every_minute_until(NINE + timedelta(minutes=2))
+    assert sorted(c for c, _a, _t in bench.transport.sends) == [1]
+    rows = bench.rows("SELECT chat_id, status, inactive_reason FROM subscribers "
+                      "WHERE chat_id IN (2, 3) ORDER BY chat_id")
+    assert [(c, s) for c, s, _r in rows] == [(2, "stopped"), (3, "stopped")]
+    assert all(r.startswith("quarantined") for _c, _s, r in rows)
+    logged = caplog.text
+    assert "quarantined" in logged and "SECRET-HEALTH" not in logged and "Mars" not in logged
+    await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
+    assert sorted(c for c, _a, _t in bench.transport.sends) == [1, 1]
+
+
+# ---------------------------------------------------------------- timeouts
+
+async def test_timed_out_sends_are_counted_and_shown_in_stats(bench):
+    from bot.ui import texts
+
+    await bench.subscriptions.start(1, 1, "private")
+    tries = iter([Failed("timed out", retryable=True, timed_out=True)] * 2)
+    bench.transport.outage = lambda now: next(tries, None)
+    bench.clock.set(NINE + timedelta(seconds=30))
+    await bench.every_minute_until(NINE + timedelta(minutes=10))
+    assert bench.rows("SELECT status, attempts, timeouts FROM deliveries") == [("sent", 3, 2)]
+    stats = await bench.storage.reports.stats(bench.clock.now(), NINE)
+    assert stats.timeouts_7_days == 2
+    assert "Timed-out sends in the last 7 days (each may have arrived twice): 2" \
+        in texts.stats(stats)
+
+
+# ---------------------------------------------------------------- a midnight DST jump
+
+async def test_a_clock_jump_that_swallows_the_evening_still_gives_one_tip_a_day(bench):
+    """America/Nuuk, 2026-03-28: 23:00 local jumps to 00:00. A 23:30 subscriber gets the
+    28th's tip in the minute before the jump, and one tip on each local day around it."""
+    await bench.subscriptions.start(1, 1, "private")
+    bench.clock.set(datetime(2026, 3, 27, 12, 0, tzinfo=UTC))
+    await bench.subscriptions.set_timezone(1, parse_zone("America/Nuuk"))
+    await bench.subscriptions.set_time(1, time(23, 30))
+    await bench.every_minute_until(datetime(2026, 3, 31, 12, 0, tzinfo=UTC))
+    nuuk = parse_zone("America/Nuuk").tz
+    local = [at.astimezone(nuuk) for at in bench.transport.daily_to(1)]
+    assert [d.date() for d in local] == [date(2026, 3, d) for d in (27, 28, 29, 30)]
+    assert [(d.hour, d.minute) for d in local] == [(23, 30), (22, 59), (23, 30), (23, 30)]
