@@ -28,7 +28,7 @@ from bot.broadcasts import BroadcastService, Progress, run_progress_loop
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import BotTransport, Renderer, Sender, Transport
-from bot.deps import BOT_DATA_KEY, Deps, TelegramApp
+from bot.deps import BOT_DATA_KEY, Deps
 from bot.diary.service import DiaryService, WeeklyView
 from bot.feedback import FeedbackService
 from bot.message_edit import edit_text
@@ -39,6 +39,7 @@ from bot.prompt_scheduler import PromptScheduler
 from bot.scheduler import DailyScheduler
 from bot.storage import Broadcast, PendingDelivery, Storage
 from bot.subscriptions import Defaults, SubscriptionService
+from bot.telegram_app import TelegramApp
 from bot.tip_admin import TipAdmin
 from bot.tipfeed import TipFeed
 from bot.ui import keyboards, limits, texts

@@ -29,10 +29,9 @@ import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
 
-from telegram.ext import Application
-
 from bot.app import attach_runtime, build_application, detach_runtime
 from bot.config import Settings
+from bot.telegram_app import TelegramApp
 from tips.catalog import Tip
 
 try:
@@ -161,7 +160,7 @@ async def _printer(transcript: Transcript) -> None:
 
 
 def _start_application(settings: Settings, standin: BotApiStandIn,
-                       catalog: list[Tip]) -> Application:  # type: ignore[type-arg]
+                       catalog: list[Tip]) -> TelegramApp:
     return build_application(
         settings, request=StandInRequest(standin), updates_request=StandInRequest(standin),
         catalog=catalog,

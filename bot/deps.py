@@ -8,9 +8,8 @@ service, so SQL never leaks into the Telegram layer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeAlias
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.broadcasts import BroadcastService
 from bot.clock import Clock
@@ -26,9 +25,6 @@ from tips.foods import FoodTable
 from tips.reference import Causes, RdaTable
 
 BOT_DATA_KEY = "deps"
-
-# PTB's Application is generic in six types this bot never narrows.
-TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass(frozen=True, slots=True)

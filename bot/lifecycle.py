@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot.config import Settings
 from bot.startup import Fatal, wait_for_telegram
+from bot.telegram_app import TelegramApp
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ ErrorCallback = Callable[[TelegramError], None]
 Stopper = Callable[[], Awaitable[None]]
 # Starts receiving updates (polling or webhook); raises StartupFailed for a one-line reason;
 # may return what stops it again.
-Starter = Callable[[Application, ErrorCallback],  # type: ignore[type-arg]
+Starter = Callable[[TelegramApp, ErrorCallback],
                    Awaitable[Stopper | None]]
 
 
@@ -57,7 +57,7 @@ class _Watch:
     conflict: bool = False
 
 
-async def start_polling(application: Application,  # type: ignore[type-arg]
+async def start_polling(application: TelegramApp,
                         on_error: ErrorCallback) -> Stopper | None:
     assert application.updater is not None
     await application.updater.start_polling(
@@ -79,7 +79,7 @@ def _classify(exc: TelegramError) -> str | None:
     return f"Telegram refused to start the bot ({type(exc).__name__})"
 
 
-async def run(settings: Settings, build: Callable[[], Application],  # type: ignore[type-arg]
+async def run(settings: Settings, build: Callable[[], TelegramApp],
               starter: Starter = start_polling) -> int:
     """The whole life of the bot process; returns its exit code."""
     watch = _Watch()
@@ -140,7 +140,7 @@ async def run(settings: Settings, build: Callable[[], Application],  # type: ign
     return EXIT_STOPPED if watch.conflict else EXIT_OK
 
 
-async def _close_quietly(application: Application) -> None:  # type: ignore[type-arg]
+async def _close_quietly(application: TelegramApp) -> None:
     """Close the HTTP sessions a failed initialize opened (PTB's shutdown skips them)."""
     try:
         await application.bot.request.shutdown()

@@ -19,6 +19,10 @@ import re
 import threading
 from collections import defaultdict
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from timezonefinder import TimezoneFinder
 
 # Abbreviations people type; each names one representative zone (never Etc/GMT±N,
 # whose sign is the reverse of what people expect).
@@ -126,7 +130,8 @@ def place_zones(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _finder() -> object:
+def _finder() -> TimezoneFinder:
+    """Loaded on the first shared location only: its zone tables cost memory and time."""
     from timezonefinder import TimezoneFinder
 
     return TimezoneFinder()
@@ -137,5 +142,5 @@ def zone_at_location(latitude: float, longitude: float) -> str | None:
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
         return None
     finder = _finder()
-    found = finder.timezone_at(lng=longitude, lat=latitude)  # type: ignore[attr-defined]
+    found = finder.timezone_at(lng=longitude, lat=latitude)
     return str(found) if found else None

@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot.config import Settings
 from bot.lifecycle import ErrorCallback, Starter, StartupFailed
 from bot.logs import add_secret
+from bot.telegram_app import TelegramApp
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def secret_matches(given: str | None, secret: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
 
 
-def receiver(application: Application,  # type: ignore[type-arg]
+def receiver(application: TelegramApp,
              secret: str, path: str) -> web.Application:
     """The aiohttp app answering Telegram's POSTs: 403 without the secret, else queue it."""
 
@@ -118,7 +118,7 @@ def webhook_starter(settings: Settings) -> Starter:
     webhook_url, secret = settings.webhook_url, settings.webhook_secret
     add_secret(secret)
 
-    async def start(application: Application,  # type: ignore[type-arg]
+    async def start(application: TelegramApp,
                     on_error: ErrorCallback) -> Callable[[], Awaitable[None]]:
         runner = web.AppRunner(receiver(application, secret, url_path(webhook_url)),
                                access_log=None,

@@ -28,9 +28,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.deps import Deps, TelegramApp
+from bot.deps import Deps
 from bot.handlers import admin, common, diary, guards, personal, user
 from bot.handlers.common import Answer, AnyHandler, on_press
+from bot.telegram_app import TelegramApp
 from bot.ui.callbacks import (
     BroadcastTip,
     CallbackData,
