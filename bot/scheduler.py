@@ -15,11 +15,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.clock import Clock
 from bot.storage import DailyPlan, DueSubscriber, Storage
-from bot.timecalc import local_date, next_send
+from bot.timecalc import local_date, local_instant, next_send
 from bot.tipfeed import TipFeed
 from bot.zones import resolve_zone
 
@@ -57,12 +57,16 @@ class DailyScheduler:
         tz = resolve_zone(subscriber.timezone)
         slot = subscriber.next_send_at or now
         day = local_date(slot, tz)
-        late = now - slot > self._grace
+        # The grace window ends early at the end of the slot's local day: a 23:30 tip that
+        # could only go out after midnight would be a second tip on the next local day.
+        deadline = min(slot + self._grace,
+                       local_instant(day + timedelta(days=1), time(0, 0), tz))
+        late = now >= deadline
         following, _ = next_send(subscriber.send_time, tz, now - self._grace if late else now,
                                  last_sent=slot)
         already_done = (subscriber.last_daily_at is not None
                         and day <= local_date(subscriber.last_daily_at, tz))
-        reason = ("bot was offline past the grace window" if late
+        reason = ("bot was offline past the grace window or the end of that local day" if late
                   else "a tip already went out that local day" if already_done else None)
         chosen = (None if reason is not None
                   else self._feed.choose(subscriber, due.seen, due.disliked))
@@ -72,7 +76,7 @@ class DailyScheduler:
                              reason=reason or "no active tip to send")
         pick, cycle = chosen
         return DailyPlan(subscriber.chat_id, day, slot, following, pick.tip.id, cycle,
-                         pick.tip.topic, expires_at=slot + self._grace)
+                         pick.tip.topic, expires_at=deadline)
 
     async def tick(self) -> TickResult:
         """Queue every due subscriber's tip; returns what was queued and missed.

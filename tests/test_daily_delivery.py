@@ -387,3 +387,22 @@ async def test_a_writer_holding_the_database_pauses_sending_within_the_crash_bou
     assert len(engine.transport.sends) == len(people)
     assert engine.rows("SELECT count(*) FROM deliveries WHERE status = 'sent'") == [
         (len(people),)]
+
+
+async def test_a_late_night_slot_missed_before_midnight_is_not_sent_the_next_local_day(engine):
+    """Down from 23:00 to 00:01: the 23:30 tip is recorded missed, not sent at 00:01 (that
+    would be a second tip on the next local day, whose own 23:30 tip still comes)."""
+    chat = 7
+    engine.clock.set(datetime(2026, 3, 6, 22, 0, tzinfo=UTC))
+    await engine.subscriptions.start(chat, chat, "private")
+    await engine.subscriptions.set_time(chat, time(23, 30))
+    engine.clock.set(datetime(2026, 3, 7, 0, 1, tzinfo=UTC))  # the bot comes back
+    await engine.scheduler.tick()
+    await engine.sender.drain_once()
+    assert [at for c, at, _ in engine.transport.sends if c == chat] == []
+    assert engine.rows("SELECT local_date, status FROM deliveries WHERE chat_id = ?",
+                       (chat,)) == [("2026-03-06", "missed")]
+    await engine.run_until(datetime(2026, 3, 8, 0, 0, tzinfo=UTC))
+    sent = [at for c, at, _ in engine.transport.sends if c == chat]
+    assert [at.date() for at in sent] == [datetime(2026, 3, 7).date()]  # one, at 23:30
+    assert sent[0].hour == 23 and sent[0].minute == 30

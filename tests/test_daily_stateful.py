@@ -73,6 +73,7 @@ class DailyTips(RuleBasedStateMachine):
         self.zone: dict[int, str] = {}
         self.status: dict[int, str] = {}
         self.clean_since: dict[int, datetime | None] = {}
+        self.up_since = START  # the last start after a downtime: no promise before it
         self.transport = Recorder(self.clock, lambda chat: self.zone.get(chat, "UTC"))
         self.storage: Storage | None = None
         self.run(self._open())
@@ -105,7 +106,8 @@ class DailyTips(RuleBasedStateMachine):
         if subscriber.status == "active":
             self.clean_since[chat] = self.clock.now()
         elif subscriber.status == "paused" and subscriber.paused_until is not None:
-            self.clean_since[chat] = _midnight(subscriber.paused_until, subscriber.timezone)
+            self.clean_since[chat] = max(
+                _midnight(subscriber.paused_until, subscriber.timezone), self.up_since)
         else:
             self.clean_since[chat] = None
 
@@ -162,6 +164,35 @@ class DailyTips(RuleBasedStateMachine):
         except NotSubscribed:
             return
         self._after(chat, changed)
+
+    @precondition(lambda self: self.status)
+    @rule(chat=st.sampled_from(CHATS), days=st.integers(1, 3),
+          change=st.one_of(st.sampled_from(TIMES), st.sampled_from(ZONES)))
+    def pause_then_reschedule(self, chat, days, change):
+        """A pause followed by a new time or zone: the pause must still end (issue 10)."""
+        self.pause(chat, days)
+        if isinstance(change, time):
+            self.set_time(chat, change)
+        else:
+            self.set_timezone(chat, change)
+
+    @rule(hours=st.integers(1, 60))
+    def downtime(self, hours):
+        """The process is down for a while (no tick, no sender), then starts again.
+
+        Days from the restart on must each get their tip; nothing queued before the
+        outage may arrive late on top of a day's own tip (the none-gets-two promise).
+        """
+        assert self.storage is not None
+        self.sender.stop()
+        self.run(self.storage.close())
+        self.storage = None
+        self.clock.set(self.clock.now() + timedelta(hours=hours))
+        self.up_since = self.clock.now()
+        self.run(self._open())
+        for chat, since in self.clean_since.items():
+            if since is not None:
+                self.clean_since[chat] = max(since, self.clock.now())
 
     @rule()
     def restart(self):
