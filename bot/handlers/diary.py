@@ -17,6 +17,7 @@ Logging: ids only, never a diary value (health data stays out of the logs).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
@@ -96,31 +97,41 @@ async def diary_reply(deps: Deps, chat_id: int) -> Reply:
 
 # ------------------------------------------------------------------ commands
 
+CommandFn = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def in_private(name: str) -> Callable[
+        [Callable[[Update, ContextTypes.DEFAULT_TYPE, int], Awaitable[None]]], CommandFn]:
+    """The diary lives in private chats: elsewhere /`name` answers with a pointer there."""
+    def wrap(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE, int], Awaitable[None]]
+             ) -> CommandFn:
+        async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            chat_id = _private(update)
+            if chat_id is None:
+                await send(update, context, Reply(texts.private_only(name)))
+                return
+            await handler(update, context, chat_id)
+        command.__doc__ = handler.__doc__
+        return command
+    return wrap
+
+
 async def sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, context, sos_reply())
 
 
-async def cramp(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id = _private(update)
-    if chat_id is None:
-        await send(update, context, Reply(texts.private_only("cramp")))
-        return
+@in_private("cramp")
+async def cramp(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     await send(update, context, await cramp_reply(get_deps(context), chat_id))
 
 
-async def diary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id = _private(update)
-    if chat_id is None:
-        await send(update, context, Reply(texts.private_only("diary")))
-        return
+@in_private("diary")
+async def diary(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     await send(update, context, await diary_reply(get_deps(context), chat_id))
 
 
-async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id = _private(update)
-    if chat_id is None:
-        await send(update, context, Reply(texts.private_only("report")))
-        return
+@in_private("report")
+async def report(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     weeks = parse_weeks(command_args(context))
     if weeks is None:
         await send(update, context, Reply(texts.report_usage()))
@@ -144,11 +155,8 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("chat_id=%s report sent", chat_id)
 
 
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id = _private(update)
-    if chat_id is None:
-        await send(update, context, Reply(texts.private_only("export")))
-        return
+@in_private("export")
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     files = await get_deps(context).diary.export(chat_id)
     if isinstance(files, NoDiary):
         await send(update, context, Reply(texts.DIARY_START_FIRST))
