@@ -32,7 +32,8 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 # Mutation testing of the safety-critical modules (slow; not part of `make test`).
-# Narrow it with e.g. `make mutate MUTANTS='bot.timecalc.*'`; `mutmut browse` to review.
+# It mutates every file in [tool.mutmut] only_mutate (pyproject.toml): shorten that list
+# to mutate fewer modules; `mutmut browse` to review the survivors.
 MUTANTS ?= 'bot.pacer.*' 'bot.timecalc.*' 'bot.scheduler.*' 'bot.delivery.x_classify*' \
 	'tips.selector.*' 'bot.logs.*'
 mutate: $(STAMP)
