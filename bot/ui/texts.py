@@ -68,6 +68,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("stop", "Stop daily tips"),
     ("help", "What I can do"),
     ("about", "Sources, disclaimer, privacy"),
+    ("sos", "Help during a cramp, right now"),
+    ("cramp", "Log a cramp in four taps"),
+    ("diary", "Your cramp diary and its settings"),
+    ("report", "A summary for your doctor, e.g. /report 8"),
+    ("export", "Your diary and settings as CSV files"),
 )
 
 
@@ -1452,15 +1457,6 @@ def export_caption(kind: str) -> str:
 
 # --- diary (issue 12): wiring — commands, settings panel, prompts, counts
 
-DIARY_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("sos", "Help during a cramp, right now"),
-    ("cramp", "Log a cramp in four taps"),
-    ("diary", "Your cramp diary and its settings"),
-    ("report", "A summary for your doctor, e.g. /report 8"),
-    ("export", "Your diary and settings as CSV files"),
-)
-# Merge-friendly: the diary's commands join the menu and /help after the others.
-COMMANDS = (*COMMANDS, *DIARY_COMMANDS)
 
 DIARY_START_FIRST = (
     "📔 The cramp diary belongs to your subscription, so /forget can delete it with "
