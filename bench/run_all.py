@@ -394,15 +394,14 @@ class Report:
         yield f"| database on disk after the day | {m['db_bytes'] / 2**20:,.0f} MB |"
         yield ""
         yield ("Where the due query's time goes (medians, ms, same 2,000 rows; the "
-               "statement copied from `storage.outbox.due`: one SELECT whose seen and "
+               "statement `storage.outbox.DUE_SQL`: one SELECT whose seen and "
                "disliked tips come as correlated lookups):")
         yield ""
         yield ("| SELECT without the lookups, sqlite3 | the SELECT, sqlite3 | the SELECT, "
-               "aiosqlite | rows → Subscriber | rows → DueSubscriber |")
-        yield "|---|---|---|---|---|"
+               "aiosqlite | rows → DueSubscriber |")
+        yield "|---|---|---|---|"
         yield (f"| {parts['plain_sqlite3_ms']:.1f} | {parts['full_sqlite3_ms']:.1f} "
-               f"| {parts['full_aiosqlite_ms']:.1f} | {parts['decode_ms']:.1f} "
-               f"| {parts['hydrate_ms']:.1f} |")
+               f"| {parts['full_aiosqlite_ms']:.1f} | {parts['hydrate_ms']:.1f} |")
         yield ""
         yield "Main-thread own time in `storage.outbox.due` by function (cProfile, top 12):"
         yield ""
@@ -565,7 +564,7 @@ class Report:
         yield ("Median (min–max) ms over repeated calls on a warm database. "
                "*due_subscribers* = `storage.outbox.due(now, LIMIT)`, LIMIT 2000 (what the "
                "tick asks) unless the row says otherwise: the query, "
-               "Subscriber objects, seen-tips and feedback lookups, all through aiosqlite. "
+               "DueSubscriber tuples, seen-tips and feedback lookups, all through aiosqlite. "
                "*raw, brief's query* = `SELECT chat_id FROM subscribers WHERE status = "
                "'active' AND next_send_at <= ? ORDER BY next_send_at LIMIT ?` (sqlite3). "
                "*raw, due index* = the same with the partial index's own predicate and "

@@ -654,27 +654,18 @@ async def delivery_counts(storage: Any, kind: str) -> dict[str, int]:
 
 
 async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[str, Any]:
-    """storage.outbox.due taken apart (its statement copied from bot/storage/outbox.py, the
-    same without the seen/disliked lookups, and the Python around it), medians in ms for
-    2,000 due rows."""
+    """storage.outbox.due taken apart (its statement from bot/storage/outbox.py, the same
+    without the seen/disliked lookups, and the Python around it), medians in ms for 2,000
+    due rows."""
     from bot.storage import outbox as outbox_module
     from bot.storage import subscribers as subscribers_module
 
     db = storage._db  # the storage's own mechanism: same connection, same read path
     ts = int(now.timestamp())
-    columns = subscribers_module.SUBSCRIBER_COLUMNS
-    decode = subscribers_module.decode_subscriber
-    where = ("FROM subscribers AS s INDEXED BY subscribers_due "
-             "WHERE status IN ('active', 'paused') AND next_send_at <= ? "
-             "ORDER BY next_send_at LIMIT ?")
-    plain_sql = f"SELECT {columns} {where}"
-    full_sql = (f"SELECT {columns}, "
-                "(SELECT group_concat(v.tip_id) FROM tip_views v "
-                " WHERE v.chat_id = s.chat_id AND v.cycle = s.rotation_cycle), "
-                "(SELECT group_concat(f.tip_id) FROM feedback f "
-                " WHERE f.chat_id = s.chat_id AND f.vote = -1) " + where)
+    plain_sql = f"SELECT {subscribers_module.DUE_COLUMNS} {outbox_module.DUE_WHERE}"
+    full_sql = outbox_module.DUE_SQL
     rows = await db.fetch_all(full_sql, (ts, 2000))
-    due_subscriber = outbox_module.DueSubscriber
+    decode = subscribers_module.decode_due
     tip_set, disliked = outbox_module._tip_set, outbox_module._disliked
     connection = sqlite3.connect(str(path))
 
@@ -703,9 +694,8 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
                                      .fetchall()),
             "full_aiosqlite_ms": await timed_async(
                 lambda: db.fetch_all(full_sql, (ts, 2000))),
-            "decode_ms": timed(lambda: [decode(r) for r in rows]),
-            "hydrate_ms": timed(lambda: [due_subscriber(decode(r), tip_set(r[-2]),
-                                                        disliked(r[-1])) for r in rows]),
+            "hydrate_ms": timed(lambda: [decode(r, tip_set(r[-2]), disliked(r[-1]))
+                                         for r in rows]),
         }
     finally:
         connection.close()

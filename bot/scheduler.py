@@ -53,30 +53,29 @@ class DailyScheduler:
         down for more than a day and today's slot is still inside the window): the tick
         picks the subscriber up again at once and today's tip goes out.
         """
-        subscriber = due.subscriber
-        tz = resolve_zone(subscriber.timezone)
-        slot = subscriber.next_send_at or now
+        tz = resolve_zone(due.timezone)
+        slot = due.next_send_at or now
         day = local_date(slot, tz)
         # The grace window ends early at the end of the slot's local day: a 23:30 tip that
         # could only go out after midnight would be a second tip on the next local day.
         deadline = min(slot + self._grace,
                        local_instant(day + timedelta(days=1), time(0, 0), tz))
         late = now >= deadline
-        following, _ = next_send(subscriber.send_time, tz, now - self._grace if late else now,
+        following, _ = next_send(due.send_time, tz, now - self._grace if late else now,
                                  last_sent=slot)
-        already_done = (subscriber.last_daily_at is not None
-                        and day <= local_date(subscriber.last_daily_at, tz))
+        already_done = (due.last_daily_at is not None
+                        and day <= local_date(due.last_daily_at, tz))
         reason = ("bot was offline past the grace window or the end of that local day" if late
                   else "a tip already went out that local day" if already_done else None)
         chosen = (None if reason is not None
-                  else self._feed.choose(subscriber, due.seen, due.disliked))
+                  else self._feed.choose(due, due.seen, due.disliked))
         if chosen is None:
-            return DailyPlan(subscriber.chat_id, day, slot, following, None,
-                             subscriber.rotation_cycle, None,
-                             reason=reason or "no active tip to send")
+            return DailyPlan(due.chat_id, day, slot, following, None,
+                             due.rotation_cycle, None,
+                             reason=reason or "no active tip to send", resume=due.resume)
         pick, cycle = chosen
-        return DailyPlan(subscriber.chat_id, day, slot, following, pick.tip.id, cycle,
-                         pick.tip.topic, expires_at=deadline)
+        return DailyPlan(due.chat_id, day, slot, following, pick.tip.id, cycle,
+                         pick.tip.topic, expires_at=deadline, resume=due.resume)
 
     async def tick(self) -> TickResult:
         """Queue every due subscriber's tip; returns what was queued and missed.
@@ -98,7 +97,7 @@ class DailyScheduler:
                 try:
                     plans.append(self.plan(item, now))
                 except Exception as exc:  # one bad row must not stop the tick
-                    broken.append((item.subscriber.chat_id, type(exc).__name__))
+                    broken.append((item.chat_id, type(exc).__name__))
             if broken:
                 await self._storage.subscribers.quarantine(broken, now)
             queued += await self._storage.outbox.apply_daily_plans(plans, now)

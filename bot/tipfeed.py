@@ -15,15 +15,29 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from bot.clock import Clock
-from bot.storage import DeliveryOutcome, Storage, Subscriber
+from bot.storage import DeliveryOutcome, Storage
 from tips.catalog import Tip
 from tips.selector import CandidateSet, Pick, pick_next
 
 _MAX_SETS = 4096
 
 log = logging.getLogger(__name__)
+
+
+class RotationState(Protocol):
+    """What the rotation reads of a chat: a Subscriber, or the tick's lean DueSubscriber."""
+
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+    @property
+    def last_topic(self) -> str | None: ...
+    @property
+    def rotation_cycle(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +144,7 @@ class TipFeed:
             found = self._sets[topics] = CandidateSet(self.candidates(topics))
         return found
 
-    def choose(self, subscriber: Subscriber, seen: frozenset[str],
+    def choose(self, subscriber: RotationState, seen: frozenset[str],
                excluded: frozenset[str] = frozenset()) -> tuple[Pick, int] | None:
         """Pick the next tip and the rotation cycle it belongs to (bumped on a new cycle).
 

@@ -215,7 +215,7 @@ class DailyTips(RuleBasedStateMachine):
     async def _run_until(self, end: datetime) -> None:
         for _ in range(1_000):
             due = await self.storage.outbox.due(self.clock.now() + timedelta(days=30), 10)
-            upcoming = [d.subscriber.next_send_at for d in due if d.subscriber.next_send_at]
+            upcoming = [d.next_send_at for d in due if d.next_send_at]
             pending = await self.storage.outbox.next_pending_due()
             if pending is not None:
                 upcoming.append(pending)

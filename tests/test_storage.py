@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage, Subscriber
+from bot.storage import Storage
 from bot.storage.db import Database
 from bot.storage.schema import migrate
 from bot.storage.subscribers import SubscriberQueries
@@ -94,7 +94,7 @@ async def test_reopening_keeps_what_was_stored(tmp_path):
 # --- perf: the tick's due query, read in one statement -----------------------------------
 
 
-async def test_due_rows_carry_the_stored_subscriber_and_this_cycles_views(tmp_path):
+async def test_due_rows_carry_what_the_tick_needs_and_this_cycles_views(tmp_path):
     storage = await Storage.open(tmp_path / "bot.sqlite3")
     try:
         await storage.tips.sync(load_catalog(), NOW)
@@ -104,6 +104,10 @@ async def test_due_rows_carry_the_stored_subscriber_and_this_cycles_views(tmp_pa
                 chat_id=chat, user_id=chat * 10, chat_type="private", status="active",
                 send_time=time(7, 15), timezone="Europe/Berlin", topics=("foods", "rest"),
                 next_send_at=NOW - timedelta(minutes=chat), now=NOW)
+        await storage.subscribers.add(  # paused; its slot is the day the pause ends
+            chat_id=6, user_id=60, chat_type="private", status="paused", send_time=time(6, 0),
+            timezone="UTC", topics=("sleep",), next_send_at=NOW - timedelta(minutes=6),
+            now=NOW)
         await storage.subscribers.add(  # not due yet
             chat_id=9, user_id=None, chat_type="group", status="active", send_time=time(8, 0),
             timezone="UTC", topics=("rest",), next_send_at=NOW + timedelta(minutes=1), now=NOW)
@@ -118,18 +122,18 @@ async def test_due_rows_carry_the_stored_subscriber_and_this_cycles_views(tmp_pa
         due = await storage.outbox.due(NOW, 10)
     finally:
         await storage.close()
-    assert [d.subscriber.chat_id for d in due] == [8, 7]  # the earliest slot first
-    by_chat = {d.subscriber.chat_id: d for d in due}
-    assert by_chat[7].subscriber == Subscriber(
-        chat_id=7, user_id=70, chat_type="private", status="active", send_time=time(7, 15),
-        timezone="Europe/Berlin", topics=("foods", "rest"),
-        next_send_at=datetime(2026, 3, 6, 11, 53, tzinfo=UTC), last_daily_at=None,
-        last_topic="foods", rotation_cycle=1, paused_until=None, inactive_reason=None,
-        created_at=NOW, updated_at=NOW)
-    assert by_chat[7].seen == {ids[2]}
-    assert by_chat[7].disliked == {ids[3]}
+    assert [d.chat_id for d in due] == [8, 7, 6]  # the earliest slot first
+    by_chat = {d.chat_id: d for d in due}
+    seven = by_chat[7]
+    assert (seven.send_time, seven.timezone, seven.topics, seven.next_send_at,
+            seven.last_daily_at, seven.last_topic, seven.rotation_cycle, seven.resume) == (
+        time(7, 15), "Europe/Berlin", ("foods", "rest"),
+        datetime(2026, 3, 6, 11, 53, tzinfo=UTC), None, "foods", 1, False)
+    assert seven.seen == {ids[2]}
+    assert seven.disliked == {ids[3]}
     assert by_chat[8].seen == frozenset()
     assert by_chat[8].disliked == {ids[5], ids[6]}
+    assert (by_chat[6].topics, by_chat[6].resume) == (("sleep",), True)
 
 
 # --- where things may live --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The domain records storage reads and writes: plain frozen dataclasses, nothing else.
+"""The domain records storage reads and writes: plain frozen dataclasses (and one tuple).
 
 Owns the shapes that cross the storage boundary (a subscriber, a stored tip, a broadcast,
 an outbox row, a daily plan, a send outcome, the /stats numbers). It imports neither
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 from tips.catalog import Tip
 
@@ -94,12 +95,26 @@ class Stats:
     timeouts_7_days: int = 0  # sends that timed out (each may have arrived twice)
 
 
-@dataclass(frozen=True, slots=True)
-class DueSubscriber:
-    """A subscriber whose daily tip is due, with what the selector needs to pick it."""
+class DueSubscriber(NamedTuple):
+    """A subscriber whose daily tip is due: only what the tick needs to plan it.
 
-    subscriber: Subscriber
-    seen: frozenset[str]
+    Not a whole Subscriber: the tick reads up to 2,000 of these per batch at 1,000,000
+    subscribers, and a tuple of the eleven fields it uses is built in a fraction of the
+    time of an eighteen-field frozen dataclass (bench/README.md). It has the attributes
+    the selector reads (chat_id, topics, last_topic, rotation_cycle), so TipFeed.choose
+    takes it as it takes a Subscriber.
+    """
+
+    chat_id: int
+    send_time: time
+    timezone: str
+    topics: tuple[str, ...]
+    next_send_at: datetime | None
+    last_daily_at: datetime | None
+    last_topic: str | None
+    rotation_cycle: int
+    resume: bool  # paused (or a pause end still set): the tick's write resumes it
+    seen: frozenset[str]  # tip ids shown in the current rotation cycle
     disliked: frozenset[str] = frozenset()
 
 
@@ -116,6 +131,7 @@ class DailyPlan:
     last_topic: str | None
     expires_at: datetime | None = None  # the end of the grace window: never sent later
     reason: str | None = None  # why a missed slot (tip_id None) was missed
+    resume: bool = False  # the subscriber was paused: this slot ends the pause
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.storage.db import Database, from_ts, to_ts
-from bot.storage.models import NewSubscriber, Subscriber
+from bot.storage.models import DueSubscriber, NewSubscriber, Subscriber
 
 SUBSCRIBER_COLUMNS = (
     "chat_id, user_id, chat_type, status, send_time, timezone, topics, next_send_at, "
@@ -77,6 +77,27 @@ def decode_subscriber(row: Sequence[Any]) -> Subscriber:
         date.fromisoformat(row[11]) if row[11] else None, row[12],
         _instant_or_floor(row[13]), _instant_or_floor(row[14]), row[15], row[16], row[17],
     ))
+
+
+DUE_COLUMNS = (
+    "chat_id, send_time, timezone, topics, next_send_at, last_daily_at, last_topic, "
+    "rotation_cycle, status != 'active' OR paused_until IS NOT NULL"
+)
+_due_row = tuple.__new__
+
+
+def decode_due(row: Sequence[Any], seen: frozenset[str],
+               disliked: frozenset[str]) -> DueSubscriber:
+    """One row selected as DUE_COLUMNS (and the two sets) → DueSubscriber.
+
+    Same checks as decode_subscriber on the same columns (a bad send time or instant
+    raises), built as the tuple it is rather than through NamedTuple's keyword __new__.
+    """
+    if row[3] is None or row[7] is None:  # NOT NULL columns: a damaged row, not a default
+        raise TypeError("subscriber row misses topics or rotation cycle")
+    return _due_row(DueSubscriber, (
+        row[0], _send_time(row[1]), row[2], _topics(row[3]), _slot(row[4]), _slot(row[5]),
+        row[6], row[7], bool(row[8]), seen, disliked))
 
 
 async def _references(tx: Any) -> list[tuple[str, str]]:
