@@ -9,11 +9,11 @@ Three shapes, each built once per run and copied for every scenario that changes
 * ``day``: ``due`` subscribers due now, the rest spread evenly over the next 24 hours to
   the minute (about N / 1,440 a minute: the simulated day at 1,000,000).
 
-Every subscriber has already seen ``VIEWS`` tips in its current rotation cycle, so the
-selector and the due query's seen-tips join work on realistic rows, not on empty tables.
+Every subscriber has already seen ``VIEWS`` tips in its current rotation cycle (its
+``cycle_seen`` list), so the selector works on realistic rows, not on empty lists.
 
 Rows go in with plain sqlite3 ``executemany`` in one transaction (set-up, not measured):
-1,000,000 subscribers and 3,000,000 views take well under a minute, where the bot's
+1,000,000 subscribers take well under a minute, where the bot's
 aiosqlite bulk API would spend that long building NewSubscriber objects alone.
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage import Storage
@@ -37,13 +37,15 @@ ZONES = (
 VIEWS = 3
 SEED = 20260307
 INSERT = ("INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time, "
-          "timezone, topics, next_send_at, created_at, updated_at) "
-          "VALUES (?, ?, 'private', 'active', ?, ?, ?, ?, ?, ?)")
+          "timezone, topics, next_send_at, created_at, updated_at, cycle_seen) "
+          "VALUES (?, ?, 'private', 'active', ?, ?, ?, ?, ?, ?, ?)")
 
 
-def subscriber_rows(n: int, now: datetime, shape: str, due: int) -> Iterator[tuple[object, ...]]:
+def subscriber_rows(n: int, now: datetime, shape: str, due: int, ids: list[str]
+                    ) -> Iterator[tuple[object, ...]]:
     """The subscribers table's rows, generated lazily (1,000,000 tuples never sit in memory)."""
     rng = random.Random(SEED + n)
+    views = random.Random(SEED)
     ts = int(now.timestamp())
     due_at = ts - 30
     topic_sets = [",".join(t for i, t in enumerate(TOPICS) if mask >> i & 1) or "foods"
@@ -58,7 +60,8 @@ def subscriber_rows(n: int, now: datetime, shape: str, due: int) -> Iterator[tup
             next_at = ts + 60 * (1 + (chat_id - due) * 1439 // spread)
         else:
             next_at = ts + 3600 + rng.randrange(22 * 3600)
-        yield (chat_id, chat_id, at, ZONES[chat_id % len(ZONES)], topics, next_at, ts, ts)
+        seen = ",".join(views.sample(ids, VIEWS))
+        yield (chat_id, chat_id, at, ZONES[chat_id % len(ZONES)], topics, next_at, ts, ts, seen)
 
 
 async def populate(path: Path, n: int, shape: str, due: int = 500) -> dict[str, object]:
@@ -75,24 +78,19 @@ async def populate(path: Path, n: int, shape: str, due: int = 500) -> dict[str, 
 
 def _bulk(path: Path, n: int, shape: str, due: int, now: datetime, ids: list[str]
           ) -> dict[str, object]:
-    rng = random.Random(SEED)
-    seen_at = int((now - timedelta(days=1)).timestamp())
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA synchronous = OFF")
         with connection:
-            connection.executemany(INSERT, subscriber_rows(n, now, shape, due))
-            connection.executemany(
-                "INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at) "
-                "VALUES (?, 0, ?, ?)",
-                ((chat_id, tip_id, seen_at) for chat_id in range(1, n + 1)
-                 for tip_id in rng.sample(ids, VIEWS)))
+            connection.executemany(INSERT, subscriber_rows(n, now, shape, due, ids))
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         (due_now,) = connection.execute(
             "SELECT count(*) FROM subscribers WHERE status = 'active' AND next_send_at <= ?",
             (int(now.timestamp()),)).fetchone()
-        (views,) = connection.execute("SELECT count(*) FROM tip_views").fetchone()
+        (views,) = connection.execute(
+            "SELECT sum(length(cycle_seen) - length(replace(cycle_seen, ',', '')) + 1) "
+            "FROM subscribers WHERE cycle_seen != ''").fetchone()
     finally:
         connection.close()
     return {"path": str(path), "subscribers": n, "shape": shape, "due_now": due_now,
-            "tip_views": views, "bytes": path.stat().st_size, "now": now.timestamp()}
+            "seen_marks": views, "bytes": path.stat().st_size, "now": now.timestamp()}

@@ -45,7 +45,7 @@ class PrivacyService:
     async def my_data(self, chat_id: int, recent_limit: int = RECENT_LIMIT) -> MyData | None:
         """The chat's stored data, or None when nothing at all is kept about it.
 
-        Deliveries, tip views and feedback cannot exist without the subscriber row (they
+        Deliveries and feedback cannot exist without the subscriber row (they
         reference it), so no row means nothing is stored.
         """
         subscriber = await self._storage.subscribers.get(chat_id)

@@ -175,7 +175,7 @@ class TipFeed:
         subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
             return self._take_as_guest(chat_id)
-        seen = await self._storage.rotation.seen(chat_id, subscriber.rotation_cycle)
+        seen = await self._storage.rotation.seen(chat_id)
         disliked = await self._storage.rotation.disliked(chat_id)
         chosen = self.choose(subscriber, seen, disliked)
         if chosen is None:

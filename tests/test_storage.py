@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import re
 import sqlite3
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage
+from bot.storage import DailyPlan, Storage
 from bot.storage.db import Database
-from bot.storage.schema import migrate
+from bot.storage.schema import MIGRATIONS, migrate
 from bot.storage.subscribers import SubscriberQueries
 from tests.helpers import stored_rows
 from tips.catalog import load_catalog
@@ -71,6 +72,61 @@ async def test_a_database_from_a_newer_bot_is_refused_and_left_unmigrated(tmp_pa
         await Storage.open(path)
     assert stored_rows(path, "PRAGMA user_version") == [(99,)]
     assert stored_rows(path, "SELECT count(*) FROM sqlite_master") == [(0,)]
+
+
+async def test_upgrading_keeps_each_chats_current_cycle_of_seen_tips(tmp_path):
+    """Version 6 moves the seen tips onto the subscriber row: the current cycle's views
+    survive the upgrade (so nobody is sent a repeat), earlier cycles' do not."""
+    path = tmp_path / "bot.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        for number, script in enumerate(MIGRATIONS[:5], start=1):  # a version-5 file
+            connection.executescript(f"BEGIN;{script}\nPRAGMA user_version = {number};COMMIT;")
+        connection.executemany(
+            "INSERT INTO subscribers (chat_id, status, send_time, timezone, topics, "
+            "rotation_cycle, created_at, updated_at) VALUES (?, 'active', '09:00', 'UTC', "
+            "'foods', ?, 0, 0)", [(7, 1), (8, 0), (9, 0)])
+        connection.executemany(
+            "INSERT INTO tip_views (chat_id, cycle, tip_id, seen_at) VALUES (?, ?, ?, 0)",
+            [(7, 0, "food-001"), (7, 0, "food-002"), (7, 1, "food-003"), (7, 1, "rest-004"),
+             (8, 0, "food-001")])
+        connection.commit()
+    storage = await Storage.open(path)
+    try:
+        seen = {chat: await storage.rotation.seen(chat) for chat in (7, 8, 9)}
+    finally:
+        await storage.close()
+    assert seen == {7: {"food-003", "rest-004"}, 8: {"food-001"}, 9: frozenset()}
+    assert stored_rows(path, "PRAGMA user_version") == [(6,)]
+    assert stored_rows(path, "SELECT name FROM sqlite_master WHERE name = 'tip_views'") == []
+
+
+async def test_the_seen_list_lists_a_tip_once_restarts_with_a_cycle_and_survives_a_miss(
+        tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    try:
+        await storage.tips.sync(load_catalog(), NOW)
+        a, b, c = sorted(tip.id for tip in load_catalog())[:3]
+        await storage.subscribers.add(
+            chat_id=7, user_id=7, chat_type="private", status="active", send_time=time(9),
+            timezone="UTC", topics=("foods",), next_send_at=NOW, now=NOW)
+        for tip_id in (a, b, a):  # a shown again in the same cycle (a replay)
+            await storage.outbox.add_on_demand(chat_id=7, tip_id=tip_id, cycle=0,
+                                               topic="foods", now=NOW)
+        after_cycle_0 = stored_rows(path, "SELECT cycle_seen, rotation_cycle FROM subscribers")
+        missed = DailyPlan(7, date(2026, 3, 6), NOW, NOW + timedelta(days=1), None, 0, None,
+                           reason="bot was offline past the grace window")
+        await storage.outbox.apply_daily_plans([missed], NOW)
+        after_miss = stored_rows(path, "SELECT cycle_seen, rotation_cycle FROM subscribers")
+        sent = DailyPlan(7, date(2026, 3, 7), NOW + timedelta(days=1), NOW + timedelta(days=2),
+                         c, 1, "foods")  # the first tip of a new cycle
+        await storage.outbox.apply_daily_plans([sent], NOW + timedelta(days=1))
+        after_cycle_1 = stored_rows(path, "SELECT cycle_seen, rotation_cycle FROM subscribers")
+    finally:
+        await storage.close()
+    assert after_cycle_0 == [(f"{a},{b}", 0)]
+    assert after_miss == [(f"{a},{b}", 0)]
+    assert after_cycle_1 == [(c, 1)]
 
 
 async def test_reopening_keeps_what_was_stored(tmp_path):

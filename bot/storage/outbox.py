@@ -7,8 +7,10 @@ message goes out and settled after, so a crash can resend what was in flight but
 lose a tip. Unique indexes make a replayed tick or broadcast confirm a no-op.
 
 `due()` is the hot path of the daily tick: one statement and one hop to the connection's
-thread per batch whatever its size (the due index, each due chat's seen and disliked tips
-as correlated lookups on their primary keys), and no per-row round trip.
+thread per batch whatever its size (the due index, each due chat's seen tips from its own
+row and its disliked ones as a correlated lookup on their primary key), and no per-row
+round trip. The rotation's seen list is written here too, with the outbox row that shows
+the tip, so a view and its send are one transaction.
 """
 
 from __future__ import annotations
@@ -27,20 +29,31 @@ SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly'"
 
 _NONE: frozenset[str] = frozenset()
 
-# The tick's read: due rows with their current-cycle views and 👎 votes, in one statement.
-# INDEXED BY: with the status index also present, SQLite's planner otherwise scans every
-# active row and sorts them (measured: 5x slower at 100k). Seen and disliked tips come
-# along as lists (tip ids never hold a comma: tips.catalog.TIP_ID_RE), each through its
-# primary key, in the same hop. Parameters: (now as UNIX seconds, limit).
+# The tick's read: due rows with their current cycle's seen tips and 👎 votes, in one
+# statement. INDEXED BY: with the status index also present, SQLite's planner otherwise
+# scans every active row and sorts them (measured: 5x slower at 100k). Seen tips are a
+# column of the row; disliked ones come along as a list (tip ids never hold a comma:
+# tips.catalog.TIP_ID_RE) through their primary key, in the same hop. Parameters: (now as
+# UNIX seconds, limit).
 DUE_WHERE = """FROM subscribers AS s INDEXED BY subscribers_due
     WHERE status IN ('active', 'paused') AND next_send_at <= ?
     ORDER BY next_send_at LIMIT ?"""
-DUE_SQL = f"""SELECT {DUE_COLUMNS},
-      (SELECT group_concat(v.tip_id) FROM tip_views v
-        WHERE v.chat_id = s.chat_id AND v.cycle = s.rotation_cycle),
+DUE_SQL = f"""SELECT {DUE_COLUMNS}, cycle_seen,
       (SELECT group_concat(f.tip_id) FROM feedback f
         WHERE f.chat_id = s.chat_id AND f.vote = -1)
     {DUE_WHERE}"""
+
+# The rotation's memory: subscribers.cycle_seen lists the tips shown in the current cycle
+# (comma-separated; tip ids hold no comma). A tip shown in a new cycle starts the list
+# again; one shown twice in a cycle (a replayed tick) is listed once; NULL (a missed
+# slot) leaves it. On the subscriber row rather than in a table of views, so the tick
+# reads it with the row instead of one index lookup per due subscriber, and writes it
+# with the update it makes anyway. Parameters ?1 = the tip id, ?2 = the plan's cycle;
+# the expression reads the row as it was before the UPDATE.
+SEEN_AFTER = """CASE WHEN ?1 IS NULL THEN cycle_seen
+        WHEN ?2 != rotation_cycle OR cycle_seen = '' THEN ?1
+        WHEN instr(',' || cycle_seen || ',', ',' || ?1 || ',') THEN cycle_seen
+        ELSE cycle_seen || ',' || ?1 END"""
 
 
 def _tip_set(ids: str | None) -> frozenset[str]:
@@ -61,7 +74,7 @@ class OutboxQueries:
         self._subscribers = subscribers
 
     async def due(self, now: datetime, limit: int) -> list[DueSubscriber]:
-        """Subscribers whose next send instant has come, with their current-cycle views."""
+        """Subscribers whose next send instant has come, with their current cycle's seen tips."""
         rows = await self._db.fetch_all(DUE_SQL, (to_ts(now), limit))
         due: list[DueSubscriber] = []
         unreadable: list[tuple[int, str]] = []
@@ -108,16 +121,11 @@ class OutboxQueries:
                  for p in misses],
             )
             await tx.executemany(
-                """INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at)
-                   VALUES (?, ?, ?, ?)""",
-                [(p.chat_id, p.cycle, p.tip_id, ts) for p in sends],
-            )
-            await tx.executemany(
-                """UPDATE subscribers SET next_send_at = ?,
-                       last_daily_at = max(coalesce(last_daily_at, 0), ?),
-                       rotation_cycle = ?, last_topic = coalesce(?, last_topic)
-                   WHERE chat_id = ?""",
-                [(to_ts(p.next_send_at), to_ts(p.due_at), p.cycle, p.last_topic,
+                f"""UPDATE subscribers SET cycle_seen = {SEEN_AFTER}, rotation_cycle = ?2,
+                       next_send_at = ?3, last_daily_at = max(coalesce(last_daily_at, 0), ?4),
+                       last_topic = coalesce(?5, last_topic)
+                   WHERE chat_id = ?6""",
+                [(p.tip_id, p.cycle, to_ts(p.next_send_at), to_ts(p.due_at), p.last_topic,
                   p.chat_id) for p in plans],
             )
             # A paused subscriber becomes due on the day the pause ends: it resumes here.
@@ -143,14 +151,10 @@ class OutboxQueries:
         ts = to_ts(now)
         async with self._db.write() as tx:
             await tx.execute(
-                """INSERT OR IGNORE INTO tip_views (chat_id, cycle, tip_id, seen_at)
-                   VALUES (?, ?, ?, ?)""",
-                (chat_id, cycle, tip_id, ts),
-            )
-            await tx.execute(
-                """UPDATE subscribers SET rotation_cycle = ?, last_topic = ?, updated_at = ?
-                   WHERE chat_id = ?""",
-                (cycle, topic, ts, chat_id),
+                f"""UPDATE subscribers SET cycle_seen = {SEEN_AFTER}, rotation_cycle = ?2,
+                       last_topic = ?3, updated_at = ?4
+                   WHERE chat_id = ?5""",
+                (tip_id, cycle, topic, ts, chat_id),
             )
             cursor = await tx.execute(
                 """INSERT INTO deliveries (chat_id, kind, tip_id, status, due_at, created_at)

@@ -1,8 +1,9 @@
 """One chat's own data: the tallies /mydata shows, and /forget's single delete.
 
-Owns the per-chat read-outs across deliveries, feedback and tip_views, and the removal
-of everything stored about a chat. Forgetting is one DELETE of the subscriber row whose
-ON DELETE CASCADE takes the deliveries, views and votes with it: one atomic statement.
+Owns the per-chat read-outs across subscribers, deliveries and feedback, and the removal
+of everything stored about a chat. Forgetting is one DELETE of the subscriber row (which
+holds the rotation's seen list) whose ON DELETE CASCADE takes the deliveries and votes
+with it: one atomic statement.
 """
 
 from __future__ import annotations
@@ -49,12 +50,14 @@ class PrivacyQueries:
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def seen_count(self, chat_id: int) -> int:
-        """How many (cycle, tip) 'already seen' marks the rotation keeps for one chat."""
-        return int(await self._db.fetch_value(
-            "SELECT count(*) FROM tip_views WHERE chat_id = ?", (chat_id,), default=0))
+        """How many 'already seen' marks the rotation keeps for one chat (this cycle's)."""
+        listed = await self._db.fetch_value(
+            "SELECT cycle_seen FROM subscribers WHERE chat_id = ?", (chat_id,), default="")
+        return len(listed.split(",")) if listed else 0
 
     async def forget(self, chat_id: int) -> bool:
-        """Delete a chat's subscriber row and, by cascade, its deliveries, views and votes.
+        """Delete a chat's subscriber row (its seen list with it) and, by cascade, its
+        deliveries and votes.
 
         A single statement (rather than several DELETEs) also cannot interleave with
         another coroutine's statements on the shared connection.

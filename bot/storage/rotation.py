@@ -1,9 +1,10 @@
 """Rotation state per chat: tips already seen in the current cycle, and 👍/👎 votes.
 
-Owns the `tip_views` and `feedback` tables as one chat's history of what it was shown and
-what it thought of it; the selector reads both to pick the next tip (seen tips wait for
-the next cycle, disliked tips are skipped). Views are written with the outbox rows that
-show them (see outbox.py), so a view and its send are one transaction.
+Reads the subscriber's `cycle_seen` list and owns the `feedback` table: what one chat was
+shown in its current cycle and what it thought of tips; the selector reads both to pick
+the next tip (seen tips wait for the next cycle, disliked tips are skipped). The seen
+list is written with the outbox rows that show the tips (see outbox.py), so a view and
+its send are one transaction.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ class RotationQueries:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def seen(self, chat_id: int, cycle: int) -> frozenset[str]:
-        """Tip ids this chat has been shown in rotation cycle `cycle`."""
-        rows = await self._db.fetch_all(
-            "SELECT tip_id FROM tip_views WHERE chat_id = ? AND cycle = ?", (chat_id, cycle))
-        return frozenset(row[0] for row in rows)
+    async def seen(self, chat_id: int) -> frozenset[str]:
+        """Tip ids this chat has been shown in its current rotation cycle."""
+        listed = await self._db.fetch_value(
+            "SELECT cycle_seen FROM subscribers WHERE chat_id = ?", (chat_id,), default="")
+        return frozenset(listed.split(",")) if listed else frozenset()
 
     async def disliked(self, chat_id: int) -> frozenset[str]:
         """Tip ids this chat voted 👎."""

@@ -232,6 +232,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX deliveries_attempted ON deliveries (last_attempt_at)
         WHERE last_attempt_at IS NOT NULL;
     """,
+    # --- a million subscribers (issue 13): the tips seen in the current rotation cycle
+    # move from a table of views (one index lookup per due subscriber per tick, one insert
+    # per tip) onto the subscriber row as a comma-separated list. Views of earlier cycles
+    # are dropped: the rotation never reads them, and the sent tips stay in deliveries.
+    """
+    ALTER TABLE subscribers ADD COLUMN cycle_seen TEXT NOT NULL DEFAULT '';
+    UPDATE subscribers SET cycle_seen = coalesce(
+        (SELECT group_concat(v.tip_id) FROM tip_views v
+          WHERE v.chat_id = subscribers.chat_id AND v.cycle = subscribers.rotation_cycle),
+        '');
+    DROP TABLE tip_views;
+    """,
 )
 
 
