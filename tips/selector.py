@@ -30,40 +30,42 @@ class Pick:
 _MASK = (1 << 64) - 1
 
 
+@lru_cache(maxsize=4096)
 def _bits(text: str) -> int:
-    """64 stable bits of a string: blake2b rather than ``hash()``, which is salted per
-    process, because the order must survive restarts."""
+    """64 stable bits of a string (a tip id, "topic:" + a topic): blake2b rather than
+    ``hash()``, which is salted per process, because the order must survive restarts.
+    A few hundred distinct values, each hashed once."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
-@lru_cache(maxsize=4096)
-def _id_bits(tip_id: str) -> int:
-    """A tip id's (or a topic's) bits: a few hundred distinct values, each hashed once."""
-    return _bits(tip_id)
+def _seed_bits(seed: int) -> int:
+    """A subscriber's stable bits (not cached: at 1,000,000 subscribers a seed comes round
+    once a day)."""
+    return int.from_bytes(hashlib.blake2b(str(seed).encode(), digest_size=8).digest(), "big")
 
 
 def _mix(x: int) -> int:
-    """MurmurHash3's 64-bit finalizer: every input bit moves every output bit.
-
-    Integer arithmetic instead of one blake2b per (subscriber, tip): the tick ranks
-    about twenty tips for each of up to a million subscribers a day.
-    """
+    """MurmurHash3's 64-bit finalizer (fmix64): every input bit moves every output bit."""
     x = (x ^ (x >> 33)) * 0xFF51AFD7ED558CCD & _MASK
     x = (x ^ (x >> 33)) * 0xC4CEB9FE1A85EC53 & _MASK
     return x ^ (x >> 33)
 
 
-def tip_key(seed: int, tip_id: str) -> int:
-    """Per-subscriber sort key for a tip: stable across restarts, different per seed.
-
-    The seed's and the id's stable bits (blake2b), mixed: `_mix(bits(seed) ^ bits(id))`.
-    """
-    return _mix(_bits(str(seed)) ^ _id_bits(tip_id))
+def topic_key(seed: int, topic: str) -> int:
+    """A subscriber's own number for a topic: it breaks ties between equally full topics
+    (so not everyone starts alike) and sets where the subscriber enters the topic's ring."""
+    return _mix(_seed_bits(seed) ^ _bits(f"topic:{topic}"))
 
 
-def _topic_key(seed: int, topic: str) -> int:
-    """Per-subscriber tie-break between equally full topics, so not everyone starts alike."""
-    return _mix(_bits(str(seed)) ^ _id_bits(f"topic:{topic}"))
+def ring(tips: Sequence[Tip]) -> tuple[Tip, ...]:
+    """One topic's tips in the order every subscriber walks them: by their stable bits."""
+    return tuple(sorted(tips, key=lambda tip: (_bits(tip.id), tip.id)))
+
+
+def entry(key: int, size: int) -> int:
+    """Where in a ring of `size` tips a subscriber with this topic key starts: each
+    position for 1 / size of all keys (they are uniform 64-bit numbers)."""
+    return key * size >> 64
 
 
 def pick_next(
@@ -101,20 +103,26 @@ def pick_next(
     if len(by_topic) > 1 and last_topic in by_topic:
         del by_topic[last_topic]
     if len(by_topic) == 1:
-        (pool,) = by_topic.values()
+        (topic,) = by_topic
     else:
-        topic = max(by_topic, key=lambda t: (len(by_topic[t]), _topic_key(seed, t)))
-        pool = by_topic[topic]
-    # Keys are 64-bit mixes, so a tie (which would let candidate order decide) is
-    # not a practical concern.
-    chosen = min(pool, key=lambda tip: tip_key(seed, tip.id))
+        topic = max(by_topic, key=lambda t: (len(by_topic[t]), topic_key(seed, t)))
+    pool = by_topic[topic]
+    # Within the topic: the first tip still in the pool walking the topic's ring (all of
+    # the topic's candidates, seen or not) from the subscriber's own entry point. Every
+    # subscriber walks the same ring, each from its own place, so on any day the tips
+    # are spread evenly over the subscribers, and a pick costs a few steps, not a hash
+    # per tip.
+    whole = ring([tip for tip in candidates if tip.topic == topic])
+    start = entry(topic_key(seed, topic), len(whole))
+    chosen = min(pool, key=lambda tip: (whole.index(tip) - start) % len(whole))
     return Pick(tip=chosen, new_cycle=new_cycle)
 
 
 # --- perf: the daily tick asks the same question for thousands of subscribers who share a
-# handful of topic choices. A CandidateSet groups one candidate list by topic once, so each
-# pick counts the unseen tips per topic from `seen` (a few ids) instead of regrouping every
-# candidate, and ranks only the chosen topic's pool. Same answers as pick_next.
+# handful of topic choices. A CandidateSet groups one candidate list by topic, and sorts
+# each topic's ring, once; a pick counts the unseen tips per topic from `seen` (a few ids)
+# instead of regrouping every candidate, and walks the chosen ring from the subscriber's
+# entry to the first unseen tip. Same answers as pick_next.
 
 
 class CandidateSet:
@@ -124,20 +132,17 @@ class CandidateSet:
     subscriber. Lists that name a tip twice fall back to `pick_next` itself.
     """
 
-    __slots__ = ("_bits", "_candidates", "_groups", "_topic_bits", "_topic_of", "_unique")
+    __slots__ = ("_candidates", "_counts", "_rings", "_topic_bits", "_topic_of", "_unique")
 
     def __init__(self, candidates: Sequence[Tip]) -> None:
         self._candidates = tuple(candidates)
         groups: dict[str, list[Tip]] = {}
         for tip in self._candidates:
             groups.setdefault(tip.topic, []).append(tip)
-        self._groups = {topic: tuple(tips) for topic, tips in groups.items()}
+        self._counts = {topic: len(tips) for topic, tips in groups.items()}
+        self._rings = {topic: ring(tips) for topic, tips in groups.items()}
+        self._topic_bits = {topic: _bits(f"topic:{topic}") for topic in groups}
         self._topic_of = {tip.id: tip.topic for tip in self._candidates}
-        # The ids' and topics' halves of tip_key and _topic_key, hashed once: a key is
-        # then one _mix of the seed's bits with these.
-        self._bits = {topic: tuple(_id_bits(tip.id) for tip in tips)
-                      for topic, tips in self._groups.items()}
-        self._topic_bits = {topic: _id_bits(f"topic:{topic}") for topic in self._groups}
         self._unique = len(self._topic_of) == len(self._candidates)
 
     def __len__(self) -> int:
@@ -151,9 +156,8 @@ class CandidateSet:
             return pick_next(self._candidates, seen, last_topic, seed)
         if not isinstance(seen, (set, frozenset, dict)):
             seen = set(seen)
-        groups = self._groups
         # Unseen tips per topic, in the order pick_next would meet the topics.
-        unseen = {topic: len(tips) for topic, tips in groups.items()}
+        unseen = dict(self._counts)
         topic_of = self._topic_of
         for tip_id in seen:
             topic = topic_of.get(tip_id)
@@ -162,23 +166,26 @@ class CandidateSet:
         open_topics = [topic for topic, count in unseen.items() if count]
         new_cycle = not open_topics
         if new_cycle:
-            unseen = {topic: len(tips) for topic, tips in groups.items()}
+            unseen = dict(self._counts)
             open_topics = list(unseen)
         if len(open_topics) > 1 and last_topic in open_topics:
             open_topics.remove(last_topic)
-        seed_bits = _bits(str(seed))
+        seed_bits = _seed_bits(seed)
+        topic_bits = self._topic_bits
         if len(open_topics) == 1:
             (topic,) = open_topics
-        else:  # the fullest topic; ties broken by _topic_key, the first of equals wins
-            topic_bits = self._topic_bits
+            key = _mix(seed_bits ^ topic_bits[topic])
+        else:  # the fullest topic; ties broken by topic_key, the first of equals wins
             ranks = [(unseen[t], _mix(seed_bits ^ topic_bits[t])) for t in open_topics]
-            topic = open_topics[ranks.index(max(ranks))]
-        pool = groups[topic]
-        bits = self._bits[topic]
-        if not new_cycle and seen:
-            kept = [i for i, tip in enumerate(pool) if tip.id not in seen]
-            pool = tuple(pool[i] for i in kept)
-            bits = tuple(bits[i] for i in kept)
-        # min(pool, key=tip_key): the same keys, the first of equal keys wins.
-        keys = [_mix(seed_bits ^ b) for b in bits]
-        return Pick(tip=pool[keys.index(min(keys))], new_cycle=new_cycle)
+            best = max(ranks)
+            topic, key = open_topics[ranks.index(best)], best[1]
+        tips = self._rings[topic]
+        size = len(tips)
+        start = entry(key, size)
+        if new_cycle:
+            return Pick(tip=tips[start], new_cycle=True)
+        for step in range(size):  # at most the topic's seen tips are skipped
+            tip = tips[(start + step) % size]
+            if tip.id not in seen:
+                return Pick(tip=tip, new_cycle=False)
+        raise AssertionError("an open topic has an unseen tip")  # pragma: no cover
