@@ -7,7 +7,18 @@ manual clock; Telegram is a recording fake. Two promises are checked after every
 - none gets two: of two daily tips to one chat, the earlier fell on an earlier local
   date in the zone the chat had at the later one;
 - exactly one per local day: every local date that an active, unpaused subscriber spent
-  entirely without changing anything (and whose end has passed) had exactly one tip.
+  entirely without changing anything (and whose end has passed) had exactly one tip;
+  so does the date of a restart that comes before the end of that date's grace window
+  (3 hours after the slot, at most until local midnight), and that tip goes out at the
+  first tick after the restart, as the app ticks half a second after it starts.
+
+Random rules alone found the two known delivery bugs of issue 10 in only some runs:
+(a) /pause then /time or /timezone left the pause without an end (no next slot), and
+(b) an outage of more than a day skipped the restart day's tip although the restart was
+inside its grace window. Two rules now take those paths in one step with drawn arguments
+(pause_reschedule_and_wait, outage_ending_in_grace), and test_known_bad_sequence replays
+the reported sequences on the same machine, so the same promises judge them on every
+run whatever the seed.
 """
 
 from __future__ import annotations
@@ -16,9 +27,12 @@ import asyncio
 import itertools
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -46,6 +60,7 @@ ZONES = ("UTC", "Europe/Berlin", "America/Nuuk", "Australia/Sydney", "Asia/Kolka
          "America/New_York")
 TIMES = (time(0, 0), time(2, 30), time(9, 0), time(23, 30))
 START = datetime(2026, 3, 26, 7, 0, tzinfo=UTC)
+GRACE = timedelta(hours=3)  # a slot may go out up to 3 hours late, never past local midnight
 CATALOG = load_catalog()
 
 
@@ -64,6 +79,16 @@ def _midnight(day: date, zone: str) -> datetime:
     return local_instant(day, time(0, 0), resolve_zone(zone))
 
 
+def _taken_by_an_earlier_zone(sends: list[tuple[datetime, str]], zone: str, day: date) -> bool:
+    """A tip sent under another zone already carries this calendar date in that zone.
+
+    The outbox keys a daily tip by that date, so after moving west the new zone's date of
+    the same name gets no tip (test_westward_move_after_a_tip, a known gap left open):
+    such a date is not promised here, so the random runs stay about issue 10's bugs.
+    """
+    return any(z != zone and local_date(at, resolve_zone(z)) == day for at, z in sends)
+
+
 class DailyTips(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -73,6 +98,7 @@ class DailyTips(RuleBasedStateMachine):
         self.zone: dict[int, str] = {}
         self.status: dict[int, str] = {}
         self.clean_since: dict[int, datetime | None] = {}
+        self.send_time: dict[int, time] = {}
         self.up_since = START  # the last start after a downtime: no promise before it
         self.transport = Recorder(self.clock, lambda chat: self.zone.get(chat, "UTC"))
         self.storage: Storage | None = None
@@ -103,6 +129,7 @@ class DailyTips(RuleBasedStateMachine):
         """Record what a command left: the status, the zone, since when days count."""
         self.status[chat] = subscriber.status
         self.zone[chat] = subscriber.timezone
+        self.send_time[chat] = subscriber.send_time
         if subscriber.status == "active":
             self.clean_since[chat] = self.clock.now()
         elif subscriber.status == "paused" and subscriber.paused_until is not None:
@@ -176,6 +203,19 @@ class DailyTips(RuleBasedStateMachine):
         else:
             self.set_timezone(chat, change)
 
+    @precondition(lambda self: self.status)
+    @rule(chat=st.sampled_from(CHATS), days=st.integers(1, 3),
+          change=st.one_of(st.sampled_from(TIMES), st.sampled_from(ZONES)))
+    def pause_reschedule_and_wait(self, chat, days, change):
+        """Pause, change the time or zone, then wait until the pause is over and one more
+        whole day has passed: the day after the pause must have its tip (issue 10, bug a).
+
+        pause_then_reschedule alone needs later steps to let those days pass without a
+        /resume, /start, /stop or new /pause in between, which random runs often lack.
+        """
+        self.pause_then_reschedule(chat, days, change)
+        self.days_pass(days + 2)
+
     @rule(hours=st.integers(1, 60))
     def downtime(self, hours):
         """The process is down for a while (no tick, no sender), then starts again.
@@ -183,16 +223,53 @@ class DailyTips(RuleBasedStateMachine):
         Days from the restart on must each get their tip; nothing queued before the
         outage may arrive late on top of a day's own tip (the none-gets-two promise).
         """
+        self._outage(self.clock.now() + timedelta(hours=hours))
+
+    @precondition(lambda self: self.status)
+    @rule(chat=st.sampled_from(CHATS), days=st.integers(1, 2),
+          late_by=st.integers(0, 179))
+    def outage_ending_in_grace(self, chat, days, late_by):
+        """Down from now until `late_by` minutes after the chat's slot `days` local dates
+        ahead: the slot before the outage is then past its grace window, and the restart
+        date's own tip is still owed when the restart is before its deadline (bug b).
+        """
+        tz = resolve_zone(self.zone[chat])
+        day = local_date(self.clock.now(), tz) + timedelta(days=days)
+        slot = local_instant(day, self.send_time[chat], tz)
+        self._outage(max(self.clock.now(), slot + timedelta(minutes=late_by)))
+
+    def _outage(self, until: datetime) -> None:
         assert self.storage is not None
         self.sender.stop()
         self.run(self.storage.close())
         self.storage = None
-        self.clock.set(self.clock.now() + timedelta(hours=hours))
-        self.up_since = self.clock.now()
+        self.clock.set(until)
+        self.up_since = until
         self.run(self._open())
+        owed_now: list[tuple[int, date]] = []
         for chat, since in self.clean_since.items():
-            if since is not None:
-                self.clean_since[chat] = max(since, self.clock.now())
+            if since is None:
+                continue
+            zone = self.zone[chat]
+            tz = resolve_zone(zone)
+            today = local_date(until, tz)
+            slot = local_instant(today, self.send_time[chat], tz)
+            deadline = min(slot + GRACE, _midnight(today + timedelta(days=1), zone))
+            if since <= _midnight(today, zone) and until < deadline:
+                self.clean_since[chat] = _midnight(today, zone)  # today's tip still owed
+                if slot <= until and not _taken_by_an_earlier_zone(
+                        self.transport.sends[chat], zone, today):
+                    owed_now.append((chat, today))
+            else:
+                self.clean_since[chat] = max(since, until)
+        self.run(self._run_until(until))  # the first tick, right after the start
+        for chat, today in owed_now:
+            zone = self.zone[chat]
+            days = [local_date(at, resolve_zone(z)) for at, z in self.transport.sends[chat]
+                    if z == zone]
+            assert days.count(today) == 1, (
+                "restart inside the grace window: today's tip at the first tick",
+                chat, zone, today, until, self.transport.sends[chat])
 
     @rule()
     def restart(self):
@@ -252,11 +329,97 @@ class DailyTips(RuleBasedStateMachine):
             if _midnight(day, zone) < since:
                 day += timedelta(days=1)  # only whole days count
             while _midnight(day + timedelta(days=1), zone) <= now:
+                if _taken_by_an_earlier_zone(self.transport.sends[chat], zone, day):
+                    day += timedelta(days=1)
+                    continue
                 assert days.count(day) == 1, (chat, zone, day, self.transport.sends[chat])
                 day += timedelta(days=1)
 
 
 DailyTips.TestCase.settings = settings(
-    max_examples=80, stateful_step_count=25, deadline=None,
+    max_examples=60, stateful_step_count=25, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
 test_daily_tips_one_per_local_day = DailyTips.TestCase
+
+
+Step = tuple[str, dict[str, Any]]
+KNOWN_BAD_SEQUENCES: dict[str, list[Step]] = {
+    # Bug (a): the pause kept status "paused" with no next slot, so it never ended.
+    "pause 2, then /time 10:00": [
+        ("pause_then_reschedule", {"chat": 1, "days": 2, "change": time(10, 0)}),
+        ("days_pass", {"days": 4}),
+    ],
+    "pause 2, then /timezone Europe/Berlin": [
+        ("pause_then_reschedule", {"chat": 1, "days": 2, "change": "Europe/Berlin"}),
+        ("days_pass", {"days": 4}),
+    ],
+    "pause 1, then /time 23:30": [
+        ("clock_moves", {"minutes": 180}),
+        ("pause", {"chat": 1, "days": 1}),
+        ("set_time", {"chat": 1, "at": time(23, 30)}),
+        ("clock_moves", {"minutes": 3 * 24 * 60}),
+    ],
+    # Bug (b): the restart date's tip was skipped although the restart was in its window.
+    "today's 09:00 sent, down 46 h, back at 10:00": [
+        ("clock_moves", {"minutes": 300}),  # 2026-03-26 12:00 UTC
+        ("downtime", {"hours": 46}),  # back 2026-03-28 10:00, an hour after the slot
+        ("clock_moves", {"minutes": 36 * 60}),
+    ],
+    "Berlin, down 70 h, back on the spring-forward day at 10:00 CEST": [
+        ("set_timezone", {"chat": 1, "zone": "Europe/Berlin"}),
+        ("clock_moves", {"minutes": 180}),  # 2026-03-26 10:00 UTC, 11:00 CET
+        ("downtime", {"hours": 70}),  # 2026-03-29 08:00 UTC, 10:00 CEST
+        ("clock_moves", {"minutes": 36 * 60}),
+    ],
+}
+
+
+@pytest.mark.parametrize("steps", KNOWN_BAD_SEQUENCES.values(), ids=KNOWN_BAD_SEQUENCES)
+def test_known_bad_sequence(steps: list[Step]) -> None:
+    """The sequences of issue 10 that broke delivery, as explicit steps of DailyTips.
+
+    Random generation cannot be seeded with examples for a state machine, so these are
+    run directly: the same rules and the same two promises, checked after every step as
+    hypothesis would, so a regression is found on every run and not only by lucky seeds.
+    """
+    machine = DailyTips()
+    checks: list[Callable[[], None]] = [
+        machine.none_gets_two_tips_on_one_local_day,
+        machine.every_clean_local_day_has_exactly_one_tip,
+    ]
+    try:
+        machine.first_start()
+        for check in checks:
+            check()
+        for name, arguments in steps:
+            getattr(machine, name)(**arguments)
+            for check in checks:
+                check()
+    finally:
+        machine.teardown()
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: the outbox keys a daily tip by the "
+                   "calendar date in the zone it was sent in, so a westward move after a "
+                   "tip loses the new zone's date of the same name (found by this machine)")
+def test_westward_move_after_a_tip() -> None:
+    """Sydney's tip of 2026-03-27 goes out at 2026-03-26 22:00 UTC, 20:00 in Nuuk; the
+    chat then moves to America/Nuuk, where 2026-03-27 is a whole day with no change.
+
+    Issue 10's promise asks for one tip on that Nuuk date; today none is sent. Strict
+    xfail: when the gap is closed this test passes, fails the run, and the exception in
+    _taken_by_an_earlier_zone should go with it.
+    """
+    machine = DailyTips()
+    try:
+        machine.first_start()
+        machine.set_timezone(chat=1, zone="Australia/Sydney")
+        machine.clock_moves(minutes=16 * 60)  # 2026-03-26 23:00 UTC
+        machine.set_timezone(chat=1, zone="America/Nuuk")
+        machine.days_pass(days=2)
+        nuuk = resolve_zone("America/Nuuk")
+        in_nuuk = [local_date(at, nuuk) for at, z in machine.transport.sends[1]
+                   if z == "America/Nuuk"]
+        assert in_nuuk.count(date(2026, 3, 27)) == 1, machine.transport.sends[1]
+    finally:
+        machine.teardown()
