@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage import Storage
+from bot.zones import resolve_zone
 from tips.catalog import TOPICS, load_catalog
 
 ZONES = (
@@ -41,6 +42,12 @@ INSERT = ("INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_ti
           "VALUES (?, ?, 'private', 'active', ?, ?, ?, ?, ?, ?, ?)")
 
 
+def _near_midnight(instant: int, zone: str) -> bool:
+    """Whether the local day at `instant` ends within 15 minutes in `zone`."""
+    local = datetime.fromtimestamp(instant, resolve_zone(zone))
+    return local.hour == 23 and local.minute >= 45
+
+
 def subscriber_rows(n: int, now: datetime, shape: str, due: int, ids: list[str]
                     ) -> Iterator[tuple[object, ...]]:
     """The subscribers table's rows, generated lazily (1,000,000 tuples never sit in memory)."""
@@ -51,17 +58,23 @@ def subscriber_rows(n: int, now: datetime, shape: str, due: int, ids: list[str]
     topic_sets = [",".join(t for i, t in enumerate(TOPICS) if mask >> i & 1) or "foods"
                   for mask in range(1 << len(TOPICS))]
     spread = max(1, n - due)
+    # Rows due now get a zone whose local day does not end within the next 15 minutes:
+    # a slot planned after its local midnight is (rightly) recorded missed, and a run
+    # started at 08:00 UTC would otherwise lose Los Angeles's 1/17 of the base.
+    calm = [zone for zone in ZONES if not _near_midnight(due_at, zone)]
     for chat_id in range(1, n + 1):
         topics = topic_sets[sum(1 << i for i in range(len(TOPICS)) if rng.random() < 0.7)]
         at = f"{rng.randrange(24):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+        zone = ZONES[chat_id % len(ZONES)]
         if shape == "all" or chat_id <= due:
             next_at = due_at
+            zone = calm[chat_id % len(calm)]
         elif shape == "day":  # evenly over the next 24 h, to the minute
             next_at = ts + 60 * (1 + (chat_id - due) * 1439 // spread)
         else:
             next_at = ts + 3600 + rng.randrange(22 * 3600)
         seen = ",".join(views.sample(ids, VIEWS))
-        yield (chat_id, chat_id, at, ZONES[chat_id % len(ZONES)], topics, next_at, ts, ts, seen)
+        yield (chat_id, chat_id, at, zone, topics, next_at, ts, ts, seen)
 
 
 async def populate(path: Path, n: int, shape: str, due: int = 500) -> dict[str, object]:

@@ -79,16 +79,6 @@ def _midnight(day: date, zone: str) -> datetime:
     return local_instant(day, time(0, 0), resolve_zone(zone))
 
 
-def _taken_by_an_earlier_zone(sends: list[tuple[datetime, str]], zone: str, day: date) -> bool:
-    """A tip sent under another zone already carries this calendar date in that zone.
-
-    The outbox keys a daily tip by that date, so after moving west the new zone's date of
-    the same name gets no tip (test_westward_move_after_a_tip, a known gap left open):
-    such a date is not promised here, so the random runs stay about issue 10's bugs.
-    """
-    return any(z != zone and local_date(at, resolve_zone(z)) == day for at, z in sends)
-
-
 class DailyTips(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -257,8 +247,7 @@ class DailyTips(RuleBasedStateMachine):
             deadline = min(slot + GRACE, _midnight(today + timedelta(days=1), zone))
             if since <= _midnight(today, zone) and until < deadline:
                 self.clean_since[chat] = _midnight(today, zone)  # today's tip still owed
-                if slot <= until and not _taken_by_an_earlier_zone(
-                        self.transport.sends[chat], zone, today):
+                if slot <= until:
                     owed_now.append((chat, today))
             else:
                 self.clean_since[chat] = max(since, until)
@@ -329,9 +318,6 @@ class DailyTips(RuleBasedStateMachine):
             if _midnight(day, zone) < since:
                 day += timedelta(days=1)  # only whole days count
             while _midnight(day + timedelta(days=1), zone) <= now:
-                if _taken_by_an_earlier_zone(self.transport.sends[chat], zone, day):
-                    day += timedelta(days=1)
-                    continue
                 assert days.count(day) == 1, (chat, zone, day, self.transport.sends[chat])
                 day += timedelta(days=1)
 
@@ -399,16 +385,12 @@ def test_known_bad_sequence(steps: list[Step]) -> None:
         machine.teardown()
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the outbox keys a daily tip by the "
-                   "calendar date in the zone it was sent in, so a westward move after a "
-                   "tip loses the new zone's date of the same name (found by this machine)")
 def test_westward_move_after_a_tip() -> None:
     """Sydney's tip of 2026-03-27 goes out at 2026-03-26 22:00 UTC, 20:00 in Nuuk; the
     chat then moves to America/Nuuk, where 2026-03-27 is a whole day with no change.
 
-    Issue 10's promise asks for one tip on that Nuuk date; today none is sent. Strict
-    xfail: when the gap is closed this test passes, fails the run, and the exception in
-    _taken_by_an_earlier_zone should go with it.
+    Issue 10's promise asks for one tip on that Nuuk date. It got none while a daily
+    row was unique per calendar date in the zone it was planned in (found by the machine).
     """
     machine = DailyTips()
     try:

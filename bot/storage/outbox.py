@@ -92,8 +92,9 @@ class OutboxQueries:
     async def apply_daily_plans(self, plans: Sequence[DailyPlan], now: datetime) -> int:
         """Write the tick's decisions atomically: outbox rows, rotation, next instants.
 
-        The unique (chat_id, local_date) index turns a second daily row for the same local
-        day into a no-op, so even a replayed tick cannot queue a second tip.
+        The unique (chat_id, due_at) index of daily rows turns a second row for the same
+        slot into a no-op, so even a replayed tick cannot queue a second tip; a second slot
+        on one local day is refused by the plan (DailyScheduler.plan, `already_done`).
         Returns how many new pending rows were queued.
         """
         ts = to_ts(now)

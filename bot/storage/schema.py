@@ -244,6 +244,19 @@ MIGRATIONS: tuple[str, ...] = (
         '');
     DROP TABLE tip_views;
     """,
+    # --- one daily row per slot (issue 10): a daily row was unique per (chat, local date)
+    # in the zone it was planned in, so after a move west the new zone's date of the same
+    # name lost its tip (the stateful test found it). A daily row is now unique per
+    # (chat, slot instant): a replayed tick is still a no-op, and two slots on one local
+    # day are the scheduler's to refuse (last_daily_at, in the zone the chat has now).
+    # The diary's prompts keep one row per (chat, kind, local date).
+    """
+    DROP INDEX deliveries_scheduled_once;
+    CREATE UNIQUE INDEX deliveries_prompt_once ON deliveries (chat_id, kind, local_date)
+        WHERE kind IN ('checkin', 'stretch', 'weekly');
+    CREATE UNIQUE INDEX deliveries_daily_slot_once ON deliveries (chat_id, due_at)
+        WHERE kind = 'daily';
+    """,
 )
 
 

@@ -1,5 +1,6 @@
 """The diary's migration upgrades a database in place: deliveries keep their rows and
-indexes, take the prompt kinds, and stay unique per person, kind and local date."""
+indexes, take the prompt kinds, and stay unique: prompts per person, kind and local date,
+daily tips per person and slot (since migration 7)."""
 
 from __future__ import annotations
 
@@ -35,15 +36,20 @@ async def test_an_older_database_upgrades_and_keeps_its_deliveries(tmp_path):
         == [(5, "daily", "2026-01-01", "sent")]
     indexes = {name for (name,) in stored_rows(
         path, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries'")}
-    assert {"deliveries_scheduled_once", "deliveries_broadcast_once", "deliveries_pending",
-            "deliveries_chat", "deliveries_broadcast"} <= indexes
+    assert {"deliveries_prompt_once", "deliveries_daily_slot_once",
+            "deliveries_broadcast_once", "deliveries_pending", "deliveries_chat",
+            "deliveries_broadcast"} <= indexes
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA foreign_keys = ON")
         insert = ("INSERT INTO deliveries (chat_id, kind, local_date, status, due_at, "
-                  "created_at) VALUES (5, ?, '2026-01-02', 'pending', 1, 1)")
-        for kind in ("daily", "checkin", "stretch", "weekly"):
-            connection.execute(insert, (kind,))
-            with pytest.raises(sqlite3.IntegrityError):
-                connection.execute(insert, (kind,))  # once per person, kind and date
+                  "created_at) VALUES (5, ?, ?, 'pending', ?, 1)")
+        for kind in ("checkin", "stretch", "weekly"):
+            connection.execute(insert, (kind, "2026-01-02", 2))
+            with pytest.raises(sqlite3.IntegrityError):  # once per person, kind and date
+                connection.execute(insert, (kind, "2026-01-02", 3))
+        connection.execute(insert, ("daily", "2026-01-02", 2))
+        with pytest.raises(sqlite3.IntegrityError):  # once per person and slot
+            connection.execute(insert, ("daily", "2026-01-03", 2))
+        connection.execute(insert, ("daily", "2026-01-02", 3))  # another zone's same date
         with pytest.raises(sqlite3.IntegrityError):
-            connection.execute(insert, ("diary",))  # the CHECK still guards the kind
+            connection.execute(insert, ("diary", "2026-01-04", 4))  # the CHECK guards kinds
