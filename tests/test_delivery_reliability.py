@@ -20,7 +20,7 @@ import pytest
 from bot.app import make_renderer
 from bot.broadcasts import BroadcastService
 from bot.clock import ManualClock
-from bot.delivery import Failed, Sender, Sent
+from bot.delivery import Failed, Sender, Sent, Throttled
 from bot.pacer import Pacer
 from bot.scheduler import DailyScheduler
 from bot.storage import DailyPlan, NewSubscriber, Storage
@@ -499,3 +499,38 @@ async def test_a_clock_jump_that_swallows_the_evening_still_gives_one_tip_a_day(
     local = [at.astimezone(nuuk) for at in bench.transport.daily_to(1)]
     assert [d.date() for d in local] == [date(2026, 3, d) for d in (27, 28, 29, 30)]
     assert [(d.hour, d.minute) for d in local] == [(23, 30), (22, 59), (23, 30), (23, 30)]
+
+
+async def test_rows_that_expire_unsent_are_given_up_without_counting_an_attempt(bench):
+    """The process is down for 26 h with a daily tip and a broadcast copy queued: at the
+    restart neither is sent; the tip is `missed`, the copy `failed` after its 24 h, each
+    saying it was never sent, and neither counts as an attempt (nothing reached Telegram)."""
+    await bench.subscriptions.start(1, 1, "private")
+    bench.clock.set(NINE + timedelta(seconds=20))
+    assert (await bench.scheduler.tick()).queued == 1
+    broadcasts = BroadcastService(bench.storage, bench.clock, rate_per_second=30)
+    draft = await broadcasts.draft(1, "📢 news")
+    assert await broadcasts.confirm(draft.broadcast.id, 1, None) == 1
+    bench.clock.set(NINE + timedelta(hours=26))  # … kill -9 before the drain, back 26 h later
+    await bench.sender.drain_once()
+    assert bench.transport.sends == []
+    assert bench.rows("SELECT kind, status, error, attempts FROM deliveries ORDER BY kind") == [
+        ("broadcast", "failed", "not sent; gave up after retrying for 24 h", 0),
+        ("daily", "missed", "not sent within the grace window", 0)]
+
+
+async def test_a_429_pause_that_outlasts_the_grace_window_does_not_send_the_tip_late(bench):
+    """11:59:50, the last seconds of a 09:00 tip's 3-hour window: Telegram answers 429
+    retry_after=30. Waiting out the pause takes the tip past 12:00, so it is not sent
+    then (that would be late); it is recorded `missed`, and the next day's tip still
+    comes on time."""
+    await bench.subscriptions.start(1, 1, "private")
+    answers = iter([Throttled(30)])
+    bench.transport.outage = lambda now: next(answers, None)
+    await bench.at(NINE + timedelta(hours=2, minutes=59, seconds=50))
+    assert bench.transport.daily_to(1) == []
+    assert bench.rows("SELECT status, error, attempts FROM deliveries") == [
+        ("missed", "not sent within the grace window", 0)]
+    await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
+    (next_day,) = bench.transport.daily_to(1)  # the first once-a-minute tick after 09:00
+    assert NINE + timedelta(days=1) <= next_day < NINE + timedelta(days=1, minutes=1)
