@@ -27,6 +27,7 @@ from bot.storage import DailyPlan, NewSubscriber, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.tipfeed import TipFeed
 from bot.zones import parse_zone
+from standin import Fault
 from tests.helpers import stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
@@ -534,3 +535,60 @@ async def test_a_429_pause_that_outlasts_the_grace_window_does_not_send_the_tip_
     await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
     (next_day,) = bench.transport.daily_to(1)  # the first once-a-minute tick after 09:00
     assert NINE + timedelta(days=1) <= next_day < NINE + timedelta(days=1, minutes=1)
+
+
+async def _one_broadcast_copy(bench) -> datetime:
+    """One subscriber, one confirmed broadcast; returns when it was confirmed."""
+    await bench.subscriptions.start(1, 1, "private")
+    broadcasts = BroadcastService(bench.storage, bench.clock, rate_per_second=30)
+    bench.clock.set(DAY0 + timedelta(minutes=5))
+    draft = await broadcasts.draft(1, "📢 news")
+    assert await broadcasts.confirm(draft.broadcast.id, 1, None) == 1
+    return bench.clock.now()
+
+
+async def test_a_broadcast_copy_that_times_out_for_24_hours_counts_every_timeout(bench):
+    """Every attempt times out (each may have arrived): after 24 h the copy `failed`, and
+    every attempt, the last one included, is counted as a timeout for /stats."""
+    start = await _one_broadcast_copy(bench)
+    bench.transport.outage = lambda now: Failed("timed out", retryable=True, timed_out=True)
+    while bench.clock.now() <= start + timedelta(hours=25):
+        await bench.sender.drain_once()
+        bench.clock.advance(minutes=10)
+    ((status, attempts, timeouts),) = bench.rows(
+        "SELECT status, attempts, timeouts FROM deliveries WHERE kind = 'broadcast'")
+    assert status == "failed" and attempts > 5 and timeouts == attempts
+
+
+@pytest.mark.parametrize(("fault", "text"), [
+    ("forbidden", "x" * 300),
+    ("bad_request", "Bad Request: user is deactivated " + "x" * 300),  # the chat is gone
+    ("bad_request", "Bad Request: " + "x" * 300),  # any other bad request
+    ("server_error", "x" * 300),
+])
+async def test_a_very_long_telegram_error_is_stored_cut_to_200_characters(bot, fault, text):
+    """Telegram's error text is stored as the row's reason, cut to 200 characters (the
+    length the bot keeps for any stored reason, as for a subscriber's inactive_reason)."""
+    due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    await bot.storage.subscribers.add_many(
+        [NewSubscriber(5, time(9), "UTC", ("foods",), due)], bot.clock.now())
+    bot.standin.fault_policy = lambda method, params: (
+        Fault(fault, description=text) if method.lower() == "sendmessage" else None)
+    bot.clock.set(due + timedelta(seconds=30))
+    await bot.runtime.scheduler.tick()
+    await bot.runtime.sender.drain_once()
+    ((error,),) = bot.rows("SELECT error FROM deliveries")
+    assert len(error) == 200 and error.endswith("x" * 50)
+
+
+async def test_a_broadcast_given_up_with_a_very_long_reason_stores_200_characters(bench):
+    """The give-up message keeps the 200-character limit for stored reasons too."""
+    start = await _one_broadcast_copy(bench)
+    answers = iter([Failed("y" * 300, retryable=True)])
+    bench.transport.outage = lambda now: next(answers, None)
+    await bench.sender.drain_once()  # fails once with the long reason …
+    bench.clock.set(start + timedelta(hours=25))  # … and the bot is down for a day
+    await bench.sender.drain_once()
+    ((status, error),) = bench.rows(
+        "SELECT status, error FROM deliveries WHERE kind = 'broadcast'")
+    assert status == "failed" and len(error) == 200 and error.startswith("y" * 150)
