@@ -592,3 +592,16 @@ async def test_a_broadcast_given_up_with_a_very_long_reason_stores_200_character
     ((status, error),) = bench.rows(
         "SELECT status, error FROM deliveries WHERE kind = 'broadcast'")
     assert status == "failed" and len(error) == 200 and error.startswith("y" * 150)
+
+
+async def test_a_tip_queued_without_an_expiry_still_gets_3_hours_not_24(bench):
+    """A daily row written before rows carried their expiry (expires_at empty) expires 3 h
+    after it was queued, like any tip; the 24-hour budget is for broadcast copies only."""
+    await bench.subscriptions.start(1, 1, "private")
+    tip = bench.feed.candidates(("foods",))[0]
+    plan = DailyPlan(1, date(2026, 3, 7), NINE, NINE + timedelta(days=1), tip.id, 0, "foods")
+    assert await bench.storage.outbox.apply_daily_plans([plan], NINE) == 1
+    bench.clock.set(NINE + timedelta(hours=3, minutes=30))
+    await bench.sender.drain_once()
+    assert bench.transport.sends == []
+    assert bench.rows("SELECT status FROM deliveries") == [("missed",)]
