@@ -326,7 +326,14 @@ class Sender:
             # then, and its 1-second window at the receiver is counted from there.
             async with self._pacer.sending(row.chat_id,
                                            row.chat_type in ("group", "supergroup")):
-                result = await self._transport.send(row.chat_id, text, markup)
+                # A 429 pause (or the pacer) may have held this send past its expiry.
+                expired = self._clock.now() > expiry
+                if not expired:
+                    result = await self._transport.send(row.chat_id, text, markup)
+            if expired:
+                await self._record(self._give_up(row, self._clock.now(), row.last_error,
+                                                 attempted=False))
+                return
             if not isinstance(result, Throttled):
                 break
             # 429: every send waits out retry_after; this same row goes again and it

@@ -20,13 +20,14 @@ import pytest
 from bot.app import make_renderer
 from bot.broadcasts import BroadcastService
 from bot.clock import ManualClock
-from bot.delivery import Failed, Sender, Sent
+from bot.delivery import Failed, Sender, Sent, Throttled
 from bot.pacer import Pacer
 from bot.scheduler import DailyScheduler
 from bot.storage import DailyPlan, NewSubscriber, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.tipfeed import TipFeed
 from bot.zones import parse_zone
+from standin import Fault
 from tests.helpers import stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
@@ -499,3 +500,108 @@ async def test_a_clock_jump_that_swallows_the_evening_still_gives_one_tip_a_day(
     local = [at.astimezone(nuuk) for at in bench.transport.daily_to(1)]
     assert [d.date() for d in local] == [date(2026, 3, d) for d in (27, 28, 29, 30)]
     assert [(d.hour, d.minute) for d in local] == [(23, 30), (22, 59), (23, 30), (23, 30)]
+
+
+async def test_rows_that_expire_unsent_are_given_up_without_counting_an_attempt(bench):
+    """The process is down for 26 h with a daily tip and a broadcast copy queued: at the
+    restart neither is sent; the tip is `missed`, the copy `failed` after its 24 h, each
+    saying it was never sent, and neither counts as an attempt (nothing reached Telegram)."""
+    await bench.subscriptions.start(1, 1, "private")
+    bench.clock.set(NINE + timedelta(seconds=20))
+    assert (await bench.scheduler.tick()).queued == 1
+    broadcasts = BroadcastService(bench.storage, bench.clock, rate_per_second=30)
+    draft = await broadcasts.draft(1, "📢 news")
+    assert await broadcasts.confirm(draft.broadcast.id, 1, None) == 1
+    bench.clock.set(NINE + timedelta(hours=26))  # … kill -9 before the drain, back 26 h later
+    await bench.sender.drain_once()
+    assert bench.transport.sends == []
+    assert bench.rows("SELECT kind, status, error, attempts FROM deliveries ORDER BY kind") == [
+        ("broadcast", "failed", "not sent; gave up after retrying for 24 h", 0),
+        ("daily", "missed", "not sent within the grace window", 0)]
+
+
+async def test_a_429_pause_that_outlasts_the_grace_window_does_not_send_the_tip_late(bench):
+    """11:59:50, the last seconds of a 09:00 tip's 3-hour window: Telegram answers 429
+    retry_after=30. Waiting out the pause takes the tip past 12:00, so it is not sent
+    then (that would be late); it is recorded `missed`, and the next day's tip still
+    comes on time."""
+    await bench.subscriptions.start(1, 1, "private")
+    answers = iter([Throttled(30)])
+    bench.transport.outage = lambda now: next(answers, None)
+    await bench.at(NINE + timedelta(hours=2, minutes=59, seconds=50))
+    assert bench.transport.daily_to(1) == []
+    assert bench.rows("SELECT status, error, attempts FROM deliveries") == [
+        ("missed", "not sent within the grace window", 0)]
+    await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
+    (next_day,) = bench.transport.daily_to(1)  # the first once-a-minute tick after 09:00
+    assert NINE + timedelta(days=1) <= next_day < NINE + timedelta(days=1, minutes=1)
+
+
+async def _one_broadcast_copy(bench) -> datetime:
+    """One subscriber, one confirmed broadcast; returns when it was confirmed."""
+    await bench.subscriptions.start(1, 1, "private")
+    broadcasts = BroadcastService(bench.storage, bench.clock, rate_per_second=30)
+    bench.clock.set(DAY0 + timedelta(minutes=5))
+    draft = await broadcasts.draft(1, "📢 news")
+    assert await broadcasts.confirm(draft.broadcast.id, 1, None) == 1
+    return bench.clock.now()
+
+
+async def test_a_broadcast_copy_that_times_out_for_24_hours_counts_every_timeout(bench):
+    """Every attempt times out (each may have arrived): after 24 h the copy `failed`, and
+    every attempt, the last one included, is counted as a timeout for /stats."""
+    start = await _one_broadcast_copy(bench)
+    bench.transport.outage = lambda now: Failed("timed out", retryable=True, timed_out=True)
+    while bench.clock.now() <= start + timedelta(hours=25):
+        await bench.sender.drain_once()
+        bench.clock.advance(minutes=10)
+    ((status, attempts, timeouts),) = bench.rows(
+        "SELECT status, attempts, timeouts FROM deliveries WHERE kind = 'broadcast'")
+    assert status == "failed" and attempts > 5 and timeouts == attempts
+
+
+@pytest.mark.parametrize(("fault", "text"), [
+    ("forbidden", "x" * 300),
+    ("bad_request", "Bad Request: user is deactivated " + "x" * 300),  # the chat is gone
+    ("bad_request", "Bad Request: " + "x" * 300),  # any other bad request
+    ("server_error", "x" * 300),
+])
+async def test_a_very_long_telegram_error_is_stored_cut_to_200_characters(bot, fault, text):
+    """Telegram's error text is stored as the row's reason, cut to 200 characters (the
+    length the bot keeps for any stored reason, as for a subscriber's inactive_reason)."""
+    due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    await bot.storage.subscribers.add_many(
+        [NewSubscriber(5, time(9), "UTC", ("foods",), due)], bot.clock.now())
+    bot.standin.fault_policy = lambda method, params: (
+        Fault(fault, description=text) if method.lower() == "sendmessage" else None)
+    bot.clock.set(due + timedelta(seconds=30))
+    await bot.runtime.scheduler.tick()
+    await bot.runtime.sender.drain_once()
+    ((error,),) = bot.rows("SELECT error FROM deliveries")
+    assert len(error) == 200 and error.endswith("x" * 50)
+
+
+async def test_a_broadcast_given_up_with_a_very_long_reason_stores_200_characters(bench):
+    """The give-up message keeps the 200-character limit for stored reasons too."""
+    start = await _one_broadcast_copy(bench)
+    answers = iter([Failed("y" * 300, retryable=True)])
+    bench.transport.outage = lambda now: next(answers, None)
+    await bench.sender.drain_once()  # fails once with the long reason …
+    bench.clock.set(start + timedelta(hours=25))  # … and the bot is down for a day
+    await bench.sender.drain_once()
+    ((status, error),) = bench.rows(
+        "SELECT status, error FROM deliveries WHERE kind = 'broadcast'")
+    assert status == "failed" and len(error) == 200 and error.startswith("y" * 150)
+
+
+async def test_a_tip_queued_without_an_expiry_still_gets_3_hours_not_24(bench):
+    """A daily row written before rows carried their expiry (expires_at empty) expires 3 h
+    after it was queued, like any tip; the 24-hour budget is for broadcast copies only."""
+    await bench.subscriptions.start(1, 1, "private")
+    tip = bench.feed.candidates(("foods",))[0]
+    plan = DailyPlan(1, date(2026, 3, 7), NINE, NINE + timedelta(days=1), tip.id, 0, "foods")
+    assert await bench.storage.outbox.apply_daily_plans([plan], NINE) == 1
+    bench.clock.set(NINE + timedelta(hours=3, minutes=30))
+    await bench.sender.drain_once()
+    assert bench.transport.sends == []
+    assert bench.rows("SELECT status FROM deliveries") == [("missed",)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import heapq
+import itertools
 import random
 from itertools import pairwise
 
@@ -463,3 +464,148 @@ async def test_same_chat_waits_a_second_after_the_previous_answer():
     pacer.settle(first, at=sent_at + 0.5)  # answered half a second later
     second = await release(pacer, clock, 9)
     assert second >= sent_at + 0.5 + PER_CHAT_INTERVAL - EPS
+
+
+# --- reviewed mutation run (issue 10): edges the tests above did not pin down -------------
+
+
+async def test_several_429s_with_the_same_retry_after_at_once_are_one_pause():
+    """Eight workers' sends come back 429 retry_after=5 in the same instant: that is one
+    pause of 5 s (one entry in the record the reports read), not eight."""
+    pacer, clock = make(25)
+    paused_at = clock.now
+    for _ in range(8):
+        pacer.pause(5)
+    assert pacer.pauses == [5]
+    assert await release(pacer, clock, 1) >= paused_at + 5 - EPS
+
+
+async def test_acquire_without_is_group_is_a_private_chat():
+    """`acquire(chat)` alone means a private chat: one a second, no 20-per-minute stall."""
+    pacer, clock = make(None)
+    times = []
+    for _ in range(30):
+        dispatch = await pacer.acquire(9)
+        times.append(clock.now)
+        pacer.settle(dispatch)
+    assert all(b - a >= PER_CHAT_INTERVAL - EPS for a, b in pairwise(times))
+    assert times[-1] - times[0] < 31  # 30 sends one a second; a group would need a minute
+
+
+async def fill_with_chats(pacer, clock, count, first_chat=1_000_000):
+    """`count` sends to distinct private chats at the current instant (no waiting)."""
+    for chat in range(first_chat, first_chat + count):
+        async with pacer.sending(chat):
+            pass
+
+
+async def test_after_the_idle_chat_cleanup_every_limit_still_holds():
+    """Past 50,000 chats the pacer forgets chats that cannot have to wait any more. That
+    cleanup must not forget a chat that sent a moment ago, a group's minute, a group
+    with one message, nor break on a hung send whose chat it forgot."""
+    pacer, clock = make(None)
+    start = clock.now
+    busy_group, small_group = -100, -200
+    group_times = await sequential(pacer, clock, [busy_group] * 20, is_group=True)
+    hung = await pacer.acquire(7)  # its answer comes back only after the cleanup
+    await release(pacer, clock, small_group, is_group=True)  # a group with one message
+    await fill_with_chats(pacer, clock, 49_997)  # 50,000 chats known: no cleanup yet
+    clock.now += 5
+    last = await release(pacer, clock, 42)  # the 50,001st chat: the cleanup runs
+    pacer.settle(hung)  # the hung send finally answers; its chat was forgotten
+    assert await release(pacer, clock, 42) >= last + PER_CHAT_INTERVAL - EPS
+    group_times.append(await release(pacer, clock, busy_group, is_group=True))
+    assert group_times[-1] >= start + 60 - EPS  # 20 in the minute: the 21st waits
+    assert max_in_window(group_times, 60.0) <= GROUP_PER_MINUTE
+    # the forgotten chats are free to go again at once
+    assert await release(pacer, clock, 7) == clock.now
+    assert await release(pacer, clock, small_group, is_group=True) == clock.now
+
+
+async def test_a_groups_first_message_queued_during_the_cleanup_still_goes_out():
+    """A group's first message waits behind a 429 pause while the send ahead of it runs
+    the idle-chat cleanup: the group's (still empty) minute log may be forgotten
+    meanwhile, and its message must go out all the same, once the pause is over."""
+    pacer, clock = make(None)
+    await fill_with_chats(pacer, clock, 50_000)
+    paused_at = clock.now
+    pacer.pause(5)
+    # chat 42 takes the next slot and waits out the pause; the group queues behind it
+    times = await asyncio.gather(
+        release(pacer, clock, 42), release(pacer, clock, -9, is_group=True))
+    assert all(t >= paused_at + 5 - EPS for t in times)
+
+
+async def test_a_timer_that_wakes_late_costs_no_throughput():
+    """asyncio's timers wake a few milliseconds late; a late release is followed by a
+    slightly early one (catch-up), so 25/s still means about 25/s, never more."""
+    clock = VirtualClock()
+
+    async def late_sleep(delay):
+        await clock.sleep(delay + 0.003)  # every wake-up 3 ms late
+
+    pacer = Pacer(25, monotonic=clock.monotonic, sleep=late_sleep)
+    times = await sequential(pacer, clock, range(200))
+    assert max_in_window(times, 1.0) <= 25
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.95 * 25
+
+
+async def test_a_caller_a_little_late_for_its_slot_keeps_the_pace():
+    """One worker whose round trips alternate 30 ms and 50 ms (40 ms on average, just under
+    the 1/25 s spacing) arrives early, then a little late: the late arrival goes at once
+    and the schedule stays even, so it still sends about 25 a second, never more."""
+    pacer, clock = make(25)
+    times = []
+    for chat in range(200):
+        async with pacer.sending(chat):
+            times.append(clock.now)
+            clock.now += 0.030 if chat % 2 else 0.050
+    assert max_in_window(times, 1.0) <= 25
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.95 * 25
+
+
+async def test_a_hung_request_holds_the_send_25_later_one_second_plus_the_window():
+    """Design (bench/README.md): a send still in flight counts as arriving up to 1 s after
+    its release, so at 25/s the 26th send waits for 1 s + the 1 s window (+ 5 ms margin)
+    after the hung one, and no longer."""
+    pacer, clock = make(25)
+    start = clock.now
+    await pacer.acquire(0)  # never answers
+    times = await sequential(pacer, clock, range(1, 26))
+    assert times[-1] >= start + 1.0 + 1.0 - EPS
+    assert times[-1] <= start + 1.0 + 1.0 + 0.005 + 0.005  # + one 5 ms poll step
+
+
+async def test_a_caller_back_after_a_quiet_spell_gets_no_burst():
+    """Catch-up is at most 20 ms (bench/README.md): after half a second with nothing to
+    send, the next sends are spaced evenly again, not let out at once to make up time."""
+    pacer, clock = make(25)
+    await sequential(pacer, clock, range(5))
+    clock.now += 0.5
+    times = await sequential(pacer, clock, range(5, 35))
+    assert min(b - a for a, b in pairwise(times)) >= 1 / 25 - EPS
+
+
+@pytest.mark.parametrize(("rate", "promise"), [(25, 25), (1000, 1000), (1, 1), (0.5, 1),
+                                               (None, 0), (0, 0)])
+def test_per_window_states_the_promise(rate, promise):
+    """`per_window`: at most this many sends arrive inside any one second; 0 means no
+    global limit (no rate configured)."""
+    assert make(rate)[0].per_window == promise
+
+
+@pytest.mark.parametrize(("rate", "workers", "slow", "quick"), [
+    (1, 2, (0.5, 0.7), 1),  # reached Telegram after 0.5 s, answered 0.7 s later
+    (25, 8, (0.99, 1.5), 29),  # reached Telegram just inside the 1 s transit allowance
+])
+async def test_the_limit_holds_at_the_receiver_when_answers_come_back_slowly(
+        rate, workers, slow, quick):
+    """The guard holds each send until the answer to the send `rate` before it plus a
+    second, also while that answer is still on its way: a message that reached Telegram
+    late but whose answer is slower still must not share a second with one sent after it.
+    (Several workers, so the next sends do not simply wait for the slow one's worker.)"""
+    pattern = itertools.cycle([slow] + [(0.005, 0.005)] * quick)
+    arrivals = await simulate(rate, sends=4 * rate + 20, workers=workers,
+                              draw=lambda: next(pattern))
+    assert len(arrivals) == 4 * rate + 20
+    assert max_in_window(arrivals, 1.0) <= rate
