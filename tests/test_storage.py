@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import re
 import sqlite3
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -127,6 +128,32 @@ async def test_the_seen_list_lists_a_tip_once_restarts_with_a_cycle_and_survives
     assert after_cycle_0 == [(f"{a},{b}", 0)]
     assert after_miss == [(f"{a},{b}", 0)]
     assert after_cycle_1 == [(c, 1)]
+
+
+async def test_writes_reach_the_database_file_within_seconds_and_the_checkpointer_stops(
+        tmp_path):
+    """Checkpoints run beside the bot, not inside a commit: a change is copied from the
+    WAL into the database file itself within a few seconds, and closing stops the thread."""
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    try:
+        await storage.subscribers.add(
+            chat_id=7, user_id=7, chat_type="private", status="active", send_time=time(9),
+            timezone="UTC", topics=("foods",), next_send_at=None, now=NOW)
+        in_file: list[tuple] = []
+        for _ in range(50):  # bounded: 5 s
+            alone = tmp_path / "file-alone.sqlite3"
+            alone.write_bytes(path.read_bytes())  # the main file only, without its WAL
+            with contextlib.closing(sqlite3.connect(alone)) as connection:
+                with contextlib.suppress(sqlite3.OperationalError):  # schema not there yet
+                    in_file = connection.execute("SELECT chat_id FROM subscribers").fetchall()
+            if in_file:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await storage.close()
+    assert in_file == [(7,)]
+    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpointer"]
 
 
 async def test_reopening_keeps_what_was_stored(tmp_path):

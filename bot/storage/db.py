@@ -8,12 +8,22 @@ SQL of each aggregate and go through this object for every statement.
 Why one write path: every coroutine shares this one connection, so without a lock one
 task's statements could land inside another task's open transaction (and be committed or
 rolled back with it). `write()` is the only place a transaction begins.
+
+Why a checkpointer thread: SQLite copies the WAL back into the database file (a
+checkpoint, with its fsyncs) inside whichever commit crosses the auto-checkpoint size, so
+on a slow disk one tick or one outcome flush in a few hundred stalled for 0.6 s (bench,
+1,000,000 subscribers) while the sender waited behind it. A thread with its own
+connection checkpoints every second instead (PASSIVE: it never blocks a reader or the
+writer), and the connection's own auto-checkpoint stays as a backstop at 40 MB of WAL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +32,42 @@ from typing import Any
 import aiosqlite
 
 Row = tuple[Any, ...]
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 1.0  # seconds between background checkpoints
+_BACKSTOP_PAGES = 10_000  # the connection's own auto-checkpoint (4 KB pages: ~40 MB of WAL)
+
+
+class _Checkpointer(threading.Thread):
+    """Checkpoints the WAL of one file from its own connection until stopped."""
+
+    def __init__(self, path: str, every: float) -> None:
+        super().__init__(name="sqlite-checkpointer", daemon=True)
+        self._path = path
+        self._every = every
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        try:
+            connection = sqlite3.connect(self._path, timeout=1.0)
+        except sqlite3.Error:  # the bot's own connection reports what is wrong with the file
+            return
+        failed = False
+        try:
+            while not self._halt.wait(self._every):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    failed = False
+                except sqlite3.Error as exc:
+                    if not failed:  # once per failing spell; the backstop still checkpoints
+                        log.warning("background checkpoint failed (%s); retrying",
+                                    type(exc).__name__)
+                    failed = True
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._halt.set()
 
 
 def to_ts(moment: datetime) -> int:
@@ -40,6 +86,7 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
         self._write_lock = asyncio.Lock()
+        self._checkpointer: _Checkpointer | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -52,12 +99,21 @@ class Database:
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute("PRAGMA busy_timeout = 5000")
+            await connection.execute(f"PRAGMA wal_autocheckpoint = {_BACKSTOP_PAGES}")
         except BaseException:
             await connection.close()
             raise
-        return cls(connection)
+        db = cls(connection)
+        if str(path) != ":memory:":
+            db._checkpointer = _Checkpointer(str(path), CHECKPOINT_EVERY)
+            db._checkpointer.start()
+        return db
 
     async def close(self) -> None:
+        if self._checkpointer is not None:  # first, so the last close can drop the WAL
+            self._checkpointer.stop()
+            await asyncio.to_thread(self._checkpointer.join, 10.0)
+            self._checkpointer = None
         await self._connection.close()
 
     @contextlib.asynccontextmanager
