@@ -658,6 +658,7 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
     without the seen/disliked lookups, and the Python around it), medians in ms for 2,000
     due rows."""
     from bot.storage import outbox as outbox_module
+    from bot.storage import rotation as rotation_module
     from bot.storage import subscribers as subscribers_module
 
     db = storage._db  # the storage's own mechanism: same connection, same read path
@@ -666,7 +667,7 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
     full_sql = outbox_module.DUE_SQL
     rows = await db.fetch_all(full_sql, (ts, 2000))
     decode = subscribers_module.decode_due
-    tip_set, disliked = outbox_module._tip_set, outbox_module._disliked
+    tip_set, disliked = rotation_module.tip_ids, outbox_module._disliked
     connection = sqlite3.connect(str(path))
 
     async def timed_async(call: Any) -> float:

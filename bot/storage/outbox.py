@@ -21,13 +21,13 @@ from functools import lru_cache
 
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import DailyPlan, DeliveryOutcome, DueSubscriber, PendingDelivery
+from bot.storage.rotation import tip_ids
 from bot.storage.subscribers import DUE_COLUMNS, SubscriberQueries, decode_due
 
 # The kinds the sender sends from the outbox (on-demand tips are answered directly);
 # the diary's prompts (issue 12) ride the same queue, pacer and outcomes.
 SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly'"
 
-_NONE: frozenset[str] = frozenset()
 
 # The tick's read: due rows with their current cycle's seen tips and 👎 votes, in one
 # statement. INDEXED BY: with the status index also present, SQLite's planner otherwise
@@ -56,14 +56,10 @@ SEEN_AFTER = """CASE WHEN ?1 IS NULL THEN cycle_seen
         ELSE cycle_seen || ',' || ?1 END"""
 
 
-def _tip_set(ids: str | None) -> frozenset[str]:
-    return frozenset(ids.split(",")) if ids else _NONE
-
-
 @lru_cache(maxsize=1024)
 def _disliked(ids: str | None) -> frozenset[str]:
     """Most chats dislike nothing, and the rest few tips: one shared set per distinct list."""
-    return _tip_set(ids)
+    return tip_ids(ids)
 
 
 class OutboxQueries:
@@ -81,7 +77,7 @@ class OutboxQueries:
         append = due.append
         for row in rows:
             try:
-                append(decode_due(row, _tip_set(row[9]), _disliked(row[10])))
+                append(decode_due(row, tip_ids(row[9]), _disliked(row[10])))
             except (ValueError, TypeError, AttributeError, IndexError) as exc:
                 unreadable.append((row[0], type(exc).__name__))
         if unreadable:

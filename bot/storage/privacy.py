@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.storage.db import Database, from_ts
+from bot.storage.rotation import tip_ids
 
 
 class PrivacyQueries:
@@ -51,9 +52,8 @@ class PrivacyQueries:
 
     async def seen_count(self, chat_id: int) -> int:
         """How many 'already seen' marks the rotation keeps for one chat (this cycle's)."""
-        listed = await self._db.fetch_value(
-            "SELECT cycle_seen FROM subscribers WHERE chat_id = ?", (chat_id,), default="")
-        return len(listed.split(",")) if listed else 0
+        return len(tip_ids(await self._db.fetch_value(
+            "SELECT cycle_seen FROM subscribers WHERE chat_id = ?", (chat_id,))))
 
     async def forget(self, chat_id: int) -> bool:
         """Delete a chat's subscriber row (its seen list with it) and, by cascade, its

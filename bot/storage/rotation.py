@@ -13,6 +13,16 @@ from datetime import datetime
 
 from bot.storage.db import Database, to_ts
 
+_NONE: frozenset[str] = frozenset()
+
+
+def tip_ids(listed: str | None) -> frozenset[str]:
+    """A stored comma-separated list of tip ids (the seen list, a group_concat) as a set.
+
+    Tip ids never hold a comma (tips.catalog.TIP_ID_RE); empty or NULL is no tips.
+    """
+    return frozenset(listed.split(",")) if listed else _NONE
+
 
 class RotationQueries:
     """Reads of seen and disliked tips; the one write of a vote."""
@@ -22,9 +32,8 @@ class RotationQueries:
 
     async def seen(self, chat_id: int) -> frozenset[str]:
         """Tip ids this chat has been shown in its current rotation cycle."""
-        listed = await self._db.fetch_value(
-            "SELECT cycle_seen FROM subscribers WHERE chat_id = ?", (chat_id,), default="")
-        return frozenset(listed.split(",")) if listed else frozenset()
+        return tip_ids(await self._db.fetch_value(
+            "SELECT cycle_seen FROM subscribers WHERE chat_id = ?", (chat_id,)))
 
     async def disliked(self, chat_id: int) -> frozenset[str]:
         """Tip ids this chat voted 👎."""
