@@ -9,6 +9,10 @@ Three shapes, each built once per run and copied for every scenario that changes
 * ``day``: ``due`` subscribers due now, the rest spread evenly over the next 24 hours to
   the minute (about N / 1,440 a minute: the simulated day at 1,000,000).
 
+A row's send time is the local time of its next slot in its zone, as the bot itself stores
+them (its slot is where that time next falls), so the subscribers due in one minute share
+one send time per zone, as real ones do; slots are whole minutes.
+
 Every subscriber has already seen ``VIEWS`` tips in its current rotation cycle (its
 ``cycle_seen`` list), so the selector works on realistic rows, not on empty lists.
 
@@ -23,6 +27,7 @@ import random
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from bot.storage import Storage
@@ -48,13 +53,19 @@ def _near_midnight(instant: int, zone: str) -> bool:
     return local.hour == 23 and local.minute >= 45
 
 
+@lru_cache(maxsize=1 << 16)
+def _wall_time(instant: int, zone: str) -> str:
+    """The local "HH:MM" at `instant` in `zone`: the send time whose slot `instant` is."""
+    return datetime.fromtimestamp(instant, resolve_zone(zone)).strftime("%H:%M")
+
+
 def subscriber_rows(n: int, now: datetime, shape: str, due: int, ids: list[str]
                     ) -> Iterator[tuple[object, ...]]:
     """The subscribers table's rows, generated lazily (1,000,000 tuples never sit in memory)."""
     rng = random.Random(SEED + n)
     views = random.Random(SEED)
-    ts = int(now.timestamp())
-    due_at = ts - 30
+    ts = int(now.timestamp()) // 60 * 60  # slots are whole minutes, as the bot makes them
+    due_at = ts - 60
     topic_sets = [",".join(t for i, t in enumerate(TOPICS) if mask >> i & 1) or "foods"
                   for mask in range(1 << len(TOPICS))]
     spread = max(1, n - due)
@@ -64,7 +75,6 @@ def subscriber_rows(n: int, now: datetime, shape: str, due: int, ids: list[str]
     calm = [zone for zone in ZONES if not _near_midnight(due_at, zone)]
     for chat_id in range(1, n + 1):
         topics = topic_sets[sum(1 << i for i in range(len(TOPICS)) if rng.random() < 0.7)]
-        at = f"{rng.randrange(24):02d}:{rng.choice((0, 15, 30, 45)):02d}"
         zone = ZONES[chat_id % len(ZONES)]
         if shape == "all" or chat_id <= due:
             next_at = due_at
@@ -72,7 +82,8 @@ def subscriber_rows(n: int, now: datetime, shape: str, due: int, ids: list[str]
         elif shape == "day":  # evenly over the next 24 h, to the minute
             next_at = ts + 60 * (1 + (chat_id - due) * 1439 // spread)
         else:
-            next_at = ts + 3600 + rng.randrange(22 * 3600)
+            next_at = ts + 3600 + 60 * rng.randrange(22 * 60)
+        at = _wall_time(next_at, zone)
         seen = ",".join(views.sample(ids, VIEWS))
         yield (chat_id, chat_id, at, zone, topics, next_at, ts, ts, seen)
 

@@ -15,7 +15,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from bot.clock import Clock
 from bot.storage import DailyPlan, DueSubscriber, Storage
@@ -31,6 +32,21 @@ _PLAN_SLICE = 250  # a few ms of planning between two chances for the sender to 
 # connection longer than the sender may run with outcomes unwritten (32 at 1,000/s is
 # 32 ms), so paid broadcasts paused during every batch of a crowded minute.
 _WRITE_SLICE = 500
+
+
+# --- perf: everyone due in one minute in one zone has the same send time (the slot is
+# that time's next instant there), so the calendar half of a plan (local date, deadline,
+# next slot, late or already done) is worked out once per (zone, send time, slot, last
+# tip) within a tick rather than once per subscriber. Kept for one `now` only.
+_FACTS_KEPT = 4096
+
+
+class _SlotFacts(NamedTuple):
+    day: date
+    slot: datetime
+    deadline: datetime
+    following: datetime
+    reason: str | None  # missed, and why; None: a tip goes out
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +66,8 @@ class DailyScheduler:
         self._clock = clock
         self._grace = grace
         self._batch_size = batch_size
+        self._facts: dict[tuple[object, ...], _SlotFacts] = {}
+        self._facts_now: datetime | None = None
 
     def plan(self, due: DueSubscriber, now: datetime) -> DailyPlan:
         """Decide one due subscriber's slot: which tip, or missed; and the next instant.
@@ -59,6 +77,29 @@ class DailyScheduler:
         down for more than a day and today's slot is still inside the window): the tick
         picks the subscriber up again at once and today's tip goes out.
         """
+        key = (due.timezone, due.send_time, due.next_send_at, due.last_daily_at)
+        if now is not self._facts_now:
+            self._facts.clear()
+            self._facts_now = now
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = self._slot_facts(due, now)
+            if len(self._facts) < _FACTS_KEPT:
+                self._facts[key] = facts
+        day, slot, deadline, following, reason = facts
+        chosen = (None if reason is not None
+                  else self._feed.choose(due, due.seen, due.disliked))
+        if chosen is None:
+            return DailyPlan(due.chat_id, day, slot, following, None,
+                             due.rotation_cycle, None,
+                             reason=reason or "no active tip to send", resume=due.resume)
+        pick, cycle = chosen
+        return DailyPlan(due.chat_id, day, slot, following, pick.tip.id, cycle,
+                         pick.tip.topic, expires_at=deadline, resume=due.resume)
+
+    def _slot_facts(self, due: DueSubscriber, now: datetime) -> _SlotFacts:
+        """The calendar side of a plan: the same for every subscriber due with the same
+        zone, send time, slot and last tip at the same `now`."""
         tz = resolve_zone(due.timezone)
         slot = due.next_send_at or now
         day = local_date(slot, tz)
@@ -73,15 +114,7 @@ class DailyScheduler:
                         and day <= local_date(due.last_daily_at, tz))
         reason = ("bot was offline past the grace window or the end of that local day" if late
                   else "a tip already went out that local day" if already_done else None)
-        chosen = (None if reason is not None
-                  else self._feed.choose(due, due.seen, due.disliked))
-        if chosen is None:
-            return DailyPlan(due.chat_id, day, slot, following, None,
-                             due.rotation_cycle, None,
-                             reason=reason or "no active tip to send", resume=due.resume)
-        pick, cycle = chosen
-        return DailyPlan(due.chat_id, day, slot, following, pick.tip.id, cycle,
-                         pick.tip.topic, expires_at=deadline, resume=due.resume)
+        return _SlotFacts(day, slot, deadline, following, reason)
 
     async def tick(self) -> TickResult:
         """Queue every due subscriber's tip; returns what was queued and missed.

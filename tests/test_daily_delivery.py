@@ -6,8 +6,10 @@ Time only moves when the test moves the ManualClock; nothing here sleeps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
+import sqlite3
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -406,3 +408,60 @@ async def test_a_late_night_slot_missed_before_midnight_is_not_sent_the_next_loc
     sent = [at for c, at, _ in engine.transport.sends if c == chat]
     assert [at.date() for at in sent] == [datetime(2026, 3, 7).date()]  # one, at 23:30
     assert sent[0].hour == 23 and sent[0].minute == 30
+
+
+async def test_chats_due_at_one_instant_are_each_planned_from_their_own_row(engine):
+    """Five chats due at the same instant: the tick works out the calendar side of a plan
+    once per (zone, send time, slot, last tip), so a chat that differs from its neighbours
+    in any one of them must still get the answer its own row calls for."""
+    engine.clock.set(datetime(2026, 3, 7, 8, 0, tzinfo=UTC))
+    for chat in (1, 2, 3, 4, 5):
+        await engine.subscriptions.start(chat, chat, "private")  # 09:00 UTC, due today
+    ts = int(datetime(2026, 3, 7, 9, 0, tzinfo=UTC).timestamp())
+    with contextlib.closing(sqlite3.connect(engine.path)) as connection, connection:
+        assert connection.execute(
+            "SELECT count(*) FROM subscribers WHERE next_send_at = ?", (ts,)).fetchone() == (5,)
+        # 2: a tip already went out at 06:00 today (its time was moved afterwards)
+        connection.execute("UPDATE subscribers SET last_daily_at = ? WHERE chat_id = 2",
+                           (ts - 3 * 3600,))
+        # 3: the same slot, but the row's time is 21:00
+        connection.execute("UPDATE subscribers SET send_time = '21:00' WHERE chat_id = 3")
+        # 4: the same instant in Tokyo (18:00 there), time 09:00
+        connection.execute("UPDATE subscribers SET timezone = 'Asia/Tokyo' WHERE chat_id = 4")
+        # 5: yesterday's tip went out as usual
+        connection.execute("UPDATE subscribers SET last_daily_at = ? WHERE chat_id = 5",
+                           (ts - 86400,))
+    engine.clock.set(datetime(2026, 3, 7, 9, 0, 30, tzinfo=UTC))
+    await engine.scheduler.tick()
+    await engine.sender.drain_once()
+    assert sorted(chat for chat, _at, _t in engine.transport.sends) == [1, 3, 4, 5]
+    assert engine.rows("SELECT chat_id, status, error FROM deliveries ORDER BY chat_id") == [
+        (1, "sent", None), (2, "missed", "a tip already went out that local day"),
+        (3, "sent", None), (4, "sent", None), (5, "sent", None)]
+    following = {chat: datetime.fromtimestamp(at, UTC) for chat, at in engine.rows(
+        "SELECT chat_id, next_send_at FROM subscribers")}
+    assert following == {
+        1: datetime(2026, 3, 8, 9, 0, tzinfo=UTC),
+        2: datetime(2026, 3, 8, 9, 0, tzinfo=UTC),
+        3: datetime(2026, 3, 8, 21, 0, tzinfo=UTC),
+        4: datetime(2026, 3, 8, 0, 0, tzinfo=UTC),  # 09:00 in Tokyo on 8 March
+        5: datetime(2026, 3, 8, 9, 0, tzinfo=UTC),
+    }
+
+
+async def test_one_row_planned_at_two_instants_gets_the_answer_of_each(engine):
+    """Inside the grace window (3 hours) the slot gets a tip that expires at its end; asked
+    again past it, the same row is a miss — nothing worked out for one instant is reused
+    at another."""
+    engine.clock.set(datetime(2026, 3, 7, 8, 0, tzinfo=UTC))
+    await engine.subscriptions.start(1, 1, "private")  # 09:00 UTC
+    early_at = datetime(2026, 3, 7, 9, 0, 30, tzinfo=UTC)
+    (due,) = await engine.storage.outbox.due(early_at, 10)
+    early = engine.scheduler.plan(due, early_at)
+    late = engine.scheduler.plan(due, datetime(2026, 3, 7, 12, 0, 30, tzinfo=UTC))
+    assert early.tip_id is not None
+    assert early.expires_at == datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
+    assert early.next_send_at == datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
+    assert late.tip_id is None
+    assert late.reason == "bot was offline past the grace window or the end of that local day"
+    assert late.next_send_at == datetime(2026, 3, 8, 9, 0, tzinfo=UTC)

@@ -132,7 +132,8 @@ class CandidateSet:
     subscriber. Lists that name a tip twice fall back to `pick_next` itself.
     """
 
-    __slots__ = ("_candidates", "_counts", "_rings", "_topic_bits", "_topic_of", "_unique")
+    __slots__ = ("_candidates", "_counts", "_fresh", "_rings", "_same", "_topic_bits",
+                 "_topic_of", "_unique")
 
     def __init__(self, candidates: Sequence[Tip]) -> None:
         self._candidates = tuple(candidates)
@@ -144,6 +145,9 @@ class CandidateSet:
         self._topic_bits = {topic: _bits(f"topic:{topic}") for topic in groups}
         self._topic_of = {tip.id: tip.topic for tip in self._candidates}
         self._unique = len(self._topic_of) == len(self._candidates)
+        # A Pick is immutable: one per tip and cycle flag, shared by every subscriber.
+        self._same = {tip.id: Pick(tip=tip, new_cycle=False) for tip in self._candidates}
+        self._fresh = {tip.id: Pick(tip=tip, new_cycle=True) for tip in self._candidates}
 
     def __len__(self) -> int:
         return len(self._candidates)
@@ -157,35 +161,40 @@ class CandidateSet:
         if not isinstance(seen, (set, frozenset, dict)):
             seen = set(seen)
         # Unseen tips per topic, in the order pick_next would meet the topics.
-        unseen = dict(self._counts)
-        topic_of = self._topic_of
-        for tip_id in seen:
-            topic = topic_of.get(tip_id)
-            if topic is not None:
-                unseen[topic] -= 1
+        unseen = self._counts
+        if seen:
+            unseen = dict(unseen)
+            topic_of = self._topic_of
+            for tip_id in seen:
+                topic = topic_of.get(tip_id)
+                if topic is not None:
+                    unseen[topic] -= 1
         open_topics = [topic for topic, count in unseen.items() if count]
         new_cycle = not open_topics
         if new_cycle:
-            unseen = dict(self._counts)
+            unseen = self._counts
             open_topics = list(unseen)
         if len(open_topics) > 1 and last_topic in open_topics:
             open_topics.remove(last_topic)
         seed_bits = _seed_bits(seed)
         topic_bits = self._topic_bits
+        if len(open_topics) > 1:  # the fullest topic; ties broken by topic_key
+            most = max(map(unseen.__getitem__, open_topics))
+            open_topics = [topic for topic in open_topics if unseen[topic] == most]
         if len(open_topics) == 1:
             (topic,) = open_topics
             key = _mix(seed_bits ^ topic_bits[topic])
-        else:  # the fullest topic; ties broken by topic_key, the first of equals wins
-            ranks = [(unseen[t], _mix(seed_bits ^ topic_bits[t])) for t in open_topics]
-            best = max(ranks)
-            topic, key = open_topics[ranks.index(best)], best[1]
+        else:  # equally full: the highest topic key, the first of equals wins
+            keys = [_mix(seed_bits ^ topic_bits[t]) for t in open_topics]
+            key = max(keys)
+            topic = open_topics[keys.index(key)]
         tips = self._rings[topic]
         size = len(tips)
         start = entry(key, size)
         if new_cycle:
-            return Pick(tip=tips[start], new_cycle=True)
+            return self._fresh[tips[start].id]
         for step in range(size):  # at most the topic's seen tips are skipped
             tip = tips[(start + step) % size]
             if tip.id not in seen:
-                return Pick(tip=tip, new_cycle=False)
+                return self._same[tip.id]
         raise AssertionError("an open topic has an unseen tip")  # pragma: no cover
