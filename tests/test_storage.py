@@ -64,6 +64,88 @@ async def test_a_failed_write_rolls_back_only_its_own_statements(tmp_path):
     assert stored_rows(path, "SELECT chat_id FROM subscribers") == [(7,)]
 
 
+async def test_a_one_hop_transaction_is_whole_or_absent_and_never_mixes_with_a_write(
+        tmp_path):
+    """`transact` runs a whole transaction on the writer thread: one that fails half-way
+    stores nothing, a write() waiting meanwhile lands on its own, one that succeeds stores
+    all of it, and closing stops the thread."""
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    await migrate(db)
+    subscribers = SubscriberQueries(db)
+    started = threading.Event()
+
+    def half_then_fail(tx: sqlite3.Connection) -> None:
+        tx.execute("INSERT INTO broadcasts (admin_id, text, status, created_at) "
+                   "VALUES (1, 'half a change', 'draft', 0)")
+        started.set()
+        import time as clock
+        clock.sleep(0.2)  # a write() asked for meanwhile must wait, not land inside
+        raise RuntimeError("failed half-way")
+
+    def two_rows(tx: sqlite3.Connection) -> int:
+        for text in ("first", "second"):
+            tx.execute("INSERT INTO broadcasts (admin_id, text, status, created_at) "
+                       "VALUES (1, ?, 'draft', 0)", (text,))
+        return 2
+
+    async def subscribe() -> bool:
+        await asyncio.to_thread(started.wait, 5)
+        return await subscribers.add(
+            chat_id=7, user_id=7, chat_type="private", status="active", send_time=time(9),
+            timezone="UTC", topics=("foods",), next_send_at=None, now=NOW)
+
+    try:
+        failed, added = await asyncio.gather(db.transact(half_then_fail), subscribe(),
+                                             return_exceptions=True)
+        assert isinstance(failed, RuntimeError)
+        assert added is True
+        assert stored_rows(path, "SELECT count(*) FROM broadcasts") == [(0,)]
+        assert await db.transact(two_rows) == 2
+    finally:
+        await db.close()
+    assert stored_rows(path, "SELECT text FROM broadcasts ORDER BY id") == [
+        ("first",), ("second",)]
+    assert stored_rows(path, "SELECT chat_id FROM subscribers") == [(7,)]
+    assert not [t for t in threading.enumerate() if t.name.startswith("sqlite-writer")]
+
+
+async def test_a_cancelled_one_hop_transaction_still_ends_whole_before_the_next_write(
+        tmp_path):
+    """Shutting down mid-tick cancels the tick while its slice is being written: the
+    thread cannot stop half-way, so the transaction ends whole, and the next write waits
+    for it instead of failing on a locked database."""
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    await migrate(db)
+    started = threading.Event()
+
+    def slow_pair(tx: sqlite3.Connection) -> None:
+        tx.execute("INSERT INTO broadcasts (admin_id, text, status, created_at) "
+                   "VALUES (1, 'one', 'draft', 0)")
+        started.set()
+        import time as clock
+        clock.sleep(0.3)
+        tx.execute("INSERT INTO broadcasts (admin_id, text, status, created_at) "
+                   "VALUES (1, 'two', 'draft', 0)")
+
+    try:
+        task = asyncio.create_task(db.transact(slow_pair))
+        await asyncio.to_thread(started.wait, 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        counted = stored_rows(path, "SELECT count(*) FROM broadcasts")
+        async with db.write() as tx:
+            await tx.execute("INSERT INTO broadcasts (admin_id, text, status, created_at) "
+                             "VALUES (1, 'three', 'draft', 0)")
+    finally:
+        await db.close()
+    assert counted == [(2,)]  # the cancelled caller returned only once it had ended
+    assert stored_rows(path, "SELECT text FROM broadcasts ORDER BY id") == [
+        ("one",), ("two",), ("three",)]
+
+
 async def test_a_database_from_a_newer_bot_is_refused_and_left_unmigrated(tmp_path):
     path = tmp_path / "bot.sqlite3"
     with sqlite3.connect(path) as connection:
