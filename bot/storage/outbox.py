@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from json import dumps
 
@@ -131,14 +131,31 @@ class OutboxQueries:
         if not plans:
             return 0
         ts = to_ts(now)
-        sends = dumps([(p.chat_id, p.tip_id, p.local_date.isoformat(), to_ts(p.due_at),
-                        to_ts(p.expires_at) if p.expires_at else None)
+        # --- perf: a slice's plans share a few instants and dates (one per zone and slot),
+        # so each is converted once: five conversions per plan were a tenth of the tick.
+        stamps: dict[datetime, int] = {}
+        days: dict[date, str] = {}
+
+        def stamp(moment: datetime) -> int:
+            found = stamps.get(moment)
+            if found is None:
+                found = stamps[moment] = to_ts(moment)
+            return found
+
+        def day(value: date) -> str:
+            found = days.get(value)
+            if found is None:
+                found = days[value] = value.isoformat()
+            return found
+
+        sends = dumps([(p.chat_id, p.tip_id, day(p.local_date), stamp(p.due_at),
+                        stamp(p.expires_at) if p.expires_at else None)
                        for p in plans if p.tip_id is not None])
-        misses = dumps([(p.chat_id, p.local_date.isoformat(),
-                         p.reason or "bot was offline past the grace window", to_ts(p.due_at))
+        misses = dumps([(p.chat_id, day(p.local_date),
+                         p.reason or "bot was offline past the grace window", stamp(p.due_at))
                         for p in plans if p.tip_id is None])
-        updates = dumps([(p.chat_id, p.tip_id, p.cycle, to_ts(p.next_send_at),
-                          to_ts(p.due_at), p.last_topic) for p in plans])
+        updates = dumps([(p.chat_id, p.tip_id, p.cycle, stamp(p.next_send_at),
+                          stamp(p.due_at), p.last_topic) for p in plans])
         resumes = [(p.chat_id,) for p in plans if p.resume]
 
         def write(tx: sqlite3.Connection) -> int:
