@@ -36,7 +36,7 @@ from bot.needs import NeedService
 from bot.pacer import Pacer
 from bot.privacy import PrivacyService
 from bot.prompt_scheduler import PromptScheduler
-from bot.scheduler import DailyScheduler
+from bot.scheduler import DailyScheduler, write_slice_for
 from bot.storage import Broadcast, PendingDelivery, Storage
 from bot.subscriptions import Defaults, SubscriptionService
 from bot.telegram_app import TelegramApp
@@ -184,6 +184,7 @@ async def attach_runtime(
     application.bot_data[BOT_DATA_KEY] = deps
     scheduler = DailyScheduler(storage, feed, clock,
                                grace=timedelta(hours=settings.missed_grace_hours),
+                               write_slice=write_slice_for(settings.send_rate_per_second),
                                on_batch=sender.wake)
     prompts = PromptScheduler(storage, deps.diary, clock, compose_weekly,
                               grace=timedelta(hours=settings.missed_grace_hours),

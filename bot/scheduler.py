@@ -26,12 +26,25 @@ from bot.zones import resolve_zone
 
 log = logging.getLogger(__name__)
 _PLAN_SLICE = 250  # a few ms of planning between two chances for the sender to run
-# --- perf: plans are written in transactions of this many. Each subscriber's rows are in
-# one transaction (that is all a crash needs: an unwritten subscriber is still due), and a
-# short write lets the sender's outcome flushes in between; one write of 2,000 held the
-# connection longer than the sender may run with outcomes unwritten (32 at 1,000/s is
-# 32 ms), so paid broadcasts paused during every batch of a crowded minute.
-_WRITE_SLICE = 500
+# --- perf: plans are written in transactions of a size fitted to the send rate. Each
+# subscriber's rows are in one transaction (that is all a crash needs: an unwritten
+# subscriber is still due), and while a write holds the lock the sender's outcome flush
+# waits; the sender stops once `flush_size` (32) outcomes are unwritten, its crash bound.
+# So one write should end before 32 messages have gone out: 32 ms at 1,000 msg/s, 1.3 s
+# at 25/s. Fewer, larger transactions are cheaper per plan (bench/README.md: 1,000 plans
+# per write ticked 8 % faster than 500); a plan took up to ~50 µs to write on the slowest
+# host the bench ran on.
+_WRITE_COST = 50e-6  # seconds per plan written, on a slow host (bench/README.md)
+_SMALLEST_WRITE = 250
+
+
+def write_slice_for(rate_per_second: float | None, batch_size: int = 2000,
+                    flush_size: int = 32) -> int:
+    """Plans per write transaction at this send rate (None: no limit configured)."""
+    if not rate_per_second:
+        return batch_size
+    fits = int(flush_size / rate_per_second / _WRITE_COST)
+    return max(_SMALLEST_WRITE, min(batch_size, fits))
 
 
 # --- perf: everyone due in one minute in one zone has the same send time (the slot is
@@ -59,6 +72,7 @@ class TickResult:
 class DailyScheduler:
     def __init__(self, storage: Storage, feed: TipFeed, clock: Clock, *,
                  grace: timedelta = timedelta(hours=3), batch_size: int = 2000,
+                 write_slice: int | None = None,
                  on_batch: Callable[[], None] = lambda: None) -> None:
         self._on_batch = on_batch  # wakes the sender per batch, not after a 100k tick
         self._storage = storage
@@ -66,6 +80,7 @@ class DailyScheduler:
         self._clock = clock
         self._grace = grace
         self._batch_size = batch_size
+        self._write_slice = write_slice or batch_size
         self._facts: dict[tuple[object, ...], _SlotFacts] = {}
         self._facts_now: datetime | None = None
 
@@ -128,8 +143,8 @@ class DailyScheduler:
             due = await self._storage.outbox.due(now, self._batch_size)
             if not due:
                 break
-            for start in range(0, len(due), _WRITE_SLICE):
-                part = due[start:start + _WRITE_SLICE]
+            for start in range(0, len(due), self._write_slice):
+                part = due[start:start + self._write_slice]
                 plans: list[DailyPlan] = []
                 broken: list[tuple[int, str]] = []
                 for index, item in enumerate(part):
