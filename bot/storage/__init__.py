@@ -1,7 +1,8 @@
 """Everything the bot keeps, in SQLite through aiosqlite. All SQL lives in this package.
 
 `Storage` composes one small mechanism (db.py: the connection, the one serialised write
-path, read helpers), the migrations (schema.py) and one query object per aggregate:
+path with its one-hop bulk form on a writer thread, the checkpointer, read helpers), the
+migrations (schema.py) and one query object per aggregate:
 
     storage.subscribers  who gets tips, when, on what          (subscribers.py)
     storage.rotation     seen tips per cycle, 👍/👎 votes        (rotation.py)
@@ -64,7 +65,8 @@ __all__ = [
 
 
 class Storage:
-    """The bot's database: one connection, reached through one query object per aggregate."""
+    """The bot's database: one file and one write path, reached through one query object
+    per aggregate."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
