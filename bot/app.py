@@ -184,7 +184,8 @@ async def attach_runtime(
     application.bot_data[BOT_DATA_KEY] = deps
     scheduler = DailyScheduler(storage, feed, clock,
                                grace=timedelta(hours=settings.missed_grace_hours),
-                               write_slice=write_slice_for(settings.send_rate_per_second),
+                               write_slice=write_slice_for(settings.send_rate_per_second,
+                                                           sender.flush_size),
                                on_batch=sender.wake)
     prompts = PromptScheduler(storage, deps.diary, clock, compose_weekly,
                               grace=timedelta(hours=settings.missed_grace_hours),

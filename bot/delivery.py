@@ -214,6 +214,12 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
 
+    @property
+    def flush_size(self) -> int:
+        """Unwritten outcomes at which sending stops (the crash bound): the tick sizes its
+        writes by it, since the flush waits while a write holds the lock."""
+        return self._flush_size
+
     def wake(self) -> None:
         self._wake.set()
 

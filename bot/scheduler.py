@@ -29,7 +29,7 @@ _PLAN_SLICE = 250  # a few ms of planning between two chances for the sender to 
 # --- perf: plans are written in transactions of a size fitted to the send rate. Each
 # subscriber's rows are in one transaction (that is all a crash needs: an unwritten
 # subscriber is still due), and while a write holds the lock the sender's outcome flush
-# waits; the sender stops once `flush_size` (32) outcomes are unwritten, its crash bound.
+# waits; the sender stops once `flush_size` (32) outcomes are unwritten (its crash bound).
 # So one write should end before 32 messages have gone out: 32 ms at 1,000 msg/s, 1.3 s
 # at 25/s. Fewer, larger transactions are cheaper per plan (bench/README.md: 1,000 plans
 # per write ticked 8 % faster than 500); a plan took up to ~50 µs to write on the slowest
@@ -38,9 +38,10 @@ _WRITE_COST = 50e-6  # seconds per plan written, on a slow host (bench/README.md
 _SMALLEST_WRITE = 250
 
 
-def write_slice_for(rate_per_second: float | None, batch_size: int = 2000,
-                    flush_size: int = 32) -> int:
-    """Plans per write transaction at this send rate (None: no limit configured)."""
+def write_slice_for(rate_per_second: float | None, flush_size: int,
+                    batch_size: int = 2000) -> int:
+    """Plans per write transaction at this send rate (None: no limit configured), for a
+    sender that stops at `flush_size` unwritten outcomes (Sender.flush_size)."""
     if not rate_per_second:
         return batch_size
     fits = int(flush_size / rate_per_second / _WRITE_COST)

@@ -474,11 +474,11 @@ def test_a_write_lasts_less_than_the_sender_may_run_with_outcomes_unwritten():
     at 25/s there are 1.28 s and a whole batch of 2,000 goes in one transaction."""
     from bot.scheduler import write_slice_for
 
-    assert write_slice_for(1000) <= 640
-    assert write_slice_for(1000) >= 250  # never so small that every write is a few rows
-    assert write_slice_for(25) == 2000
-    assert write_slice_for(None) == 2000
-    assert write_slice_for(30_000) == 250
+    assert write_slice_for(1000, 32) <= 640
+    assert write_slice_for(1000, 32) >= 250  # never so small that every write is a few rows
+    assert write_slice_for(25, 32) == 2000
+    assert write_slice_for(None, 32) == 2000
+    assert write_slice_for(30_000, 32) == 250
 
 
 async def test_the_same_day_written_in_small_or_whole_slices_stores_the_same_rows(tmp_path):

@@ -135,7 +135,8 @@ def from_ts(value: int | None) -> datetime | None:
 
 
 class Database:
-    """One aiosqlite connection in WAL mode with a serialised write path."""
+    """One aiosqlite connection in WAL mode with a serialised write path; beside it, a
+    writer thread's connection for one-hop transactions and the checkpointer's."""
 
     def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
         self._connection = connection
