@@ -100,6 +100,20 @@ def background_load(seconds: float = 1.0) -> float:
     return (busy1 - busy0) / seconds
 
 
+def python_speed(additions: int = 2_000_000, runs: int = 5) -> float:
+    """Milliseconds for a fixed pure-Python loop, best of `runs`: how fast this host runs
+    Python today. Hosts of one machine type differed 1.4-2.7x in a day (bench/README.md),
+    so runs are compared through this figure, not by their absolute times alone."""
+    best = float("inf")
+    for _ in range(runs):
+        began = time.perf_counter()
+        total = 0
+        for value in range(additions):
+            total += value
+        best = min(best, time.perf_counter() - began)
+    return 1000 * best
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
@@ -113,6 +127,7 @@ def machine() -> dict[str, Any]:
             "python-telegram-bot", "httpx", "httpcore", "anyio", "sniffio", "aiohttp",
             "aiosqlite", "APScheduler")},
         "sniffio_importable": util.find_spec("sniffio") is not None,
+        "python_ms": python_speed(),
     }
 
 
@@ -489,6 +504,11 @@ class Report:
                f"{m['memory_gb']} GB RAM, Linux {m['kernel']}")
         yield f"- Python {m['python']}, SQLite {m['sqlite']}"
         yield "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        if "python_ms" in m:
+            yield (f"- Host speed: a fixed pure-Python loop of 2,000,000 additions takes "
+                   f"{m['python_ms']:.0f} ms (best of 5). Hosts of one machine type differ "
+                   "(2026-12-02: 1.4-2.7x within a day): compare runs on different hosts "
+                   "through this figure and the ratios to the common pattern.")
         yield (f"- Background load before the run: {info['background']:.2f} cores busy with "
                "other work (column *other load* below: the same during each scenario). "
                "Wall-clock rates drop when other work shares the two cores; CPU ms/msg "
