@@ -27,7 +27,8 @@ it is off by default.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import functools
+from urllib.parse import quote_plus
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -35,9 +36,30 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-__all__ = ["AiohttpRequest"]
+__all__ = ["AiohttpRequest", "encode_form"]
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_QUOTED_ONCE_FROM = 64  # characters: shorter values (ids, flags) are quoted fast anyway
+
+
+@functools.lru_cache(maxsize=512)
+def _quote_long(value: str) -> str:
+    return quote_plus(value)
+
+
+def encode_form(parameters: dict[str, str]) -> bytes:
+    """``urlencode(parameters)``, byte for byte, with long values quoted once.
+
+    The sender sends the same tip text and keyboard JSON to thousands of chats, and
+    ``quote_plus`` walks a non-ASCII value one byte at a time in Python: re-quoting them
+    was about a tenth of the CPU per message. Long values are kept (512 of them, least
+    recently used out), short ones quoted every time.
+    """
+    return "&".join([
+        quote_plus(name) + "="
+        + (_quote_long(value) if len(value) >= _QUOTED_ONCE_FROM else quote_plus(value))
+        for name, value in parameters.items()
+    ]).encode("ascii")
 
 
 class AiohttpRequest(BaseRequest):
@@ -154,7 +176,7 @@ class AiohttpRequest(BaseRequest):
             else:
                 parameters = request_data.json_parameters
                 if parameters:
-                    body = urlencode(parameters).encode("ascii")
+                    body = encode_form(parameters)
                     headers = _FORM
 
         try:

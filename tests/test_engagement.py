@@ -59,6 +59,33 @@ async def test_changing_a_vote_replaces_it(bot):
     assert rows == [(USER, tip_id, 1)]
 
 
+def reaction_labels(message) -> list[str]:
+    return [button["text"] for button in message.inline_keyboard[0]]
+
+
+async def test_the_vote_shows_on_its_own_tip_and_nowhere_else(bot):
+    await bot.start()
+    message = await bot.reply("/tip")
+    tip_id = tip_id_of(message)
+    await bot.press(message, f"fb:up:{tip_id}")
+    assert reaction_labels(message) == ["👍 Helpful ✓", "👎 Not for me", "➕ Another tip"]
+    await bot.press(message, f"fb:down:{tip_id}")
+    assert reaction_labels(message) == ["👍 Helpful", "👎 Not for me ✓", "➕ Another tip"]
+    await bot.press(message, f"fb:down:{tip_id}")  # the same button again clears the vote
+    assert reaction_labels(message) == ["👍 Helpful", "👎 Not for me", "➕ Another tip"]
+    await bot.press(message, f"fb:up:{tip_id}")
+    # the next tips, on demand and daily, carry no one's vote
+    assert reaction_labels(await bot.reply("/tip")) == [
+        "👍 Helpful", "👎 Not for me", "➕ Another tip"]
+    bot.clock.set(datetime(2026, 11, 26, 9, 1, tzinfo=UTC))
+    before = len(bot.standin.messages_to(USER))
+    await bot.deliver_due()
+    daily = bot.standin.messages_to(USER)[before:]
+    assert daily and reaction_labels(daily[-1]) == [
+        "👍 Helpful", "👎 Not for me", "➕ Another tip"]
+    assert reaction_labels(message) == ["👍 Helpful ✓", "👎 Not for me", "➕ Another tip"]
+
+
 async def test_another_tip_is_limited_per_local_day(bot):
     await bot.start()
     message = await bot.reply("/tip")
