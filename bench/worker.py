@@ -523,11 +523,12 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
         # write lock, so a sender flush landing in between inflates TickResult.queued.)
         storage = runtime.storage
         deadline = started + spec.get("timeout", 600)
-        counts = await delivery_counts(storage, "daily")
-        while counts.get("pending", 0) and time.monotonic() < deadline:
+        pending = await any_pending(storage, "daily")
+        while pending and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-            counts = await delivery_counts(storage, "daily")
+            pending = await any_pending(storage, "daily")
         finished = time.monotonic()
+        counts = await delivery_counts(storage, "daily")
         cpu = time.process_time() - cpu0
         runtime.sender.stop()
         await asyncio.wait_for(sender, 30)
@@ -651,6 +652,17 @@ async def delivery_counts(storage: Any, kind: str) -> dict[str, int]:
     rows = await storage._db.fetch_all(
         "SELECT status, count(*) FROM deliveries WHERE kind = ? GROUP BY status", (kind,))
     return {str(status): int(count) for status, count in rows}
+
+
+async def any_pending(storage: Any, kind: str) -> bool:
+    """Whether an outbox row of `kind` is still pending: one probe of the pending index.
+
+    Polled every 0.2 s while a peak run sends; counting every row by status instead (a
+    scan of 100,000 rows) took CPU from the run it measures."""
+    rows = await storage._db.fetch_all(
+        "SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_pending"
+        " WHERE status = 'pending' AND kind = ?)", (kind,))
+    return bool(rows[0][0])
 
 
 async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[str, Any]:
