@@ -137,6 +137,23 @@ async def test_did_you_mean_and_food_suggestions_are_buttons(bot):
     assert " mg of magnesium" in bot.standin.message(USER, unknown.message_id).text
 
 
+async def test_every_did_you_mean_button_runs_its_command(bot):
+    """A near-miss of any command gets buttons; each one a user can get does something
+    (never "no longer active")."""
+    from bot.handlers.common import SUGGESTED_COMMANDS  # the inputs, not the expectation
+
+    await bot.say("/start")
+    for name in SUGGESTED_COMMANDS:
+        answer = await bot.reply(f"/{name[:-1]}")  # one letter short: /foo, /hel, /pause→/paus
+        assert "Did you mean" in answer.text, name
+        assert f"cmd:{name}" in answer.callback_data, (name, answer.callback_data)
+        shown, before = answer.text, len(bot.standin.answered_callbacks)
+        await bot.press(answer, f"cmd:{name}")
+        answered = [a.text for a in bot.standin.answered_callbacks[before:]]
+        assert "That button is no longer active. Send /settings for fresh ones." not in answered
+        assert bot.standin.message(USER, answer.message_id).text != shown, name
+
+
 async def test_a_vote_shows_on_the_tip_and_can_be_taken_back(bot):
     await bot.say("/start")
     tip = await bot.reply("/tip")

@@ -184,6 +184,7 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await update.callback_query.answer(texts.BUTTON_EXPIRED)
 
 
+# Exactly the commands a button can run (user.command_reply): each suggestion is a button.
 SUGGESTED_COMMANDS = ("tip", "foods", "causes", "settings", "help", "about", "topics",
                       "time", "timezone", "subscribe", "resume", "pause")
 

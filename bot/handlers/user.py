@@ -387,10 +387,6 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # --- suggestions: "did you mean /foods?" for a near-miss of a command
 
-SUGGESTABLE = ("tip", "foods", "causes", "settings", "help", "about", "topics", "time",
-               "timezone", "subscribe", "resume", "pause", "need", "mydata")
-
-
 async def command_reply(deps: Deps, update: Update, name: str) -> Reply | None:
     """A command that needs no arguments, as a button press runs it."""
     chat_id = _chat_id(update)
@@ -404,11 +400,10 @@ async def command_reply(deps: Deps, update: Update, name: str) -> Reply | None:
         "resume": lambda: resume_reply(deps, chat_id),
         "pause": lambda: pause_reply(deps, chat_id, ""),
         "subscribe": lambda: subscribe_reply(deps, update),
+        "causes": lambda: causes_reply(deps, chat_id),
     }
     if name in simple:
         return await simple[name]()
-    if name == "causes":
-        return causes_reply(deps)
     if name == "help":
         return Reply(texts.help_text())
     if name == "about":
