@@ -9,8 +9,9 @@ Contracts (each under test):
   5xx, network errors and timeouts are retried with backoff (10 s doubling, at most
   10 min apart) until the row expires: a daily tip at the end of its grace window
   (then `missed`, with the last error), a broadcast copy after `broadcast_retry`
-  (24 h; then `failed`). A daily tip is never sent after its grace window, so a tip
-  queued before a crash cannot arrive on the next local day.
+  (24 h; then `failed`). A daily tip is never sent once its grace window has ended
+  (at its end instant included, as the scheduler counts it), so a tip queued before a
+  crash cannot arrive on the next local day, not even at 00:00:00.
 - A timed-out send may have arrived: it is retried like any fault (so it may arrive
   twice) and counted in the row's `timeouts`, which /stats shows.
 - Storage failures never stop the sender: an outcome write that fails keeps its outcomes
@@ -340,7 +341,9 @@ class Sender:
 
     async def _deliver(self, row: PendingDelivery, stats: DrainStats) -> None:
         expiry = self._expiry(row)
-        if self._clock.now() > expiry:
+        # The window is half-open, as the scheduler's: a grace window that ends at the end
+        # of the local day ends at the next day's 00:00:00, which is already too late.
+        if self._clock.now() >= expiry:
             # Queued before a crash or an outage and now too late: never sent late.
             await self._record(self._give_up(row, self._clock.now(), row.last_error,
                                              attempted=False))
@@ -352,7 +355,7 @@ class Sender:
             async with self._pacer.sending(row.chat_id,
                                            row.chat_type in ("group", "supergroup")):
                 # A 429 pause (or the pacer) may have held this send past its expiry.
-                expired = self._clock.now() > expiry
+                expired = self._clock.now() >= expiry
                 if not expired:
                     result = await self._transport.send(row.chat_id, text, markup)
             if expired:

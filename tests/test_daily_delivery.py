@@ -410,6 +410,22 @@ async def test_a_late_night_slot_missed_before_midnight_is_not_sent_the_next_loc
     assert sent[0].hour == 23 and sent[0].minute == 30
 
 
+async def test_a_tip_queued_at_23_30_is_not_sent_at_the_stroke_of_midnight(engine):
+    """Its grace window ends at the end of its local day; 00:00:00 is the next day's
+    first instant, so a send held until then is missed, not a tip on the wrong day."""
+    chat = 8
+    engine.clock.set(datetime(2026, 3, 6, 22, 0, tzinfo=UTC))
+    await engine.subscriptions.start(chat, chat, "private")
+    await engine.subscriptions.set_time(chat, time(23, 30))
+    engine.clock.set(datetime(2026, 3, 6, 23, 30, 10, tzinfo=UTC))
+    assert (await engine.scheduler.tick()).queued == 1  # queued, not sent yet
+    engine.clock.set(datetime(2026, 3, 7, 0, 0, 0, tzinfo=UTC))
+    await engine.sender.drain_once()
+    assert [at for c, at, _ in engine.transport.sends if c == chat] == []
+    assert engine.rows("SELECT local_date, status FROM deliveries WHERE chat_id = ?",
+                       (chat,)) == [("2026-03-06", "missed")]
+
+
 async def test_chats_due_at_one_instant_are_each_planned_from_their_own_row(engine):
     """Five chats due at the same instant: the tick works out the calendar side of a plan
     once per (zone, send time, slot, last tip), so a chat that differs from its neighbours

@@ -520,13 +520,16 @@ async def test_rows_that_expire_unsent_are_given_up_without_counting_an_attempt(
         ("daily", "missed", "not sent within the grace window", 0)]
 
 
-async def test_a_429_pause_that_outlasts_the_grace_window_does_not_send_the_tip_late(bench):
+@pytest.mark.parametrize("retry_after", [30, 10])
+async def test_a_429_pause_that_outlasts_the_grace_window_does_not_send_the_tip_late(
+        bench, retry_after):
     """11:59:50, the last seconds of a 09:00 tip's 3-hour window: Telegram answers 429
-    retry_after=30. Waiting out the pause takes the tip past 12:00, so it is not sent
-    then (that would be late); it is recorded `missed`, and the next day's tip still
+    retry_after=30 (or 10: the pause ends at 12:00:00 exactly, the window's end and no
+    longer inside it). Waiting out the pause takes the tip to or past 12:00, so it is not
+    sent then (that would be late); it is recorded `missed`, and the next day's tip still
     comes on time."""
     await bench.subscriptions.start(1, 1, "private")
-    answers = iter([Throttled(30)])
+    answers = iter([Throttled(retry_after)])
     bench.transport.outage = lambda now: next(answers, None)
     await bench.at(NINE + timedelta(hours=2, minutes=59, seconds=50))
     assert bench.transport.daily_to(1) == []
