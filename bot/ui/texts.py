@@ -1515,7 +1515,10 @@ def diary_counts(counts: DiaryCounts) -> str:
     return "\n".join(lines)
 
 
-def diary_stats(people: int, entries_this_week: int) -> str:
-    """/stats: aggregate counts only, never an entry."""
-    return f"Cramp diary: {people:,} people keep one · {entries_this_week:,} entries this week"
+def diary_stats(people: int, recent_entries: int) -> str:
+    """/stats: aggregate counts only, never an entry (entries logged in the last 7 days,
+    a rolling window, not the calendar week)."""
+    keepers = "1 person keeps one" if people == 1 else f"{people:,} people keep one"
+    entries = "1 entry" if recent_entries == 1 else f"{recent_entries:,} entries"
+    return f"Cramp diary: {keepers} · {entries} in the last 7 days"
 

@@ -126,11 +126,14 @@ async def test_mydata_lists_diary_counts_and_settings_and_stats_only_aggregates(
     assert "Calf" not in mine.text  # counts, not entries
     await bot.start(ADMIN)
     stats = await bot.reply("/stats", chat_id=ADMIN)
-    assert "Cramp diary: 1 people keep one · 2 entries this week" in stats.text
+    assert "Cramp diary: 1 person keeps one · 2 entries in the last 7 days" in stats.text
     assert "calf" not in stats.text.lower()
-    bot.clock.advance(days=8)
+    bot.clock.advance(days=6, hours=23)  # a rolling 7 days, whatever the weekday
     stats = await bot.reply("/stats", chat_id=ADMIN)
-    assert "0 entries this week" in stats.text
+    assert "2 entries in the last 7 days" in stats.text
+    bot.clock.advance(hours=2)
+    stats = await bot.reply("/stats", chat_id=ADMIN)
+    assert "0 entries in the last 7 days" in stats.text
 
 
 async def test_about_says_what_the_diary_stores(bot):
