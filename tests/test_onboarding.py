@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.helpers import ADMIN, USER
 
 
@@ -152,6 +154,26 @@ async def test_every_did_you_mean_button_runs_its_command(bot):
         answered = [a.text for a in bot.standin.answered_callbacks[before:]]
         assert "That button is no longer active. Send /settings for fresh ones." not in answered
         assert bot.standin.message(USER, answer.message_id).text != shown, name
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("/diry", "/diary"), ("/cramps", "/cramp"), ("/exprt", "/export"), ("/reprt", "/report"),
+    ("/myda", "/mydata"), ("/neeed", "/need"), ("/soss", "/sos")])
+async def test_a_near_miss_of_a_command_with_its_own_flow_is_named_in_the_text(
+        bot, typed, meant):
+    await bot.say("/start")
+    answer = await bot.reply(typed)
+    assert f"Did you mean {meant}" in answer.text or f"or {meant}?" in answer.text
+    assert "cmd:" + meant.lstrip("/") not in answer.callback_data  # no button that expires
+
+
+@pytest.mark.parametrize("typed", ["/stp", "/forgt", "/stopp", "/forgets"])
+async def test_a_typo_is_never_answered_with_stop_or_forget(bot, typed):
+    await bot.say("/start")
+    answer = await bot.reply(typed)
+    assert "/stop?" not in answer.text and "/forget?" not in answer.text
+    assert "/stop or" not in answer.text and "/forget or" not in answer.text
+    assert bot.rows("SELECT status FROM subscribers") == [("active",)]
 
 
 async def test_a_vote_shows_on_the_tip_and_can_be_taken_back(bot):

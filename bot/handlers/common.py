@@ -187,18 +187,24 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 # Exactly the commands a button can run (user.command_reply): each suggestion is a button.
 SUGGESTED_COMMANDS = ("tip", "foods", "causes", "settings", "help", "about", "topics",
                       "time", "timezone", "subscribe", "resume", "pause")
+# Suggested in the text only (Telegram makes a /command in a message tappable): they take
+# arguments or open a flow of their own. /stop and /forget are never suggested for a typo.
+TEXT_SUGGESTIONS = ("need", "mydata", "sos", "cramp", "diary", "report", "export")
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A near-miss (/food, /setings) gets "did you mean" buttons; anything else /help."""
+    """A near-miss (/food, /setings, /diry) gets "did you mean"; anything else /help."""
     message = update.effective_message
     typed = (message.text or "").split(maxsplit=1)[0] if message and message.text else ""
     name = typed.lstrip("/").split("@", 1)[0].lower()
     close = [found for found, score, _ in process.extract(
-        name[:32], SUGGESTED_COMMANDS, scorer=fuzz.ratio, limit=2) if score >= 70]
+        name[:32], SUGGESTED_COMMANDS + TEXT_SUGGESTIONS, scorer=fuzz.ratio, limit=2)
+        if score >= 70]
     if name and close:
-        await send(update, context, Reply(texts.did_you_mean(typed, close),
-                                          keyboards.command_choices(close)))
+        buttons = [found for found in close if found in SUGGESTED_COMMANDS]
+        await send(update, context, Reply(
+            texts.did_you_mean(typed, close),
+            keyboards.command_choices(buttons) if buttons else None))
         return
     await send(update, context, Reply(texts.UNKNOWN_COMMAND + texts.help_text()))
 
