@@ -24,10 +24,12 @@ console: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(VENV)/bin/hadolint Dockerfile
 
 test: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	DATABASE_PATH=$(VENV)/check.sqlite3 $(PY) run.py check
 	$(PY) -m pytest -q
 

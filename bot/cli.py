@@ -182,9 +182,9 @@ def main(argv: list[str]) -> int:
 
 def _run_bot(settings: Settings, catalog: list[Tip], secrets: list[str | None]) -> int:
     from bot.app import build_application
-    from bot.lifecycle import StartupFailed, run, start_polling
+    from bot.lifecycle import Starter, StartupFailed, run, start_polling
 
-    starter = start_polling
+    starter: Starter = start_polling
     if settings.webhook_url:
         from bot.webhook import webhook_starter
 

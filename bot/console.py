@@ -241,8 +241,8 @@ async def _lines(stdin: TextIO, loop: asyncio.AbstractEventLoop) -> AsyncIterato
                         yield buffer.decode("utf-8", "replace")
                     return
                 buffer += chunk
-            line, buffer = buffer.split(b"\n", 1)
-            yield line.decode("utf-8", "replace") + "\n"
+            raw, buffer = buffer.split(b"\n", 1)
+            yield raw.decode("utf-8", "replace") + "\n"
     finally:
         loop.remove_reader(fd)
 

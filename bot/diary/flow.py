@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.diary.models import CrampEntry, Duration, Muscle, Severity, Trigger, When
 
@@ -62,7 +63,8 @@ class Draft:
 
     def with_choice(self, choice: Choice) -> Draft:
         """The draft after one button press; the choice's type says which field it fills."""
-        return dataclasses.replace(self, **{_STEP_OF[type(choice)].value: choice})
+        fill: dict[str, Any] = {_STEP_OF[type(choice)].value: choice}
+        return dataclasses.replace(self, **fill)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
@@ -37,7 +37,8 @@ from bot.ui.callbacks import CallbackData
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+# Coroutine, not Awaitable: what PTB's handler classes accept as a callback.
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 AnyHandler: TypeAlias = BaseHandler[Update, Any, Any]
 K = TypeVar("K", bound=CallbackData)
 T = TypeVar("T")

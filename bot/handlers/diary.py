@@ -29,7 +29,7 @@ from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, When
 from bot.diary.prompts import PromptKind
 from bot.diary.report import parse_weeks, report_csv
 from bot.diary.service import AlreadySaved, Gone, NoDiary, Saved
-from bot.handlers.common import EXPIRED, Answer, Reply, command_args, send
+from bot.handlers.common import EXPIRED, Answer, Handler, Reply, command_args, send
 from bot.parsing import parse_send_time
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
@@ -97,7 +97,7 @@ async def diary_reply(deps: Deps, chat_id: int) -> Reply:
 
 # ------------------------------------------------------------------ commands
 
-CommandFn = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+CommandFn = Handler
 
 
 def in_private(name: str) -> Callable[

@@ -570,10 +570,10 @@ async def tip_action_button(deps: Deps, update: Update, data: TipAction) -> Answ
         return Answer(notice, edit=Reply(text, keyboards.tip_actions(data.tip_id,
                                                                      result.vote)))
     if data.action == ANOTHER:
-        result = await deps.feedback.take(chat_id, "another")
-        if result.limit_reached:
-            return Answer(texts.another_limit(result.next_time))
-        return Answer(send=(_tip_reply(deps, result.taken),))
+        another = await deps.feedback.take(chat_id, "another")
+        if another.limit_reached:
+            return Answer(texts.another_limit(another.next_time))
+        return Answer(send=(_tip_reply(deps, another.taken),))
     return EXPIRED
 
 

@@ -35,7 +35,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -213,12 +213,13 @@ class Database:
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Every row of a read, in one hop to the connection's thread."""
-        return list(await self._connection.execute_fetchall(sql, params))
+        # aiosqlite types its rows as sqlite3.Row; with no row_factory they are tuples.
+        return cast(list[Row], list(await self._connection.execute_fetchall(sql, params)))
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of a read, or None."""
         async with self._connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+            return cast(Row | None, await cursor.fetchone())
 
     async def fetch_value(self, sql: str, params: Sequence[Any] = (),
                           default: Any = None) -> Any:

@@ -230,7 +230,8 @@ class OutboxQueries:
                ORDER BY d.due_at, d.id LIMIT ?""",
             (to_ts(now), limit + len(skip)),
         )
-        return [PendingDelivery(*row[:8], remind_setup=bool(row[8]), local_date=row[9],
+        return [PendingDelivery(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                                remind_setup=bool(row[8]), local_date=row[9],
                                 expires_at=from_ts(row[10]), created_at=from_ts(row[11]),
                                 last_error=row[12])
                 for row in rows if row[0] not in skip][:limit]

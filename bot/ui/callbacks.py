@@ -38,6 +38,9 @@ class CallbackData:
     """Base of every callback kind; subclasses are frozen dataclasses with str/int fields."""
 
     prefix: ClassVar[str]
+    # Set on each subclass by @dataclass; declared here so the checker reads every kind as
+    # a dataclass (dataclasses.fields below).
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
