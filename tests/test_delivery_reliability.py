@@ -120,7 +120,8 @@ class ScaledClock:
 def fail_writes(storage: Storage, failing) -> Counter:
     """Make every write transaction end like a full disk while `failing()` is true.
 
-    Injected at the storage mechanism (the one write path), after the statements ran,
+    Injected at the storage mechanism (both ways a transaction runs: `write()` on the
+    shared connection, `transact()` on the writer thread), after the statements ran,
     so the transaction is rolled back exactly as SQLite does on SQLITE_FULL.
     """
     db = storage._db
@@ -136,7 +137,21 @@ def fail_writes(storage: Storage, failing) -> Counter:
                 raise sqlite3.OperationalError("database or disk is full")
             counts["ok"] += 1
 
+    original_transact = db.transact
+
+    async def transact(fn):
+        def failing_fn(connection):
+            result = fn(connection)
+            if failing():
+                counts["failed"] += 1
+                raise sqlite3.OperationalError("database or disk is full")
+            counts["ok"] += 1
+            return result
+
+        return await original_transact(failing_fn)
+
     db.write = write
+    db.transact = transact
     return counts
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import DailyPlan, Storage
+from bot.storage import DailyPlan, DeliveryOutcome, Storage
 from bot.storage.db import Database
 from bot.storage.schema import MIGRATIONS, migrate
 from bot.storage.subscribers import SubscriberQueries
@@ -236,6 +236,57 @@ async def test_writes_reach_the_database_file_within_seconds_and_the_checkpointe
         await storage.close()
     assert in_file == [(7,)]
     assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpointer"]
+
+
+async def test_send_outcomes_are_stored_as_given_and_never_undo_a_settled_row(tmp_path):
+    """One batch of outcomes, written in one statement: every field lands on its own row
+    (texts with quotes, newlines and emoji intact), a retry keeps the row pending with
+    its new due time, an outcome without a message id keeps the stored one, a row
+    already settled stays as it was, and of two outcomes for one row the first counts."""
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    later = NOW + timedelta(minutes=1)
+    retry = NOW + timedelta(minutes=10)
+    try:
+        await storage.tips.sync(load_catalog(), NOW)
+        tip = sorted(t.id for t in load_catalog())[0]
+        ids = []
+        for chat_id in range(1, 7):
+            await storage.subscribers.add(
+                chat_id=chat_id, user_id=chat_id, chat_type="private", status="active",
+                send_time=time(9), timezone="UTC", topics=("foods",), next_send_at=NOW,
+                now=NOW)
+            ids.append(await storage.outbox.add_on_demand(
+                chat_id=chat_id, tip_id=tip, cycle=0, topic="foods", now=NOW))
+        sent, failed, retried, blocked, settled, doubled = ids
+        await storage.outbox.apply_outcomes([DeliveryOutcome(settled, "sent", NOW,
+                                                             message_id=41)])
+        error = 'Bad Request: can\'t parse "entities"\nline 2 \u2014 \U0001f4a5'
+        await storage.outbox.apply_outcomes([
+            DeliveryOutcome(sent, "sent", later, message_id=501),
+            DeliveryOutcome(failed, "failed", later, error=error),
+            DeliveryOutcome(retried, "pending", later, error="Timed out", retry_at=retry,
+                            timed_out=True),
+            DeliveryOutcome(blocked, "blocked", later, error="Forbidden: bot was blocked",
+                            count_attempt=False),
+            DeliveryOutcome(settled, "failed", later, error="late answer"),
+            DeliveryOutcome(doubled, "sent", later, message_id=7),
+            DeliveryOutcome(doubled, "failed", later, error="second"),
+        ])
+    finally:
+        await storage.close()
+    rows = stored_rows(path, """SELECT id, status, message_id, error, sent_at, attempts,
+                                       due_at, timeouts, last_attempt_at
+                                FROM deliveries ORDER BY id""")
+    at, first, due_again = (int(m.timestamp()) for m in (later, NOW, retry))
+    assert rows == [
+        (sent, "sent", 501, None, at, 1, first, 0, at),
+        (failed, "failed", None, error, None, 1, first, 0, at),
+        (retried, "pending", None, "Timed out", None, 1, due_again, 1, at),
+        (blocked, "blocked", None, "Forbidden: bot was blocked", None, 0, first, 0, at),
+        (settled, "sent", 41, None, first, 1, first, 0, first),
+        (doubled, "sent", 7, None, at, 1, first, 0, at),
+    ]
 
 
 async def test_reopening_keeps_what_was_stored(tmp_path):
