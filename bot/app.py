@@ -27,7 +27,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.broadcasts import BroadcastService, Progress, run_progress_loop
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery import BotTransport, Renderer, Sender, Transport
+from bot.delivery import BotTransport, Renderer, Sender, Transport, concurrency_for
 from bot.deps import BOT_DATA_KEY, Deps
 from bot.diary.service import DiaryService, WeeklyView
 from bot.feedback import FeedbackService
@@ -88,9 +88,11 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     else:
         # aiohttp instead of PTB's default httpx: about half the CPU per request, which
-        # is what lets one core send well over 1,000 messages a second (bench/).
+        # is what lets one core send well over 1,000 messages a second (bench/). One
+        # connection per request the sender keeps under way, and 8 for replies to users.
+        pool = concurrency_for(settings.send_rate_per_second) + 8
         builder = (builder.base_url(settings.api_base_url)
-                   .request(AiohttpRequest(connection_pool_size=16, read_timeout=15,
+                   .request(AiohttpRequest(connection_pool_size=pool, read_timeout=15,
                                            write_timeout=15))
                    .get_updates_request(AiohttpRequest(connection_pool_size=1,
                                                        read_timeout=15)))
@@ -161,7 +163,8 @@ async def attach_runtime(
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
         sender = Sender(storage, transport, make_renderer(feed), clock,
-                        pacer or Pacer(settings.send_rate_per_second))
+                        pacer or Pacer(settings.send_rate_per_second),
+                        concurrency=concurrency_for(settings.send_rate_per_second))
         deps = Deps(
             settings=settings, clock=clock,
             subscriptions=SubscriptionService(storage, clock, defaults),

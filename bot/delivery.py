@@ -4,6 +4,10 @@ Contracts (each under test):
 - A row is written before its message is sent and settled after, so a crash can at worst
   resend what was in flight (requests under way plus outcomes not yet written: at most
   `concurrency + flush_size` messages), never lose a tip.
+- Enough requests are under way to keep the configured rate through a round trip of up
+  to `ROUND_TRIP` seconds (`concurrency_for`): a worker waits for each answer, so N
+  workers send at most N / RTT messages a second (8 workers against a 50 ms round trip:
+  160/s, far below a paid 1,000/s).
 - Telegram faults are ordinary outcomes: 429 pauses every send and resends the same row
   without counting a failure; 403 and "chat not found" make the subscriber inactive;
   5xx, network errors and timeouts are retried with backoff (10 s doubling, at most
@@ -25,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -187,6 +192,22 @@ class DrainStats:
     paid: int = 0  # sent with allow_paid_broadcast (Telegram bills those above ~30/s)
 
 
+# Telegram answers a sendMessage in tens of milliseconds from most hosting regions (the
+# round trip plus its own work); sending keeps its full rate up to this, and slows in
+# proportion beyond it.
+ROUND_TRIP = 0.1
+CONCURRENCY = 8  # the fewest requests under way (at the default 25/s: any RTT up to 320 ms)
+
+
+def concurrency_for(rate_per_second: float | None) -> int:
+    """Requests under way needed to send `rate_per_second` when each answer takes up to
+    ROUND_TRIP seconds: 8 at the free tier's rates, 100 for paid 1,000/s. The crash bound
+    grows with it (`concurrency + flush_size` messages)."""
+    if not rate_per_second:
+        return CONCURRENCY
+    return max(CONCURRENCY, math.ceil(rate_per_second * ROUND_TRIP))
+
+
 class Sender:
     def __init__(
         self,
@@ -196,7 +217,7 @@ class Sender:
         clock: Clock,
         pacer: Pacer,
         *,
-        concurrency: int = 8,
+        concurrency: int = CONCURRENCY,
         batch_size: int = 500,
         flush_size: int = 32,
         flush_interval: float = 0.1,

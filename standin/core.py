@@ -175,6 +175,10 @@ class BotApiStandIn:
         self.answered_callbacks: list[AnsweredCallback] = []
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.calls: collections.Counter[str] = collections.Counter()
+        # Requests being answered right now, and the most ever at once, per method: how
+        # many requests a client keeps under way (with `latency`, a round trip's worth).
+        self.in_flight: collections.Counter[str] = collections.Counter()
+        self.most_in_flight: collections.Counter[str] = collections.Counter()
         self.call_log: list[CallRecord] = []
         self.internal_errors: list[BaseException] = []
         self.fault_policy: FaultPolicy | None = None
@@ -240,6 +244,15 @@ class BotApiStandIn:
         entry = self._handlers.get(method.lower())
         name = entry[0] if entry else method
         self.calls[name] += 1
+        self.in_flight[name] += 1
+        self.most_in_flight[name] = max(self.most_in_flight[name], self.in_flight[name])
+        try:
+            return await self._answer(name, entry, params)
+        finally:
+            self.in_flight[name] -= 1
+
+    async def _answer(self, name: str, entry: tuple[str, _Handler] | None,
+                      params: JSONDict) -> ApiAnswer:
         target = safe_chat_ref(params)
         if self.latency > 0:
             await asyncio.sleep(self.latency)
