@@ -51,6 +51,7 @@ TARGET_RSS_MB = 150.0
 TARGET_TICK_US = 50.0
 TARGET_MINUTE_MS = 50.0
 PAID_RATE = 1000.0  # Telegram's ceiling with paid broadcasts
+RTT = 0.05  # a round trip to Telegram from a nearby hosting region (seconds)
 HOGS = 2  # CPU-bound processes beside the bot in the pacer-under-load runs
 MILLION = 1_000_000
 
@@ -360,6 +361,16 @@ class Report:
             achieved, most = r.get("steady_rate", 0.0), r.get("max_in_1s", 0)
             rate = r["rate"]
             after = r.get("rate_after_tick", 0.0)
+            if r.get("rtt"):
+                # Telegram's answer takes a round trip: the guard costs one per second
+                # (rate / (1.005 + RTT)), and the sender must keep enough requests under way.
+                rtt_ms = 1000 * r["rtt"]
+                yield (f"| paid broadcasts, {label}, answers {rtt_ms:.0f} ms after arrival: "
+                       f"rate kept, no window above | {100 * achieved / rate:.1f} % over the "
+                       f"whole run ({100 * after / rate:.1f} % once the tick was done; the "
+                       f"guard allows {100 / (1.005 + r['rtt']):.1f} %), max {most:,} in 1 s "
+                       f"| reported |")
+                continue
             yield (f"| paid broadcasts, {label}: ≥ 98 % of {rate:,.0f}/s, no window above "
                    f"| {100 * achieved / rate:.1f} % over the whole run ({100 * after / rate:.1f}"
                    f" % once the tick was done), max {most:,} in 1 s "
@@ -473,8 +484,10 @@ class Report:
                 continue
             late = r["lateness"]
             if r.get("rate"):
+                answers = (f", answered {1000 * r['rtt']:.0f} ms after arrival"
+                           if r.get("rtt") else "")
                 yield (f"| {label} | {r['rate']:,.0f}/s{' paid' if r['paid_setting'] else ''}"
-                       f" | measured | {r['sink_distinct']:,} of {r['queued']:,} "
+                       f"{answers} | measured | {r['sink_distinct']:,} of {r['queued']:,} "
                        f"| {fmt_s(late['p50'])} | {fmt_s(late['p99'])} | {fmt_s(late['max'])} "
                        f"| {r.get('max_in_1s', 0):,} | {r.get('steady_rate', 0):,.1f}/s "
                        f"({r.get('rate_after_tick', 0):,.1f}/s) | {r['sink_paid']:,} |")
@@ -928,6 +941,15 @@ def plan_peak(runner: Runner, report: Report, quick: bool) -> None:
     report.peak.append((label, runner.run(
         "peak", {"db": all_due, "tag": "paid", "rate": PAID_RATE, "paid": True},
         f"peak minute, {label}, paid broadcasts at {PAID_RATE:,.0f}/s", timeout=600)))
+    Path(all_due).unlink(missing_ok=True)
+    # The same against a distant Telegram: the sink answers each send RTT after it arrived.
+    n = 10_000 if quick else 30_000
+    all_due = fixture(runner, f"peak-{n}", n, "all")
+    report.peak.append((f"{n:,}", runner.run(
+        "peak", {"db": all_due, "tag": "paid-rtt", "rate": PAID_RATE, "paid": True,
+                 "rtt": RTT},
+        f"peak minute, {n:,}, paid at {PAID_RATE:,.0f}/s, answers after {RTT * 1000:.0f} ms",
+        timeout=600)))
     Path(all_due).unlink(missing_ok=True)
 
 

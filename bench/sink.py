@@ -8,8 +8,10 @@ the arrival instant of every sendMessage (``time.monotonic``, the system-wide
 CLOCK_MONOTONIC, so comparable with the bot process's clock), the distinct chat ids and how
 many sends carried ``allow_paid_broadcast``.
 
-Control endpoints: ``POST /_bench/reset`` clears the records; ``GET /_bench/stats`` returns
-the counts and this process's CPU seconds (``?times=1`` adds every arrival instant).
+Control endpoints: ``POST /_bench/reset`` clears the records (``?delay=0.05``: from now on
+answer each sendMessage that many seconds after its arrival, the way back from a Telegram
+data centre; default 0); ``GET /_bench/stats`` returns the counts and this process's CPU
+seconds (``?times=1`` adds every arrival instant).
 
     python -m bench.sink [--port 0]    prints its base URL, serves until SIGTERM/SIGINT
 """
@@ -61,9 +63,11 @@ class Records:
         self.paid = 0  # sendMessage calls that carried allow_paid_broadcast=true
         self.bad_requests = 0
         self.next_id = 1
+        self.delay = 0.0  # seconds between a sendMessage's arrival and its answer
 
-    def reset(self) -> None:
+    def reset(self, delay: float = 0.0) -> None:
         self.__init__()  # type: ignore[misc]
+        self.delay = delay
 
 
 def _ok(result: object) -> web.Response:
@@ -108,6 +112,8 @@ def build_app() -> web.Application:
                 records.paid += 1
             records.chats.add(chat_id)
             records.next_id += 1
+            if records.delay:
+                await asyncio.sleep(records.delay)
             return _ok(message)
         records.other_calls += 1
         if method == "getme":
@@ -115,8 +121,8 @@ def build_app() -> web.Application:
                         "can_read_all_group_messages": False, "supports_inline_queries": False})
         return _ok(True)
 
-    async def reset(_request: web.Request) -> web.Response:
-        records.reset()
+    async def reset(request: web.Request) -> web.Response:
+        records.reset(float(request.query.get("delay", 0.0)))
         return _ok({"cpu": time.process_time()})
 
     async def stats(request: web.Request) -> web.Response:

@@ -115,17 +115,20 @@ class LogCounter(logging.Handler):
         self.counts[f"{record.levelname} {record.name}: {str(record.msg)[:70]}"] += 1
 
 
-def sink_call(sink: str, action: str, *, times: bool = False) -> dict[str, Any]:
+def sink_call(sink: str, action: str, *, times: bool = False,
+              delay: float = 0.0) -> dict[str, Any]:
     if action == "reset":
-        request = urllib.request.Request(f"{sink}/_bench/reset", data=b"", method="POST")
+        request = urllib.request.Request(f"{sink}/_bench/reset?delay={delay}", data=b"",
+                                         method="POST")
     else:
         request = urllib.request.Request(f"{sink}/_bench/stats" + ("?times=1" if times else ""))
     with urllib.request.urlopen(request, timeout=30) as response:  # loopback only
         return json.loads(response.read())["result"]
 
 
-async def sink_async(sink: str, action: str, *, times: bool = False) -> dict[str, Any]:
-    return await asyncio.to_thread(sink_call, sink, action, times=times)
+async def sink_async(sink: str, action: str, *, times: bool = False,
+                     delay: float = 0.0) -> dict[str, Any]:
+    return await asyncio.to_thread(sink_call, sink, action, times=times, delay=delay)
 
 
 def install_sniffio_shim() -> str:
@@ -511,7 +514,7 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     await app.initialize()
     runtime = await attach_runtime(app, settings, background=False, pacer=Pacer(rate))
     try:
-        before = await sink_async(sink, "reset")
+        before = await sink_async(sink, "reset", delay=spec.get("rtt", 0.0))
         cpu0 = time.process_time()
         started = time.monotonic()
         sender = asyncio.create_task(runtime.sender.run(idle_poll=0.2))
@@ -541,7 +544,7 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     late = [t - started for t in arrivals]
     result: dict[str, Any] = {
         "due": ticked.due, "queued": sum(counts.values()), "tick_queued": ticked.queued,
-        "db_counts": counts, "rate": rate, "paid_setting": paid,
+        "db_counts": counts, "rate": rate, "paid_setting": paid, "rtt": spec.get("rtt", 0.0),
         "sink_count": seen["count"], "sink_distinct": seen["distinct_chats"],
         "sink_paid": seen["paid"], "sink_cpu": seen["cpu"] - before["cpu"],
         "tick_wall": tick.wall, "tick_cpu": tick.cpu, "wall": finished - started, "cpu": cpu,
