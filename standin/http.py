@@ -95,8 +95,15 @@ async def _api(request: web.Request) -> web.Response:
             400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid JSON"}
         )
     standin = request.app[_STANDIN_KEY]
+    method = request.match_info["method"]
     try:
-        status, body = await standin.call(request.match_info["method"], params)
+        if method.lower() == "getupdates":  # a long poll the client gives up ends here
+            status, body = await standin.call(method, params)
+        else:
+            # Telegram carries out a request it has received whether or not the client
+            # stays for the answer: a bot that closes its connection mid-request has still
+            # sent the message (handler_cancellation would otherwise undo it).
+            status, body = await asyncio.shield(standin.call(method, params))
     except SimulatedTimeout as exc:
         await asyncio.sleep(exc.delay)
         status, body = exc.late_answer or (504, _GATEWAY_TIMEOUT)
