@@ -454,6 +454,27 @@ async def test_a_tip_queued_before_a_crash_expires_instead_of_arriving_late(benc
     assert bench.transport.daily_to(1) == [NINE + timedelta(days=1)]
 
 
+@pytest.mark.parametrize(("late", "sent"), [(timedelta(hours=3) - timedelta(seconds=1), True),
+                                             (timedelta(hours=3), False)])
+@pytest.mark.parametrize("queued_before_the_outage", [True, False])
+async def test_the_tick_and_the_sender_draw_the_3_hour_line_at_the_same_instant(
+        bench, late, sent, queued_before_the_outage):
+    """A tip may go out up to 3 hours after its slot: one second before that it is sent,
+    at 3 hours exactly it is too late. The same whether the row was queued on time and
+    the sender comes back late, or the bot comes back late and the tick queues it."""
+    await bench.subscriptions.start(1, 1, "private")
+    if queued_before_the_outage:
+        bench.clock.set(NINE + timedelta(seconds=20))
+        assert (await bench.scheduler.tick()).queued == 1  # … then down until NINE + late
+    bench.clock.set(NINE + late)
+    if not queued_before_the_outage:
+        await bench.scheduler.tick()
+    await bench.sender.drain_once()
+    assert bench.transport.daily_to(1) == ([NINE + late] if sent else [])
+    assert bench.rows("SELECT local_date, status FROM deliveries") == [
+        ("2026-03-07", "sent" if sent else "missed")]
+
+
 async def test_after_more_than_a_day_down_todays_tip_still_goes_out_in_the_grace_window(bench):
     await bench.subscriptions.start(1, 1, "private")  # next slot 2026-03-07 09:00 UTC
     back = NINE + timedelta(days=2, hours=1)  # down from before the 7th until 10:00 on the 9th
