@@ -14,6 +14,7 @@ import sqlite3
 import time as monotonic_time
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -452,6 +453,31 @@ async def test_a_tip_queued_before_a_crash_expires_instead_of_arriving_late(benc
         ("2026-03-07", "missed", "not sent within the grace window")]
     await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
     assert bench.transport.daily_to(1) == [NINE + timedelta(days=1)]
+
+
+@pytest.mark.parametrize(("chat_id", "chat_type"), [(-100_123, "group"),
+                                                    (-100_456, "supergroup"), (5, "private")])
+async def test_25_broadcasts_at_once_reach_a_group_20_a_minute_and_a_private_chat_1_a_second(
+        bench, chat_id, chat_type):
+    """Telegram allows 20 messages a minute to one group and one a second to one chat:
+    25 broadcasts queued at once reach a group 20 in its first minute and the other 5
+    after it; a private chat gets all 25 one second apart, not held to the group limit."""
+    await bench.subscriptions.start(chat_id, 7, chat_type)
+    broadcasts = BroadcastService(bench.storage, bench.clock, rate_per_second=30)
+    for number in range(25):
+        draft = await broadcasts.draft(1, f"📢 news {number}")
+        assert await broadcasts.confirm(draft.broadcast.id, 1, None) == 1
+    await bench.sender.drain_once()
+    sent = sorted(at for chat, at, _t in bench.transport.sends if chat == chat_id)
+    assert len(sent) == 25
+    assert min(b - a for a, b in pairwise(sent)) >= timedelta(seconds=1)
+    most_in_a_minute = max(sum(1 for t in sent if first <= t < first + timedelta(seconds=60))
+                           for first in sent)
+    if chat_type == "private":
+        assert sent[-1] - sent[0] < timedelta(seconds=60), "not held to 20 a minute"
+    else:
+        assert most_in_a_minute == 20
+        assert sent[20] - sent[0] >= timedelta(seconds=60)
 
 
 @pytest.mark.parametrize(("late", "sent"), [(timedelta(hours=3) - timedelta(seconds=1), True),
