@@ -392,6 +392,23 @@ async def test_a_502_outage_longer_than_the_grace_window_ends_missed_with_the_re
     assert sorted(c for c, _at, _t in bench.transport.sends) == [1, 2]
 
 
+async def test_a_tip_that_failed_and_then_outlived_its_window_while_down_keeps_the_reason(
+        bench):
+    """A 502 at 09:00:30, the retry due a minute later, but the bot is down until 12:30:
+    at the restart the tip is given up unsent, and its row still says what went wrong."""
+    await bench.subscriptions.start(1, 1, "private")
+    bench.transport.outage = lambda now: Failed("network: Bad Gateway", retryable=True)
+    bench.clock.set(NINE + timedelta(seconds=30))
+    assert (await bench.scheduler.tick()).queued == 1
+    await bench.sender.drain_once()
+    bench.transport.outage = lambda now: None
+    bench.clock.set(NINE + timedelta(hours=3, minutes=30))  # … back after the 3 h window
+    await bench.sender.drain_once()
+    assert bench.transport.sends == []
+    assert bench.rows("SELECT status, error, attempts FROM deliveries") == [
+        ("missed", "network: Bad Gateway; not sent within the grace window", 1)]
+
+
 async def test_a_502_outage_inside_the_grace_window_still_delivers(bench):
     await bench.subscriptions.start(1, 1, "private")
     back_at = NINE + timedelta(hours=2, minutes=30)  # far longer than ~2.5 min
