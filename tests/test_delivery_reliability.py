@@ -484,9 +484,13 @@ async def test_25_broadcasts_at_once_reach_a_group_20_a_minute_and_a_private_cha
     for number in range(25):
         draft = await broadcasts.draft(1, f"📢 news {number}")
         assert await broadcasts.confirm(draft.broadcast.id, 1, None) == 1
-    await bench.sender.drain_once()
+    stats = await bench.sender.drain_once()
     sent = sorted(at for chat, at, _t in bench.transport.sends if chat == chat_id)
     assert len(sent) == 25
+    assert (stats.sent, stats.paid) == (25, 0)  # this transport asks for no paid broadcast
+    # Each row holds the id of the message Telegram made of it (the stand-in counts 1, 2, …).
+    assert sorted(bench.rows("SELECT message_id FROM deliveries WHERE status = 'sent'")) == [
+        (n,) for n in range(1, 26)]
     assert min(b - a for a, b in pairwise(sent)) >= timedelta(seconds=1)
     most_in_a_minute = max(sum(1 for t in sent if first <= t < first + timedelta(seconds=60))
                            for first in sent)

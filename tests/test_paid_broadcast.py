@@ -60,10 +60,11 @@ async def test_a_broadcast_is_paid_but_the_admin_dialogue_is_not(bot):
          for c in CHATS], bot.clock.now())
     preview = await bot.say("/broadcast Hello everyone", chat_id=ADMIN)
     await bot.press(preview[1], preview[1].callback_data[0])
-    await bot.runtime.sender.drain_once()
+    stats = await bot.runtime.sender.drain_once()
     delivered = [m for m in bot.standin.sent if m.chat_id in set(CHATS)]
     assert len(delivered) == len(CHATS) and all("Hello everyone" in m.text for m in delivered)
     assert all(is_paid(m) for m in delivered)
+    assert (stats.sent, stats.paid) == (len(CHATS), len(CHATS))  # the drain's own count
     assert not any(is_paid(m) for m in bot.standin.messages_to(ADMIN))
 
 
