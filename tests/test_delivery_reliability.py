@@ -409,6 +409,28 @@ async def test_a_tip_that_failed_and_then_outlived_its_window_while_down_keeps_t
         ("missed", "network: Bad Gateway; not sent within the grace window", 1)]
 
 
+@pytest.mark.parametrize(("fault", "error", "timeouts"), [
+    (Failed("network: Bad Gateway", retryable=True), "network: Bad Gateway", 0),
+    (Failed("timed out", retryable=True, timed_out=True), "timed out", 1)])
+async def test_a_last_try_that_fails_after_the_window_closed_ends_missed_not_retried(
+        bench, fault, error, timeouts):
+    """The bot comes back at 11:59:50, ten seconds before the 3-hour window of a 09:00
+    tip closes; the send takes 15 s and fails. No retry is queued past the window: the
+    row is missed, with the reason, its attempt and (for a timeout) the timeout counted."""
+    await bench.subscriptions.start(1, 1, "private")
+
+    async def slow_answer() -> None:
+        bench.clock.advance(seconds=15)
+
+    bench.transport.latency = slow_answer
+    bench.transport.outage = lambda now: fault
+    bench.clock.set(NINE + timedelta(hours=2, minutes=59, seconds=50))
+    assert (await bench.scheduler.tick()).queued == 1
+    await bench.sender.drain_once()
+    assert bench.rows("SELECT status, error, attempts, timeouts FROM deliveries") == [
+        ("missed", f"{error}; not sent within the grace window", 1, timeouts)]
+
+
 async def test_a_502_outage_inside_the_grace_window_still_delivers(bench):
     await bench.subscriptions.start(1, 1, "private")
     back_at = NINE + timedelta(hours=2, minutes=30)  # far longer than ~2.5 min
