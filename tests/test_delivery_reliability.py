@@ -523,6 +523,43 @@ async def test_25_broadcasts_at_once_reach_a_group_20_a_minute_and_a_private_cha
         assert sent[20] - sent[0] >= timedelta(seconds=60)
 
 
+async def test_a_row_that_crashes_its_worker_is_retried_later_and_the_others_go_out(
+        bench, caplog):
+    """A bug that raises while one tip is prepared must not stop the others, nor lose
+    that tip: its row waits a backoff step (60 s here) marked "internal error", the log
+    names the row with the traceback, and the next drain after the fix sends it."""
+    for chat in (1, 2, 3):
+        await bench.subscriptions.start(chat, chat, "private")
+    render = make_renderer(bench.feed)
+    broken = {2}
+
+    def flaky_render(row):
+        if row.chat_id in broken:
+            raise RuntimeError("a bug in rendering")
+        return render(row)
+
+    sender = Sender(bench.storage, bench.transport, flaky_render, bench.clock,
+                    virtual_pacer(bench.clock, None), backoff_base=60)
+    bench.clock.set(NINE + timedelta(seconds=30))
+    assert (await bench.scheduler.tick()).queued == 3
+    await sender.drain_once()
+    assert sorted(c for c, _at, _t in bench.transport.sends) == [1, 3]
+    (row_id, status, error, attempts, due_at), = bench.rows(
+        "SELECT id, status, error, attempts, due_at FROM deliveries WHERE chat_id = 2")
+    # Counted, so a row that keeps crashing waits longer each time (10 min at most).
+    assert (status, error, attempts) == ("pending", "internal error", 1)
+    assert due_at == int((NINE + timedelta(seconds=90)).timestamp())
+    crashed = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in crashed] == [f"delivery {row_id} crashed; retrying later"]
+    assert crashed[0].exc_info and "a bug in rendering" in str(crashed[0].exc_info[1])
+
+    broken.clear()  # the fix is deployed; the retry comes due
+    bench.clock.set(NINE + timedelta(seconds=91))
+    await sender.drain_once()
+    assert sorted(c for c, _at, _t in bench.transport.sends) == [1, 2, 3]
+    assert bench.rows("SELECT status FROM deliveries WHERE chat_id = 2") == [("sent",)]
+
+
 @pytest.mark.parametrize(("late", "sent"), [(timedelta(hours=3) - timedelta(seconds=1), True),
                                              (timedelta(hours=3), False)])
 @pytest.mark.parametrize("queued_before_the_outage", [True, False])
