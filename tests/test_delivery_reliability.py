@@ -217,6 +217,9 @@ async def test_storage_write_failures_never_stop_sending(tmp_path, outage_second
     assert [text.startswith("cannot record ") for text, _at in errors] == [True] * len(errors)
     assert [at for _text, at in errors] == [1, *range(50, failed + 1, 50)], errors
     assert "(OperationalError: database or disk is full)" in errors[0][0], "says why"
+    # A failing disk is not hammered: retries 0.1 s doubling, at most 2 s apart, so about
+    # 63 tries in 2 minutes (fewer when the machine is slow, never many more).
+    assert failed <= 10 + outage_seconds / 2, failed
     assert [(level, text) for level, text, _at in told if level == logging.WARNING] == [
         (logging.WARNING, f"send outcomes recorded again after {failed} failed writes")]
     daily = Counter(c for c, _at, text in transport.sends if "📢" not in text)
