@@ -119,6 +119,19 @@ class ScaledClock:
         await asyncio.sleep(seconds / self.factor)
 
 
+async def _outage_bench(path: Path, clock: ScaledClock, count: int):
+    """The storage-fault tests' setup: `count` tips due at 09:00 in a real database, a
+    Telegram answering in 50 ms, an unpaced sender, all on the scaled clock."""
+    storage, feed = await _open(path, clock)
+    chats = list(range(10_000, 10_000 + count))
+    await storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
+    transport = Transport(clock, latency=lambda: clock.sleep(0.05))
+    pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
+    sender = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    return storage, feed, chats, transport, pacer, sender
+
+
 def fail_writes(storage: Storage, failing, slow: float = 0.0) -> Counter:
     """Make every write transaction end like a full disk while `failing()` is true.
 
@@ -173,13 +186,7 @@ async def test_storage_write_failures_never_stop_sending(tmp_path, outage_second
     factor = 20.0
     clock = ScaledClock(NINE + timedelta(seconds=30), factor)
     path = tmp_path / "bot.sqlite3"
-    storage, feed = await _open(path, clock)
-    chats = list(range(10_000, 13_000))
-    await storage.subscribers.add_many(
-        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
-    transport = Transport(clock, latency=lambda: clock.sleep(0.05))
-    pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
-    sender = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    storage, feed, chats, transport, _pacer, sender = await _outage_bench(path, clock, 3000)
     scheduler = DailyScheduler(storage, feed, clock, on_batch=sender.wake)
     assert (await scheduler.tick()).queued == len(chats)
 
@@ -241,13 +248,7 @@ async def test_a_crash_during_a_storage_outage_resends_at_most_the_bound(tmp_pat
     factor = 20.0
     clock = ScaledClock(NINE + timedelta(seconds=30), factor)
     path = tmp_path / "bot.sqlite3"
-    storage, feed = await _open(path, clock)
-    chats = list(range(10_000, 11_000))
-    await storage.subscribers.add_many(
-        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
-    transport = Transport(clock, latency=lambda: clock.sleep(0.05))
-    pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
-    sender = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    storage, feed, chats, transport, pacer, sender = await _outage_bench(path, clock, 1000)
     await DailyScheduler(storage, feed, clock).tick()
     failing = True
     fail_writes(storage, lambda: failing and len(transport.sends) >= 100)
@@ -281,14 +282,7 @@ async def test_a_stop_during_a_storage_outage_tries_for_5_s_then_says_what_may_r
     factor = 5.0  # a loaded test machine's lag counts five times, not twenty
     clock = ScaledClock(NINE + timedelta(seconds=30), factor)
     path = tmp_path / "bot.sqlite3"
-    storage, feed = await _open(path, clock)
-    chats = list(range(10_000, 11_000))
-    await storage.subscribers.add_many(
-        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
-    transport = Transport(clock, latency=lambda: clock.sleep(0.05))
-    pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
-    sender = Sender(storage, transport, make_renderer(feed), clock, pacer,
-                    sleep=clock.sleep)
+    storage, feed, chats, transport, pacer, sender = await _outage_bench(path, clock, 1000)
     await DailyScheduler(storage, feed, clock).tick()
     state = {"failing": False}
     fail_writes(storage, lambda: state["failing"])
