@@ -101,17 +101,13 @@ def build_application(
         await attach_runtime(application, settings, clock=clock, catalog=catalog,
                              background=background, transport=transport, pacer=pacer)
 
-    async def post_stop(application: TelegramApp) -> None:
-        # Before shutdown closes the HTTP sessions: sends under way finish and their
-        # outcomes are written. Closed first, a message Telegram already had was recorded
-        # as a network error and sent again after the restart (tests/test_e2e.py, SIGTERM).
-        await detach_runtime(application)
-
-    async def post_shutdown(application: TelegramApp) -> None:
-        await detach_runtime(application)  # a start that never ran stop(); else a no-op
-
-    application = (builder.post_init(post_init).post_stop(post_stop)
-                   .post_shutdown(post_shutdown).build())
+    # The runtime is detached at post_stop, before shutdown closes the HTTP sessions: sends
+    # under way finish and their outcomes are written. Closed first, a message Telegram
+    # already had was recorded as a network error and sent again after the restart
+    # (tests/test_e2e.py, SIGTERM). post_shutdown covers a start that never reached stop();
+    # otherwise it finds nothing left to detach.
+    application = (builder.post_init(post_init).post_stop(detach_runtime)
+                   .post_shutdown(detach_runtime).build())
     handlers.register(application)
     return application
 
