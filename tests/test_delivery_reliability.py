@@ -511,11 +511,11 @@ async def test_25_broadcasts_at_once_reach_a_group_20_a_minute_and_a_private_cha
     assert sorted(bench.rows("SELECT message_id FROM deliveries WHERE status = 'sent'")) == [
         (n,) for n in range(1, 26)]
     assert min(b - a for a, b in pairwise(sent)) >= timedelta(seconds=1)
-    most_in_a_minute = max(sum(1 for t in sent if first <= t < first + timedelta(seconds=60))
-                           for first in sent)
     if chat_type == "private":
         assert sent[-1] - sent[0] < timedelta(seconds=60), "not held to 20 a minute"
     else:
+        most_in_a_minute = max(
+            sum(1 for t in sent if first <= t < first + timedelta(seconds=60)) for first in sent)
         assert most_in_a_minute == 20
         assert sent[20] - sent[0] >= timedelta(seconds=60)
 

@@ -178,12 +178,7 @@ async def test_sigkill_mid_dispatch_then_restart_loses_nothing(tmp_path):
     400/s the bot keeps 400 x 100 ms = 40 requests under way: 40 + 32 = 72).
     """
     count = 3000
-    now = datetime.now(UTC)
-    storage = await Storage.open(tmp_path / "bot.sqlite3")
-    await storage.subscribers.add_many(
-        [NewSubscriber(chat_id, time(0, 0), "UTC", tuple(TOPICS), now - timedelta(seconds=30))
-         for chat_id in range(10_000, 10_000 + count)], now)
-    await storage.close()
+    chats = await _seed(tmp_path, count, 10_000, datetime.now(UTC) - timedelta(seconds=30))
 
     standin = BotApiStandIn()
     standin.latency = 0.002
@@ -207,7 +202,7 @@ async def test_sigkill_mid_dispatch_then_restart_loses_nothing(tmp_path):
         finally:
             output = await stop_bot(second)
     per_chat = Counter(m.chat_id for m in standin.sent)
-    assert set(per_chat) == set(range(10_000, 10_000 + count)), "nobody lost the tip"
+    assert set(per_chat) == set(chats), "nobody lost the tip"
     duplicates = sum(n - 1 for n in per_chat.values())
     print(f"crash test: {received_at_kill} sends before SIGKILL, {duplicates} duplicates "
           f"after restart (bound 72)")
