@@ -103,8 +103,9 @@ def background_load(seconds: float = 1.0) -> float:
 
 def python_speed(additions: int = 2_000_000, runs: int = 5) -> float:
     """Milliseconds for a fixed pure-Python loop, best of `runs`: how fast this host runs
-    Python today. Hosts of one machine type differed 1.4-2.7x in a day (bench/README.md),
-    so runs are compared through this figure, not by their absolute times alone."""
+    Python right now. Hosts of one machine type differed 1.4-2.7x in a day, and one host
+    3-4x within half an hour (bench/README.md), so runs are compared through this figure,
+    not by their absolute times alone."""
     best = float("inf")
     for _ in range(runs):
         began = time.perf_counter()
@@ -130,6 +131,15 @@ def machine() -> dict[str, Any]:
         "sniffio_importable": util.find_spec("sniffio") is not None,
         "python_ms": python_speed(),
     }
+
+
+def host_ms(result: dict[str, Any]) -> str:
+    """The host speed before and after a scenario (python_speed, ms; lower is faster)."""
+    speeds = result.get("host_ms")
+    if not speeds:
+        return "–"
+    before, after = speeds
+    return f"{before:.0f} → {after:.0f}"
 
 
 # ------------------------------------------------------------------------ sink
@@ -202,8 +212,13 @@ class Runner:
         """One scenario in a fresh process; adds how busy the rest of the machine was."""
         spec = {"sink": self.sink.url, "workdir": self.workdir,
                 "watchdog": max(1.0, timeout - 10), **spec}
+        # One host's speed drifts within minutes (bench/README.md), so it is taken right
+        # before and after every scenario, not once per run.
+        before = python_speed(runs=3)
         with cpu_hogs(spec.pop("hogs", 0), timeout):
-            return self._run(scenario, spec, label, timeout)
+            result = self._run(scenario, spec, label, timeout)
+        result["host_ms"] = (before, python_speed(runs=3))
+        return result
 
     def _run(self, scenario: str, spec: dict[str, Any], label: str,
              timeout: float) -> dict[str, Any]:
@@ -301,8 +316,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     headline: dict[str, dict[str, Any]] = field(default_factory=dict)  # N -> ours as shipped
 
-    def targets(self) -> Iterator[str]:
-        """The issue's targets against the shipped configuration."""
+    def targets(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The issue's targets against the shipped configuration, each row with the
+        scenario result it was read from (for the host speed measured before it)."""
         def yes(ok: bool) -> str:
             return "yes" if ok else "**no**"
 
@@ -312,14 +328,14 @@ class Report:
             rate, ms = rate_of(r) or 0.0, ms_of(r) or 0.0
             yield (f"| limiter off, N = {n_label}: ≥ {TARGET_RATE:,.0f} msg/s on one core "
                    f"| {rate:,.0f} msg/s wall; {ms:.3f} CPU ms/msg = {1000 / ms:,.0f} msg/s "
-                   f"per core | {yes(rate >= TARGET_RATE and 1000 / ms >= TARGET_RATE)} |")
+                   f"per core | {yes(rate >= TARGET_RATE and 1000 / ms >= TARGET_RATE)} |"), r
         for n_label, path, r in self.limited:
             if path != "ours" or "error" in r:
                 continue
             achieved, most = r.get("steady_rate", 0.0), r.get("max_in_1s", 0)
             yield (f"| limiter on, N = {n_label}: ≥ 95 % of {RATE:g}/s, no 1-s window "
                    f"above | {100 * achieved / RATE:.1f} %, max {most} in 1 s "
-                   f"| {yes(achieved >= 0.95 * RATE and most <= RATE)} |")
+                   f"| {yes(achieved >= 0.95 * RATE and most <= RATE)} |"), r
         for label, r in self.dueq:
             if not label.startswith("100,000") or "error" in r:
                 continue
@@ -327,26 +343,26 @@ class Report:
             yield (f"| due query ≤ {TARGET_DUE_MS:g} ms, {label} | due_subscribers "
                    f"{median:.2f} ms (raw on the due index "
                    f"{r['raw'].get('index', {}).get('median_ms', float('nan')):.2f} ms) "
-                   f"| {yes(median <= TARGET_DUE_MS)} |")
+                   f"| {yes(median <= TARGET_DUE_MS)} |"), r
         m = self.million
         if m and "error" not in m:
             n = f"{m['subscribers']:,}"
             q = m["due_query"]["median_ms"]
             yield (f"| N = {n}: peak RSS ≤ {TARGET_RSS_MB:g} MB | {m['peak_rss_mb']:.1f} MB "
-                   f"| {yes(m['peak_rss_mb'] <= TARGET_RSS_MB)} |")
+                   f"| {yes(m['peak_rss_mb'] <= TARGET_RSS_MB)} |"), m
             yield (f"| N = {n}: due query + hydration ≤ {TARGET_DUE_MS:g} ms per 2,000 rows "
-                   f"| {q:.1f} ms | {yes(q <= TARGET_DUE_MS)} |")
+                   f"| {q:.1f} ms | {yes(q <= TARGET_DUE_MS)} |"), m
             yield (f"| N = {n}: tick ≤ {TARGET_TICK_US:g} µs per due subscriber "
                    f"| {m['tick_us_per_due']:.0f} µs | "
-                   f"{yes(m['tick_us_per_due'] <= TARGET_TICK_US)} |")
+                   f"{yes(m['tick_us_per_due'] <= TARGET_TICK_US)} |"), m
             minute = m["minute_ms"]["p50"]
             yield (f"| N = {n}: an average minute (~{m['minute_due']:.0f} due) ticked in ≤ "
                    f"{TARGET_MINUTE_MS:g} ms | {minute:.0f} ms (median of "
-                   f"{m['ticks']:,} ticks) | {yes(minute <= TARGET_MINUTE_MS)} |")
+                   f"{m['ticks']:,} ticks) | {yes(minute <= TARGET_MINUTE_MS)} |"), m
             yield (f"| N = {n}: a whole day of ticks, CPU seconds | {day_cpu(m):,.0f} s"
-                   f"{day_note(m)} | reported |")
+                   f"{day_note(m)} | reported |"), m
             yield (f"| N = {n}: database size on disk | {m['db_bytes'] / 2**20:,.0f} MB "
-                   "after the day | reported |")
+                   "after the day | reported |"), m
         for label, r in self.loaded:
             if "error" in r or r.get("legacy"):
                 continue
@@ -354,7 +370,7 @@ class Report:
             yield (f"| pacer beside {HOGS} CPU-bound processes ({label}): no 1-s window "
                    f"above {RATE:g}/s, ≥ 95 % | max {most} in 1 s, {100 * achieved / RATE:.1f} %"
                    f", other load {r['other_load']:.2f} cores "
-                   f"| {yes(most <= RATE and achieved >= 0.95 * RATE)} |")
+                   f"| {yes(most <= RATE and achieved >= 0.95 * RATE)} |"), r
         for label, r in self.peak:
             if "error" in r or not r.get("rate"):
                 continue
@@ -369,21 +385,21 @@ class Report:
                        f"rate kept, no window above | {100 * achieved / rate:.1f} % over the "
                        f"whole run ({100 * after / rate:.1f} % once the tick was done; the "
                        f"guard allows {100 / (1.005 + r['rtt']):.1f} %), max {most:,} in 1 s "
-                       f"| reported |")
+                       f"| reported |"), r
                 continue
             yield (f"| paid broadcasts, {label}: ≥ 98 % of {rate:,.0f}/s, no window above "
                    f"| {100 * achieved / rate:.1f} % over the whole run ({100 * after / rate:.1f}"
                    f" % once the tick was done), max {most:,} in 1 s "
-                   f"| {yes(achieved >= 0.98 * rate and most <= rate)} |")
+                   f"| {yes(achieved >= 0.98 * rate and most <= rate)} |"), r
             last = r["lateness"]["max"]
             sent_all = r["sink_distinct"] >= r["queued"]
             yield (f"| paid broadcasts, {label}: all sent within ~2 minutes of the tick "
                    f"| {r['sink_distinct']:,} of {r['queued']:,}, last after {last:.0f} s "
-                   f"| {yes(sent_all and last <= 120)} |")
+                   f"| {yes(sent_all and last <= 120)} |"), r
         big = self.headline.get("100,000")
         if big and "error" not in big:
             yield (f"| peak RSS ≤ {TARGET_RSS_MB:g} MB, N = 100,000 | {big['peak_rss_mb']:.1f} MB "
-                   f"| {yes(big['peak_rss_mb'] <= TARGET_RSS_MB)} |")
+                   f"| {yes(big['peak_rss_mb'] <= TARGET_RSS_MB)} |"), big
 
     def million_lines(self) -> Iterator[str]:
         m = self.million
@@ -519,9 +535,12 @@ class Report:
         yield "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         if "python_ms" in m:
             yield (f"- Host speed: a fixed pure-Python loop of 2,000,000 additions takes "
-                   f"{m['python_ms']:.0f} ms (best of 5). Hosts of one machine type differ "
-                   "(2026-12-02: 1.4-2.7x within a day): compare runs on different hosts "
-                   "through this figure and the ratios to the common pattern.")
+                   f"{m['python_ms']:.0f} ms at the start (best of 5). Hosts of one machine "
+                   "type differ, and one host drifts (2026-12-02: 1.4-2.7x within a day; "
+                   "2026-12-06: 76 ms, then 250-320 ms half an hour later, with no steal "
+                   "time reported): each target below gives the speed right before and "
+                   "after its scenario (best of 3), and runs are compared through it and "
+                   "the ratios to the common pattern.")
         yield (f"- Background load before the run: {info['background']:.2f} cores busy with "
                "other work (column *other load* below: the same during each scenario). "
                "Wall-clock rates drop when other work shares the two cores; CPU ms/msg "
@@ -532,9 +551,10 @@ class Report:
         if targets:
             yield "## Targets (ours, as shipped)"
             yield ""
-            yield "| target | measured | met? |"
-            yield "|---|---|---|"
-            yield from targets
+            yield "| target | measured | met? | host speed (ms) |"
+            yield "|---|---|---|---|"
+            for line, record in targets:
+                yield f"{line} {host_ms(record)} |"
             yield ""
         yield from self.million_lines()
         yield from self.loaded_lines()
