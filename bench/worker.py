@@ -557,6 +557,10 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
         after = [a for a in arrivals if a >= started + tick.wall]
         if len(after) > 1:
             result["rate_after_tick"] = windows(after)["steady_rate"]
+        # ... and while it runs (from the first arrival to the tick's end).
+        during = len(arrivals) - len(after)
+        if during > 1 and started + tick.wall > arrivals[0]:
+            result["rate_during_tick"] = during / (started + tick.wall - arrivals[0])
     models = {}
     for model_rate in spec.get("model", []):
         floor = await paced_schedule(len(late), model_rate)

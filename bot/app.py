@@ -192,7 +192,7 @@ async def attach_runtime(
                                grace=timedelta(hours=settings.missed_grace_hours),
                                write_slice=write_slice_for(settings.send_rate_per_second,
                                                            sender.flush_size),
-                               on_batch=sender.wake)
+                               on_batch=sender.wake, make_room=sender.make_room)
     prompts = PromptScheduler(storage, deps.diary, clock, compose_weekly,
                               grace=timedelta(hours=settings.missed_grace_hours),
                               on_batch=sender.wake)

@@ -83,6 +83,7 @@ class Pacer:
         self._recent: deque[Dispatch] = deque()  # the last N releases, oldest first
         self._horizon = float("-inf")  # latest arrival bound of any older release
         self._paused_until = float("-inf")
+        self._waiting = 0  # sends waiting for a global slot
         self._chat_last: dict[int, float] = {}
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_users: dict[int, int] = {}
@@ -97,6 +98,20 @@ class Pacer:
     def per_window(self) -> int:
         """At most this many sends arrive inside any one second (0: no global limit)."""
         return self._per_window
+
+    def lag(self) -> float:
+        """Seconds a send waiting here could have been released already: the event loop
+        was too busy to wake it (not the schedule, the guard or a 429 pause holding it).
+
+        0 when nobody waits for a slot, when unpaced, or before the first release. The
+        tick asks between slices of planning (Sender.make_room), so that its work on the
+        same event loop does not take the sends' turn.
+        """
+        if not self._interval or not self._waiting or self._next_slot == float("-inf"):
+            return 0.0
+        now = self._monotonic()
+        window, _ = self._window_ready(now)
+        return max(0.0, now - max(self._paused_until, self._next_slot, window))
 
     def pause(self, seconds: float) -> None:
         """Hold every send for `seconds` (Telegram's retry_after), counted from now."""
@@ -193,6 +208,13 @@ class Pacer:
         return ready, in_flight
 
     async def _global_slot(self, chat_id: int) -> Dispatch:
+        self._waiting += 1
+        try:
+            return await self._take_slot(chat_id)
+        finally:
+            self._waiting -= 1
+
+    async def _take_slot(self, chat_id: int) -> Dispatch:
         async with self._lock:
             on_schedule = True  # False once the guard or a pause held this release
             for _ in range(1_000_000):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -55,6 +55,11 @@ def write_slice_for(rate_per_second: float | None, flush_size: int,
 _FACTS_KEPT = 4096
 
 
+async def _next_turn() -> None:
+    """Without a sender to make room for: one turn of the event loop for everyone else."""
+    await asyncio.sleep(0)
+
+
 class _SlotFacts(NamedTuple):
     day: date
     slot: datetime
@@ -74,8 +79,10 @@ class DailyScheduler:
     def __init__(self, storage: Storage, feed: TipFeed, clock: Clock, *,
                  grace: timedelta = timedelta(hours=3), batch_size: int = 2000,
                  write_slice: int | None = None,
-                 on_batch: Callable[[], None] = lambda: None) -> None:
+                 on_batch: Callable[[], None] = lambda: None,
+                 make_room: Callable[[], Awaitable[None]] = _next_turn) -> None:
         self._on_batch = on_batch  # wakes the sender per batch, not after a 100k tick
+        self._make_room = make_room  # between slices: the sender's turn
         self._storage = storage
         self._feed = feed
         self._clock = clock
@@ -150,7 +157,7 @@ class DailyScheduler:
                 broken: list[tuple[int, str]] = []
                 for index, item in enumerate(part):
                     if index and index % _PLAN_SLICE == 0:  # --- perf: let the sender run
-                        await asyncio.sleep(0)
+                        await self._make_room()
                     try:
                         plans.append(self.plan(item, now))
                     except Exception as exc:  # one bad row must not stop the tick
@@ -159,7 +166,7 @@ class DailyScheduler:
                     await self._storage.subscribers.quarantine(broken, now)
                 queued += await self._storage.outbox.apply_daily_plans(plans, now)
                 self._on_batch()
-                await asyncio.sleep(0)  # --- perf: the sender's flush and refill go next
+                await self._make_room()  # --- perf: the sender's flush and refill go next
                 missed += sum(1 for p in plans if p.tip_id is None)
             due_total += len(due)
         if due_total:

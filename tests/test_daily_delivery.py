@@ -12,6 +12,7 @@ import random
 import sqlite3
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from bot.app import make_renderer
 from bot.clock import ManualClock
 from bot.delivery import Failed, Gone, Sender, Sent
+from bot.pacer import Pacer
 from bot.scheduler import DailyScheduler
 from bot.storage import NewSubscriber, Storage
 from bot.subscriptions import Defaults, SubscriptionService
@@ -525,3 +527,113 @@ async def test_the_same_day_written_in_small_or_whole_slices_stores_the_same_row
     small, whole = stored
     assert len(small[0]) >= 300  # every chat got at least one daily row
     assert small == whole
+
+
+# ------------------------------------------------- the tick and the sender on one loop
+
+class ScriptedLagPacer(Pacer):
+    """An unpaced pacer whose `lag` answers from a script: how late the waiting sends
+    are is what the test decides."""
+
+    def __init__(self, clock: ManualClock, lags: list[float]) -> None:
+        super().__init__(None, monotonic=lambda: clock.now().timestamp())
+        self.lags = lags
+        self.asked = 0
+
+    def lag(self) -> float:
+        self.asked += 1
+        return self.lags.pop(0) if self.lags else 0.0
+
+
+class HeldTransport(RecordingTransport):
+    """Every send waits until the test lets it answer: its row stays busy meanwhile."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__(clock)
+        self.answer = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    async def send(self, chat_id, text, markup):
+        self.waiting.set()
+        await self.answer.wait()
+        return await super().send(chat_id, text, markup)
+
+
+async def test_the_tick_waits_for_late_paced_sends_at_most_50_ms_at_a_time(engine):
+    """Between slices of planning the tick lets sends that fell behind their schedule go
+    first: it sleeps while a send could have gone more than 2 ms ago, but never more than
+    50 ms in one go (a tick is slowed, never stopped), and not at all when nothing is
+    being sent."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await asyncio.sleep(0)
+
+    pacer = ScriptedLagPacer(engine.clock, [1.0] * 1000)
+    transport = HeldTransport(engine.clock)
+    sender = Sender(engine.storage, transport, make_renderer(engine.feed), engine.clock,
+                    pacer, sleep=sleep)
+    await sender.make_room()
+    assert slept == [] and pacer.asked == 0  # nothing is being sent: no reason to wait
+
+    engine.clock.set(datetime(2026, 3, 7, 8, 59, 30, tzinfo=UTC))
+    await engine.storage.subscribers.add_many(
+        [NewSubscriber(1, time(9), "UTC", tuple(TOPICS),
+                       datetime(2026, 3, 7, 9, 0, tzinfo=UTC))], engine.clock.now())
+    engine.clock.set(datetime(2026, 3, 7, 9, 0, 30, tzinfo=UTC))
+    assert (await engine.scheduler.tick()).queued == 1
+    drain = asyncio.create_task(sender.drain_once())
+    await asyncio.wait_for(transport.waiting.wait(), 5)  # a send is under way
+
+    await sender.make_room()  # always behind: bounded
+    assert 0 < round(sum(slept), 6) <= 0.050
+    slept.clear()
+    pacer.lags[:] = [0.5, 0.5, 0.0]
+    await sender.make_room()  # behind for two looks, then caught up
+    assert len(slept) == 2
+    slept.clear()
+    pacer.lags[:] = [0.0015]
+    await sender.make_room()  # within 2 ms: on time
+    assert slept == []
+
+    transport.answer.set()
+    assert (await drain).sent == 1
+    assert engine.rows("SELECT chat_id, status FROM deliveries") == [(1, "sent")]
+
+
+async def test_the_tick_gives_the_sender_a_turn_at_least_every_250_plans(engine):
+    """The sender shares the tick's event loop: 1,000 due at once, planned and written
+    with a turn for the sender (make_room) after at most 250 plans each time."""
+    engine.clock.set(datetime(2026, 3, 7, 8, 59, 30, tzinfo=UTC))
+    nine = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+    await engine.storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), nine) for c in range(1, 1001)],
+        engine.clock.now())
+    planned = 0
+    turns: list[int] = []
+
+    async def make_room() -> None:
+        turns.append(planned)
+
+    scheduler = DailyScheduler(engine.storage, engine.feed, engine.clock,
+                               write_slice=400, make_room=make_room)
+    plan = scheduler.plan
+
+    def counting_plan(due, now):
+        nonlocal planned
+        planned += 1
+        return plan(due, now)
+
+    scheduler.plan = counting_plan  # type: ignore[method-assign]
+    engine.clock.set(nine + timedelta(seconds=30))
+    assert (await scheduler.tick()).queued == 1000
+    marks = [0, *turns, planned]
+    assert planned == 1000
+    assert max(b - a for a, b in pairwise(marks)) <= 250
+    assert turns[-1] == 1000  # and after the last write, before the tick returns
+
+
+def test_the_bot_as_built_makes_room_for_its_own_sender(bot):
+    """attach_runtime hands the tick its sender's make_room, not a bare event-loop turn."""
+    assert bot.runtime.scheduler._make_room == bot.runtime.sender.make_room

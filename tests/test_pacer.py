@@ -609,3 +609,63 @@ async def test_the_limit_holds_at_the_receiver_when_answers_come_back_slowly(
                               draw=lambda: next(pattern))
     assert len(arrivals) == 4 * rate + 20
     assert max_in_window(arrivals, 1.0) <= rate
+
+
+# ------------------------------------------------------------------------- lag
+
+class StalledClock(VirtualClock):
+    """sleep(d) returns only when the test lets it go: an event loop too busy to wake a
+    waiting send on time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def sleep(self, delay: float) -> None:
+        self.slept.append(delay)
+        await self.go.wait()
+
+
+async def _waiting_send(pacer, clock, chat_id):
+    """A send that has reached the pacer and sleeps until its slot."""
+    task = asyncio.create_task(release(pacer, clock, chat_id))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert clock.slept, "the send waits for its slot"
+    return task
+
+
+async def test_lag_is_how_long_a_waiting_send_could_have_gone_already():
+    clock = StalledClock()
+    pacer = Pacer(10, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert pacer.lag() == 0  # nothing sent yet
+    assert await release(pacer, clock, 1) == 1000.0
+    waiting = await _waiting_send(pacer, clock, 2)  # its slot: (1 + 5 ms) / 10 later
+    clock.now = 1000.1
+    assert pacer.lag() == 0  # the slot has not come
+    clock.now = 1000.3005  # the event loop was busy for 0.2 s past the slot
+    assert pacer.lag() == pytest.approx(0.2)
+    clock.go.set()
+    assert await waiting == 1000.3005
+    clock.now = 1001.0
+    assert pacer.lag() == 0  # nobody waits any more: an idle sender is not behind
+
+
+async def test_no_lag_while_a_429_pause_holds_the_sends_or_when_unpaced():
+    clock = StalledClock()
+    pacer = Pacer(10, monotonic=clock.monotonic, sleep=clock.sleep)
+    await release(pacer, clock, 1)
+    pacer.pause(5)
+    waiting = await _waiting_send(pacer, clock, 2)
+    clock.now = 1003.0
+    assert pacer.lag() == 0  # Telegram's pause holds it, not a busy loop
+    clock.now = 1005.25
+    assert pacer.lag() == pytest.approx(0.25)
+    clock.go.set()
+    await waiting
+
+    unpaced_clock = StalledClock()
+    unpaced = Pacer(None, monotonic=unpaced_clock.monotonic, sleep=unpaced_clock.sleep)
+    await release(unpaced, unpaced_clock, 1)
+    unpaced_clock.now += 10
+    assert unpaced.lag() == 0
