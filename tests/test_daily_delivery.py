@@ -637,3 +637,59 @@ async def test_the_tick_gives_the_sender_a_turn_at_least_every_250_plans(engine)
 def test_the_bot_as_built_makes_room_for_its_own_sender(bot):
     """attach_runtime hands the tick its sender's make_room, not a bare event-loop turn."""
     assert bot.runtime.scheduler._make_room == bot.runtime.sender.make_room
+
+
+async def test_a_tick_over_several_batches_counts_everyone_and_wakes_the_sender_early(engine):
+    """130 due at once, read 50 at a time and written 20 at a time: 100 inside the 3-hour
+    grace window are queued, 30 whose slot passed 4 hours ago are recorded missed; the
+    result counts all of them, and the sender is woken as soon as the first rows are in
+    the outbox, not once the whole tick is done."""
+    nine = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+    engine.clock.set(datetime(2026, 3, 7, 4, 59, 30, tzinfo=UTC))
+    await engine.storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), nine) for c in range(1, 101)]
+        + [NewSubscriber(c, time(5), "UTC", tuple(TOPICS), nine - timedelta(hours=4))
+           for c in range(101, 131)], engine.clock.now())
+    outbox_at_wake: list[int] = []
+
+    def wake() -> None:
+        ((rows,),) = engine.rows("SELECT count(*) FROM deliveries")
+        outbox_at_wake.append(rows)
+
+    scheduler = DailyScheduler(engine.storage, engine.feed, engine.clock, batch_size=50,
+                               write_slice=20, on_batch=wake)
+    engine.clock.set(nine + timedelta(seconds=30))
+    result = await scheduler.tick()
+    assert (result.due, result.queued, result.missed) == (130, 100, 30)
+    assert dict(engine.rows("SELECT status, count(*) FROM deliveries GROUP BY status")) \
+        == {"pending": 100, "missed": 30}
+    assert 0 < outbox_at_wake[0] <= 20  # woken after the first write
+    assert outbox_at_wake[-1] == 130
+
+
+async def test_a_subscriber_whose_plan_fails_in_any_way_is_quarantined_and_the_rest_served(
+        engine, caplog):
+    """Whatever goes wrong while planning one row (here a RuntimeError from the tip
+    choice), that chat is taken out of the schedule with the kind of error, by chat id,
+    and everyone else due at that minute is queued."""
+    nine = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+    engine.clock.set(datetime(2026, 3, 7, 8, 59, 30, tzinfo=UTC))
+    await engine.storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), nine) for c in (1, 2, 3)],
+        engine.clock.now())
+    choose = engine.feed.choose
+
+    def failing_for_chat_2(due, seen, excluded=frozenset()):
+        if due.chat_id == 2:
+            raise RuntimeError("the tip choice failed")
+        return choose(due, seen, excluded)
+
+    engine.feed.choose = failing_for_chat_2  # type: ignore[method-assign]
+    engine.clock.set(nine + timedelta(seconds=30))
+    result = await engine.scheduler.tick()
+    assert result.queued == 2
+    assert [c for (c,) in engine.rows("SELECT chat_id FROM deliveries ORDER BY chat_id")] \
+        == [1, 3]
+    assert engine.rows("SELECT status, inactive_reason FROM subscribers WHERE chat_id = 2") \
+        == [("stopped", "quarantined: unreadable row (RuntimeError)")]
+    assert "subscriber 2 quarantined" in caplog.text
