@@ -669,3 +669,45 @@ async def test_no_lag_while_a_429_pause_holds_the_sends_or_when_unpaced():
     await release(unpaced, unpaced_clock, 1)
     unpaced_clock.now += 10
     assert unpaced.lag() == 0
+
+
+# ------------------------------------------------------------------- catch-up
+
+async def _releases_with_one_slow_answer(pacer, clock, slow: float, count: int = 30):
+    """`count` sends to distinct chats one after another; the first one's answer comes
+    back `slow` seconds after its release, every other one's at once."""
+    times = []
+    for index in range(count):
+        dispatch = await pacer.acquire(index + 1)
+        times.append(clock.now)
+        pacer.settle(dispatch, at=clock.now + (slow if index == 0 else 0.0))
+    return times
+
+
+async def test_a_short_hold_by_the_guard_is_made_up_and_no_window_holds_more():
+    """10/s: the 11th send waits for the first one's answer (10 ms late) plus a second and
+    the 5 ms margin, so it goes 10 ms after its slot; the 12th goes on its own slot again
+    (11 × 100.5 ms after the first), not 10 ms later, and no second holds more than 10."""
+    pacer, clock = make(10)
+    times = await _releases_with_one_slow_answer(pacer, clock, slow=0.010)
+    assert times[10] == pytest.approx(1000.0 + 0.010 + 1.005)
+    assert times[11] == pytest.approx(1000.0 + 11 * 0.1005)
+    assert times[-1] == pytest.approx(1000.0 + 29 * 0.1005)
+    assert max_in_window(times, 1.0) <= 10
+
+
+async def test_a_long_hold_by_the_guard_or_a_429_pause_is_not_made_up():
+    """A hold longer than the catch-up allowance (here 100 ms) moves every later send,
+    and so does a 429 pause however short: Telegram asked for a break, not a burst."""
+    pacer, clock = make(10)
+    times = await _releases_with_one_slow_answer(pacer, clock, slow=0.100)
+    assert times[10] == pytest.approx(1000.0 + 0.100 + 1.005)
+    assert times[11] == pytest.approx(times[10] + 0.1005)
+
+    pacer, clock = make(10)
+    first = await release(pacer, clock, 1)
+    pacer.pause(0.110)  # the second send's slot was 100.5 ms after the first
+    second = await release(pacer, clock, 2)
+    third = await release(pacer, clock, 3)
+    assert second == pytest.approx(first + 0.110)
+    assert third == pytest.approx(second + 0.1005)
