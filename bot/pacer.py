@@ -112,8 +112,7 @@ class Pacer:
         if not self._interval or not self._waiting or self._next_slot == float("-inf"):
             return 0.0
         now = self._monotonic()
-        window, _ = self._window_ready(now)
-        return max(0.0, now - max(self._paused_until, self._next_slot, window))
+        return max(0.0, now - self._release_ready(now)[0])
 
     def pause(self, seconds: float) -> None:
         """Hold every send for `seconds` (Telegram's retry_after), counted from now."""
@@ -209,6 +208,14 @@ class Pacer:
                 ready, in_flight = bound, oldest.settled is None
         return ready, in_flight
 
+    def _release_ready(self, now: float) -> tuple[float, bool]:
+        """When the next release may go (a 429 pause, the even schedule and the guard, all
+        three); True if that may move earlier because the guard waits for a send still in
+        flight."""
+        window, in_flight = self._window_ready(now)
+        ready = max(self._paused_until, self._next_slot, window)
+        return ready, in_flight and ready == window
+
     async def _global_slot(self, chat_id: int) -> Dispatch:
         self._waiting += 1
         try:
@@ -223,12 +230,11 @@ class Pacer:
                 # Re-checked after every wait: a 429 pause may begin, or an answer come
                 # back, while we wait.
                 now = self._monotonic()
-                window, in_flight = self._window_ready(now)
-                ready = max(self._paused_until, self._next_slot, window)
+                ready, in_flight = self._release_ready(now)
                 if ready <= now:
                     break
                 paused = paused or ready == self._paused_until
-                if in_flight and ready == window:
+                if in_flight:
                     ready = min(ready, now + self._poll)
                 await self._wait_until(ready)
             now = self._monotonic()
