@@ -30,6 +30,7 @@ from bot.zones import resolve_zone
 from tests.helpers import stored_rows, ten_percent_faults, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
+NINE = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)  # a Saturday, 09:00 UTC
 ZONES = [
     "UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Moscow", "Asia/Dubai",
     "Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka", "Asia/Bangkok",
@@ -531,6 +532,16 @@ async def test_the_same_day_written_in_small_or_whole_slices_stores_the_same_row
 
 # ------------------------------------------------- the tick and the sender on one loop
 
+async def _due_at_nine(engine: Engine, chats) -> None:
+    """`chats` subscribe before 09:00 UTC on 7 March for a 09:00 tip on every topic; the
+    clock then stands at 09:00:30, where the tick finds them due."""
+    engine.clock.set(NINE - timedelta(seconds=30))
+    await engine.storage.subscribers.add_many(
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats],
+        engine.clock.now())
+    engine.clock.set(NINE + timedelta(seconds=30))
+
+
 class ScriptedLagPacer(Pacer):
     """An unpaced pacer whose `lag` answers from a script: how late the waiting sends
     are is what the test decides."""
@@ -577,11 +588,7 @@ async def test_the_tick_waits_for_late_paced_sends_at_most_50_ms_at_a_time(engin
     await sender.make_room()
     assert slept == [] and pacer.asked == 0  # nothing is being sent: no reason to wait
 
-    engine.clock.set(datetime(2026, 3, 7, 8, 59, 30, tzinfo=UTC))
-    await engine.storage.subscribers.add_many(
-        [NewSubscriber(1, time(9), "UTC", tuple(TOPICS),
-                       datetime(2026, 3, 7, 9, 0, tzinfo=UTC))], engine.clock.now())
-    engine.clock.set(datetime(2026, 3, 7, 9, 0, 30, tzinfo=UTC))
+    await _due_at_nine(engine, [1])
     assert (await engine.scheduler.tick()).queued == 1
     drain = asyncio.create_task(sender.drain_once())
     await asyncio.wait_for(transport.waiting.wait(), 5)  # a send is under way
@@ -605,11 +612,7 @@ async def test_the_tick_waits_for_late_paced_sends_at_most_50_ms_at_a_time(engin
 async def test_the_tick_gives_the_sender_a_turn_at_least_every_250_plans(engine):
     """The sender shares the tick's event loop: 1,000 due at once, planned and written
     with a turn for the sender (make_room) after at most 250 plans each time."""
-    engine.clock.set(datetime(2026, 3, 7, 8, 59, 30, tzinfo=UTC))
-    nine = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
-    await engine.storage.subscribers.add_many(
-        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), nine) for c in range(1, 1001)],
-        engine.clock.now())
+    await _due_at_nine(engine, range(1, 1001))
     planned = 0
     turns: list[int] = []
 
@@ -626,7 +629,6 @@ async def test_the_tick_gives_the_sender_a_turn_at_least_every_250_plans(engine)
         return plan(due, now)
 
     scheduler.plan = counting_plan  # type: ignore[method-assign]
-    engine.clock.set(nine + timedelta(seconds=30))
     assert (await scheduler.tick()).queued == 1000
     marks = [0, *turns, planned]
     assert planned == 1000
@@ -644,11 +646,10 @@ async def test_a_tick_over_several_batches_counts_everyone_and_wakes_the_sender_
     grace window are queued, 30 whose slot passed 4 hours ago are recorded missed; the
     result counts all of them, and the sender is woken as soon as the first rows are in
     the outbox, not once the whole tick is done."""
-    nine = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
     engine.clock.set(datetime(2026, 3, 7, 4, 59, 30, tzinfo=UTC))
     await engine.storage.subscribers.add_many(
-        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), nine) for c in range(1, 101)]
-        + [NewSubscriber(c, time(5), "UTC", tuple(TOPICS), nine - timedelta(hours=4))
+        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in range(1, 101)]
+        + [NewSubscriber(c, time(5), "UTC", tuple(TOPICS), NINE - timedelta(hours=4))
            for c in range(101, 131)], engine.clock.now())
     outbox_at_wake: list[int] = []
 
@@ -658,7 +659,7 @@ async def test_a_tick_over_several_batches_counts_everyone_and_wakes_the_sender_
 
     scheduler = DailyScheduler(engine.storage, engine.feed, engine.clock, batch_size=50,
                                write_slice=20, on_batch=wake)
-    engine.clock.set(nine + timedelta(seconds=30))
+    engine.clock.set(NINE + timedelta(seconds=30))
     result = await scheduler.tick()
     assert (result.due, result.queued, result.missed) == (130, 100, 30)
     assert dict(engine.rows("SELECT status, count(*) FROM deliveries GROUP BY status")) \
@@ -672,11 +673,7 @@ async def test_a_subscriber_whose_plan_fails_in_any_way_is_quarantined_and_the_r
     """Whatever goes wrong while planning one row (here a RuntimeError from the tip
     choice), that chat is taken out of the schedule with the kind of error, by chat id,
     and everyone else due at that minute is queued."""
-    nine = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
-    engine.clock.set(datetime(2026, 3, 7, 8, 59, 30, tzinfo=UTC))
-    await engine.storage.subscribers.add_many(
-        [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), nine) for c in (1, 2, 3)],
-        engine.clock.now())
+    await _due_at_nine(engine, (1, 2, 3))
     choose = engine.feed.choose
 
     def failing_for_chat_2(due, seen, excluded=frozenset()):
@@ -685,7 +682,6 @@ async def test_a_subscriber_whose_plan_fails_in_any_way_is_quarantined_and_the_r
         return choose(due, seen, excluded)
 
     engine.feed.choose = failing_for_chat_2  # type: ignore[method-assign]
-    engine.clock.set(nine + timedelta(seconds=30))
     result = await engine.scheduler.tick()
     assert result.queued == 2
     assert [c for (c,) in engine.rows("SELECT chat_id FROM deliveries ORDER BY chat_id")] \
