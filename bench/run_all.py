@@ -492,7 +492,7 @@ class Report:
                "minutes.")
         yield ""
         yield ("| N | rate | how | sent | lateness p50 | p99 | max | max in any 1 s "
-               "| achieved (after the tick) | paid sends at the sink |")
+               "| achieved (while / after the tick) | paid sends at the sink |")
         yield "|---|---|---|---|---|---|---|---|---|---|"
         for label, r in self.peak:
             if "error" in r:
@@ -506,7 +506,8 @@ class Report:
                        f"{answers} | measured | {r['sink_distinct']:,} of {r['queued']:,} "
                        f"| {fmt_s(late['p50'])} | {fmt_s(late['p99'])} | {fmt_s(late['max'])} "
                        f"| {r.get('max_in_1s', 0):,} | {r.get('steady_rate', 0):,.1f}/s "
-                       f"({r.get('rate_after_tick', 0):,.1f}/s) | {r['sink_paid']:,} |")
+                       f"({r.get('rate_during_tick', 0):,.1f} / "
+                       f"{r.get('rate_after_tick', 0):,.1f}/s) | {r['sink_paid']:,} |")
             else:
                 yield (f"| {label} | limiter off | measured | {r['sink_distinct']:,} of "
                        f"{r['queued']:,} | {fmt_s(late['p50'])} | {fmt_s(late['p99'])} "
