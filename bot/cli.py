@@ -23,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, path_setting
 from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.logs import redact, secret_forms, setup_logging
 from bot.storage import Storage
@@ -109,7 +109,7 @@ CONSOLE_DATABASE_DEFAULT = "data/console.sqlite3"
 def _console_settings(settings: Settings) -> Settings:
     """The console's own database (CONSOLE_DATABASE_PATH, default data/console.sqlite3),
     so trying the bot never leaves a fake subscriber in the real one."""
-    raw = os.environ.get("CONSOLE_DATABASE_PATH", "").strip() or CONSOLE_DATABASE_DEFAULT
+    raw = path_setting(os.environ, "CONSOLE_DATABASE_PATH", CONSOLE_DATABASE_DEFAULT)
     return dataclasses.replace(settings, database_path=Path(raw))
 
 
@@ -122,7 +122,10 @@ def main(argv: list[str]) -> int:
     secrets = [settings.token, settings.webhook_secret]
     console = args.console or (args.console_if_no_token and not settings.token)
     if console and args.command not in ("backup", "restore", "check"):
-        settings = _console_settings(settings)
+        try:
+            settings = _console_settings(settings)
+        except ConfigError as exc:
+            return _fail(f"config error: {exc}")
     # In the console, log lines would interleave with the chat: only warnings show there.
     setup_logging("WARNING" if console and settings.log_level in ("DEBUG", "INFO")
                   else settings.log_level, [settings.token or ""])

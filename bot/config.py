@@ -27,6 +27,10 @@ _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 # Telegram's ceiling for a bot with paid broadcasts enabled (Bots FAQ, Bot API 7.11).
 PAID_BROADCAST_MAX_RATE = 1000.0
+# Without paid broadcasts Telegram allows about 30 bulk messages a second: more is a 429
+# storm. Below one a second a cohort due in the same minute would outlast its grace window.
+FREE_MAX_RATE = 30.0
+MIN_RATE = 1.0
 
 
 class ConfigError(Exception):
@@ -61,6 +65,21 @@ def _env(source: Mapping[str, str | None], name: str) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def path_setting(source: Mapping[str, str | None], name: str, default: str) -> str:
+    """A file path setting: unset means the default, but a blank value is a mistake.
+
+    `DATABASE_PATH=' '` would otherwise quietly mean data/bot.sqlite3 in whatever folder
+    the bot was started from: a fresh, empty database instead of the one meant.
+    """
+    value = source.get(name)
+    if value is None:
+        return default
+    if not value.strip():
+        raise ConfigError(f"{name} is set but blank; give a file path or leave it unset, "
+                          f"e.g. {name}={default}")
+    return value.strip()
 
 
 def _positive_float(source: Mapping[str, str | None], name: str, default: float,
@@ -140,7 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None,
                 )
             admin_ids.add(int(part))
 
-    raw_path = _env(source, "DATABASE_PATH") or "data/bot.sqlite3"
+    raw_path = path_setting(source, "DATABASE_PATH", "data/bot.sqlite3")
     if raw_path == ":memory:" or raw_path.startswith("file:"):
         # An in-memory database forgets every subscriber at each restart.
         raise ConfigError("DATABASE_PATH must be a file path (not :memory: or a URI), "
@@ -199,6 +218,13 @@ def load_settings(environ: Mapping[str, str] | None = None,
     if allow_paid_broadcast and send_rate > PAID_BROADCAST_MAX_RATE:
         raise ConfigError("SEND_RATE_PER_SECOND can be at most 1000 with paid broadcasts "
                           "(Telegram's limit), e.g. SEND_RATE_PER_SECOND=1000")
+    if not allow_paid_broadcast and send_rate > FREE_MAX_RATE:
+        raise ConfigError("SEND_RATE_PER_SECOND can be at most 30 without "
+                          "ALLOW_PAID_BROADCAST=true (Telegram's free limit), "
+                          "e.g. SEND_RATE_PER_SECOND=25")
+    if send_rate < MIN_RATE:
+        raise ConfigError("SEND_RATE_PER_SECOND must be at least 1 (slower, a day's tips "
+                          "would miss their time), e.g. SEND_RATE_PER_SECOND=25")
 
     return Settings(
         token=token,

@@ -49,7 +49,8 @@ async def test_backup_during_a_dispatch_is_a_consistent_snapshot(tmp_path: Path)
     standin.latency = 0.002
     async with await serve(standin, token=TOKEN) as server:
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url,
-                      SEND_RATE_PER_SECOND="400", TICK_SECONDS="1")
+                      SEND_RATE_PER_SECOND="400", ALLOW_PAID_BROADCAST="true",
+                      TICK_SECONDS="1")
         bot = await start_bot(env)
         try:
             await wait_for(lambda: len(standin.sent) >= 100, limit=60, what="sends flowing")

@@ -181,6 +181,13 @@ BAD_VALUES = [
     ("SEND_RATE_PER_SECOND", "-5"),
     ("SEND_RATE_PER_SECOND", "nan"),
     ("SEND_RATE_PER_SECOND", "inf"),
+    ("SEND_RATE_PER_SECOND", "31"),  # without paid broadcasts: a 429 storm
+    ("SEND_RATE_PER_SECOND", "1000"),
+    ("SEND_RATE_PER_SECOND", "1e9"),
+    ("SEND_RATE_PER_SECOND", "0.0001"),  # a cohort's tips would outlast their grace window
+    ("SEND_RATE_PER_SECOND", "0.5"),
+    ("DATABASE_PATH", " "),  # would quietly mean data/bot.sqlite3 wherever the bot starts
+    ("DATABASE_PATH", ""),
     ("ALLOW_PAID_BROADCAST", "maybe"),
     ("ALLOW_PAID_BROADCAST", "2"),
     ("MISSED_GRACE_HOURS", "0"),
@@ -332,3 +339,74 @@ def test_bad_paid_broadcast_settings_stop_the_check_with_exit_2(variable, value,
     assert done.returncode == 2
     lines = (done.stdout + done.stderr).strip().splitlines()
     assert len(lines) == 1 and variable in lines[0] and "e.g." in lines[0], lines
+
+
+@pytest.mark.parametrize("rate", ["1", "30", "12.5"])
+def test_free_sending_accepts_one_to_thirty_per_second(rate, no_env_file):
+    assert load({"SEND_RATE_PER_SECOND": rate}, no_env_file).send_rate_per_second == float(rate)
+
+
+@pytest.mark.parametrize("rate", ["0.0001", "0.99"])
+def test_paid_broadcast_also_needs_at_least_one_per_second(rate, no_env_file):
+    with pytest.raises(ConfigError) as caught:
+        load({"ALLOW_PAID_BROADCAST": "true", "SEND_RATE_PER_SECOND": rate}, no_env_file)
+    check_message(caught.value, "SEND_RATE_PER_SECOND", [TOKEN])
+    assert "at least 1" in str(caught.value)
+
+
+def test_a_rate_above_thirty_without_paid_broadcasts_names_the_free_limit(no_env_file):
+    with pytest.raises(ConfigError) as caught:
+        load({"SEND_RATE_PER_SECOND": "31"}, no_env_file)
+    assert "at most 30" in str(caught.value) and "ALLOW_PAID_BROADCAST" in str(caught.value)
+
+
+def _check_in(folder: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """`run.py check` started in `folder`, with the given settings."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "ALLOW_", "SEND_RATE", "DATABASE_", "CONSOLE_"))}
+    env.update(variables)
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), "check"], cwd=folder,
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SEND_RATE_PER_SECOND", "1e9"),
+    ("SEND_RATE_PER_SECOND", "0.0001"),
+    ("DATABASE_PATH", " "),
+])
+def test_bad_rate_or_blank_path_stops_the_check_with_exit_2_and_creates_nothing(
+        variable, value, tmp_path):
+    env = {"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), variable: value}
+    done = _check_in(tmp_path, **env)
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0] and "e.g." in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no data/, no database
+
+
+def test_a_blank_console_database_path_is_refused_too(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "DATABASE_", "CONSOLE_"))}
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "CONSOLE_DATABASE_PATH": "  "})
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--console"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60, check=False,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and "CONSOLE_DATABASE_PATH" in lines[0] and "e.g." in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_negative_schema_version_is_refused_and_nothing_is_migrated(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA user_version = -1")
+    done = _check_in(tmp_path, DATABASE_PATH=str(path))
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and "schema version -1 is invalid" in lines[0], lines
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (-1,)
+        assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)

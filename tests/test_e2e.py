@@ -184,7 +184,8 @@ async def test_sigkill_mid_dispatch_then_restart_loses_nothing(tmp_path):
     standin.latency = 0.002
     async with await serve(standin, token=TOKEN) as server:
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url,
-                      SEND_RATE_PER_SECOND="400", TICK_SECONDS="1")
+                      SEND_RATE_PER_SECOND="400", ALLOW_PAID_BROADCAST="true",
+                      TICK_SECONDS="1")
         first = await start_bot(env)
         try:
             await wait_for(lambda: len(standin.sent) >= 600, limit=60, what="dispatch start")
@@ -223,7 +224,8 @@ async def test_sigterm_mid_dispatch_stops_cleanly_and_the_restart_sends_nobody_t
     standin.latency = 0.2
     async with await serve(standin, token=TOKEN) as server:
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url,
-                      SEND_RATE_PER_SECOND="400", TICK_SECONDS="1")
+                      SEND_RATE_PER_SECOND="400", ALLOW_PAID_BROADCAST="true",
+                      TICK_SECONDS="1")
         first = await start_bot(env)
         try:
             await wait_for(lambda: len(standin.sent) >= 300, limit=60, what="dispatch start")
@@ -310,7 +312,8 @@ async def test_broadcast_survives_sigkill_and_its_progress_message_continues(tmp
     text = "Broadcast after crash test"
     async with await serve(standin, token=TOKEN) as server:
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url,
-                      SEND_RATE_PER_SECOND="400", ADMIN_IDS=str(ADMIN_ID))
+                      SEND_RATE_PER_SECOND="400", ALLOW_PAID_BROADCAST="true",
+                      ADMIN_IDS=str(ADMIN_ID))
 
         def received() -> list[int]:
             return [m.chat_id for m in standin.sent if m.text == text and m.chat_id != ADMIN_ID]

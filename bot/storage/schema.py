@@ -263,6 +263,8 @@ MIGRATIONS: tuple[str, ...] = (
 async def migrate(db: Database) -> None:
     """Bring the file up to the latest schema version, one migration at a time."""
     version = await db.fetch_value("PRAGMA user_version", default=0)
+    if version < 0:  # range(-1, n) would run the last migration first
+        raise RuntimeError(f"schema version {version} is invalid")
     if version > len(MIGRATIONS):
         raise RuntimeError(
             f"database schema version {version} is newer than this bot "
