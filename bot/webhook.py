@@ -11,6 +11,11 @@ The receiver is ours rather than PTB's built-in server (which compares with `!=`
 aiohttp, already a dependency, and it binds the port *before* setWebhook is sent, so a
 port in use is one line at start-up and Telegram is never pointed at a bot that is not
 listening. Updates go into the Application's queue exactly as PTB's server puts them.
+
+A body that is not an update (garbage, or JSON nested deeper than the parser recurses) is
+a 400 with no traceback. Telegram posts an update again when it did not see our 200 (a
+timeout, a dropped connection), so the receiver remembers the most recent update_ids
+(`RecentIds`) and answers a repeat with 200 without queueing it a second time.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hmac
 import json
 import logging
 import socket
+from collections import deque
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -89,9 +95,33 @@ def secret_matches(given: str | None, secret: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
 
 
+class RecentIds:
+    """The last `size` update_ids seen, for telling a re-post from a new update.
+
+    Telegram numbers updates in sequence and re-posts one within minutes, so a few
+    thousand ids are plenty; memory stays bounded however long the bot runs.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._order: deque[int] = deque()
+        self._seen: set[int] = set()
+        self._size = size
+
+    def first_time(self, update_id: int) -> bool:
+        """True the first time an id is offered (and it is remembered); False after."""
+        if update_id in self._seen:
+            return False
+        self._seen.add(update_id)
+        self._order.append(update_id)
+        if len(self._order) > self._size:
+            self._seen.discard(self._order.popleft())
+        return True
+
+
 def receiver(application: TelegramApp,
              secret: str, path: str) -> web.Application:
     """The aiohttp app answering Telegram's POSTs: 403 without the secret, else queue it."""
+    recent = RecentIds()
 
     async def receive(request: web.Request) -> web.Response:
         if not secret_matches(request.headers.get(SECRET_HEADER), secret):
@@ -99,10 +129,13 @@ def receiver(application: TelegramApp,
         try:
             data = json.loads(await request.read())
             update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return web.Response(status=400, text="not a Telegram update")
-        if update is None:
+        if update is None or type(update.update_id) is not int:
             return web.Response(status=400, text="not a Telegram update")
+        if not recent.first_time(update.update_id):
+            log.info("update_id=%s posted again: already taken", update.update_id)
+            return web.Response(status=200)
         await application.update_queue.put(update)
         return web.Response(status=200)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import socket
 import sqlite3
 from pathlib import Path
@@ -132,3 +133,56 @@ def test_the_secret_is_compared_in_constant_time(monkeypatch):
     assert not secret_matches(SECRET[:-1], SECRET)
     assert not secret_matches(None, SECRET)
     assert compared == [(s.encode(), SECRET.encode()) for s in (SECRET, WRONG_SECRET, SECRET[:-1])]
+
+
+# ------------------------------------------------ the receiver, in process on loopback
+
+async def _receiver_posts(bot, bodies: list[bytes]) -> list[int]:
+    """POST each body with the right secret to the receiver; the HTTP statuses."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.webhook import receiver
+
+    statuses = []
+    server = TestServer(receiver(bot.app, SECRET, "tg"), host="127.0.0.1")
+    async with TestClient(server) as client:
+        for body in bodies:
+            response = await client.post("/tg", data=body, headers={HEADER: SECRET})
+            statuses.append(response.status)
+    return statuses
+
+
+async def _process_queued(bot) -> int:
+    """Handle what the receiver queued, as the running Application would; how many."""
+    handled = 0
+    while not bot.app.update_queue.empty():
+        await bot.app.process_update(bot.app.update_queue.get_nowait())
+        handled += 1
+    return handled
+
+
+async def test_a_deeply_nested_body_is_a_400_without_a_traceback(bot, caplog):
+    caplog.set_level(logging.DEBUG)
+    statuses = await _receiver_posts(bot, [b"[" * 100_000, b"{" * 50_000, b"not json",
+                                           b"[]", b'{"update_id": "x"}'])
+    assert statuses == [400, 400, 400, 400, 400]
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert bot.app.update_queue.empty()
+
+
+async def test_the_same_update_posted_twice_is_handled_once(bot):
+    update = start_update(bot.standin, 604)
+    body = json.dumps(update).encode()
+    assert await _receiver_posts(bot, [body, body]) == [200, 200]  # Telegram sees its 200
+    assert await _process_queued(bot) == 1
+    welcomes = [m for m in bot.standin.messages_to(604) if "Welcome to MagDaily" in m.text]
+    assert len(welcomes) == 1
+
+
+def test_recent_update_ids_are_bounded():
+    from bot.webhook import RecentIds
+
+    recent = RecentIds(size=3)
+    assert [recent.first_time(i) for i in (1, 2, 3, 1, 4)] == [True, True, True, False, True]
+    assert recent.first_time(1) is True  # forgotten once 3 newer ids came
+    assert recent.first_time(4) is False
