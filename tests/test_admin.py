@@ -240,3 +240,47 @@ async def test_stats_match_the_database(bot):
     bot.clock.advance(days=8)
     later = (await bot.reply("/stats", chat_id=ADMIN)).text
     assert "New in the last 7 days: 0" in later and "Tips sent today: 0" in later
+
+
+# ------------------------------------------------------------ admin screens in a group
+
+GROUP = -4101
+
+
+@pytest.mark.parametrize("command", ["/stats", "/broadcasts", "/broadcast Hello all",
+                                     "/tips", "/cancel 1", "/newtip foods x | y",
+                                     "/retire food-001"])
+async def test_admin_screens_typed_in_a_group_answer_with_one_pointer_line(bot, command):
+    await bot.say("/start", chat_id=GROUP, chat_type="group", user_id=ADMIN)
+    answers = await bot.say(command, chat_id=GROUP, chat_type="group", user_id=ADMIN)
+    name = command.split()[0]
+    assert [a.text for a in answers] == [
+        f"🔒 Admin screens open only in a private chat with me: send {name} there."]
+    assert answers[0].callback_data == []
+    assert bot.rows("SELECT count(*) FROM broadcasts") == [(0,)]
+    assert bot.rows("SELECT count(*) FROM tips WHERE source = 'y'") == [(0,)]
+    in_private = await bot.say(command, chat_id=ADMIN)  # the screen itself, privately
+    assert in_private and "private chat" not in in_private[0].text
+
+
+async def test_stats_never_reach_a_group_nor_does_help_list_admin_commands_there(bot):
+    await bot.say("/start", chat_id=GROUP, chat_type="group", user_id=ADMIN)
+    await bot.say("/stats", chat_id=GROUP, chat_type="group", user_id=ADMIN)
+    await bot.say("/help", chat_id=GROUP, chat_type="group", user_id=ADMIN)
+    shown = "\n".join(m.text for m in bot.standin.messages_to(GROUP))
+    assert "people keep one" not in shown and "Tips sent today" not in shown
+    assert "<b>Admin</b>" not in shown and "/broadcast" not in shown and "/stats —" not in shown
+    assert "/broadcast" in (await bot.reply("/help", chat_id=ADMIN)).text
+
+
+async def test_an_admin_button_pressed_in_a_group_answers_with_a_toast(bot):
+    await bot.start(ADMIN)
+    await bot.say("/broadcast Hello", chat_id=ADMIN)
+    confirm = bot.standin.last_message(ADMIN)
+    welcome = (await bot.say("/start", chat_id=GROUP, chat_type="group", user_id=ADMIN))[0]
+    bot.standin.message(GROUP, welcome.message_id).reply_markup = {
+        "inline_keyboard": [[{"text": "x", "callback_data": confirm.callback_data[0]}]]}
+    assert await bot.press(welcome, confirm.callback_data[0], user_id=ADMIN) == []
+    assert bot.standin.answered_callbacks[-1].text == (
+        "Admin buttons work only in a private chat with me.")
+    assert bot.rows("SELECT status FROM broadcasts") == [("draft",)]

@@ -91,6 +91,65 @@ async def test_administrators_change_it(group):
     assert _row(group)[0] == "stopped"
 
 
+@pytest.mark.parametrize("command", ["/start", "/subscribe"])
+@pytest.mark.parametrize("stopped_by", ["/stop", "/pause 3"])
+async def test_a_plain_member_cannot_turn_the_groups_tips_back_on(group, command, stopped_by):
+    await group_says(group, stopped_by, MODERATOR)
+    before = _row(group)
+    assert before[0] in ("stopped", "paused")
+    answers = await group_says(group, command, MEMBER)
+    assert [a.text[:len(POLITE)] for a in answers] == [POLITE]
+    assert _row(group) == before
+    answers = await group_says(group, command, OWNER)  # an administrator may
+    assert POLITE not in answers[0].text
+    assert _row(group)[0] == "active"
+
+
+async def test_a_first_start_in_a_new_group_stays_open_to_any_member(bot):
+    bot.standin.set_member_status(GROUP, MEMBER, "member")
+    answers = await group_says(bot, "/start", MEMBER)
+    assert "Welcome" in answers[0].text
+    assert _row(bot)[0] == "active"
+    again = await group_says(bot, "/start", MEMBER)  # nothing to turn back on: no refusal
+    assert POLITE not in again[0].text and _row(bot)[0] == "active"
+
+
+async def test_a_plain_member_cannot_pause_or_resume_through_a_did_you_mean_button(group):
+    suggestion = (await group_says(group, "/paus", MEMBER))[0]
+    assert "cmd:pause" in suggestion.callback_data
+    answered = len(group.standin.answered_callbacks)
+    assert await group.press(suggestion, "cmd:pause", user_id=MEMBER) == []
+    toast = group.standin.answered_callbacks[answered:]
+    assert len(toast) == 1 and "administrators" in toast[0].text
+    assert _row(group)[0] == "active"
+    await group.press(suggestion, "cmd:pause", user_id=MODERATOR)
+    assert _row(group)[0] == "paused"
+    resume = (await group_says(group, "/resum", MEMBER))[0]
+    await group.press(resume, "cmd:resume", user_id=MEMBER)
+    assert _row(group)[0] == "paused"
+
+
+def _votes(bot):
+    return bot.rows("SELECT tip_id, vote FROM feedback WHERE chat_id = ?", (GROUP,))
+
+
+async def test_a_members_vote_does_not_change_the_groups_rotation(group):
+    tip = (await group_says(group, "/tip", MEMBER))[0]
+    down = next(d for d in tip.callback_data if d.startswith("fb:down:"))
+    up = next(d for d in tip.callback_data if d.startswith("fb:up:"))
+    for data in (down, up):
+        answered = len(group.standin.answered_callbacks)
+        await group.press(group.standin.message(GROUP, tip.message_id), data, user_id=MEMBER)
+        toast = group.standin.answered_callbacks[answered:]
+        assert len(toast) == 1 and "only its administrators’ votes" in toast[0].text
+    assert _votes(group) == []
+    assert group.standin.message(GROUP, tip.message_id).callback_data == tip.callback_data
+    more = next(d for d in tip.callback_data if d.startswith("fb:more"))
+    assert len(await group.press(tip, more, user_id=MEMBER)) == 1  # ➕ stays open to all
+    await group.press(tip, down, user_id=MODERATOR)
+    assert _votes(group) == [(down.split(":")[2], -1)]
+
+
 async def test_an_anonymous_administrator_writes_as_the_group_and_may_change_it(group):
     answers = await group_says(group, "/stop", None, anonymous=True)
     assert POLITE not in answers[0].text
@@ -204,7 +263,7 @@ async def test_an_upgraded_group_keeps_its_subscription_and_history(group):
     await group_says(group, "/tip", MEMBER)
     tip_id = next(d for d in group.standin.last_message(GROUP).callback_data
                   if d.startswith("fb:up:"))
-    await group.press(group.standin.last_message(GROUP), tip_id, user_id=MEMBER)
+    await group.press(group.standin.last_message(GROUP), tip_id, user_id=OWNER)
     history = group.rows("SELECT count(*) FROM deliveries WHERE chat_id = ?", (GROUP,))
     votes = group.rows("SELECT count(*) FROM feedback WHERE chat_id = ?", (GROUP,))
     assert history[0][0] >= 1 and votes == [(1,)]

@@ -72,8 +72,10 @@ def handlers() -> list[AnyHandler]:
     """Every handler, in the order PTB tries them."""
     return [
         # -- commands
-        CommandHandler("start", user.start),
-        CommandHandler("subscribe", user.subscribe),
+        *guards.group_admins_to_resubscribe([
+            CommandHandler("start", user.start),
+            CommandHandler("subscribe", user.subscribe),
+        ]),
         *guards.group_admins_only([
             CommandHandler(["stop", "unsubscribe"], user.stop),
             CommandHandler("pause", user.pause),
@@ -115,11 +117,11 @@ def handlers() -> list[AnyHandler]:
             _press(ToggleTopic, user.topic_button),
             _press(Forget, personal.forget_button),
         ]),
-        _press(TipAction, user.tip_action_button),
+        guards.group_admins_vote(_press(TipAction, user.tip_action_button)),
         _press(CausesPage, user.causes_page_button),
         _press(LocalNow, user.local_now_button),
         _press(PickFood, user.food_button),
-        _press(RunCommand, user.command_button),
+        guards.group_admins_for_changing_commands(_press(RunCommand, user.command_button)),
         _press(NeedAge, personal.need_age_button),
         _press(NeedSex, personal.need_sex_button),
         _press(NeedStatus, personal.need_status_button),

@@ -4,6 +4,10 @@ To anyone not in ADMIN_IDS these do not exist: a command gets exactly the answer
 unknown command gets, a button the expiry toast, and each refusal is logged with the
 user id. The check is made once, by `only()`, which bot.handlers applies to the whole
 admin block of the registration list; the handlers below assume an admin.
+
+Admin screens (/stats, /broadcasts, previews, progress) exist only in a private chat: an
+admin typing one in a group gets a one-line pointer there, and an admin button pressed in
+a group a toast, so no member of the group sees what only admins may.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from bot.handlers.common import (
     Reply,
     command_args,
     send,
+    typed_command,
     unknown_command,
 )
 from bot.tip_admin import UnknownTopic
@@ -41,7 +46,14 @@ def _guard(callback: Handler) -> Handler:
         user = update.effective_user
         user_id = user.id if user else None
         if get_deps(context).is_admin(user_id):
-            await callback(update, context)
+            chat = update.effective_chat
+            if chat is None or chat.type == "private":
+                await callback(update, context)
+            elif update.callback_query is not None:
+                await update.callback_query.answer(texts.ADMIN_PRIVATE_ONLY_TOAST)
+            else:
+                _typed, name = typed_command(update)
+                await send(update, context, Reply(texts.admin_private_only(name)))
             return
         if update.callback_query is not None:
             log.warning("admin button refused user_id=%s", user_id)

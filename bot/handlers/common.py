@@ -193,11 +193,16 @@ SUGGESTED_COMMANDS = ("tip", "foods", "causes", "settings", "help", "about", "to
 TEXT_SUGGESTIONS = ("need", "mydata", "sos", "cramp", "diary", "report", "export")
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A near-miss (/food, /setings, /diry) gets "did you mean"; anything else /help."""
+def typed_command(update: Update) -> tuple[str, str]:
+    """The command as typed and its bare name: ("/Stats@MagDailyBot", "stats")."""
     message = update.effective_message
     typed = (message.text or "").split(maxsplit=1)[0] if message and message.text else ""
-    name = typed.lstrip("/").split("@", 1)[0].lower()
+    return typed, typed.lstrip("/").split("@", 1)[0].lower()
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A near-miss (/food, /setings, /diry) gets "did you mean"; anything else /help."""
+    typed, name = typed_command(update)
     close = [found for found, score, _ in process.extract(
         name[:32], SUGGESTED_COMMANDS + TEXT_SUGGESTIONS, scorer=fuzz.ratio, limit=2)
         if score >= 70]

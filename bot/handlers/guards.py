@@ -12,19 +12,28 @@ Two checks, each made once:
   says, plus an anonymous administrator (whose message names the group itself as
   sender_chat). Everyone else gets a polite answer and nothing changes. Reading commands
   (/tip, /foods, /causes) are not wrapped and stay open to all.
+- Some handlers change a group's subscription only sometimes, and are wrapped with the
+  condition: `/start` and `/subscribe` (a first one in a new group stays open to everyone;
+  turning an existing group's tips back on after its admins stopped or paused them is
+  theirs), the "did you mean /pause?" buttons, and 👍/👎 (a vote shapes the group's
+  rotation; ➕ Another tip stays open).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
+from bot.deps import get_deps
 from bot.handlers.common import AnyHandler, Handler, Reply, send
+from bot.storage import Subscriber
 from bot.ui import texts
+from bot.ui.callbacks import VOTE_DOWN, VOTE_UP, RunCommand, TipAction
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +107,27 @@ async def may_change_subscription(update: Update,
     return member.status in GROUP_ADMIN_STATUSES
 
 
-def _admins_only(callback: Handler) -> Handler:
+# Whether this update would change the group's subscription (checked before asking
+# Telegram who is an admin, so members' reading commands cost no getChatMember).
+Changes = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[bool]]
+
+
+async def _always(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return True
+
+
+def _admins_only(callback: Handler, changes: Changes = _always,
+                 toast: str = texts.GROUP_ADMINS_ONLY_TOAST) -> Handler:
     @functools.wraps(callback)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await may_change_subscription(update, context):
+        if not await changes(update, context) or await may_change_subscription(update, context):
             await callback(update, context)
             return
         chat, user = update.effective_chat, update.effective_user
         log.info("chat_id=%s user_id=%s not a group admin: change refused",
                  chat.id if chat else None, user.id if user else None)
         if update.callback_query is not None:
-            await update.callback_query.answer(texts.GROUP_ADMINS_ONLY_TOAST)
+            await update.callback_query.answer(toast)
         else:
             await send(update, context, Reply(texts.GROUP_ADMINS_ONLY))
 
@@ -120,3 +139,56 @@ def group_admins_only(handlers: list[AnyHandler]) -> list[AnyHandler]:
     for handler in handlers:
         handler.callback = _admins_only(handler.callback)
     return handlers
+
+
+async def _group_row(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Subscriber | None:
+    """The subscription of the group this update comes from; None in a private chat."""
+    chat = update.effective_chat
+    if chat is None or chat.type == "private":
+        return None
+    return await get_deps(context).subscriptions.get(chat.id)
+
+
+async def _turns_back_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """/start or /subscribe on a group subscription that is stopped, paused or blocked."""
+    row = await _group_row(update, context)
+    return row is not None and row.status != "active"
+
+
+async def _changing_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A "did you mean" button that pauses, resumes or re-subscribes a group."""
+    query = update.callback_query
+    data = RunCommand.parse(query.data) if query is not None else None
+    if data is None or data.name not in ("pause", "resume", "subscribe"):
+        return False
+    if data.name == "subscribe":
+        return await _turns_back_on(update, context)
+    return await _group_row(update, context) is not None
+
+
+async def _group_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """👍 or 👎 pressed in a group: it changes the group's rotation."""
+    chat, query = update.effective_chat, update.callback_query
+    data = TipAction.parse(query.data) if query is not None else None
+    return (chat is not None and chat.type != "private" and data is not None
+            and data.action in (VOTE_UP, VOTE_DOWN))
+
+
+def group_admins_to_resubscribe(handlers: list[AnyHandler]) -> list[AnyHandler]:
+    """/start and /subscribe: open to all, except turning a group's tips back on."""
+    for handler in handlers:
+        handler.callback = _admins_only(handler.callback, _turns_back_on)
+    return handlers
+
+
+def group_admins_for_changing_commands(handler: AnyHandler) -> AnyHandler:
+    """The "did you mean" buttons: the ones that change a group's subscription are its admins'."""
+    handler.callback = _admins_only(handler.callback, _changing_command)
+    return handler
+
+
+def group_admins_vote(handler: AnyHandler) -> AnyHandler:
+    """The buttons under a tip: in a group, only administrators' votes count."""
+    handler.callback = _admins_only(handler.callback, _group_vote,
+                                    toast=texts.GROUP_VOTE_ADMINS_ONLY)
+    return handler

@@ -345,8 +345,10 @@ causes = chat_command(lambda deps, chat_id, _raw: causes_reply(deps, chat_id))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    is_admin = user is not None and user.id in get_deps(context).settings.admin_ids
+    user, chat = update.effective_user, update.effective_chat
+    # Admin commands are listed only where they answer: in a private chat.
+    is_admin = (user is not None and user.id in get_deps(context).settings.admin_ids
+                and chat is not None and chat.type == "private")
     await send(update, context, Reply(texts.help_text(admin=is_admin)))
 
 

@@ -625,6 +625,18 @@ GROUP_ADMINS_ONLY = (
     "topics, pause). Please ask one of them. Everyone can still use /tip, /foods and /causes."
 )
 GROUP_ADMINS_ONLY_TOAST = "Only the group’s administrators can change these settings."
+GROUP_VOTE_ADMINS_ONLY = (
+    "In a group, only its administrators’ votes change which tips it gets. "
+    "Your own votes count in a private chat with me."
+)
+
+
+def admin_private_only(command: str) -> str:
+    """An admin command typed in a group: its screen would show to every member."""
+    return f"🔒 Admin screens open only in a private chat with me: send /{command} there."
+
+
+ADMIN_PRIVATE_ONLY_TOAST = "Admin buttons work only in a private chat with me."
 
 
 # ---------------------------------------------------------------- admin tools
