@@ -140,6 +140,10 @@ class DiaryService:
         assert stored is not None
         return Saved(stored)
 
+    async def saved_from(self, chat_id: int, message_id: int) -> AlreadySaved:
+        """What a message's fourth tap saved before, for a press that must not save again."""
+        return AlreadySaved(await self._by_source(chat_id, message_id))
+
     async def _by_source(self, chat_id: int, message_id: int) -> CrampEntry | None:
         return await self._storage.diary.entry_by_source(chat_id, message_id)
 

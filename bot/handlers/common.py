@@ -179,6 +179,22 @@ def on_press(kind: type[K], action: Callable[[Deps, Update, K], Awaitable[Answer
     return handler
 
 
+def shows_pressed_button(update: Update) -> bool:
+    """True when the pressed message still shows a button carrying the pressed data.
+
+    Telegram passes on whatever callback data a client sends, for any of the bot's
+    messages in the chat; a press whose data the message does not show is a double tap
+    on a message already redrawn, a stale copy, or forged. (A message Telegram no longer
+    describes, deleted or too old, shows nothing.)
+    """
+    query = update.callback_query
+    markup = getattr(query.message, "reply_markup", None) if query is not None else None
+    if query is None or query.data is None or markup is None:
+        return False
+    return any(button.callback_data == query.data
+               for row in markup.inline_keyboard for button in row)
+
+
 async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any press no callback kind accepts: stale, forged or garbled data."""
     if update.callback_query is not None:

@@ -4,8 +4,10 @@ Thin like the others: parse, call bot.diary.service, reply with ui.texts and
 ui.keyboards. The logging steps keep no server-side state: each button carries the draft
 after its choice (ui.callbacks.DraftButton) and each step edits the same message; the
 fourth tap saves, once per message (storage remembers which message saved an entry, so
-a double tap, a replay or a stale copy after Undo saves nothing). Every button on a saved
-entry names the entry id, and the service only finds it in the pressing chat.
+a double tap, a replay or a stale copy after Undo saves nothing), and only on a message
+that shows that very button: forged onto another of the bot's messages it saves nothing.
+Every button on a saved entry names the entry id, and the service only finds it in the
+pressing chat.
 
 /sos answers at once, in one message, with no question and no database read: it is meant
 for 3 a.m. with a knotted calf. The diary itself lives in private chats: in a group,
@@ -29,7 +31,15 @@ from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, When
 from bot.diary.prompts import PromptKind
 from bot.diary.report import parse_weeks, report_csv
 from bot.diary.service import AlreadySaved, Gone, NoDiary, Saved
-from bot.handlers.common import EXPIRED, Answer, Handler, Reply, command_args, send
+from bot.handlers.common import (
+    EXPIRED,
+    Answer,
+    Handler,
+    Reply,
+    command_args,
+    send,
+    shows_pressed_button,
+)
 from bot.parsing import parse_send_time
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
@@ -186,7 +196,10 @@ async def step_button(deps: Deps, update: Update, data: DraftButton) -> Answer:
     if isinstance(following, Ask):
         return Answer(edit=step_reply(following))
     assert isinstance(following, Complete)
-    saved = await deps.diary.save(chat_id, following, message_id)
+    if shows_pressed_button(update):
+        saved = await deps.diary.save(chat_id, following, message_id)
+    else:  # a double tap, a stale copy, or forged onto another message: never a new entry
+        saved = await deps.diary.saved_from(chat_id, message_id)
     if isinstance(saved, NoDiary):
         return Answer(edit=Reply(texts.DIARY_START_FIRST))
     if isinstance(saved, AlreadySaved):

@@ -14,7 +14,15 @@ from telegram.ext import ContextTypes
 
 from bot.deps import Deps, get_deps
 from bot.handlers import diary
-from bot.handlers.common import EXPIRED, Answer, Handler, Reply, command_args, send
+from bot.handlers.common import (
+    EXPIRED,
+    Answer,
+    Handler,
+    Reply,
+    command_args,
+    send,
+    shows_pressed_button,
+)
 from bot.parsing import parse_days, parse_send_time
 from bot.places import place_zones
 from bot.storage import Subscriber
@@ -531,13 +539,8 @@ async def topic_button(deps: Deps, update: Update, data: ToggleTopic) -> Answer:
     """Toggle a topic and redraw the keyboard in place, so the user sees the new state."""
     chat_id = _chat_id(update)
     if data.topic == TOPICS_DONE:
-        query = update.callback_query
-        markup = getattr(query.message, "reply_markup", None) if query else None
-        done = ToggleTopic(TOPICS_DONE).pack()
-        already_saved = markup is None or all(
-            button.callback_data != done for row in markup.inline_keyboard for button in row)
         subscriber = await deps.subscriptions.get(chat_id)
-        if subscriber is None or already_saved:
+        if subscriber is None or not shows_pressed_button(update):  # saved already
             return Answer()
         return Answer(edit=await panel_reply(deps, chat_id, texts.TOPICS_SAVED))
     if data.topic not in TOPICS:

@@ -81,6 +81,22 @@ async def test_a_double_tap_on_the_fourth_step_saves_once(bot):
     assert len(entries(bot)) == 1
 
 
+async def test_a_forged_fourth_tap_on_another_bot_message_saves_no_second_entry(bot):
+    welcome = await bot.start()
+    await log(bot, FOOT_MILD_UNDER_1_JUST_NOW)
+    tip = await bot.reply("/tip")
+    in_progress = await bot.reply("/cramp")  # another draft, still at its first step
+    for message in (welcome, tip, in_progress):
+        await bot.press(message, FOOT_MILD_UNDER_1_JUST_NOW[-1], strict=False)
+        await bot.press(message, CALF_SEVERE_1_10_LAST_NIGHT[-1], strict=False)
+    assert entries(bot) == [("foot", "mild", "under_1_min", "just_now", None, None)]
+    assert bot.standin.message(USER, tip.message_id).text == tip.text  # not redrawn
+    # The draft in progress still saves, once, through its own buttons.
+    for data in CALF_SEVERE_1_10_LAST_NIGHT:
+        await bot.press(bot.standin.message(USER, in_progress.message_id), data)
+    assert len(entries(bot)) == 2
+
+
 async def test_safety_question_for_a_severe_calf_and_yes_gives_urgent_advice(bot):
     await bot.start()
     await bot.reply("/timezone Europe/Berlin")
