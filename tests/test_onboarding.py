@@ -76,6 +76,36 @@ async def test_berlin_by_typing_a_city_then_a_time_button(bot):
     await _first_daily_at(bot, 8, 1)
 
 
+async def test_muenchen_with_its_umlaut_at_sign_up_is_berlin_time(bot):
+    await bot.say("/start")
+    answers = await bot.say("München")
+    assert "Europe/Berlin" in answers[0].text
+    await bot.press(answers[1], "time:08:00")
+    assert (await bot.subscriber()).timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("München", "Europe/Berlin"), ("Munchen", "Europe/Berlin"), ("MÜNCHEN", "Europe/Berlin"),
+    ("Мюнхен", "Europe/Berlin"), ("Київ", "Europe/Kyiv"), ("東京", "Asia/Tokyo"),
+    ("ＢＥＲＬＩＮ", "Europe/Berlin"), ("Zürich", "Europe/Zurich"),
+    ("São Paulo", "America/Sao_Paulo"), ("Kraków", "Europe/Warsaw"), ("Αθήνα", "Europe/Athens"), ("ＵＴＣ＋２", "UTC+2"),
+    # Typed with its accent, the Brazilian city, not St Petersburg's old name "Petropolis".
+    ("Petrópolis", "America/Sao_Paulo"),
+])
+async def test_accented_or_other_script_cities_resolve_with_timezone(bot, typed, zone):
+    await bot.say("/start")
+    answer = await bot.reply(f"/timezone {typed}")
+    assert zone in answer.text, answer.text
+    assert (await bot.subscriber()).timezone == zone
+
+
+def test_input_that_normalisation_would_inflate_is_refused_early():
+    from bot.zones import parse_zone
+
+    assert parse_zone("ﷺ" * 60) is None  # each one is 18 letters after NFKC
+    assert parse_zone("ﷺ" * 3) is None
+
+
 async def test_kolkata_by_what_time_is_it_then_a_time_button(bot):
     await bot.say("/start")
     picker = (await bot.say("🕐 Pick the time it is for me"))[0]
