@@ -88,7 +88,8 @@ async def test_muenchen_with_its_umlaut_at_sign_up_is_berlin_time(bot):
     ("München", "Europe/Berlin"), ("Munchen", "Europe/Berlin"), ("MÜNCHEN", "Europe/Berlin"),
     ("Мюнхен", "Europe/Berlin"), ("Київ", "Europe/Kyiv"), ("東京", "Asia/Tokyo"),
     ("ＢＥＲＬＩＮ", "Europe/Berlin"), ("Zürich", "Europe/Zurich"),
-    ("São Paulo", "America/Sao_Paulo"), ("Kraków", "Europe/Warsaw"), ("Αθήνα", "Europe/Athens"), ("ＵＴＣ＋２", "UTC+2"),
+    ("São Paulo", "America/Sao_Paulo"), ("Kraków", "Europe/Warsaw"),
+    ("Αθήνα", "Europe/Athens"), ("ＵＴＣ＋２", "UTC+2"),
     # Typed with its accent, the Brazilian city, not St Petersburg's old name "Petropolis".
     ("Petrópolis", "America/Sao_Paulo"),
 ])
