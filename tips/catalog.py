@@ -48,6 +48,9 @@ class Tip:
     topic: str
     text: str
     source: str
+    # The most urgent level (tips.urgency) the tip sends someone to, or None for a tip that
+    # sends nobody to care. Derived from the placeholders in the file, never typed.
+    level: str | None = None
 
 
 class CatalogError(Exception):
@@ -323,6 +326,25 @@ def _tip_from_table(path: Path, line: int | None, index: int, table: Any) -> Tip
         raise CatalogError(path, line, f"{label}: {exc}") from None
 
 
+def _with_levels(tip: Tip, path: Path, line: int | None) -> Tip:
+    """The tip with its ``{level}`` placeholders filled from the urgency ladder.
+
+    The ladder is read only for a tip that names a level, so a directory of plain tips
+    (tests, a bare catalogue) needs no urgency.toml.
+    """
+    from tips.urgency import fill_levels, levels_named, load_ladder  # the ladder uses our helpers
+
+    named = levels_named(tip.text)
+    if "{" not in tip.text:
+        return tip
+    label = f"tip '{tip.id}'"
+    text = fill_levels(tip.text, load_ladder(path.parent), path, line, label)
+    if len(text) > MAX_TIP_LENGTH:
+        raise CatalogError(path, line, f"{label}: text is {len(text)} characters with its"
+                                       f" urgency advice (max {MAX_TIP_LENGTH})")
+    return Tip(tip.id, tip.topic, text, tip.source, named[0] if named else None)
+
+
 def _load_located_tips(path: Path) -> list[tuple[Tip, int | None]] | None:
     """Tips of one file with their header lines, or None when it has no ``tip`` key."""
     data, text = read_toml(path)
@@ -335,7 +357,8 @@ def _load_located_tips(path: Path) -> list[tuple[Tip, int | None]] | None:
     located: list[tuple[Tip, int | None]] = []
     for index, table in enumerate(tables):
         line = entry_line(headers, index, len(tables))
-        located.append((_tip_from_table(path, line, index, table), line))
+        tip = _tip_from_table(path, line, index, table)
+        located.append((_with_levels(tip, path, line), line))
     return located
 
 
