@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 import statistics
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from bot.needs import Profile, compute_need, example_foods
 from tips.catalog import DATA_DIR, Tip, load_catalog

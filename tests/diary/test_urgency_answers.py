@@ -16,7 +16,8 @@ from tests.diary.test_logging_flow import entry_id, log
 from tests.helpers import USER
 from tips.reference import load_causes
 
-NOW = "Get medical help now: call your doctor or an urgent care or out-of-hours service straight away."
+NOW = ("Get medical help now: call your doctor or an urgent care or out-of-hours service "
+       "straight away.")
 TEN_MINUTES = "A cramp that lasts more than 10 minutes and doesn't ease when you move or stretch."
 SUNDAY = date(2026, 3, 8)
 THIS_MON = date(2026, 3, 2)
