@@ -7,8 +7,8 @@ Safety contracts the loaders enforce, because a wrong answer here could harm som
 - every age band states its own supplement limit (65 mg at 1-3 years is not 350 mg) and a
   food example;
 - the /causes overview fits a phone screen (MAX_OVERVIEW_CHARS) and every warning sign
-  carries a level of the urgency ladder (tips.urgency) and a source, so the most urgent
-  advice can be shown first and each level is worded once, from the ladder.
+  carries a level of the urgency ladder (in tips.catalog) and a source, so the most
+  urgent advice can be shown first and each level is worded once, from the ladder.
 """
 
 from __future__ import annotations
@@ -21,17 +21,21 @@ from typing import Any
 
 from tips.catalog import (
     DATA_DIR,
+    LEVEL_KEYS,
+    TIP_NUMBER,
     CatalogError,
+    Ladder,
     field_bool,
     field_int,
     field_optional_int,
     field_str,
     field_str_list,
+    fill_levels,
+    load_ladder,
     read_toml,
     reject_unknown_keys,
     table_list,
 )
-from tips.urgency import LEVEL_KEYS, TIP_NUMBER, Ladder, fill_levels, load_ladder
 
 CAUSES_FILE = "causes.toml"
 RDA_FILE = "rda.toml"

@@ -29,10 +29,9 @@ from bot.diary.models import (
 )
 from bot.diary.report import REPORT_WEEKS, Report
 from bot.diary.weekly import DAYS_PER_WEEK, RULE_LEVELS, WeeklyPicture, WeekStats
-from tips.catalog import TOPIC_EMOJI, TOPICS, Tip
+from tips.catalog import TOPIC_EMOJI, TOPICS, Ladder, Tip
 from tips.foods import Food, FoodTable, percent_of
 from tips.reference import Causes, WarningSign
-from tips.urgency import Ladder
 
 if TYPE_CHECKING:
     from bot.broadcasts import Progress
