@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -45,7 +46,7 @@ from bot.tipfeed import TipFeed
 from bot.ui import keyboards, limits, texts
 from tips.catalog import Tip, load_catalog
 from tips.foods import load_foods
-from tips.reference import load_causes, load_rda
+from tips.reference import Causes, load_causes, load_rda
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +113,12 @@ def build_application(
     return application
 
 
-def compose_weekly(view: WeeklyView) -> str:
-    """The weekly picture's text: bars and rules from the same numbers as the chart."""
-    return texts.weekly_summary(view.picture, view.series)
+def weekly_composer(causes: Causes) -> Callable[[WeeklyView], str]:
+    """The weekly picture's text: bars and rules from the same numbers as the chart, each
+    fired rule with its advice from the urgency ladder."""
+    def compose(view: WeeklyView) -> str:
+        return texts.weekly_summary(view.picture, view.series, causes)
+    return compose
 
 
 def make_renderer(feed: TipFeed) -> Renderer:
@@ -193,7 +197,7 @@ async def attach_runtime(
                                write_slice=write_slice_for(settings.send_rate_per_second,
                                                            sender.flush_size),
                                on_batch=sender.wake, make_room=sender.make_room)
-    prompts = PromptScheduler(storage, deps.diary, clock, compose_weekly,
+    prompts = PromptScheduler(storage, deps.diary, clock, weekly_composer(deps.causes),
                               grace=timedelta(hours=settings.missed_grace_hours),
                               on_batch=sender.wake)
     runtime = Runtime(deps, storage, scheduler, sender, prompts)

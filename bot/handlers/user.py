@@ -449,7 +449,7 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
     if data.item == MENU_SETTINGS:
         return Answer(send=(await settings_reply(deps, chat_id),))
     if data.item == MENU_SOS:  # --- diary
-        return Answer(send=(diary.sos_reply(),))
+        return Answer(send=(diary.sos_reply(deps),))
     return EXPIRED
 
 
