@@ -4,6 +4,10 @@ Contracts (each under test):
 - A row is written before its message is sent and settled after, so a crash can at worst
   resend what was in flight (requests under way plus outcomes not yet written: at most
   `concurrency + flush_size` messages), never lose a tip.
+- A row is sent at most once by a running bot: a refill claims the rows it takes in the
+  database (`OutboxQueries.claim`, with this sender's `epoch`) and takes only unclaimed
+  ones; the claim ends with the row's recorded outcome, and the claims of a stopped or
+  crashed instance are released when the next one starts sending.
 - Enough requests are under way to keep the configured rate through a round trip of up
   to `ROUND_TRIP` seconds (`concurrency_for`): a worker waits for each answer, so N
   workers send at most N / RTT messages a second (8 workers against a 50 ms round trip:
@@ -30,6 +34,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -228,8 +233,13 @@ class Sender:
         daily_grace: timedelta = timedelta(hours=3),
         broadcast_retry: timedelta = timedelta(hours=24),
         sleep: Sleep = asyncio.sleep,
+        epoch: int | None = None,
     ) -> None:
         self._storage = storage
+        # This instance's claim on the rows it takes (unique per start: nanoseconds of
+        # the wall clock when it was made); see `_release_stale_claims`.
+        self.epoch = epoch if epoch is not None else time.time_ns()
+        self._claims_checked = False
         self._transport = transport
         self._render = render
         self._clock = clock
@@ -430,8 +440,22 @@ class Sender:
             await self._record(DeliveryOutcome(row.id, "failed", now, error=result.reason,
                                                timed_out=result.timed_out))
 
+    async def _release_stale_claims(self) -> None:
+        """Before the first drain, and after one was cancelled: unclaim every row this
+        sender holds no outcome for. At start those are what a stopped or crashed instance
+        had taken (one instance per database: the instance lock), which were never
+        recorded as sent; after a cancelled drain, the rows it had queued."""
+        if self._claims_checked:
+            return
+        released = await self._storage.outbox.release_claims(keep=frozenset(self._busy))
+        self._claims_checked = True
+        if released:
+            log.info("released %d outbox rows claimed but not recorded as sent; sending them "
+                     "now", released)
+
     async def drain_once(self) -> DrainStats:
         """Send every row due now; rows rescheduled for later wait for a later drain."""
+        await self._release_stale_claims()
         stats = DrainStats()
         queue: asyncio.Queue[PendingDelivery | None] = asyncio.Queue(maxsize=self._batch_size)
 
@@ -440,7 +464,7 @@ class Sender:
                 try:
                     await self._room()
                     if self._stopping:
-                        self._busy.discard(row.id)  # unsent: stays pending for the restart
+                        self._busy.discard(row.id)  # unsent: the next start releases its claim
                         continue
                     await self._deliver(row, stats)
                 except Exception:
@@ -472,8 +496,9 @@ class Sender:
             for _ in range(1_000_000):  # bounded: every round settles or reschedules rows
                 if self._stopping:
                     break
-                rows = await self._storage.outbox.pending(
-                    self._clock.now(), self._batch_size, exclude=frozenset(self._busy))
+                # Claimed in the database: a refill never takes a row already taken.
+                rows = await self._storage.outbox.claim(
+                    self._clock.now(), self._batch_size, self.epoch)
                 if not rows:
                     if not self._busy:
                         break
@@ -484,12 +509,12 @@ class Sender:
                 for row in rows:
                     self._busy.add(row.id)
                     await queue.put(row)
-                # A row stays "busy" until its outcome is flushed, so a refill can never
-                # fetch (and send) a row whose result is still only in memory.
+                # Refill once half the rows taken have their outcomes recorded.
                 while len(self._busy) > low_water and not self._stopping:
                     await self._wait_flushed()
         except asyncio.CancelledError:
             aborted = True
+            self._claims_checked = False  # rows it queued stay claimed until then
             raise
         finally:
             if aborted:  # cancelled (shutdown timed out): drop everything held in memory
@@ -504,7 +529,7 @@ class Sender:
                          workers: list[asyncio.Task[None]], ticker: asyncio.Task[None]) -> None:
         """End a drain: unsent rows stay pending when stopping; outcomes are written."""
         while self._stopping and not queue.empty():
-            dropped = queue.get_nowait()  # unsent rows stay pending for the next start
+            dropped = queue.get_nowait()  # unsent: the next start releases its claim
             if dropped is not None:
                 self._busy.discard(dropped.id)
         for _ in workers:
