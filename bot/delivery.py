@@ -17,7 +17,10 @@ Contracts (each under test):
   5xx, network errors and timeouts are retried with backoff (10 s doubling, at most
   10 min apart) until the row expires: a daily tip at the end of its grace window
   (then `missed`, with the last error), a broadcast copy after `broadcast_retry`
-  (24 h; then `failed`). A daily tip is never sent once its grace window has ended
+  (24 h; then `failed`). The first send that goes through after such failures brings
+  every row still waiting out its backoff forward to now (the pacer still spaces them),
+  and an outage is logged once when it starts and once when it ends (`bot.outage`).
+  A daily tip is never sent once its grace window has ended
   (at its end instant included, as the scheduler counts it), so a tip queued before a
   crash cannot arrive on the next local day, not even at 00:00:00.
 - A timed-out send may have arrived: it is retried like any fault (so it may arrive
@@ -54,6 +57,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
+from bot.outage import Outage
 from bot.pacer import Pacer
 from bot.storage import DeliveryOutcome, PendingDelivery, Storage
 
@@ -234,12 +238,15 @@ class Sender:
         broadcast_retry: timedelta = timedelta(hours=24),
         sleep: Sleep = asyncio.sleep,
         epoch: int | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self._storage = storage
         # This instance's claim on the rows it takes (unique per start: nanoseconds of
         # the wall clock when it was made); see `_release_stale_claims`.
         self.epoch = epoch if epoch is not None else time.time_ns()
         self._claims_checked = False
+        self.outage = outage or Outage()
+        self._retry_waiting = False  # Telegram answers again: retry the rows backing off
         self._transport = transport
         self._render = render
         self._clock = clock
@@ -343,6 +350,18 @@ class Sender:
                     return False
                 self._writing = 0
                 self._busy.difference_update(o.delivery_id for o in outcomes)
+            if self._retry_waiting:
+                # After the outcomes written with it, so the rows whose failures came
+                # before the first send that went through are among those retried.
+                self._retry_waiting = False
+                try:
+                    retried = await self._storage.outbox.retry_waiting(self._clock.now())
+                except Exception as exc:  # they wait out their backoff instead
+                    log.warning("could not bring waiting sends forward (%s)",
+                                type(exc).__name__)
+                else:
+                    if retried:
+                        log.info("retrying %d waiting sends now", retried)
             if self._flush_failures:
                 log.warning("send outcomes recorded again after %d failed writes",
                             self._flush_failures)
@@ -416,6 +435,9 @@ class Sender:
             self._pacer.pause(result.retry_after)
         now = self._clock.now()
         if isinstance(result, Sent):
+            if self.outage.answered():
+                self._retry_waiting = True
+                self._flush_due.set()
             stats.sent += 1
             if getattr(self._transport, "paid_broadcast", False):
                 stats.paid += 1
@@ -428,6 +450,7 @@ class Sender:
             except Exception:  # the next send to this chat finds out again
                 log.exception("could not mark chat %s blocked", row.chat_id)
         elif result.retryable:
+            self.outage.failed(result.reason)
             retry_at = now + self._backoff(row.attempts + 1)
             if now >= expiry:
                 await self._record(self._give_up(row, now, result.reason,

@@ -129,6 +129,10 @@ _CLAIMED_ROWS = """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broa
     LEFT JOIN broadcasts b ON b.id = d.broadcast_id
     WHERE d.id IN (SELECT value FROM json_each(?1))
     ORDER BY d.due_at, d.id"""
+# Rows backing off after a failed attempt, due now (?1 now).
+_RETRY_WAITING = f"""UPDATE deliveries SET due_at = ?1
+    WHERE status = 'pending' AND claimed_by IS NULL AND due_at > ?1 AND attempts > 0
+      AND error IS NOT NULL AND kind IN ({SENT_KINDS})"""
 # Claims left by an instance that stopped or crashed (?1: a JSON array of ids to keep).
 _RELEASE = """UPDATE deliveries SET claimed_by = NULL
     WHERE claimed_by IS NOT NULL AND status = 'pending'
@@ -291,6 +295,17 @@ class OutboxQueries:
             return tx.total_changes - before
 
         return await self._db.transact(release)
+
+    async def retry_waiting(self, now: datetime) -> int:
+        """Bring every unclaimed row waiting out a backoff after a failed attempt forward
+        to `now` (Telegram answers again); returns how many. Rows never attempted keep
+        their time, and an expired one is given up when the sender takes it."""
+        def write(tx: sqlite3.Connection) -> int:
+            before = tx.total_changes
+            tx.execute(_RETRY_WAITING, (to_ts(now),))
+            return tx.total_changes - before
+
+        return await self._db.transact(write)
 
     async def next_pending_due(self) -> datetime | None:
         """When the earliest pending row (a retry, a later broadcast) comes due."""
