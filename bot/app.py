@@ -34,6 +34,7 @@ from bot.diary.service import DiaryService, WeeklyView
 from bot.feedback import FeedbackService
 from bot.message_edit import edit_text
 from bot.needs import NeedService
+from bot.outage import Outage
 from bot.pacer import Pacer
 from bot.privacy import PrivacyService
 from bot.prompt_scheduler import PromptScheduler
@@ -169,9 +170,11 @@ async def attach_runtime(
         foods, rda = load_foods(), load_rda()
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
+        outage = Outage()
         sender = Sender(storage, transport, make_renderer(feed), clock,
                         pacer or Pacer(settings.send_rate_per_second),
-                        concurrency=concurrency_for(settings.send_rate_per_second))
+                        concurrency=concurrency_for(settings.send_rate_per_second),
+                        outage=outage)
         deps = Deps(
             settings=settings, clock=clock,
             subscriptions=SubscriptionService(storage, clock, defaults),
@@ -187,6 +190,7 @@ async def attach_runtime(
             foods=foods, causes=load_causes(), rda=rda,
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
             diary=DiaryService(storage, clock),
+            outage=outage,
         )
     except BaseException:
         await storage.close()

@@ -7,7 +7,7 @@ service, so SQL never leaks into the Telegram layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import ContextTypes
 
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.diary.service import DiaryService
 from bot.feedback import FeedbackService
 from bot.needs import NeedService
+from bot.outage import Outage
 from bot.privacy import PrivacyService
 from bot.subscriptions import SubscriptionService
 from bot.tip_admin import TipAdmin
@@ -43,6 +44,7 @@ class Deps:
     rda: RdaTable
     sources: tuple[str, ...]
     diary: DiaryService  # --- diary
+    outage: Outage = field(default_factory=Outage)  # shared with the sender
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
