@@ -19,9 +19,9 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot.app import attach_runtime, build_application, detach_runtime
-from bot.config import Settings
-from bot.pacer import Pacer
+from bot.core.config import Settings
+from bot.delivery.pacer import Pacer
+from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from bot.storage import NewSubscriber, Storage
 from standin import BotApiStandIn, StandInRequest
 from tips.catalog import TOPICS

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time
 import pytest
 from telegram import Update
 
-from bot.app import ProgressMessages
+from bot.runtime.app import ProgressMessages
 from bot.storage import NewSubscriber
 from bot.ui import texts
 from tests.helpers import ADMIN, USER, ten_percent_faults

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.needs import Profile, compute_need, example_foods
+from bot.services.needs import Profile, compute_need, example_foods
 from tips.catalog import DATA_DIR, Tip, load_catalog
 from tips.content_checks import (
     figure_problems,

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import make_renderer
-from bot.clock import ManualClock
-from bot.delivery import Failed, Gone, Sender, Sent
-from bot.pacer import Pacer
-from bot.scheduler import DailyScheduler
+from bot.core.clock import ManualClock
+from bot.core.timecalc import local_instant, next_send
+from bot.core.zones import resolve_zone
+from bot.delivery.pacer import Pacer
+from bot.delivery.scheduler import DailyScheduler
+from bot.delivery.sender import Failed, Gone, Sender, Sent
+from bot.runtime.app import make_renderer
+from bot.services.subscriptions import Defaults, SubscriptionService
+from bot.services.tipfeed import TipFeed
 from bot.storage import DeliveryOutcome, NewSubscriber, Storage
-from bot.subscriptions import Defaults, SubscriptionService
-from bot.timecalc import local_instant, next_send
-from bot.tipfeed import TipFeed
-from bot.zones import resolve_zone
 from tests.helpers import stored_rows, ten_percent_faults, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
@@ -229,7 +229,7 @@ async def test_time_change_after_todays_tip_waits_for_tomorrow(engine):
     await engine.run_until(datetime(2026, 3, 7, 23, 59, tzinfo=UTC))
     assert len(engine.transport.sends) == 1, "no second tip on 2026-03-07"
     zone = resolve_zone("America/Los_Angeles")
-    from bot.zones import parse_zone
+    from bot.core.zones import parse_zone
 
     await engine.subscriptions.set_timezone(chat, parse_zone("America/Los_Angeles"))
     await engine.run_until(datetime(2026, 3, 9, 6, 0, tzinfo=UTC))
@@ -519,7 +519,7 @@ def test_a_write_lasts_less_than_the_sender_may_run_with_outcomes_unwritten():
     waits while the tick writes: at 1,000 msg/s a tick's write must end within 32 ms, so
     at the ~50 µs a plan took to write on the bench's slowest host, at most 640 plans;
     at 25/s there are 1.28 s and a whole batch of 2,000 goes in one transaction."""
-    from bot.scheduler import write_slice_for
+    from bot.delivery.scheduler import write_slice_for
 
     assert write_slice_for(1000, 32) <= 640
     assert write_slice_for(1000, 32) >= 250  # never so small that every write is a few rows

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from bot.needs import Profile, compute_need, example_foods, example_problems, statuses_for
+from bot.services.needs import Profile, compute_need, example_foods, example_problems, statuses_for
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.foods import load_foods

@@ -17,10 +17,10 @@ from datetime import time, timedelta
 
 from telegram import Update
 
-from bot.app import attach_runtime, build_application, detach_runtime
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.pacer import Pacer
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.delivery.pacer import Pacer
+from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from bot.storage import NewSubscriber, Storage
 from standin import BotApiStandIn, StandInRequest
 from tests.helpers import START, stored_rows

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.app import make_renderer
-from bot.clock import ManualClock
-from bot.delivery import Failed, Sent
-from bot.delivery import Sender as OutboxSender
+from bot.core.clock import ManualClock
+from bot.delivery.scheduler import DailyScheduler
+from bot.delivery.sender import Failed, Sent
+from bot.delivery.sender import Sender as OutboxSender
 from bot.handlers import common
-from bot.scheduler import DailyScheduler
+from bot.runtime.app import make_renderer
+from bot.services.tipfeed import TipFeed
 from bot.storage import NewSubscriber, Storage
-from bot.tipfeed import TipFeed
 from standin import Fault
 from tests.helpers import OTHER_USER, USER, stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.needs import Profile, compute_need, statuses_for
+from bot.services.needs import Profile, compute_need, statuses_for
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.catalog import load_catalog

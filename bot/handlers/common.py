@@ -30,8 +30,8 @@ from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKe
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
 
-from bot.deps import BOT_DATA_KEY, Deps, get_deps
-from bot.message_edit import edit_text
+from bot.delivery.message_edit import edit_text
+from bot.handlers.deps import BOT_DATA_KEY, Deps, get_deps
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import CallbackData
 

@@ -24,13 +24,12 @@ from collections.abc import Awaitable, Callable
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot.deps import Deps, get_deps
+from bot.core.parsing import parse_send_time
 from bot.diary import chart, flow
 from bot.diary.flow import Action, Ask, Closed, Complete, Rejected, Removed, Updated
 from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, When
 from bot.diary.prompts import PromptKind
 from bot.diary.report import parse_weeks, report_csv
-from bot.diary.service import AlreadySaved, Gone, NoDiary, Saved
 from bot.handlers.common import (
     EXPIRED,
     Answer,
@@ -40,7 +39,8 @@ from bot.handlers.common import (
     send,
     shows_pressed_button,
 )
-from bot.parsing import parse_send_time
+from bot.handlers.deps import Deps, get_deps
+from bot.services.diary import AlreadySaved, Gone, NoDiary, Saved
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     DIARY_MENU,

@@ -34,13 +34,13 @@ from tips.foods import Food, FoodTable, percent_of
 from tips.reference import Causes, WarningSign
 
 if TYPE_CHECKING:
-    from bot.broadcasts import Progress
-    from bot.diary.service import DiaryCounts
-    from bot.needs import Need
-    from bot.privacy import MyData
+    from bot.services.broadcasts import Progress
+    from bot.services.diary import DiaryCounts
+    from bot.services.needs import Need
+    from bot.services.privacy import MyData
+    from bot.services.subscriptions import StartResult
+    from bot.services.tip_admin import TipVotes
     from bot.storage.models import Broadcast, DiarySettings, Stats, Subscriber
-    from bot.subscriptions import StartResult
-    from bot.tip_admin import TipVotes
 
 BOT_NAME = "MagDaily"
 MAX_ECHO = 40  # how much of a user's bad input we quote back
@@ -111,7 +111,7 @@ def day_label(day: date) -> str:
 def next_tip_when(subscriber: Subscriber, now: datetime) -> str:
     """When the next daily tip comes, in the chat's zone: 'today at 15:56',
     'tomorrow at 07:00' or 'Sun 29 Nov at 07:00'; '' when none is scheduled."""
-    from bot.zones import resolve_zone  # texts stays importable without the zone tables
+    from bot.core.zones import resolve_zone  # texts stays importable without the zone tables
 
     if subscriber.next_send_at is None or subscriber.status not in ("active", "paused"):
         return ""
@@ -755,7 +755,7 @@ BROADCAST_STATUS_LABELS = {
 
 def broadcasts_list(recent: list[tuple[Broadcast, Progress]], zone: str = "UTC") -> str:
     """/broadcasts: one block per broadcast, times in the admin's own zone."""
-    from bot.zones import resolve_zone
+    from bot.core.zones import resolve_zone
 
     if not recent:
         return "No broadcasts yet. Start one with /broadcast."

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.logs import setup_logging
+from bot.runtime.logs import setup_logging
 from tests.helpers import OTHER_USER, USER
 
 # Button data written out (the specification's shapes, not the code's constants):

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.core.htmlcheck import check_html
 from bot.diary.chart import nights_series
 from bot.diary.flow import advance, start
 from bot.diary.models import CheckInAnswer, Duration, Muscle, Severity, Trigger
 from bot.diary.report import build_report
 from bot.diary.weekly import RULES, week_stats, weekly_picture
-from bot.htmlcheck import check_html
 from bot.ui import texts as t
 from tests.diary.helpers import night_cramp
 from tips.reference import load_causes

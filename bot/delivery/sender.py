@@ -19,7 +19,7 @@ Contracts (each under test):
   (then `missed`, with the last error), a broadcast copy after `broadcast_retry`
   (24 h; then `failed`). The first send that goes through after such failures brings
   every row still waiting out its backoff forward to now (the pacer still spaces them),
-  and an outage is logged once when it starts and once when it ends (`bot.outage`).
+  and an outage is logged once when it starts and once when it ends (`bot.delivery.outage`).
   A daily tip is never sent once its grace window has ended
   (at its end instant included, as the scheduler counts it), so a tip queued before a
   crash cannot arrive on the next local day, not even at 00:00:00.
@@ -56,9 +56,9 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.clock import Clock
-from bot.outage import Outage
-from bot.pacer import Pacer
+from bot.core.clock import Clock
+from bot.delivery.outage import Outage
+from bot.delivery.pacer import Pacer
 from bot.storage import DeliveryOutcome, PendingDelivery, Storage
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from bot.parsing import parse_send_time
-from bot.zones import parse_zone
+from bot.core.parsing import parse_send_time
+from bot.core.zones import parse_zone
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")

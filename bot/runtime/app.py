@@ -24,26 +24,26 @@ from telegram.ext import Defaults as TelegramDefaults
 from telegram.request import BaseRequest
 
 from bot import handlers
-from bot.aiohttp_request import AiohttpRequest
-from bot.broadcasts import BroadcastService, Progress, run_progress_loop
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.delivery import BotTransport, Renderer, Sender, Transport, concurrency_for
-from bot.deps import BOT_DATA_KEY, Deps
-from bot.diary.service import DiaryService, WeeklyView
-from bot.feedback import FeedbackService
-from bot.message_edit import edit_text
-from bot.needs import NeedService
-from bot.outage import Outage
-from bot.pacer import Pacer
-from bot.privacy import PrivacyService
-from bot.prompt_scheduler import PromptScheduler
-from bot.scheduler import DailyScheduler, write_slice_for
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.telegram_app import TelegramApp
+from bot.delivery.aiohttp_request import AiohttpRequest
+from bot.delivery.message_edit import edit_text
+from bot.delivery.outage import Outage
+from bot.delivery.pacer import Pacer
+from bot.delivery.prompt_scheduler import PromptScheduler
+from bot.delivery.scheduler import DailyScheduler, write_slice_for
+from bot.delivery.sender import BotTransport, Renderer, Sender, Transport, concurrency_for
+from bot.handlers import Deps, install_deps
+from bot.services.broadcasts import BroadcastService, Progress, run_progress_loop
+from bot.services.diary import DiaryService, WeeklyView
+from bot.services.feedback import FeedbackService
+from bot.services.needs import NeedService
+from bot.services.privacy import PrivacyService
+from bot.services.subscriptions import Defaults, SubscriptionService
+from bot.services.tip_admin import TipAdmin
+from bot.services.tipfeed import TipFeed
 from bot.storage import Broadcast, PendingDelivery, Storage
-from bot.subscriptions import Defaults, SubscriptionService
-from bot.telegram_app import TelegramApp
-from bot.tip_admin import TipAdmin
-from bot.tipfeed import TipFeed
 from bot.ui import keyboards, limits, texts
 from tips.catalog import Tip, load_catalog
 from tips.foods import load_foods
@@ -195,7 +195,7 @@ async def attach_runtime(
     except BaseException:
         await storage.close()
         raise
-    application.bot_data[BOT_DATA_KEY] = deps
+    install_deps(application, deps)
     scheduler = DailyScheduler(storage, feed, clock,
                                grace=timedelta(hours=settings.missed_grace_hours),
                                write_slice=write_slice_for(settings.send_rate_per_second,
