@@ -285,6 +285,9 @@ def test_stretching_and_ibuprofen_are_stated_honestly(tips):
     assert "191" in by_id["rest-023"] and "hamstrings" in by_id["rest-023"]
     for text in (by_id["rest-021"], helps["Afterwards"]):
         assert "pregnancy" in text and "kidney disease" in text and "pharmacist" in text
+        # The current UK advice: in pregnancy only on a doctor's advice, whatever the week
+        # (not usually from week 20); "after week 28" was the older page's line.
+        assert "doctor" in text.split("Ibuprofen")[1] and "28" not in text
 
 
 def test_chest_symptoms_only_ever_appear_as_emergencies(tips):
