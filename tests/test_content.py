@@ -1,5 +1,5 @@
 """Health content is tested like code: figures, sources, limits, warning signs, repeats,
-length and reading level (issue 9). Expected values are the sources' own figures, written
+length and reading level. Expected values are the sources' own figures, written
 out here by hand, never read from the data under test."""
 
 from __future__ import annotations

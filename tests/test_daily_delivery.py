@@ -377,7 +377,7 @@ async def test_rows_a_crashed_instance_had_claimed_are_sent_once_by_the_next(eng
                        "GROUP BY status, claimed_by") == [("sent", None, 5)]
 
 
-# --- perf: a worker never waits for the database to record an outcome
+# A worker never waits for the database to record an outcome
 
 
 async def test_a_writer_holding_the_database_pauses_sending_within_the_crash_bound(engine):

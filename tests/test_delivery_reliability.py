@@ -1,4 +1,4 @@
-"""Delivery that never silently stops or doubles (issue 10): storage faults, long outages,
+"""Delivery that never silently stops or doubles: storage faults, long outages,
 expired queued tips, long downtime, pauses meeting schedule changes, unreadable rows.
 
 Expected values are the issue's literals (3 h grace, 24 h broadcast retry budget, 10-minute

@@ -466,7 +466,7 @@ async def test_same_chat_waits_a_second_after_the_previous_answer():
     assert second >= sent_at + 0.5 + PER_CHAT_INTERVAL - EPS
 
 
-# --- reviewed mutation run (issue 10): edges the tests above did not pin down -------------
+# --- a reviewed mutation run: edges the tests above did not pin down -------------
 
 
 async def test_several_429s_with_the_same_retry_after_at_once_are_one_pause():

@@ -75,7 +75,7 @@ async def test_without_the_setting_nothing_is_paid(bot):
     assert not any(is_paid(m) for m in tips)
 
 
-# --- perf: /stats shows the paid sends while the setting is on
+# /stats shows the paid sends while the setting is on
 
 
 async def test_stats_count_paid_sends_only_while_the_setting_is_on(bot):

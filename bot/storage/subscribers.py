@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 _EPOCH_FLOOR = datetime.min.replace(tzinfo=UTC)
 
-# --- perf: decoding is the daily tick's hot path (2,000 rows per batch at 1,000,000
+# Decoding is the daily tick's hot path (2,000 rows per batch at 1,000,000
 # subscribers). Send times, topic lists and minute-aligned instants repeat across rows, so
 # each distinct value is parsed once; the object is built without the frozen dataclass's
 # per-field object.__setattr__ (same fields, same values, equal to Subscriber(...)).
@@ -203,7 +203,6 @@ class SubscriberQueries:
                  chat_id),
             )
 
-    # --- onboarding
     async def set_setup_step(self, chat_id: int, step: str | None, now: datetime) -> None:
         """Record which sign-up question the chat was asked last ('done' when finished)."""
         async with self._db.write() as tx:

@@ -5,7 +5,7 @@ tips and retirements are never overwritten by that sync. Tips are never deleted:
 rows and votes keep pointing at them, so a retired tip still renders where it was queued.
 
 A catalogue tip whose id is no longer in the files is retired by the sync (its wording may
-be wrong: the content review of issue 9 retired 17 ids, one with a hard 350 mg ceiling),
+be wrong: a content review retired 17 ids, one with a hard 350 mg ceiling),
 and flagged `left_catalog` so the sync can tell its own retirements from an admin's: when
 the files bring the id back it returns to rotation, unless an admin has retired it since.
 """
