@@ -40,20 +40,6 @@ class Subscriber:
 
 
 @dataclass(frozen=True, slots=True)
-class NewSubscriber:
-    """A subscriber row to create in bulk."""
-
-    chat_id: int
-    send_time: time
-    timezone: str
-    topics: tuple[str, ...]
-    next_send_at: datetime | None
-    status: str = "active"
-    chat_type: str = "private"
-    user_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class StoredTip:
     """A tip with its database-only facts (who added it, whether it is retired)."""
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.storage.db import Database, from_ts, to_ts
-from bot.storage.models import DueSubscriber, NewSubscriber, Subscriber
+from bot.storage.models import DueSubscriber, Subscriber
 
 SUBSCRIBER_COLUMNS = (
     "chat_id, user_id, chat_type, status, send_time, timezone, topics, next_send_at, "
@@ -145,23 +145,6 @@ class SubscriberQueries:
                  ",".join(topics), _instant(next_send_at), ts, ts),
             )
         return cursor.rowcount > 0
-
-    async def add_many(self, rows: Sequence[NewSubscriber], now: datetime) -> None:
-        """Many subscribers in one transaction (imports, load tests, benchmarks).
-
-        Existing chats are left as they are.
-        """
-        ts = to_ts(now)
-        async with self._db.write() as tx:
-            await tx.executemany(
-                """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
-                       timezone, topics, next_send_at, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (chat_id) DO NOTHING""",
-                [(r.chat_id, r.user_id, r.chat_type, r.status, r.send_time.strftime("%H:%M"),
-                  r.timezone, ",".join(r.topics), _instant(r.next_send_at), ts, ts)
-                 for r in rows],
-            )
 
     async def set_status(
         self, chat_id: int, status: str, *, next_send_at: datetime | None,

@@ -454,17 +454,3 @@ DIARY_SET_RETENTION = "rt"  # value months
 DIARY_SHOW = "show"  # redraw the /diary screen
 DIARY_OFF = "off"
 DIARY_MENU = "menu"
-
-
-DIARY_KINDS: tuple[type[CallbackData], ...] = (DraftButton, CancelDraftButton, EntryButton,
-                                               CheckInButton, LogStart, ChartButton,
-                                               DiarySetting)
-
-
-def parse_diary(data: object) -> CallbackData | None:
-    """Any diary button's data, or None for anything a diary button could not carry."""
-    for kind in DIARY_KINDS:
-        button = kind.parse(data)
-        if button is not None:
-            return button
-    return None

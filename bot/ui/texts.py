@@ -270,12 +270,6 @@ def next_tip_line(subscriber: Subscriber, now: datetime | None = None) -> str:
             f"({escape(subscriber.timezone)}).")
 
 
-def paused_date(subscriber: Subscriber) -> str:
-    """The last paused day; `paused_until` stores the day tips resume."""
-    resume = subscriber.paused_until
-    return (resume - timedelta(days=1)).isoformat() if resume else ""
-
-
 def paused(subscriber: Subscriber, days: int) -> str:
     return (
         f"⏸ Paused for {days} day{'s' if days != 1 else ''}: {pause_phrase(subscriber)}. "
