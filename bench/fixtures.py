@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,6 +47,42 @@ INSERT = ("INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_ti
           "timezone, topics, next_send_at, created_at, updated_at, cycle_seen) "
           "VALUES (?, ?, 'private', 'active', ?, ?, ?, ?, ?, ?, ?)")
 
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscriber:
+    """A subscriber row for `add_subscribers`: tests and benchmarks start from many."""
+
+    chat_id: int
+    send_time: time
+    timezone: str
+    topics: tuple[str, ...]
+    next_send_at: datetime | None
+    status: str = "active"
+    chat_type: str = "private"
+    user_id: int | None = None
+
+
+async def add_subscribers(storage: Storage, rows: Sequence[NewSubscriber],
+                          now: datetime) -> None:
+    """Many subscribers in one transaction, through the bot's own write path (so a running
+    bot's writes and these never interleave); existing chats are left as they are.
+
+    Not part of the bot: nobody subscribes but by /start, so only tests and benchmarks
+    need a crowd made at once.
+    """
+    ts = int(now.timestamp())
+    async with storage._db.write() as tx:
+        await tx.executemany(
+            """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
+                   timezone, topics, next_send_at, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (chat_id) DO NOTHING""",
+            [(r.chat_id, r.user_id, r.chat_type, r.status, r.send_time.strftime("%H:%M"),
+              r.timezone, ",".join(r.topics),
+              int(r.next_send_at.timestamp()) if r.next_send_at else None, ts, ts)
+             for r in rows],
+        )
 
 def _near_midnight(instant: int, zone: str) -> bool:
     """Whether the local day at `instant` ends within 15 minutes in `zone`."""

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from telegram import Update
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.config import Settings
 from bot.delivery.pacer import Pacer
 from bot.runtime.app import attach_runtime, build_application, detach_runtime
-from bot.storage import NewSubscriber, Storage
+from bot.storage import Storage
 from standin import BotApiStandIn, StandInRequest
 from tips.catalog import TOPICS
 
@@ -36,7 +37,7 @@ async def one_run(folder: Path, due: int, users: int, seconds: float, pause: flo
     path = folder / "bot.sqlite3"
     storage = await Storage.open(path)
     slot = datetime.now(UTC) + timedelta(seconds=1.5)
-    await storage.subscribers.add_many(
+    await add_subscribers(storage,
         [NewSubscriber(c, time(0), "UTC", tuple(TOPICS), slot) for c in range(FIRST, FIRST + due)]
         + [NewSubscriber(c, time(0), "UTC", tuple(TOPICS), slot + timedelta(days=1))
            for c in range(1, users + 1)], datetime.now(UTC))

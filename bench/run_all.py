@@ -4,7 +4,7 @@
     python -m bench.run_all --quick    smaller N, a sampled day (make bench-quick)
     python -m bench.run_all --profile  also a profiled run: where the bot's CPU goes
 
-Scenarios (issue 13): 1,000,000 subscribers (due query, tick, an average minute, a
+Scenarios: 1,000,000 subscribers (due query, tick, an average minute, a
 simulated day, RSS, size on disk); the pacer beside two CPU-bound processes (receiver's
 busiest second); the peak minute (everyone at 09:00: lateness at 25/s and with paid
 broadcasts at 1,000/s); and the figures from before (limiter off, duplicates, the common
@@ -460,7 +460,7 @@ class Report:
         yield ""
         yield (f"{HOGS} busy-loop Python processes run for the whole scenario (column *other "
                f"load*: cores they and anything else took). {RATE:g} msg/s configured; "
-               "arrival instants at the sink. *legacy*: the pacer shipped before issue 13 "
+               "arrival instants at the sink. *legacy*: the pacer shipped before the current one "
                "(bench/legacy_pacer.py), same load, for comparison.")
         yield ""
         yield ("| run | pacer | delivered | achieved msg/s | % of configured | max in any 1 s "

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from bot.core.clock import ManualClock
@@ -31,3 +35,72 @@ async def bot(settings, clock):
     yield BotHarness(app, standin, runtime, clock, pacer)
     await detach_runtime(app)
     await app.shutdown()
+
+
+# The checkout's data/ belongs to whoever runs the bot from it (`make run`): a test that
+# wrote there would lock out (or be locked out by) the open console, and leave files behind.
+CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def data_snapshot(folder: Path, ignore: frozenset[str]) -> dict[str, tuple[int, int]]:
+    """(size, modification time) of every file under `folder` but `ignore`d names."""
+    if not folder.exists():
+        return {}
+    return {path.relative_to(folder).as_posix(): (stat.st_size, stat.st_mtime_ns)
+            for path in sorted(folder.rglob("*"))
+            if path.name not in ignore and path.is_file() and (stat := path.stat())}
+
+
+def running_databases(folder: Path) -> frozenset[str]:
+    """The files of every database in `folder` that a live process holds (its lock file
+    names the pid): a bot started from this checkout, whose own writes are not a test's."""
+    names: set[str] = set()
+    for lock in folder.glob("*.lock") if folder.exists() else ():
+        try:
+            pid = int(lock.read_text(errors="replace").strip() or "0")
+            os.kill(pid, 0) if pid > 0 else None
+        except (OSError, ValueError):
+            continue
+        if pid > 0:
+            database = lock.name.removesuffix(".lock")
+            names |= {lock.name, database, f"{database}-wal", f"{database}-shm",
+                      f"{database}-journal"}
+    return frozenset(names)
+
+
+def data_changes(ignore: frozenset[str]) -> Iterator[list[str]]:
+    """Yields, then fills, what changed in the checkout's data/ meanwhile: the names of
+    files created, changed or removed, or ["data/"] for a folder that was not there."""
+    existed, before = CHECKOUT_DATA.exists(), data_snapshot(CHECKOUT_DATA, ignore)
+    changes: list[str] = []
+    yield changes
+    after = data_snapshot(CHECKOUT_DATA, ignore)
+    changes.extend(sorted(name for name in set(before) | set(after)
+                          if before.get(name) != after.get(name)))
+    if not changes and CHECKOUT_DATA.exists() and not existed and not ignore:
+        changes.append("data/")
+
+
+@pytest.fixture(scope="session")
+def foreign_data() -> Iterator[frozenset[str]]:
+    """Fails the run if the tests as a whole created or changed anything in data/."""
+    ignore = running_databases(CHECKOUT_DATA)
+    watch = data_changes(ignore)
+    changes = next(watch)
+    yield ignore
+    next(watch, None)
+    if changes:
+        pytest.fail(f"the tests changed the checkout's data/: {changes}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def checkout_data_untouched(foreign_data: frozenset[str], request) -> Iterator[None]:
+    """Names the test that wrote into the checkout's data/ (every test's paths are
+    temporary folders: the console's database too)."""
+    watch = data_changes(foreign_data)
+    changes = next(watch)
+    yield
+    next(watch, None)
+    if changes:
+        pytest.fail(f"{request.node.nodeid} wrote into the checkout's data/: {changes}",
+                    pytrace=False)

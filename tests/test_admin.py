@@ -9,8 +9,8 @@ from datetime import UTC, datetime, time
 import pytest
 from telegram import Update
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.runtime.app import ProgressMessages
-from bot.storage import NewSubscriber
 from bot.ui import texts
 from tests.helpers import ADMIN, USER, ten_percent_faults
 from tips.catalog import TOPICS
@@ -74,7 +74,7 @@ async def _subscribers(bot, count: int, blocked: set[int] = frozenset(),
     due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     rows = [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), due,
                           status="stopped" if c in inactive else "active") for c in chats]
-    await bot.storage.subscribers.add_many(rows, bot.clock.now())
+    await add_subscribers(bot.storage, rows, bot.clock.now())
     for chat in blocked:
         bot.standin.chat_not_found(chat) if chat % 2 else bot.standin.user_blocks(chat)
     return chats

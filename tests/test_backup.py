@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import NewSubscriber, Storage
+from bench.fixtures import NewSubscriber, add_subscribers
+from bot.storage import Storage
 from standin import BotApiStandIn
 from standin.http import serve
 from tests.test_e2e import TOKEN, bot_env, finish, start_bot, stop_bot, wait_for
@@ -31,7 +32,7 @@ async def seed_due_subscribers(path: Path) -> None:
     now = datetime.now(UTC)
     storage = await Storage.open(path)
     try:
-        await storage.subscribers.add_many(
+        await add_subscribers(storage,
             [NewSubscriber(chat_id, time(0, 0), "UTC", tuple(TOPICS), now - timedelta(seconds=30))
              for chat_id in range(FIRST_CHAT, FIRST_CHAT + COUNT)], now)
     finally:
@@ -106,7 +107,7 @@ async def make_database(path: Path, chats: list[int]) -> None:
     storage = await Storage.open(path)
     try:
         now = datetime.now(UTC)
-        await storage.subscribers.add_many(
+        await add_subscribers(storage,
             [NewSubscriber(chat, time(9, 0), "UTC", tuple(TOPICS), now) for chat in chats], now)
     finally:
         await storage.close()

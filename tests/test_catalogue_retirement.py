@@ -1,6 +1,6 @@
 """Catalogue tips removed from the files leave the rotation on databases that already hold them.
 
-Issue 9 retired 17 catalogue ids (tips/data/CHANGES.md), among them elec-009 with a hard
+A content review retired 17 catalogue ids (tips/data/CHANGES.md), among them elec-009 with a hard
 350 mg ceiling and no doctor exception. A database from before still holds those rows; the
 start-up sync must retire them while keeping the votes and delivery history that point at
 them, bring one back if the files bring it back, and never undo an admin's retirement.
@@ -17,7 +17,7 @@ from standin import BotApiStandIn, StandInRequest
 from tests.helpers import ADMIN, USER, BotHarness, virtual_pacer
 from tips.catalog import Tip, load_catalog
 
-# The ids phase 1 retired, written out from tips/data/CHANGES.md ("Retired ids").
+# The ids the review retired, written out from tips/data/CHANGES.md ("Retired ids").
 RETIRED_IDS = (
     "hyd-012", "hyd-015", "food-012", "rest-006", "rest-008", "rest-009", "rest-011",
     "rest-012", "rest-013", "rest-014", "rest-015", "elec-002", "elec-003", "elec-004",

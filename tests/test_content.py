@@ -1,5 +1,5 @@
 """Health content is tested like code: figures, sources, limits, warning signs, repeats,
-length and reading level (issue 9). Expected values are the sources' own figures, written
+length and reading level. Expected values are the sources' own figures, written
 out here by hand, never read from the data under test."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.services.needs import Profile, compute_need, example_foods
-from tips.catalog import DATA_DIR, Tip, load_catalog
-from tips.content_checks import (
+from tests.content_checks import (
     figure_problems,
     flesch_kincaid_grade,
     near_duplicates,
     trigram_overlap,
     word_count,
 )
+from tips.catalog import DATA_DIR, Tip, load_catalog
 from tips.foods import load_foods
 from tips.reference import emergency_number, load_causes, load_rda
 

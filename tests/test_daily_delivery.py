@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.clock import ManualClock
 from bot.core.timecalc import local_instant, next_send
 from bot.core.zones import resolve_zone
@@ -26,7 +27,7 @@ from bot.delivery.sender import Failed, Gone, Sender, Sent
 from bot.runtime.app import make_renderer
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tipfeed import TipFeed
-from bot.storage import DeliveryOutcome, NewSubscriber, Storage
+from bot.storage import DeliveryOutcome, Storage
 from tests.helpers import stored_rows, ten_percent_faults, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
@@ -131,7 +132,7 @@ async def _populate(engine: Engine, count: int, seed: int) -> dict[int, tuple[st
         first, _ = next_send(at, resolve_zone(zone), engine.clock.now())
         people[chat_id] = (zone, at)
         rows.append(NewSubscriber(chat_id, at, zone, topics, first))
-    await engine.storage.subscribers.add_many(rows, engine.clock.now())
+    await add_subscribers(engine.storage, rows, engine.clock.now())
     return people
 
 
@@ -301,7 +302,7 @@ async def test_daily_dispatch_through_the_faulty_stand_in(bot):
     """~10 % of sends fail (429, 502, timeouts) and some chats are gone (403, 400)."""
     due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     chats = list(range(50_000, 53_000))
-    await bot.storage.subscribers.add_many(
+    await add_subscribers(bot.storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), due) for c in chats], bot.clock.now())
     blocked, missing = {50_007, 51_234, 52_999}, {50_100, 52_000}
     for chat in blocked:
@@ -377,7 +378,7 @@ async def test_rows_a_crashed_instance_had_claimed_are_sent_once_by_the_next(eng
                        "GROUP BY status, claimed_by") == [("sent", None, 5)]
 
 
-# --- perf: a worker never waits for the database to record an outcome
+# A worker never waits for the database to record an outcome
 
 
 async def test_a_writer_holding_the_database_pauses_sending_within_the_crash_bound(engine):
@@ -387,7 +388,7 @@ async def test_a_writer_holding_the_database_pauses_sending_within_the_crash_bou
     Once the lock is free every outcome is recorded and sending goes on to the end."""
     people = range(1, 401)
     slot = engine.clock.now().replace(second=0)  # 12:00 UTC, half a minute ago
-    await engine.storage.subscribers.add_many(
+    await add_subscribers(engine.storage,
         [NewSubscriber(chat, time(12), "UTC", tuple(TOPICS), slot) for chat in people],
         engine.clock.now())
     await engine.scheduler.tick()
@@ -564,7 +565,7 @@ async def _due_at_nine(engine: Engine, chats) -> None:
     """`chats` subscribe before 09:00 UTC on 7 March for a 09:00 tip on every topic; the
     clock then stands at 09:00:30, where the tick finds them due."""
     engine.clock.set(NINE - timedelta(seconds=30))
-    await engine.storage.subscribers.add_many(
+    await add_subscribers(engine.storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats],
         engine.clock.now())
     engine.clock.set(NINE + timedelta(seconds=30))
@@ -675,7 +676,7 @@ async def test_a_tick_over_several_batches_counts_everyone_and_wakes_the_sender_
     result counts all of them, and the sender is woken as soon as the first rows are in
     the outbox, not once the whole tick is done."""
     engine.clock.set(datetime(2026, 3, 7, 4, 59, 30, tzinfo=UTC))
-    await engine.storage.subscribers.add_many(
+    await add_subscribers(engine.storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in range(1, 101)]
         + [NewSubscriber(c, time(5), "UTC", tuple(TOPICS), NINE - timedelta(hours=4))
            for c in range(101, 131)], engine.clock.now())

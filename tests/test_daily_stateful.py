@@ -12,7 +12,7 @@ manual clock; Telegram is a recording fake. Two promises are checked after every
   (3 hours after the slot, at most until local midnight), and that tip goes out at the
   first tick after the restart, as the app ticks half a second after it starts.
 
-Random rules alone found the two known delivery bugs of issue 10 in only some runs:
+Random rules alone found the two known delivery bugs in only some runs:
 (a) /pause then /time or /timezone left the pause without an end (no next slot), and
 (b) an outage of more than a day skipped the restart day's tip although the restart was
 inside its grace window. Two rules now take those paths in one step with drawn arguments
@@ -186,7 +186,7 @@ class DailyTips(RuleBasedStateMachine):
     @rule(chat=st.sampled_from(CHATS), days=st.integers(1, 3),
           change=st.one_of(st.sampled_from(TIMES), st.sampled_from(ZONES)))
     def pause_then_reschedule(self, chat, days, change):
-        """A pause followed by a new time or zone: the pause must still end (issue 10)."""
+        """A pause followed by a new time or zone: the pause must still end."""
         self.pause(chat, days)
         if isinstance(change, time):
             self.set_time(chat, change)
@@ -198,7 +198,7 @@ class DailyTips(RuleBasedStateMachine):
           change=st.one_of(st.sampled_from(TIMES), st.sampled_from(ZONES)))
     def pause_reschedule_and_wait(self, chat, days, change):
         """Pause, change the time or zone, then wait until the pause is over and one more
-        whole day has passed: the day after the pause must have its tip (issue 10, bug a).
+        whole day has passed: the day after the pause must have its tip (bug a above).
 
         pause_then_reschedule alone needs later steps to let those days pass without a
         /resume, /start, /stop or new /pause in between, which random runs often lack.
@@ -362,7 +362,7 @@ KNOWN_BAD_SEQUENCES: dict[str, list[Step]] = {
 
 @pytest.mark.parametrize("steps", KNOWN_BAD_SEQUENCES.values(), ids=KNOWN_BAD_SEQUENCES)
 def test_known_bad_sequence(steps: list[Step]) -> None:
-    """The sequences of issue 10 that broke delivery, as explicit steps of DailyTips.
+    """The sequences that broke delivery, as explicit steps of DailyTips.
 
     Random generation cannot be seeded with examples for a state machine, so these are
     run directly: the same rules and the same two promises, checked after every step as
@@ -389,7 +389,7 @@ def test_westward_move_after_a_tip() -> None:
     """Sydney's tip of 2026-03-27 goes out at 2026-03-26 22:00 UTC, 20:00 in Nuuk; the
     chat then moves to America/Nuuk, where 2026-03-27 is a whole day with no change.
 
-    Issue 10's promise asks for one tip on that Nuuk date. It got none while a daily
+    The promise asks for one tip on that Nuuk date. It got none while a daily
     row was unique per calendar date in the zone it was planned in (found by the machine).
     """
     machine = DailyTips()

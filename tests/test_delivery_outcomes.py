@@ -14,8 +14,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from telegram.error import Conflict, InvalidToken
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.delivery.sender import Failed, classify
-from bot.storage import NewSubscriber
 from standin import Fault
 from tips.catalog import TOPICS
 
@@ -26,7 +26,7 @@ DUE = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 async def first_attempt(bot, fault: Fault | None, *, times: int = 1) -> None:
     """One subscriber's 09:00 tip is due; Telegram answers its first `times` sends with
     `fault`; one tick and one drain run at 09:00:30."""
-    await bot.storage.subscribers.add_many(
+    await add_subscribers(bot.storage,
         [NewSubscriber(CHAT, time(9), "UTC", tuple(TOPICS), DUE)], bot.clock.now())
     left = [times]
 

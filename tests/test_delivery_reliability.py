@@ -1,4 +1,4 @@
-"""Delivery that never silently stops or doubles (issue 10): storage faults, long outages,
+"""Delivery that never silently stops or doubles: storage faults, long outages,
 expired queued tips, long downtime, pauses meeting schedule changes, unreadable rows.
 
 Expected values are the issue's literals (3 h grace, 24 h broadcast retry budget, 10-minute
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.clock import ManualClock
 from bot.core.zones import parse_zone
 from bot.delivery.pacer import Pacer
@@ -28,7 +29,7 @@ from bot.runtime.app import make_renderer
 from bot.services.broadcasts import BroadcastService
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tipfeed import TipFeed
-from bot.storage import DailyPlan, NewSubscriber, Storage
+from bot.storage import DailyPlan, Storage
 from standin import Fault
 from tests.helpers import stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
@@ -124,7 +125,7 @@ async def _outage_bench(path: Path, clock: ScaledClock, count: int):
     Telegram answering in 50 ms, an unpaced sender, all on the scaled clock."""
     storage, feed = await _open(path, clock)
     chats = list(range(10_000, 10_000 + count))
-    await storage.subscribers.add_many(
+    await add_subscribers(storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
     transport = Transport(clock, latency=lambda: clock.sleep(0.05))
     pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
@@ -336,7 +337,7 @@ async def test_check_fails_in_one_line_when_the_sender_stalls(bench):
 
     settings = Settings(token=None, database_path=bench.path)
     await bench.subscriptions.start(1, 1, "private")
-    await bench.storage.subscribers.add_many(
+    await add_subscribers(bench.storage,
         [NewSubscriber(2, time(9), "UTC", ("foods",), datetime(2020, 1, 1, 9, tzinfo=UTC))],
         bench.clock.now())
     bench.clock.set(datetime(2020, 1, 1, 9, 0, 30, tzinfo=UTC))
@@ -349,7 +350,7 @@ async def test_check_fails_in_one_line_when_the_sender_stalls(bench):
     # A sender that keeps attempting (a backlog, an outage with retries) is not stalled.
     real_now = datetime.now(UTC)
     bench.clock.set(real_now - timedelta(minutes=15))
-    await bench.storage.subscribers.add_many(
+    await add_subscribers(bench.storage,
         [NewSubscriber(3, time(9), "UTC", ("foods",), real_now - timedelta(minutes=15))],
         bench.clock.now())
     await bench.scheduler.tick()
@@ -603,7 +604,7 @@ async def test_the_same_plan_applied_twice_queues_one_row(bench):
 
 async def test_two_ticks_racing_on_two_connections_queue_one_tip_each(bench):
     chats = list(range(1, 201))
-    await bench.storage.subscribers.add_many(
+    await add_subscribers(bench.storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats],
         bench.clock.now())
     other, other_feed = await _open(bench.path, bench.clock)
@@ -798,7 +799,7 @@ async def test_a_very_long_telegram_error_is_stored_cut_to_200_characters(bot, f
     """Telegram's error text is stored as the row's reason, cut to 200 characters (the
     length the bot keeps for any stored reason, as for a subscriber's inactive_reason)."""
     due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-    await bot.storage.subscribers.add_many(
+    await add_subscribers(bot.storage,
         [NewSubscriber(5, time(9), "UTC", ("foods",), due)], bot.clock.now())
     bot.standin.fault_policy = lambda method, params: (
         Fault(fault, description=text) if method.lower() == "sendmessage" else None)

@@ -234,6 +234,7 @@ def test_console_without_the_standin_fails_with_one_line(tmp_path) -> None:
     """In the image (no standin package), `run.py --console` says why in one line, exit 2."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
     env["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
+    env["CONSOLE_DATABASE_PATH"] = str(tmp_path / "console.sqlite3")
     # None in sys.modules makes `import standin` fail exactly as if it were not installed.
     launcher = ("import runpy, sys; sys.modules['standin'] = None; "
                 "sys.argv = ['run.py', '--console']; runpy.run_path('run.py', run_name='__main__')")

@@ -2,7 +2,7 @@
 
 A second press often asks Telegram to show what the message already shows; Telegram then
 answers 400 "message is not modified". That is a finished job, not a failure: it must
-not reach the error handler (which logs at ERROR with a traceback). Issue 8 found it for
+not reach the error handler (which logs at ERROR with a traceback). It happened with
 "⏹ Cancel broadcast"; this walks every kind of button the bot sends, through the real
 Application and the in-process Bot API stand-in.
 """
@@ -76,7 +76,7 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     await _twice(bot, need, "need:st:31-50:female:none", pressed, in_place=True)
 
     # Admin: confirm a broadcast twice; confirm another once and cancel it twice (the
-    # press issue 8 found); discard a draft; broadcast a freshly added tip.
+    # press that once reached the error handler); discard a draft; broadcast a freshly added tip.
     confirm = (await bot.say("/broadcast Hello everyone", chat_id=ADMIN))[1]
     await _twice(bot, confirm, _button(confirm, "bc:go:"), pressed, in_place=True)
     confirm = (await bot.say("/broadcast Hello again", chat_id=ADMIN))[1]

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import NewSubscriber, Storage
+from bench.fixtures import NewSubscriber, add_subscribers
+from bot.storage import Storage
 from standin import BotApiStandIn
 from standin.http import serve
 from tips.catalog import TOPICS
@@ -257,7 +258,7 @@ async def test_sigterm_mid_dispatch_stops_cleanly_and_the_restart_sends_nobody_t
 async def _seed(tmp_path: Path, count: int, first: int, due: datetime) -> list[int]:
     storage = await Storage.open(tmp_path / "bot.sqlite3")
     chats = list(range(first, first + count))
-    await storage.subscribers.add_many(
+    await add_subscribers(storage,
         [NewSubscriber(chat_id, time(0, 0), "UTC", tuple(TOPICS), due) for chat_id in chats],
         datetime.now(UTC))
     await storage.close()

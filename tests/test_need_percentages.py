@@ -1,7 +1,7 @@
 """/foods after /need and /need itself agree on "% of your need", for every food × need.
 
-One rule for every percentage the bot shows: round half up, as label tables do (issue 8
-found /foods rounding half to even: spinach, 78 mg at a 240 mg need, was 32 % there and
+One rule for every percentage the bot shows: round half up, as label tables do (/foods
+once rounded half to even: spinach, 78 mg at a 240 mg need, was 32 % there and
 33 % in /need). The expected figures are computed here with the rule written out, in
 Decimal, over the whole food table and every need the /need buttons can produce.
 """

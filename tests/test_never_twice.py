@@ -17,11 +17,12 @@ from datetime import time, timedelta
 
 from telegram import Update
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.delivery.pacer import Pacer
 from bot.runtime.app import attach_runtime, build_application, detach_runtime
-from bot.storage import NewSubscriber, Storage
+from bot.storage import Storage
 from standin import BotApiStandIn, StandInRequest
 from tests.helpers import START, stored_rows
 from tips.catalog import TOPICS
@@ -34,7 +35,7 @@ async def _seed(path, due: list[int], users: list[int]) -> None:
     storage = await Storage.open(path)
     try:
         later = START + timedelta(days=1)
-        await storage.subscribers.add_many(
+        await add_subscribers(storage,
             [NewSubscriber(chat, time(0, 0), "UTC", tuple(TOPICS), START) for chat in due]
             + [NewSubscriber(chat, time(0, 0), "UTC", tuple(TOPICS), later) for chat in users],
             START)

@@ -1,4 +1,4 @@
-"""Issue 11: a first week that fits the person — sign-up, panels, suggestions, votes."""
+"""A first week that fits the person — sign-up, panels, suggestions, votes."""
 
 from __future__ import annotations
 

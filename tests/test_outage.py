@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.clock import ManualClock
 from bot.delivery.scheduler import DailyScheduler
 from bot.delivery.sender import Failed, Sent
@@ -15,7 +16,7 @@ from bot.delivery.sender import Sender as OutboxSender
 from bot.handlers import common
 from bot.runtime.app import make_renderer
 from bot.services.tipfeed import TipFeed
-from bot.storage import NewSubscriber, Storage
+from bot.storage import Storage
 from standin import Fault
 from tests.helpers import OTHER_USER, USER, stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
@@ -49,7 +50,7 @@ async def test_when_telegram_answers_again_the_waiting_tips_go_at_once(tmp_path,
         await storage.tips.sync(load_catalog(), clock.now())
         feed = TipFeed(storage, clock)
         await feed.refresh()
-        await storage.subscribers.add_many(
+        await add_subscribers(storage,
             [NewSubscriber(chat, time(9), "UTC", tuple(TOPICS), NINE) for chat in (1, 2, 3)]
             + [NewSubscriber(4, time(9, 1), "UTC", tuple(TOPICS),
                              NINE + timedelta(minutes=1))], clock.now())

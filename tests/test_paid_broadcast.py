@@ -10,8 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.config import Settings
-from bot.storage import NewSubscriber
 from tests.helpers import ADMIN, USER
 from tips.catalog import TOPICS
 
@@ -32,7 +32,7 @@ def settings(tmp_path, request) -> Settings:
 
 
 async def _daily_tips(bot) -> list:
-    await bot.storage.subscribers.add_many(
+    await add_subscribers(bot.storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), DUE) for c in CHATS], bot.clock.now())
     bot.clock.set(DUE + timedelta(seconds=30))
     await bot.deliver_due()
@@ -55,7 +55,7 @@ async def test_replies_to_a_user_are_never_paid(bot):
 
 
 async def test_a_broadcast_is_paid_but_the_admin_dialogue_is_not(bot):
-    await bot.storage.subscribers.add_many(
+    await add_subscribers(bot.storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), DUE + timedelta(days=1))
          for c in CHATS], bot.clock.now())
     preview = await bot.say("/broadcast Hello everyone", chat_id=ADMIN)
@@ -75,7 +75,7 @@ async def test_without_the_setting_nothing_is_paid(bot):
     assert not any(is_paid(m) for m in tips)
 
 
-# --- perf: /stats shows the paid sends while the setting is on
+# /stats shows the paid sends while the setting is on
 
 
 async def test_stats_count_paid_sends_only_while_the_setting_is_on(bot):

@@ -248,7 +248,7 @@ def test_real_catalog_full_cycle():
     assert sorted(t.id for t in tips) == sorted(t.id for t in catalog)
 
 
-# --- perf: the tick's grouped candidate lists must answer exactly as pick_next does.
+# The tick's grouped candidate lists must answer exactly as pick_next does.
 
 
 def _random_candidates(rng: random.Random) -> list[Tip]:

@@ -307,7 +307,7 @@ async def test_reopening_keeps_what_was_stored(tmp_path):
         time(7, 15), "Europe/Berlin", ("foods", "sleep"))
 
 
-# --- perf: the tick's due query, read in one statement -----------------------------------
+# --- the tick's due query, read in one statement -----------------------------------
 
 
 async def test_due_rows_carry_what_the_tick_needs_and_this_cycles_views(tmp_path):

@@ -1,4 +1,4 @@
-"""What users read, checked as rendered by the real Application (issue 9, phase 2).
+"""What users read, checked as rendered by the real Application.
 
 /causes is a short overview with a page per section; the warning signs carry their urgency
 and name the emergency number only where the time zone makes the country clear; chest
@@ -23,7 +23,7 @@ from tips.foods import load_foods
 from tips.reference import load_causes, load_rda
 
 TELEGRAM_LIMIT = 4096
-OVERVIEW_LIMIT = 1000  # "an overview of at most ~1,000 characters" (issue 9)
+OVERVIEW_LIMIT = 1000  # "an overview of at most ~1,000 characters"
 SOURCES_MD = Path(__file__).resolve().parent.parent / "tips" / "data" / "SOURCES.md"
 SECTION_BUTTONS = ("causes:signs", "causes:why", "causes:helps")
 # The old promise ("one short tip a day to help prevent muscle spasms") in any form; a hedged
@@ -248,7 +248,7 @@ async def test_welcome_fits_one_message(bot):
 # ------------------------------------------------------------------ /foods
 
 @pytest.mark.parametrize(("query", "line"), [
-    # NIH ODS Table 2 rows added in phase 1: serving, mg, %DV.
+    # NIH ODS Table 2 rows: serving, mg, %DV.
     ("salmon", "Salmon, Atlantic, farmed, cooked\n3 oz: 26 mg of magnesium — 6%"),
     ("avocado", "Avocado, cubed\n1/2 cup: 22 mg of magnesium — 5%"),
     ("milk", "Milk\n1 cup: 24 mg of magnesium — 6%"),

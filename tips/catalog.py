@@ -360,16 +360,6 @@ def _load_located_tips(path: Path) -> list[tuple[Tip, int | None]] | None:
     return located
 
 
-def load_tip_file(path: Path) -> list[Tip] | None:
-    """Tips of one file in file order, or None when the file holds no ``tip`` key.
-
-    Returning None (rather than []) lets the catalog skip the other reference files
-    that share the data directory.
-    """
-    located = _load_located_tips(path)
-    return None if located is None else [tip for tip, _ in located]
-
-
 def load_catalog(directory: Path = DATA_DIR) -> list[Tip]:
     """Load every tip file in ``directory``, failing on the first problem found.
 

@@ -118,7 +118,7 @@ def pick_next(
     return Pick(tip=chosen, new_cycle=new_cycle)
 
 
-# --- perf: the daily tick asks the same question for thousands of subscribers who share a
+# The daily tick asks the same question for thousands of subscribers who share a
 # handful of topic choices. A CandidateSet groups one candidate list by topic, and sorts
 # each topic's ring, once; a pick counts the unseen tips per topic from `seen` (a few ids)
 # instead of regrouping every candidate, and walks the chosen ring from the subscriber's

@@ -17,7 +17,7 @@ def _wall_of(instant: datetime, tz: tzinfo) -> datetime:
     return instant.astimezone(tz).replace(tzinfo=None)
 
 
-# --- perf: a pure function of (day, time, zone), and the daily tick asks it for thousands
+# A pure function of (day, time, zone), and the daily tick asks it for thousands
 # of subscribers who share a few dozen zones and 96 quarter-hours: computed once per value.
 @lru_cache(maxsize=1 << 14)
 def local_instant(day: date, at: time, tz: tzinfo) -> datetime:

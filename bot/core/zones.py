@@ -59,7 +59,7 @@ def _offset_name(minutes: int) -> str:
 
 def resolve_zone(name: str) -> tzinfo:
     """Turn a stored zone name back into a tzinfo; stored names always come from parse_zone."""
-    found = _resolved.get(name)  # --- perf: the tick resolves one name per due subscriber
+    found = _resolved.get(name)  # the tick resolves one name per due subscriber
     if found is not None:
         return found
     zone = parse_zone(name)
@@ -137,7 +137,7 @@ def suggest_zones(text: str, limit: int = 5) -> list[str]:
     return [name for name, _score, _idx in found]
 
 
-# --- onboarding: zones from a location or from the time it is for someone now
+# Zones from a location or from the time it is for someone now
 
 COMMON_ZONES = (
     "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",

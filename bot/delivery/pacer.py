@@ -92,15 +92,6 @@ class Pacer:
         self._group_log: dict[int, deque[float]] = {}
         self.pauses: list[float] = []  # every 429 pause taken, for reports and tests
 
-    @property
-    def rate_limited(self) -> bool:
-        return self._interval > 0
-
-    @property
-    def per_window(self) -> int:
-        """At most this many sends arrive inside any one second (0: no global limit)."""
-        return self._per_window
-
     def lag(self) -> float:
         """Seconds a send waiting here could have been released already: the event loop
         was too busy to wake it (not the schedule, the guard or a 429 pause holding it).

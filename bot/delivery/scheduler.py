@@ -26,7 +26,7 @@ from bot.storage import DailyPlan, DueSubscriber, Storage
 
 log = logging.getLogger(__name__)
 _PLAN_SLICE = 250  # a few ms of planning between two chances for the sender to run
-# --- perf: plans are written in transactions of a size fitted to the send rate. Each
+# Plans are written in transactions of a size fitted to the send rate. Each
 # subscriber's rows are in one transaction (that is all a crash needs: an unwritten
 # subscriber is still due), and while a write holds the lock the sender's outcome flush
 # waits; the sender stops once `flush_size` (32) outcomes are unwritten (its crash bound).
@@ -48,7 +48,7 @@ def write_slice_for(rate_per_second: float | None, flush_size: int,
     return max(_SMALLEST_WRITE, min(batch_size, fits))
 
 
-# --- perf: everyone due in one minute in one zone has the same send time (the slot is
+# Everyone due in one minute in one zone has the same send time (the slot is
 # that time's next instant there), so the calendar half of a plan (local date, deadline,
 # next slot, late or already done) is worked out once per (zone, send time, slot, last
 # tip) within a tick rather than once per subscriber. Kept for one `now` only.
@@ -156,7 +156,7 @@ class DailyScheduler:
                 plans: list[DailyPlan] = []
                 broken: list[tuple[int, str]] = []
                 for index, item in enumerate(part):
-                    if index and index % _PLAN_SLICE == 0:  # --- perf: let the sender run
+                    if index and index % _PLAN_SLICE == 0:  # let the sender run
                         await self._make_room()
                     try:
                         plans.append(self.plan(item, now))
@@ -166,7 +166,7 @@ class DailyScheduler:
                     await self._storage.subscribers.quarantine(broken, now)
                 queued += await self._storage.outbox.apply_daily_plans(plans, now)
                 self._on_batch()
-                await self._make_room()  # --- perf: the sender's flush and refill go next
+                await self._make_room()  # the sender's flush and refill go next
                 missed += sum(1 for p in plans if p.tip_id is None)
             due_total += len(due)
         if due_total:

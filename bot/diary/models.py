@@ -76,7 +76,6 @@ class CheckInAnswer(StrEnum):
 
 # Duration bands in increasing length, so "longest" is a max over this order.
 DURATION_ORDER: tuple[Duration, ...] = tuple(Duration)
-SEVERITY_ORDER: tuple[Severity, ...] = tuple(Severity)
 
 # The night window in local wall-clock time (see the module docstring).
 NIGHT_STARTS = time(20, 0)

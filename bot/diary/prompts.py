@@ -37,8 +37,6 @@ DEFAULT_GRACE = timedelta(hours=3)
 WEEKLY_WEEKDAY = 6  # Sunday
 RETENTION_MONTHS: tuple[int, ...] = (3, 6, 12, 24)
 DEFAULT_RETENTION_MONTHS = 12
-DEFAULT_CHECKIN_TIME = time(8, 0)
-DEFAULT_STRETCH_TIME = time(21, 0)
 
 
 class PromptKind(StrEnum):

@@ -93,7 +93,7 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("about", user.about),
         CommandHandler("need", personal.need_command),
         CommandHandler("mydata", personal.mydata_command),
-        # --- diary
+        # the cramp diary
         CommandHandler("sos", diary.sos),
         CommandHandler("cramp", diary.cramp),
         CommandHandler("diary", diary.diary),
@@ -125,7 +125,7 @@ def handlers() -> list[AnyHandler]:
         _press(NeedAge, personal.need_age_button),
         _press(NeedSex, personal.need_sex_button),
         _press(NeedStatus, personal.need_status_button),
-        # --- diary
+        # the cramp diary
         _press(LogStart, diary.log_start_button),
         _press(DraftButton, diary.step_button),
         _press(CancelDraftButton, diary.cancel_button),

@@ -191,7 +191,7 @@ async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
     found = await deps.tip_admin.stats()
-    people, entries = await deps.diary.aggregate_counts()  # --- diary: counts only
+    people, entries = await deps.diary.aggregate_counts()  # counts only
     await send(update, context, Reply(texts.stats(found) + "\n" + texts.diary_stats(people,
                                                                                    entries)))
 

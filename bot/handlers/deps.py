@@ -44,7 +44,7 @@ class Deps:
     causes: Causes
     rda: RdaTable
     sources: tuple[str, ...]
-    diary: DiaryService  # --- diary
+    diary: DiaryService
     outage: Outage = field(default_factory=Outage)  # shared with the sender
 
     def is_admin(self, user_id: int | None) -> bool:

@@ -51,7 +51,7 @@ async def mydata_reply(deps: Deps, chat_id: int) -> Reply:
     data = await deps.privacy.my_data(chat_id)
     if data is None:
         return Reply(texts.MYDATA_NOTHING)
-    # --- diary: counts and settings, never the entries (those are in /diary, /export)
+    # Counts and settings, never the entries (those are in /diary, /export)
     return Reply(texts.my_data(data) + "\n" + texts.diary_counts(await deps.diary.counts(chat_id)))
 
 

@@ -115,7 +115,7 @@ async def pause_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     return Reply(texts.paused(subscriber, days))
 
 
-# --- settings panel: every action redraws the panel it was pressed in
+# Settings panel: every action redraws the panel it was pressed in
 
 async def panel_reply(deps: Deps, chat_id: int, note: str = "") -> Reply:
     subscriber = await deps.subscriptions.get(chat_id)
@@ -127,7 +127,7 @@ async def panel_reply(deps: Deps, chat_id: int, note: str = "") -> Reply:
                  keyboards.settings_menu(subscriber))
 
 
-# --- onboarding: time zone (location, city, or the time it is now), then time of day
+# Sign-up: time zone (location, city, or the time it is now), then time of day
 
 async def read_zone(text: str) -> Zone | None:
     """parse_zone off the event loop: a typed place may load the city tables (~1.5 s)."""
@@ -146,7 +146,7 @@ def clock_reply(deps: Deps) -> Reply:
 async def zone_chosen(deps: Deps, chat_id: int, zone: Zone) -> tuple[Reply, Reply | None]:
     """Set the zone; during sign-up the next question (the time) follows."""
     subscriber = await deps.subscriptions.set_timezone(chat_id, zone)
-    await deps.diary.reschedule(chat_id)  # --- diary: prompts follow the new zone
+    await deps.diary.reschedule(chat_id)  # prompts follow the new zone
     now = deps.clock.now()
     if subscriber.setup_step == "zone":
         await deps.subscriptions.set_setup_step(chat_id, "time")
@@ -163,7 +163,7 @@ async def time_chosen(deps: Deps, chat_id: int, raw: str) -> Reply:
         return Reply(texts.time_invalid(raw))
     try:
         subscriber = await deps.subscriptions.set_time(chat_id, parsed)
-        await deps.diary.reschedule(chat_id)  # --- diary: the weekly follows the daily time
+        await deps.diary.reschedule(chat_id)  # the weekly follows the daily time
     except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
     now = deps.clock.now()
@@ -395,7 +395,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, second)
 
 
-# --- suggestions: "did you mean /foods?" for a near-miss of a command
+# Suggestions: "did you mean /foods?" for a near-miss of a command
 
 async def command_reply(deps: Deps, update: Update, name: str) -> Reply | None:
     """A command that needs no arguments, as a button press runs it."""
@@ -448,7 +448,7 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
         return Answer(send=(await causes_reply(deps, chat_id),))
     if data.item == MENU_SETTINGS:
         return Answer(send=(await settings_reply(deps, chat_id),))
-    if data.item == MENU_SOS:  # --- diary
+    if data.item == MENU_SOS:
         return Answer(send=(diary.sos_reply(deps),))
     return EXPIRED
 

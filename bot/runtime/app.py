@@ -249,7 +249,7 @@ async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await get_runtime(context.application).scheduler.tick()
     except Exception:
         log.exception("daily tick failed; next tick retries")
-    try:  # --- diary: after the daily tip, so the three-a-day cap sees it first
+    try:  # after the daily tip, so the three-a-day cap sees it first
         await get_runtime(context.application).prompts.tick()
     except Exception:
         log.exception("prompt tick failed; next tick retries")

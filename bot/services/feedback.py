@@ -16,7 +16,6 @@ from bot.services.tipfeed import TakenTip, TipFeed
 from bot.storage import Storage
 
 TIPS_PER_DAY = 10  # /tip and ➕ together
-ANOTHER_PER_DAY = TIPS_PER_DAY  # the old name, kept for callers
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,7 @@ class SubscriptionService:
         """The chat blocked or removed the bot: no more daily tips, and say why (/mydata)."""
         await self._storage.subscribers.mark_blocked(chat_id, reason, self._clock.now())
 
-    # --- onboarding: the sign-up questions (time zone, then time of day)
+    # The sign-up questions (time zone, then time of day)
     async def set_setup_step(self, chat_id: int, step: str | None) -> None:
         await self._storage.subscribers.set_setup_step(chat_id, step, self._clock.now())
 

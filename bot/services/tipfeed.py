@@ -48,7 +48,7 @@ class TakenTip:
     delivery_id: int | None
 
 
-# --- guest rotation: chats without a subscription (before /start, after /forget)
+# Guest rotation: chats without a subscription (before /start, after /forget)
 GUEST_CHATS_KEPT = 10_000  # in memory only, oldest dropped first; tip ids and a count, no more
 
 
@@ -71,7 +71,7 @@ class TipFeed:
         self.quarantined: dict[str, str] = {}  # tip id -> why it cannot be sent
         self._by_topic: dict[str, list[Tip]] = {}
         self._by_id: dict[str, Tip] = {}
-        # --- perf: one grouped candidate list per distinct topic choice (a few hundred at
+        # One grouped candidate list per distinct topic choice (a few hundred at
         # most), so the tick does not regroup the catalogue for every due subscriber.
         self._sets: dict[tuple[str, ...], CandidateSet] = {}
         self._guests: OrderedDict[int, _GuestState] = OrderedDict()
@@ -153,7 +153,7 @@ class TipFeed:
         tip is active, never a silent gap.
         """
         pick = None
-        if not excluded:  # --- perf: the shared, cached candidate set of these topics
+        if not excluded:  # the shared, cached candidate set of these topics
             pick = self._candidate_set(subscriber.topics).pick(
                 seen, subscriber.last_topic, subscriber.chat_id)
         if pick is None:  # a chat's own dislikes (its own list), or nothing left there

@@ -13,7 +13,9 @@ migrations (schema.py) and one query object per aggregate:
     storage.reports      /stats numbers across the others       (reports.py)
     storage.diary        the cramp diary and its prompts        (diary.py)
 
-backup.py copies the live file for `run.py backup` (SQLite's online backup API).
+files.py holds the file-level checks and copies of `run.py check`, backup and restore.
+columns.py derives each model's column list from the model's fields, so a field added to
+a model is read from its column rather than left at its default.
 
 The domain records live in models.py, which needs no database: presentation code imports
 `bot.storage.models`. They are re-exported here so `from bot.storage import Subscriber`
@@ -36,7 +38,6 @@ from bot.storage.models import (
     DailyPlan,
     DeliveryOutcome,
     DueSubscriber,
-    NewSubscriber,
     PendingDelivery,
     Stats,
     StoredTip,
@@ -55,7 +56,6 @@ __all__ = [
     "DailyPlan",
     "DeliveryOutcome",
     "DueSubscriber",
-    "NewSubscriber",
     "PendingDelivery",
     "Stats",
     "Storage",

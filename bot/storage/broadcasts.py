@@ -11,21 +11,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import Broadcast
 
-_COLUMNS = (
-    "id, admin_id, text, status, progress_chat_id, progress_message_id, created_at, "
-    "started_at, finished_at"
-)
+BROADCAST = RowShape(Broadcast, decode={
+    "created_at": lambda value: from_ts(value) or datetime.min.replace(tzinfo=UTC),
+    "started_at": from_ts, "finished_at": from_ts})
+_COLUMNS = BROADCAST.select()
 
 
 def _decode(row: Sequence[Any]) -> Broadcast:
-    return Broadcast(
-        id=row[0], admin_id=row[1], text=row[2], status=row[3], progress_chat_id=row[4],
-        progress_message_id=row[5], created_at=from_ts(row[6]) or datetime.min.replace(tzinfo=UTC),
-        started_at=from_ts(row[7]), finished_at=from_ts(row[8]),
-    )
+    return BROADCAST.decode(row)
 
 
 class BroadcastQueries:

@@ -32,14 +32,11 @@ from bot.diary.models import (
     Trigger,
     When,
 )
+from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import DiarySettings, DuePrompt, PromptPlan
-from bot.storage.subscribers import SUBSCRIBER_COLUMNS, decode_subscriber
+from bot.storage.subscribers import SUBSCRIBER, decode_subscriber
 
-_ENTRY_COLUMNS = ("id, chat_id, muscle, severity, duration, when_band, period, local_date, "
-                  "woke_up, red_flags, logged_at")
-_SETTINGS_COLUMNS = ("chat_id, checkin_time, stretch_time, weekly_enabled, retention_months, "
-                     "checkin_next_at, stretch_next_at, weekly_next_at")
 PROMPT_KINDS = ("checkin", "stretch", "weekly")
 
 
@@ -62,9 +59,28 @@ def _bool(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
+def _now_if_missing(value: int | None) -> datetime:
+    return from_ts(value) or datetime.now(UTC)
+
+
+SETTINGS = RowShape(DiarySettings, decode={
+    "checkin_time": _time, "stretch_time": _time, "weekly_enabled": bool,
+    "retention_months": int, "checkin_next_at": from_ts, "stretch_next_at": from_ts,
+    "weekly_next_at": from_ts})
+# The trigger tags are rows of cramp_entry_triggers, read with the entries.
+ENTRY = RowShape(CrampEntry, stored_as={"when": "when_band"}, not_stored=("triggers",), decode={
+    "muscle": Muscle, "severity": Severity, "duration": Duration, "when": When,
+    "logged_at": _now_if_missing, "local_date": date.fromisoformat, "period": Period,
+    "woke_up": _bool, "red_flags": _bool})
+CHECKIN = RowShape(CheckIn, decode={
+    "night_of": date.fromisoformat, "answer": CheckInAnswer, "answered_at": _now_if_missing})
+_SETTINGS_COLUMNS = SETTINGS.select()
+_ENTRY_COLUMNS = ENTRY.select()
+_ENTRY_ID = ENTRY.index("id")
+
+
 def _settings(row: Sequence[Any]) -> DiarySettings:
-    return DiarySettings(row[0], _time(row[1]), _time(row[2]), bool(row[3]), int(row[4]),
-                         from_ts(row[5]), from_ts(row[6]), from_ts(row[7]))
+    return SETTINGS.decode(row)
 
 
 class DiaryQueries:
@@ -153,19 +169,14 @@ class DiaryQueries:
     async def _decode(self, rows: Sequence[Sequence[Any]]) -> list[CrampEntry]:
         if not rows:
             return []
-        ids = [row[0] for row in rows]
+        ids = [row[_ENTRY_ID] for row in rows]
         tags: dict[int, set[Trigger]] = {entry_id: set() for entry_id in ids}
         marks = ",".join("?" * len(ids))
         for entry_id, tag in await self._db.fetch_all(
                 f"SELECT entry_id, tag FROM cramp_entry_triggers WHERE entry_id IN ({marks})",
                 ids):
             tags[entry_id].add(Trigger(tag))
-        return [CrampEntry(
-            chat_id=row[1], muscle=Muscle(row[2]), severity=Severity(row[3]),
-            duration=Duration(row[4]), when=When(row[5]), period=Period(row[6]),
-            local_date=date.fromisoformat(row[7]), woke_up=_bool(row[8]),
-            red_flags=_bool(row[9]), logged_at=from_ts(row[10]) or datetime.now(UTC),
-            triggers=frozenset(tags[row[0]]), id=row[0]) for row in rows]
+        return [ENTRY.decode(row, triggers=frozenset(tags[row[_ENTRY_ID]])) for row in rows]
 
     async def entry(self, chat_id: int, entry_id: int) -> CrampEntry | None:
         """One entry, only if it belongs to `chat_id`."""
@@ -238,11 +249,10 @@ class DiaryQueries:
 
     async def checkins_since(self, chat_id: int, first: date) -> list[CheckIn]:
         rows = await self._db.fetch_all(
-            """SELECT chat_id, night_of, answer, answered_at FROM diary_checkins
+            f"""SELECT {CHECKIN.select()} FROM diary_checkins
                WHERE chat_id = ? AND night_of >= ? ORDER BY night_of""",
             (chat_id, first.isoformat()))
-        return [CheckIn(row[0], date.fromisoformat(row[1]), CheckInAnswer(row[2]),
-                        from_ts(row[3]) or datetime.now(UTC)) for row in rows]
+        return [CHECKIN.decode(row) for row in rows]
 
     async def checkin_count(self, chat_id: int) -> int:
         return int(await self._db.fetch_value(
@@ -253,22 +263,22 @@ class DiaryQueries:
     async def due_prompts(self, now: datetime, limit: int) -> list[DuePrompt]:
         """Prompts whose next slot has come, oldest first, with the person's subscription."""
         ts = to_ts(now)
+        width = len(SETTINGS.fields)
         found: list[DuePrompt] = []
         for kind in PROMPT_KINDS:
             rows = await self._db.fetch_all(
-                f"""SELECT {', '.join('d.' + c.strip() for c in _SETTINGS_COLUMNS.split(','))},
-                           {', '.join('s.' + c.strip() for c in SUBSCRIBER_COLUMNS.split(','))}
+                f"""SELECT {SETTINGS.select('d')}, {SUBSCRIBER.select('s')}
                     FROM diary_settings d INDEXED BY diary_{kind}_due
                     JOIN subscribers s ON s.chat_id = d.chat_id
                     WHERE d.{kind}_next_at <= ? ORDER BY d.{kind}_next_at LIMIT ?""",
                 (ts, limit))
             for row in rows:
-                settings = _settings(row[:8])
+                settings = _settings(row[:width])
                 slot = {"checkin": settings.checkin_next_at,
                         "stretch": settings.stretch_next_at,
                         "weekly": settings.weekly_next_at}[kind]
                 assert slot is not None
-                found.append(DuePrompt(kind, slot, settings, decode_subscriber(row[8:])))
+                found.append(DuePrompt(kind, slot, settings, decode_subscriber(row[width:])))
         return sorted(found, key=lambda due: due.slot)[:limit]
 
     async def kinds_on(self, chat_id: int, day: date) -> set[str]:

@@ -40,20 +40,6 @@ class Subscriber:
 
 
 @dataclass(frozen=True, slots=True)
-class NewSubscriber:
-    """A subscriber row to create in bulk."""
-
-    chat_id: int
-    send_time: time
-    timezone: str
-    topics: tuple[str, ...]
-    next_send_at: datetime | None
-    status: str = "active"
-    chat_type: str = "private"
-    user_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class StoredTip:
     """A tip with its database-only facts (who added it, whether it is retired)."""
 
@@ -88,7 +74,7 @@ class Stats:
     failures: list[tuple[str, int]]
     top_tips: list[tuple[str, int, int]]
     bottom_tips: list[tuple[str, int, int]]
-    # --- perf: bulk sends (daily tips, broadcasts) while ALLOW_PAID_BROADCAST is on; None
+    # Bulk sends (daily tips, broadcasts) while ALLOW_PAID_BROADCAST is on; None
     # when it is off. Telegram bills those above ~30/s, so this is an upper bound.
     paid_sends_today: int | None = None
     paid_sends_7_days: int | None = None
@@ -170,7 +156,7 @@ class DeliveryOutcome:
     timed_out: bool = False  # Telegram may have delivered it anyway: counted, see /stats
 
 
-# --- diary (issue 12)
+# The cramp diary
 
 @dataclass(frozen=True, slots=True)
 class DiarySettings:

@@ -27,7 +27,7 @@ from bot.storage.rotation import tip_ids
 from bot.storage.subscribers import DUE_COLUMNS, SubscriberQueries, decode_due
 
 # The kinds the sender sends from the outbox (on-demand tips are answered directly);
-# the diary's prompts (issue 12) ride the same queue, pacer and outcomes.
+# the diary's prompts ride the same queue, pacer and outcomes.
 SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly'"
 
 
@@ -183,7 +183,7 @@ class OutboxQueries:
         if not plans:
             return 0
         ts = to_ts(now)
-        # --- perf: a slice's plans share a few instants and dates (one per zone and slot),
+        # A slice's plans share a few instants and dates (one per zone and slot),
         # so each is converted once: five conversions per plan were a tenth of the tick.
         stamps: dict[datetime, int] = {}
         days: dict[date, str] = {}

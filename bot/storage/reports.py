@@ -47,7 +47,7 @@ class ReportQueries:
         votes = [(stored.tip.id, up, down) for stored, up, down in await self._tips.votes()
                  if up or down]
         paid_today = paid_week = None
-        if paid:  # --- perf
+        if paid:
             paid_today, paid_week = await self._db.fetch_one(
                 """SELECT coalesce(sum(sent_at >= ?), 0), count(*) FROM deliveries
                    WHERE status = 'sent' AND kind IN ('daily', 'broadcast')

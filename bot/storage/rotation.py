@@ -51,7 +51,7 @@ class RotationQueries:
                 (chat_id, tip_id, vote, to_ts(now)),
             )
 
-    # --- votes shown on the tip: read one, clear one (press the marked button again)
+    # Votes shown on the tip: read one, clear one (press the marked button again)
     async def vote_of(self, chat_id: int, tip_id: str) -> int:
         """This chat's vote on a tip: 1, -1, or 0 for none."""
         return int(await self._db.fetch_value(

@@ -104,18 +104,18 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX feedback_tip ON feedback (tip_id);
     """,
-    # --- texts (issue 9): a catalogue tip that left the files is retired by the sync, and
+    # A catalogue tip that left the files is retired by the sync, and
     # marked so, so that it can come back if the files bring it back, while a tip an admin
     # retired stays retired.
     """
     ALTER TABLE tips ADD COLUMN left_catalog INTEGER NOT NULL DEFAULT 0;
     """,
-    # --- onboarding: which sign-up question a subscriber was last asked ('zone', 'time'),
+    # Which sign-up question a subscriber was last asked ('zone', 'time'),
     # 'done' once answered or dismissed; NULL for subscribers from before onboarding.
     """
     ALTER TABLE subscribers ADD COLUMN setup_step TEXT;
     """,
-    # --- diary (issue 12): the cramp diary, and deliveries widened to its prompts.
+    # The cramp diary, and deliveries widened to its prompts.
     # deliveries is rebuilt (SQLite cannot alter a CHECK): new kinds, a `body` for prompt
     # texts composed at tick time, and one row per (chat, kind, local date) for every
     # scheduled kind, which makes a replayed tick a no-op for prompts as for the tip.
@@ -221,7 +221,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, night_of)
     ) WITHOUT ROWID;
     """,
-    # --- delivery reliability (issue 10): when a queued row stops being worth sending
+    # When a queued row stops being worth sending
     # (a daily tip's grace window, a broadcast's retry budget), how many of its attempts
     # timed out (Telegram may have delivered those: /stats counts them), and when it was
     # last attempted (`run.py check` tells a stalled sender from a busy one).
@@ -232,7 +232,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX deliveries_attempted ON deliveries (last_attempt_at)
         WHERE last_attempt_at IS NOT NULL;
     """,
-    # --- a million subscribers (issue 13): the tips seen in the current rotation cycle
+    # The tips seen in the current rotation cycle
     # move from a table of views (one index lookup per due subscriber per tick, one insert
     # per tip) onto the subscriber row as a comma-separated list. Views of earlier cycles
     # are dropped: the rotation never reads them, and the sent tips stay in deliveries.
@@ -244,7 +244,7 @@ MIGRATIONS: tuple[str, ...] = (
         '');
     DROP TABLE tip_views;
     """,
-    # --- one daily row per slot (issue 10): a daily row was unique per (chat, local date)
+    # A daily row was unique per (chat, local date)
     # in the zone it was planned in, so after a move west the new zone's date of the same
     # name lost its tip (the stateful test found it). A daily row is now unique per
     # (chat, slot instant): a replayed tick is still a no-op, and two slots on one local
@@ -257,7 +257,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX deliveries_daily_slot_once ON deliveries (chat_id, due_at)
         WHERE kind = 'daily';
     """,
-    # --- the sender's claim: a pending row it has taken to send carries the sending
+    # The sender's claim: a pending row it has taken to send carries the sending
     # instance's epoch until its outcome is recorded, and a refill takes only unclaimed
     # rows, so a row in flight cannot be fetched and sent a second time whatever a read
     # happens to see. The rows a stopped or crashed instance still claimed are released

@@ -14,20 +14,15 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
+from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
-from bot.storage.models import DueSubscriber, NewSubscriber, Subscriber
-
-SUBSCRIBER_COLUMNS = (
-    "chat_id, user_id, chat_type, status, send_time, timezone, topics, next_send_at, "
-    "last_daily_at, last_topic, rotation_cycle, paused_until, inactive_reason, "
-    "created_at, updated_at, need_mg, need_profile, setup_step"
-)
+from bot.storage.models import DueSubscriber, Subscriber
 
 log = logging.getLogger(__name__)
 
 _EPOCH_FLOOR = datetime.min.replace(tzinfo=UTC)
 
-# --- perf: decoding is the daily tick's hot path (2,000 rows per batch at 1,000,000
+# Decoding is the daily tick's hot path (2,000 rows per batch at 1,000,000
 # subscribers). Send times, topic lists and minute-aligned instants repeat across rows, so
 # each distinct value is parsed once; the object is built without the frozen dataclass's
 # per-field object.__setattr__ (same fields, same values, equal to Subscriber(...)).
@@ -54,29 +49,30 @@ def _instant_or_floor(value: int | None) -> datetime:
     return _EPOCH_FLOOR if value is None else datetime.fromtimestamp(value, UTC)
 
 
-_FIELDS = tuple(Subscriber.__dataclass_fields__)
-_SETTERS = tuple(getattr(Subscriber, name).__set__ for name in _FIELDS)
+def _day_or_none(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+SUBSCRIBER = RowShape(Subscriber, decode={
+    "send_time": _send_time, "topics": _topics, "next_send_at": _slot, "last_daily_at": _slot,
+    "paused_until": _day_or_none, "created_at": _instant_or_floor,
+    "updated_at": _instant_or_floor})
+SUBSCRIBER_COLUMNS = SUBSCRIBER.select()
+# Each field's slot setter and decoder (None: the stored value as it is), in column order.
+_STEPS = tuple((getattr(Subscriber, name).__set__, decode)
+               for name, decode in zip(SUBSCRIBER.fields, SUBSCRIBER.decoders, strict=True))
 _new = object.__new__
 
 
-def _build(values: tuple[Any, ...]) -> Subscriber:
-    """Subscriber(*values), without the frozen __setattr__ detour per field."""
-    if len(values) != len(_SETTERS):  # a field added with a default: the normal way
-        return Subscriber(*values)
-    subscriber = _new(Subscriber)
-    for setter, value in zip(_SETTERS, values):  # noqa: B905 (lengths checked above)
-        setter(subscriber, value)
-    return subscriber
-
-
 def decode_subscriber(row: Sequence[Any]) -> Subscriber:
-    """One row selected as SUBSCRIBER_COLUMNS → Subscriber."""
-    return _build((
-        row[0], row[1], row[2], row[3], _send_time(row[4]), row[5], _topics(row[6]),
-        _slot(row[7]), _slot(row[8]), row[9], row[10],
-        date.fromisoformat(row[11]) if row[11] else None, row[12],
-        _instant_or_floor(row[13]), _instant_or_floor(row[14]), row[15], row[16], row[17],
-    ))
+    """One row selected as SUBSCRIBER_COLUMNS → Subscriber (every field from its column:
+    a row of another width is an error, never a field left at its default)."""
+    if len(row) != len(_STEPS):
+        raise ValueError(f"a subscriber row has {len(row)} columns, the model {len(_STEPS)}")
+    subscriber = _new(Subscriber)
+    for (setter, decode), value in zip(_STEPS, row, strict=True):
+        setter(subscriber, value if decode is None else decode(value))
+    return subscriber
 
 
 DUE_COLUMNS = (
@@ -146,23 +142,6 @@ class SubscriberQueries:
             )
         return cursor.rowcount > 0
 
-    async def add_many(self, rows: Sequence[NewSubscriber], now: datetime) -> None:
-        """Many subscribers in one transaction (imports, load tests, benchmarks).
-
-        Existing chats are left as they are.
-        """
-        ts = to_ts(now)
-        async with self._db.write() as tx:
-            await tx.executemany(
-                """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
-                       timezone, topics, next_send_at, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (chat_id) DO NOTHING""",
-                [(r.chat_id, r.user_id, r.chat_type, r.status, r.send_time.strftime("%H:%M"),
-                  r.timezone, ",".join(r.topics), _instant(r.next_send_at), ts, ts)
-                 for r in rows],
-            )
-
     async def set_status(
         self, chat_id: int, status: str, *, next_send_at: datetime | None,
         now: datetime, reason: str | None = None, paused_until: date | None = None,
@@ -203,7 +182,6 @@ class SubscriberQueries:
                  chat_id),
             )
 
-    # --- onboarding
     async def set_setup_step(self, chat_id: int, step: str | None, now: datetime) -> None:
         """Record which sign-up question the chat was asked last ('done' when finished)."""
         async with self._db.write() as tx:

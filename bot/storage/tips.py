@@ -5,7 +5,7 @@ tips and retirements are never overwritten by that sync. Tips are never deleted:
 rows and votes keep pointing at them, so a retired tip still renders where it was queued.
 
 A catalogue tip whose id is no longer in the files is retired by the sync (its wording may
-be wrong: the content review of issue 9 retired 17 ids, one with a hard 350 mg ceiling),
+be wrong: a content review retired 17 ids, one with a hard 350 mg ceiling),
 and flagged `left_catalog` so the sync can tell its own retirements from an admin's: when
 the files bring the id back it returns to rotation, unless an admin has retired it since.
 """
@@ -18,15 +18,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.storage.columns import RowShape
 from bot.storage.db import Database, to_ts
 from bot.storage.models import StoredTip
 from tips.catalog import Tip
 
+# The urgency level is worked out from a tip's placeholders when the files are read; the
+# table keeps what an admin or the files wrote.
+TIP = RowShape(Tip, not_stored=("level",))
+_COLUMNS = f"{TIP.select()}, origin, retired"
+_T_COLUMNS = f"{TIP.select('t')}, t.origin, t.retired"
+_N = len(TIP.fields)
+
 
 def _decode(row: Sequence[Any]) -> StoredTip:
-    """(id, topic, text, source, origin, retired, …) → StoredTip."""
-    return StoredTip(Tip(id=row[0], topic=row[1], text=row[2], source=row[3]), row[4],
-                     bool(row[5]))
+    """A row selected as _COLUMNS (then anything else) → StoredTip."""
+    return StoredTip(TIP.decode(row[:_N]), row[_N], bool(row[_N + 1]))
 
 
 class TipQueries:
@@ -78,7 +85,7 @@ class TipQueries:
     async def all(self, topic: str | None = None) -> list[StoredTip]:
         """Every tip (of one topic, if given), retired ones included, by topic and id."""
         rows = await self._db.fetch_all(
-            """SELECT id, topic, text, source, origin, retired FROM tips
+            f"""SELECT {_COLUMNS} FROM tips
                WHERE (? IS NULL OR topic = ?) ORDER BY topic, id""",
             (topic, topic),
         )
@@ -86,7 +93,7 @@ class TipQueries:
 
     async def get(self, tip_id: str) -> StoredTip | None:
         row = await self._db.fetch_one(
-            "SELECT id, topic, text, source, origin, retired FROM tips WHERE id = ?", (tip_id,))
+            f"SELECT {_COLUMNS} FROM tips WHERE id = ?", (tip_id,))
         return _decode(row) if row else None
 
     async def add(self, tip: Tip, now: datetime) -> bool:
@@ -123,11 +130,11 @@ class TipQueries:
     async def votes(self, topic: str | None = None) -> list[tuple[StoredTip, int, int]]:
         """Every tip (of one topic, if given) with its 👍 and 👎 counts."""
         rows = await self._db.fetch_all(
-            """SELECT t.id, t.topic, t.text, t.source, t.origin, t.retired,
+            f"""SELECT {_T_COLUMNS},
                       coalesce(sum(f.vote = 1), 0), coalesce(sum(f.vote = -1), 0)
                FROM tips t LEFT JOIN feedback f ON f.tip_id = t.id
                WHERE (? IS NULL OR t.topic = ?)
                GROUP BY t.id ORDER BY t.topic, t.id""",
             (topic, topic),
         )
-        return [(_decode(row), int(row[6]), int(row[7])) for row in rows]
+        return [(_decode(row), int(row[_N + 2]), int(row[_N + 3])) for row in rows]

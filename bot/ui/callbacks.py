@@ -99,7 +99,7 @@ MENU_TIP = "tip"
 MENU_FOODS = "foods"
 MENU_CAUSES = "causes"
 MENU_SETTINGS = "settings"
-MENU_SOS = "sos"  # --- diary
+MENU_SOS = "sos"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +114,7 @@ SET_ZONE = "tz"
 SET_TOPICS = "topics"
 SET_STOP = "stop"
 SET_RESUME = "resume"
-# --- settings panel: pause, back to the panel, the clock picker, keeping the defaults
+# Settings panel: pause, back to the panel, the clock picker, keeping the defaults
 SET_PAUSE = "pause"
 SET_PANEL = "panel"
 SET_CLOCK = "clock"
@@ -145,7 +145,7 @@ class ToggleTopic(CallbackData, prefix="topic"):
 TOPICS_DONE = "done"
 
 
-# --- onboarding and suggestions
+# Onboarding and suggestions
 
 @dataclasses.dataclass(frozen=True)
 class LocalNow(CallbackData, prefix="now"):
@@ -181,7 +181,7 @@ VOTE_DOWN = "down"
 ANOTHER = "more"
 
 
-# --- content (issue 9): the /causes sections
+# The /causes sections
 @dataclasses.dataclass(frozen=True)
 class CausesPage(CallbackData, prefix="causes"):
     """One /causes screen, drawn in place: `CAUSES_OVERVIEW` or a section."""
@@ -251,7 +251,6 @@ class BroadcastTip(CallbackData, prefix="nt:bc"):
     tip_id: str
 
 # ------------------------------------------------------------------ diary buttons
-# --- diary (issue 12)
 # Compact and strict: every parse returns None for anything `pack` could not have
 # produced (an index outside its vocabulary, a leading zero, an id outside SQLite's rowid
 # range, an impossible date), because any string can arrive in place of a button's data.
@@ -455,17 +454,3 @@ DIARY_SET_RETENTION = "rt"  # value months
 DIARY_SHOW = "show"  # redraw the /diary screen
 DIARY_OFF = "off"
 DIARY_MENU = "menu"
-
-
-DIARY_KINDS: tuple[type[CallbackData], ...] = (DraftButton, CancelDraftButton, EntryButton,
-                                               CheckInButton, LogStart, ChartButton,
-                                               DiarySetting)
-
-
-def parse_diary(data: object) -> CallbackData | None:
-    """Any diary button's data, or None for anything a diary button could not carry."""
-    for kind in DIARY_KINDS:
-        button = kind.parse(data)
-        if button is not None:
-            return button
-    return None

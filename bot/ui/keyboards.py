@@ -109,7 +109,7 @@ def main_menu() -> InlineKeyboardMarkup:
          _button(texts.BUTTON_FOODS, Menu(MENU_FOODS))],
         [_button(texts.BUTTON_CAUSES, Menu(MENU_CAUSES)),
          _button(texts.BUTTON_SETTINGS, Menu(MENU_SETTINGS))],
-        [_button(texts.BUTTON_SOS, Menu(MENU_SOS))],  # --- diary
+        [_button(texts.BUTTON_SOS, Menu(MENU_SOS))],
     ])
 
 
@@ -127,7 +127,7 @@ def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
         [_button(texts.BUTTON_TOPICS, Setting(SET_TOPICS))],
         [pause, toggle] if subscriber.status != "stopped" else [toggle],
     ]
-    rows.append(log_cramp_row())  # --- diary
+    rows.append(log_cramp_row())
     return InlineKeyboardMarkup(rows)
 
 
@@ -149,7 +149,7 @@ def zone_choices(names: tuple[str, ...] | list[str] = QUICK_ZONES, back: bool = 
     return InlineKeyboardMarkup(rows + ([_back()] if back else []))
 
 
-# --- onboarding
+# Sign-up: where the person is and what time it is for them
 
 def location_keyboard() -> ReplyKeyboardMarkup:
     """Under the sign-up question: share a location, or pick the time, or keep the default."""
@@ -172,7 +172,7 @@ def local_time_choices(offsets: list[int], now: datetime) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(rows)
 
 
-# --- suggestions
+# Suggestions: the near-misses of a food's name
 
 def food_choices(names: list[str]) -> InlineKeyboardMarkup | None:
     if not names:
@@ -211,10 +211,10 @@ def _tip_actions(tip_id: str, vote: int) -> InlineKeyboardMarkup:
         _button(up, TipAction(VOTE_UP, tip_id)),
         _button(down, TipAction(VOTE_DOWN, tip_id)),
         _button(texts.BUTTON_ANOTHER, TipAction(ANOTHER, tip_id)),
-    ], log_cramp_row()])  # --- diary: a small separate row under the reactions
+    ], log_cramp_row()])  # a small separate row under the reactions
 
 
-# --- content (issue 9): /causes sections
+# /causes sections
 def causes_menu() -> InlineKeyboardMarkup:
     """Under the /causes overview: one button per detailed section."""
     return InlineKeyboardMarkup([
@@ -275,7 +275,7 @@ def broadcast_tip(tip_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(texts.BUTTON_BROADCAST_TIP, BroadcastTip(tip_id))]])
 
 
-# --- diary (issue 12)
+# The cramp diary
 
 DIARY_CHECKIN_TIMES = ("06:00", "07:00", "08:00", "09:00", "10:00")
 DIARY_STRETCH_TIMES = ("20:00", "21:00", "22:00", "23:00")

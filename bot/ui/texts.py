@@ -101,7 +101,7 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-# --- human dates: "Sat 28 Nov", "today at 15:56", "from tomorrow"
+# Human dates: "Sat 28 Nov", "today at 15:56", "from tomorrow"
 
 def day_label(day: date) -> str:
     """A date as people say it: 'Sat 28 Nov'."""
@@ -157,7 +157,7 @@ BUTTON_TOPICS_DONE = "Done"
 BUTTON_HELPFUL = "👍 Helpful"
 BUTTON_NOT_FOR_ME = "👎 Not for me"
 BUTTON_ANOTHER = "➕ Another tip"
-# --- settings panel and onboarding buttons
+# Settings panel and onboarding buttons
 BUTTON_PAUSE_WEEK = "⏸ Pause 7 days"
 BUTTON_RESUME_NOW = "▶️ Resume now"
 BUTTON_SHARE_LOCATION = "📍 Share location"
@@ -172,7 +172,7 @@ def topic_button(topic: str, on: bool) -> str:
 
 # ------------------------------------------------------------------ start / stop
 
-# --- onboarding: the time zone and time questions right after /start
+# Sign-up: the time zone and time questions right after /start
 
 BOT_DESCRIPTION = (
     "MagDaily sends one short tip a day about habits linked to fewer muscle cramps: "
@@ -270,12 +270,6 @@ def next_tip_line(subscriber: Subscriber, now: datetime | None = None) -> str:
             f"({escape(subscriber.timezone)}).")
 
 
-def paused_date(subscriber: Subscriber) -> str:
-    """The last paused day; `paused_until` stores the day tips resume."""
-    resume = subscriber.paused_until
-    return (resume - timedelta(days=1)).isoformat() if resume else ""
-
-
 def paused(subscriber: Subscriber, days: int) -> str:
     return (
         f"⏸ Paused for {days} day{'s' if days != 1 else ''}: {pause_phrase(subscriber)}. "
@@ -336,14 +330,14 @@ def another_limit(next_time: time | None) -> str:
     )
 TIP_FOR_GUEST = "\n\nWant one every day? Send /start."
 
-# --- votes shown on the tip
+# Votes shown on the tip
 VOTE_CLEARED = "Vote removed."
 VOTE_GUEST = "Votes shape your own rotation, so they need a subscription: send /start."
 VOTE_MARK = " ✓"
 
 
 # -------------------------------------------------------------------- causes
-# --- content (issue 9): /causes as a short overview with a page per section.
+# /causes as a short overview with a page per section.
 # The overview fits one phone screen; each button redraws the message in place with one
 # section and a back button. Warning signs are grouped under their urgency, most urgent
 # first, and the emergency line names the number only when the time zone makes the country
@@ -537,7 +531,7 @@ def topics_now(subscriber: Subscriber) -> str:
     return TOPICS_PROMPT + "\nOn now: " + ", ".join(topic_label(t) for t in subscriber.topics)
 
 
-# --- content (issue 9): the promise, the evidence and what /about says is stored
+# The promise, the evidence and what /about says is stored
 # What the bot offers, in words the evidence supports: habits linked to fewer cramps, not a
 # promise to prevent them (tests/test_texts_content.py keeps "prevent spasms" out).
 PROMISE = "about habits linked to fewer cramps"
@@ -562,7 +556,7 @@ DIARY_STORED = "your cramp diary, if you keep one (what each entry holds is belo
 
 # ---------------------------------------------------------------- help/about
 
-# --- command menu and /help: a short menu, everything else grouped in /help
+# Command menu and /help: a short menu, everything else grouped in /help
 
 # The menu Telegram shows next to the text box (5–8 commands); the rest is in /help
 # and on the /settings panel.
@@ -622,7 +616,7 @@ NOT_A_COMMAND = "I answer commands rather than chat. Send /help to see them, or 
 UNKNOWN_COMMAND = "I don’t know that command. Here’s what I can do:\n\n"
 
 
-# --- suggestions: near-misses of a command
+# Suggestions for the near-miss of a command
 
 
 def did_you_mean(typed: str, names: list[str]) -> str:
@@ -636,7 +630,7 @@ NOT_IN_GROUPS = "Please use that in a private chat with me."
 ERROR_GENERIC = "Sorry, something went wrong on my side. Please try again in a moment."
 BUTTON_EXPIRED = "That button is no longer active. Send /settings for fresh ones."
 
-# --- guards: group administrators, usage of admin ids, long tips
+# Guards: group administrators, usage of admin ids, long tips
 GROUP_ADMINS_ONLY = (
     "Only this group’s administrators can change its daily tips (stop, time, time zone, "
     "topics, pause). Please ask one of them. Everyone can still use /tip, /foods and /causes."
@@ -698,7 +692,7 @@ def broadcast_cancelled(broadcast_id: int, dropped: int) -> str:
     return f"⏹ Broadcast #{broadcast_id} cancelled; {dropped:,} messages will not be sent."
 
 
-# --- guards: /cancel usage
+# /cancel usage
 CANCEL_USAGE = ("Send <code>/cancel</code> with the broadcast’s number, e.g. "
                 "<code>/cancel 3</code>. /broadcasts lists them.")
 
@@ -799,7 +793,7 @@ def newtip_saved(tip: Tip) -> str:
             f"rotation. Preview:\n\n{tip_message(tip)}")
 
 
-# --- guards: a tip near Telegram's length limit
+# A tip near Telegram's length limit
 def newtip_saved_short(tip: Tip) -> str:
     return (f"✅ Saved as <code>{escape(tip.id)}</code> and added to every subscriber’s "
             "rotation. It is long, so its preview follows as a message of its own.")
@@ -840,7 +834,7 @@ def retired(tip_id: str) -> str:
             "Nobody will get it again.")
 
 
-# --- guards: /retire usage
+# /retire usage
 RETIRE_USAGE = ("Send <code>/retire</code> with a tip’s id, e.g. <code>/retire food-003</code>. "
                 "/tips lists them.")
 
@@ -850,7 +844,6 @@ def retire_unknown(raw: str) -> str:
             "<code>/retire food-003</code>.")
 
 
-# --- perf
 def stats_paid(today: int, week: int) -> str:
     """The /stats line while ALLOW_PAID_BROADCAST is on (an upper bound of what is billed)."""
     return f"Paid sends today: {today:,} · last 7 days: {week:,}"
@@ -874,7 +867,6 @@ def stats(found: Stats) -> str:
         lines.append("Failures: none")
     if found.paid_sends_today is not None:
         lines.append(stats_paid(found.paid_sends_today, found.paid_sends_7_days or 0))
-    # --- delivery reliability (issue 10)
     lines.append(f"Timed-out sends in the last 7 days (each may have arrived twice): "
                  f"{found.timeouts_7_days:,}")
     if top:
@@ -976,7 +968,7 @@ DELIVERY_KIND_LABELS = {
     "on_demand": "tips you asked for",
     "another": "extra tips (➕)",
     "broadcast": "announcements",
-    "checkin": "morning check-ins",  # --- diary
+    "checkin": "morning check-ins",
     "stretch": "evening stretches",
     "weekly": "weekly pictures",
 }
@@ -985,7 +977,7 @@ DELIVERY_KIND_ONE = {
     "on_demand": "tip you asked for",
     "another": "extra tip (➕)",
     "broadcast": "announcement",
-    "checkin": "morning check-in",  # --- diary
+    "checkin": "morning check-in",
     "stretch": "evening stretch",
     "weekly": "weekly picture",
 }
@@ -1064,7 +1056,7 @@ FORGET_DONE = (
 FORGET_KEPT = "👍 Nothing was deleted. Your data and daily tips stay as they were."
 FORGET_NOTHING = "🗂 There is nothing to delete: I store nothing about this chat."
 
-# --- diary (issue 12): the cramp diary's sentences and labels.
+# The cramp diary's sentences and labels.
 # Values shown here are enums, dates and counts, never user input, so nothing needs
 # escaping. Voice: the diary records and summarises; it never diagnoses or prescribes.
 # First aid is NHS ("Leg cramps") and Mayo Clinic ("Muscle cramp", "Night leg cramps")
@@ -1530,7 +1522,7 @@ def export_caption(kind: str) -> str:
     return captions[kind]
 
 
-# --- diary (issue 12): wiring — commands, settings panel, prompts, counts
+# Wiring — commands, settings panel, prompts, counts
 
 
 DIARY_START_FIRST = (

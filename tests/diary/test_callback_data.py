@@ -11,14 +11,29 @@ from hypothesis import strategies as st
 from bot.diary.flow import Action, Draft
 from bot.diary.models import CheckInAnswer, Duration, Muscle, Severity, Trigger, When
 from bot.ui.callbacks import (
+    CallbackData,
     CancelDraftButton,
+    ChartButton,
     CheckInButton,
+    DiarySetting,
     DraftButton,
     EntryButton,
+    LogStart,
 )
-from bot.ui.callbacks import (
-    parse_diary as parse,
-)
+
+DIARY_KINDS: tuple[type[CallbackData], ...] = (DraftButton, CancelDraftButton, EntryButton,
+                                               CheckInButton, LogStart, ChartButton,
+                                               DiarySetting)
+
+
+def parse(data: object) -> CallbackData | None:
+    """Any diary button's data, or None for anything a diary button could not carry."""
+    for kind in DIARY_KINDS:
+        button = kind.parse(data)
+        if button is not None:
+            return button
+    return None
+
 
 BIGGEST_ROWID = 9223372036854775807  # SQLite's INTEGER PRIMARY KEY maximum, 2**63 - 1
 

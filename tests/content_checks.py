@@ -2,7 +2,7 @@
 
 Each check is a pure function returning the problems it found (empty when all is well), so
 the test suite can run it over the real catalogue and also prove, on planted mistakes,
-that it would catch them. Nothing here runs when the bot serves users.
+that it would catch them. A part of the tests: nothing here runs when the bot serves users.
 
 - ``figure_problems``: every "N mg" in a tip must be explained. A figure right after a food
   name must be that food's row in the food table (or the total of the foods named so far,
