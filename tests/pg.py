@@ -134,8 +134,8 @@ def local_server() -> Iterator[Server]:
                  "-h", "127.0.0.1", "-k", str(folder), "-F",
                  "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                  "-c", "max_connections=50"],
-                stdout=log_file, stderr=subprocess.STDOUT, cwd=folder,
-                start_new_session=True, **user)
+                # In the test run's process group: a killed run takes its server along.
+                stdout=log_file, stderr=subprocess.STDOUT, cwd=folder, **user)
         _wait_ready(process, port, log)
         yield Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres")
     finally:
