@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -31,6 +32,7 @@ from bot.delivery import BotTransport, Renderer, Sender, Transport, concurrency_
 from bot.deps import BOT_DATA_KEY, Deps
 from bot.diary.service import DiaryService, WeeklyView
 from bot.feedback import FeedbackService
+from bot.health import UpdatesSeenRequest
 from bot.message_edit import edit_text
 from bot.needs import NeedService
 from bot.pacer import Pacer
@@ -78,8 +80,11 @@ def build_application(
     background: bool = True,
     transport: Transport | None = None,
     pacer: Pacer | None = None,
+    on_poll: Callable[[], None] | None = None,
 ) -> TelegramApp:
-    """The Application with every handler registered; services attach in post_init."""
+    """The Application with every handler registered; services attach in post_init.
+
+    `on_poll` is called after each completed getUpdates (bot.health's liveness)."""
     builder = (ApplicationBuilder().token(settings.token or OFFLINE_TOKEN)
                .defaults(TelegramDefaults(
                    parse_mode=ParseMode.HTML,
@@ -94,8 +99,8 @@ def build_application(
         builder = (builder.base_url(settings.api_base_url)
                    .request(AiohttpRequest(connection_pool_size=pool, read_timeout=15,
                                            write_timeout=15))
-                   .get_updates_request(AiohttpRequest(connection_pool_size=1,
-                                                       read_timeout=15)))
+                   .get_updates_request(_polls(AiohttpRequest(connection_pool_size=1,
+                                                              read_timeout=15), on_poll)))
 
     async def post_init(application: TelegramApp) -> None:
         await attach_runtime(application, settings, clock=clock, catalog=catalog,
@@ -110,6 +115,10 @@ def build_application(
                    .post_shutdown(detach_runtime).build())
     handlers.register(application)
     return application
+
+
+def _polls(request: BaseRequest, on_poll: Callable[[], None] | None) -> BaseRequest:
+    return request if on_poll is None else UpdatesSeenRequest(request, on_poll)
 
 
 def compose_weekly(view: WeeklyView) -> str:

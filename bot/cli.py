@@ -225,8 +225,18 @@ def _run_bot(settings: Settings, catalog: list[Tip], secrets: list[str | None]) 
         from bot.webhook import webhook_starter
 
         starter = webhook_starter(settings)
+    on_poll = None
+    if settings.health_port is not None:
+        from bot.app import RUNTIME_KEY
+        from bot.health import STALE_AFTER, Health, with_health
+
+        # A webhook is posted to only when someone writes: quiet is not stale there.
+        health = Health(SystemClock(), stale_after=None if settings.webhook_url else STALE_AFTER)
+        on_poll = health.updates_seen
+        starter = with_health(starter, health, settings.health_listen, settings.health_port,
+                              lambda app: app.bot_data[RUNTIME_KEY].storage.reachable)
     try:
-        return asyncio.run(run(settings, lambda: build_application(settings, catalog=catalog),
-                               starter))
+        return asyncio.run(run(settings, lambda: build_application(
+            settings, catalog=catalog, on_poll=on_poll), starter))
     except StartupFailed as exc:
         return _fail(str(exc), secrets)
