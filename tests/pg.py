@@ -94,12 +94,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+def _wait_ready(process: subprocess.Popen[bytes], bindir: Path, port: int, log: Path) -> None:
+    """Until the server accepts connections (an open port alone may still be "starting up")."""
     deadline = time.monotonic() + START_LIMIT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise Unavailable(f"the test PostgreSQL server exited: {log.read_text()[-500:]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        ready = subprocess.run([str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1",
+                                "-p", str(port), "-t", "1"], check=False, timeout=10)
+        if ready.returncode == 0:
             return
         time.sleep(0.05)
     raise Unavailable(f"the test PostgreSQL server did not start within {START_LIMIT:g} s")
@@ -136,7 +139,7 @@ def local_server() -> Iterator[Server]:
                  "-c", "max_connections=50"],
                 # In the test run's process group: a killed run takes its server along.
                 stdout=log_file, stderr=subprocess.STDOUT, cwd=folder, **user)
-        _wait_ready(process, port, log)
+        _wait_ready(process, bindir, port, log)
         yield Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres")
     finally:
         if process is not None and process.poll() is None:
