@@ -36,8 +36,8 @@ test: $(STAMP)
 # Mutation testing of the safety-critical modules (slow; not part of `make test`).
 # It mutates every file in [tool.mutmut] only_mutate (pyproject.toml): shorten that list
 # to mutate fewer modules; `mutmut browse` to review the survivors.
-MUTANTS ?= 'bot.pacer.*' 'bot.timecalc.*' 'bot.scheduler.*' 'bot.delivery.x_classify*' \
-	'tips.selector.*' 'bot.logs.*'
+MUTANTS ?= 'bot.delivery.pacer.*' 'bot.core.timecalc.*' 'bot.delivery.scheduler.*' 'bot.delivery.sender.x_classify*' \
+	'tips.selector.*' 'bot.runtime.logs.*'
 mutate: $(STAMP)
 	$(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(VENV)/bin/mutmut results

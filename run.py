@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import main
+from bot.runtime.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

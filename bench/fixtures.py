@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from bot.core.zones import resolve_zone
 from bot.storage import Storage
-from bot.zones import resolve_zone
 from tips.catalog import TOPICS, load_catalog
 
 ZONES = (

@@ -2,7 +2,7 @@
 
 It spaced *releases* evenly ((1 + 2 %) / rate apart) and trusted every request to reach the
 server as evenly. Under CPU load a late request followed by on-time ones put one message
-too many into a second at the receiver (issue 13: 26 at 25/s). bot/pacer.py replaced it;
+too many into a second at the receiver (issue 13: 26 at 25/s). bot/delivery/pacer.py replaced it;
 the benchmark runs both beside the same two CPU-bound processes. Not used by the bot.
 """
 

@@ -472,7 +472,7 @@ class Report:
                 continue
             achieved, most = r.get("steady_rate", 0.0), r.get("max_in_1s", 0)
             ok = most <= RATE and achieved >= 0.95 * RATE
-            yield (f"| {label} | {'legacy' if r.get('legacy') else 'bot/pacer.py'} "
+            yield (f"| {label} | {'legacy' if r.get('legacy') else 'bot/delivery/pacer.py'} "
                    f"| {r['sent']} | {achieved:.2f} | {100 * achieved / RATE:.1f} % "
                    f"| {most} | {r['other_load']:.2f} | {'yes' if ok else '**no**'} |")
         yield ""
@@ -487,7 +487,7 @@ class Report:
                "arrival − start of the tick (the tick itself fires within TICK_SECONDS, "
                "default 20 s, of the minute: add up to that). *Measured*: a real run at "
                "that rate. *Simulated*: the limiter-off run's pipeline time of the k-th "
-               "message combined with the k-th release of bot/pacer.py on a virtual clock "
+               "message combined with the k-th release of bot/delivery/pacer.py on a virtual clock "
                "(max of the two): running 100,000 messages at 25/s for real would take 67 "
                "minutes.")
         yield ""
@@ -607,7 +607,7 @@ class Report:
             achieved = r.get("steady_rate", 0.0)
             ok = achieved >= 0.95 * RATE and r.get("max_in_1s", 0) <= RATE
             sent = r.get("sent", r.get("delivered", 0))
-            limiter = ("Pacer (bot/pacer.py)" if path == "ours"
+            limiter = ("Pacer (bot/delivery/pacer.py)" if path == "ours"
                        else "PTB AIORateLimiter(overall_max_rate=25, period=1)")
             yield (f"| {n_label} | {path} | {limiter} | {sent} | {achieved:.2f} "
                    f"| {100 * achieved / RATE:.1f} % | {r.get('max_in_1s')} "
@@ -844,9 +844,9 @@ def update_readme(path: Path, report: str) -> None:
 
 def shipped_kind() -> str:
     """Which request class build_application uses today ("aiohttp" or "httpx")."""
-    from bot.aiohttp_request import AiohttpRequest
-    from bot.app import build_application
-    from bot.config import Settings
+    from bot.core.config import Settings
+    from bot.delivery.aiohttp_request import AiohttpRequest
+    from bot.runtime.app import build_application
 
     app = build_application(Settings(token=None, database_path=Path("unused.sqlite3")))
     return "aiohttp" if isinstance(app.bot.request, AiohttpRequest) else "httpx"

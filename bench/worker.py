@@ -205,8 +205,8 @@ def make_application(settings: Any, kind: str) -> Any:
     from telegram.ext import ApplicationBuilder
     from telegram.request import HTTPXRequest
 
-    from bot.aiohttp_request import AiohttpRequest
-    from bot.app import OFFLINE_TOKEN, build_application
+    from bot.delivery.aiohttp_request import AiohttpRequest
+    from bot.runtime.app import OFFLINE_TOKEN, build_application
 
     wanted = HTTPXRequest if kind.startswith("httpx") else AiohttpRequest
     app = build_application(settings)
@@ -218,9 +218,9 @@ def make_application(settings: Any, kind: str) -> Any:
 
 
 async def ours(spec: dict[str, Any]) -> dict[str, Any]:
-    from bot.app import attach_runtime, detach_runtime
-    from bot.config import Settings
-    from bot.pacer import Pacer
+    from bot.core.config import Settings
+    from bot.delivery.pacer import Pacer
+    from bot.runtime.app import attach_runtime, detach_runtime
 
     sink, rate = spec["sink"], spec.get("rate") or None
     db = copy_db(spec["db"], spec["workdir"], f"ours-{spec['tag']}.sqlite3")
@@ -278,10 +278,10 @@ async def common(spec: dict[str, Any]) -> dict[str, Any]:
     from telegram.constants import ParseMode
     from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
-    from bot.app import OFFLINE_TOKEN
+    from bot.core.zones import resolve_zone
+    from bot.runtime.app import OFFLINE_TOKEN
     from bot.ui.keyboards import tip_actions
     from bot.ui.texts import tip_message
-    from bot.zones import resolve_zone
     from tips.catalog import load_catalog
 
     sink, rate, fire = spec["sink"], spec.get("rate") or 0, spec.get("fire", "sequential")
@@ -291,7 +291,7 @@ async def common(spec: dict[str, Any]) -> dict[str, Any]:
                          " which is not installed"}
     builder = ApplicationBuilder().token(OFFLINE_TOKEN).base_url(f"{sink}/bot")
     if spec["request"] == "aiohttp":
-        from bot.aiohttp_request import AiohttpRequest
+        from bot.delivery.aiohttp_request import AiohttpRequest
 
         builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest())
     if rate:
@@ -478,7 +478,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
 async def paced_schedule(count: int, rate: float) -> list[float]:
     """When bot.pacer.Pacer releases `count` sends at `rate` on a virtual clock (answers
     instant): the physical floor of a crowded minute, independent of this machine."""
-    from bot.pacer import Pacer
+    from bot.delivery.pacer import Pacer
 
     now = [0.0]
 
@@ -502,9 +502,9 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     the run is limiter-off and the lateness at each `model` rate is computed as
     max(pipeline time of the k-th message, the pacer's k-th release on a virtual clock).
     """
-    from bot.app import attach_runtime, detach_runtime
-    from bot.config import Settings
-    from bot.pacer import Pacer
+    from bot.core.config import Settings
+    from bot.delivery.pacer import Pacer
+    from bot.runtime.app import attach_runtime, detach_runtime
 
     sink, rate, paid = spec["sink"], spec.get("rate") or None, bool(spec.get("paid"))
     db = copy_db(spec["db"], spec["workdir"], f"peak-{spec['tag']}.sqlite3")
@@ -581,10 +581,10 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
     """
     import cProfile
 
-    from bot.app import attach_runtime, detach_runtime
-    from bot.clock import ManualClock
-    from bot.config import Settings
-    from bot.pacer import Pacer
+    from bot.core.clock import ManualClock
+    from bot.core.config import Settings
+    from bot.delivery.pacer import Pacer
+    from bot.runtime.app import attach_runtime, detach_runtime
 
     db = Path(spec["db"])  # used in place: this scenario is the fixture's only user
     with contextlib.closing(sqlite3.connect(db)) as connection:

@@ -1,7 +1,7 @@
 """A stand-in for the Telegram Bot API server, for the tests and the console mode.
 
 Telegram is unreachable where MagDaily is built and tested, so the tests, the console mode
-(``bot.console``) and manual demos talk to this package instead. It is not part of the bot:
+(``bot.runtime.console``) and manual demos talk to this package instead. It is not part of the bot:
 the Docker image leaves it out, and nothing under ``bot/`` imports it except the console.
 
 Modules, one job each:

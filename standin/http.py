@@ -10,7 +10,8 @@ Small control endpoints under ``/_standin/`` let a person drive a manual demo fr
 terminal (``curl -d '{"chat_id": 1, "text": "/start"}' .../_standin/user_sends``).
 
 It binds loopback addresses only (:func:`serve` refuses any other host). aiohttp, the server
-here, is also the bot's own HTTP client (``bot.aiohttp_request``), so it adds no dependency.
+here, is also the bot's own HTTP client
+(``bot.delivery.aiohttp_request``), so it adds no dependency.
 
     python -m standin.http --port 8081    prints its base URL, serves until SIGINT/SIGTERM
 """

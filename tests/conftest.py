@@ -6,9 +6,9 @@ import uuid
 import asyncpg
 import pytest
 
-from bot.app import attach_runtime, build_application, detach_runtime
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from standin import BotApiStandIn, StandInRequest
 from tests import pg
 from tests.helpers import ADMIN, START, BotHarness, virtual_pacer

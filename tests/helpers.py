@@ -15,9 +15,9 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.pacer import Pacer
+from bot.core.clock import ManualClock
+from bot.delivery.pacer import Pacer
+from bot.runtime.app import Runtime
 from standin import BotApiStandIn, Fault, SentMessage
 
 USER = 1001

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time
 import pytest
 from telegram import Update
 
-from bot.app import ProgressMessages
+from bot.runtime.app import ProgressMessages
 from bot.storage import NewSubscriber
 from bot.ui import texts
 from tests.helpers import ADMIN, USER, ten_percent_faults
@@ -202,7 +202,7 @@ async def test_tips_list_and_retire(bot):
     joined = "\n".join(m.text for m in listing)
     assert all(len(m.text) <= 4096 for m in listing)
     assert f"{tip_id}" in joined and "👍1 👎0" in joined
-    assert "82 tips" in joined
+    assert "87 tips" in joined
     foods_only = "\n".join(m.text for m in await bot.say("/tips foods", chat_id=ADMIN))
     assert "hyd-001" not in foods_only and "food-001" in foods_only
     assert "Unknown topic" in (await bot.reply("/tips snacks", chat_id=ADMIN)).text

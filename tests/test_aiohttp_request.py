@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.aiohttp_request import AiohttpRequest, encode_form
-from bot.delivery import BotTransport, Sent
+from bot.delivery.aiohttp_request import AiohttpRequest, encode_form
+from bot.delivery.sender import BotTransport, Sent
 from standin import BotApiStandIn, Fault
 from standin.http import serve
 

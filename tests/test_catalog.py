@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -27,6 +28,12 @@ def write(directory: Path, name: str, content: str) -> Path:
     path = directory / name
     path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def write_causes(directory: Path, content: str) -> Path:
+    """causes.toml next to the real urgency ladder its warning signs are graded on."""
+    shutil.copy(DATA_DIR / "urgency.toml", directory / "urgency.toml")
+    return write(directory, "causes.toml", content)
 
 
 def tip_toml(
@@ -377,12 +384,16 @@ title = "Dehydration"
 text = "Too little water."
 
 [[warning_sign]]
-urgency = "doctor"
+id = "severe"
+level = "appointment"
 text = "Severe pain"
+source = "Mayo"
 
 [[warning_sign]]
-urgency = "emergency"
+id = "chest"
+level = "emergency"
 text = "Chest pain"
+source = "NHS"
 
 [[what_helps]]
 title = "Stretch"
@@ -391,22 +402,23 @@ text = "Before bed."
 
 
 def test_causes_load_from_a_file(data_dir: Path):
-    write(data_dir, "causes.toml", CAUSES_OK)
+    write_causes(data_dir, CAUSES_OK)
     causes = load_causes(data_dir)
     assert causes.overview == "Cramps are common."
     assert causes.deficiency_causes == (("Poor diet", "Few greens."),)
     assert causes.other_causes == (("Dehydration", "Too little water."),)
     assert causes.what_helps == (("Stretch", "Before bed."),)
     # Most urgent first, whatever the file order.
-    assert causes.when_to_see_doctor == ("Chest pain", "Severe pain")
-    assert causes.signs_with_urgency("emergency") == ("Chest pain",)
+    assert causes.when_to_see_doctor == ("Chest pain Call emergency services now.",
+                                         "Severe pain Book an appointment with a doctor.")
+    assert causes.signs_at("emergency") == ("Chest pain",)
 
 
 def test_causes_overview_longer_than_a_phone_screen_is_refused(data_dir: Path):
-    write(data_dir, "causes.toml", CAUSES_OK.replace("Cramps are common.", "x" * 1001))
+    write_causes(data_dir, CAUSES_OK.replace("Cramps are common.", "x" * 1001))
     with pytest.raises(CatalogError, match=r"'overview' is 1001 characters \(max 1000"):
         load_causes(data_dir)
-    write(data_dir, "causes.toml", CAUSES_OK.replace("Cramps are common.", "x" * 1000))
+    write_causes(data_dir, CAUSES_OK.replace("Cramps are common.", "x" * 1000))
     assert len(load_causes(data_dir).overview) == 1000
 
 
@@ -415,13 +427,13 @@ def test_causes_overview_longer_than_a_phone_screen_is_refused(data_dir: Path):
     [
         ('intro = "Spasms are..."\n', "", "data/causes.toml: 'intro' is missing"),
         ('title = "Dehydration"\n', "", "data/causes.toml:10: other_cause #1: 'title' is missing"),
-        ('urgency = "doctor"', 'urgency = "soon"', ":14: warning_sign #1: unknown urgency 'soon'"),
+        ('level = "appointment"', 'level = "soon"', ":14: warning_sign #1: unknown level 'soon'"),
         ("[[other_cause]]", "[[other_causes]]", "unknown key(s) other_causes"),
         ('[[what_helps]]\ntitle = "Stretch"\ntext = "Before bed."', "", "no [[what_helps]]"),
     ],
 )
 def test_causes_errors_name_the_file(data_dir: Path, old: str, new: str, expected: str):
-    write(data_dir, "causes.toml", CAUSES_OK.replace(old, new, 1))
+    write_causes(data_dir, CAUSES_OK.replace(old, new, 1))
     with pytest.raises(CatalogError) as caught:
         load_causes(data_dir)
     assert str(caught.value).startswith("data/causes.toml")

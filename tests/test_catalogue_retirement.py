@@ -12,7 +12,7 @@ import contextlib
 
 import pytest
 
-from bot.app import attach_runtime, build_application, detach_runtime
+from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from standin import BotApiStandIn, StandInRequest
 from tests.helpers import ADMIN, USER, BotHarness, virtual_pacer
 from tips.catalog import Tip, load_catalog

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import TELEGRAM_BASE_URL, ConfigError, Settings, load_settings
-from bot.zones import resolve_zone
+from bot.core.config import TELEGRAM_BASE_URL, ConfigError, Settings, load_settings
+from bot.core.zones import resolve_zone
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from bot.config import Settings
-from bot.console import CONSOLE_USER, render_html, run_console
+from bot.core.config import Settings
+from bot.runtime.console import CONSOLE_USER, render_html, run_console
 from tips.catalog import load_catalog
 
 

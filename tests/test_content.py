@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 import statistics
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.needs import Profile, compute_need, example_foods
+from bot.services.needs import Profile, compute_need, example_foods
 from tips.catalog import DATA_DIR, Tip, load_catalog
 from tips.content_checks import (
     figure_problems,
@@ -93,7 +94,8 @@ def test_the_figure_checker_accepts_true_figures_and_totals():
 
 def test_every_source_used_resolves_to_a_dated_entry_with_a_url(tips):
     entries = sources_md()
-    used = {tip.source for tip in tips} | {load_foods().source, load_rda().source}
+    used = ({tip.source for tip in tips} | {load_foods().source, load_rda().source}
+            | {sign.source for sign in load_causes().warning_signs})
     assert used - set(entries) == set(), "cite sources by their SOURCES.md name"
     assert set(entries) - used == set(), "SOURCES.md lists a source nothing cites"
     for name, (url, checked) in entries.items():
@@ -160,7 +162,7 @@ def test_supplement_tips_carry_the_safety_wording(tips):
     assert "80 mg" not in by_id["elec-014"] and "paediatrician" in by_id["elec-014"]
     assert "can cause diarrhoea, nausea and stomach cramps" in by_id["elec-007"]
     assert "can cause diarrhoea, nausea and stomach cramps" in load_rda().upper_limit_note
-    assert "diuretics" in by_id["doc-010"] and "statins" in by_id["doc-010"]
+    assert "statin" in by_id["doc-010"] and "diuretic" in by_id["doc-023"]
     assert "PPIs" in by_id["elec-017"] and "type 2 diabetes" in by_id["elec-017"]
     assert "antibiotics" in by_id["doc-014"] and "osteoporosis" in by_id["doc-014"]
     assert "already allow" in by_id["food-013"]
@@ -173,35 +175,119 @@ def test_supplement_tips_carry_the_safety_wording(tips):
 # ------------------------------------------------------------------ warning signs
 
 
-# Each urgent item of issue 9 and the urgency it must carry (NHS, nidirect, Mayo Clinic).
-URGENT_ITEMS = [
-    (("chest pain", "breathless"), "emergency"),
-    (("calf", "swollen", "warm", "one leg"), "same-day"),
-    (("10 minutes",), "same-day"),
-    (("soil", "tetanus"), "same-day"),
-    (("irregular",), "same-day"),
-    (("new medicine", "prescriber"), "prescriber"),
-    (("numbness", "tingling"), "doctor"),
-    (("sleep",), "doctor"),
-    (("weaker",), "doctor"),
+# Every warning sign and its step on the urgency ladder (NHS, nidirect, Mayo Clinic; the
+# wording each rests on is recorded in SOURCES.md). Most urgent first.
+LADDER = ["emergency", "immediately", "same-day", "appointment"]
+SIGN_LEVELS = [
+    ("chest", "emergency"), ("tetanus", "emergency"), ("seizure", "emergency"),
+    ("long-cramp", "immediately"), ("lead-mercury", "immediately"),
+    ("statin", "immediately"), ("muscle-breakdown", "immediately"),
+    ("blood-clot", "same-day"), ("heartbeat", "same-day"), ("new-medicine", "same-day"),
+    ("numbness", "appointment"), ("often", "appointment"), ("weakness", "appointment"),
+    ("severe", "appointment"),
 ]
+# The ladder's sentences as a reader sees them in a tip.
+ADVICE = {
+    "emergency": "Call emergency services now.",
+    "immediately": "Get medical help now: call your doctor or an urgent care or out-of-hours"
+                   " service straight away.",
+    "same-day": "Get medical help the same day.",
+    "appointment": "Book an appointment with a doctor.",
+}
+# Words that say how urgent something is: only the ladder may use them.
+URGENCY_WORDS = re.compile(r"same day|today|emergency services|straight away|right away|"
+                           r"immediate|urgent|\bnow\b|\b(?:999|911|112)\b", re.IGNORECASE)
 
 
-@pytest.mark.parametrize(("words", "urgency"), URGENT_ITEMS)
-def test_the_warning_signs_include_each_urgent_item_with_its_urgency(words, urgency):
-    signs = [s for s in load_causes().warning_signs if all(w in s.text.lower() for w in words)]
-    assert len(signs) == 1, words
-    assert signs[0].urgency == urgency
+def sign_wording() -> dict[str, list[str]]:
+    """SOURCES.md's "Warning-sign wording" lines: sign id -> the recorded wording."""
+    text = (DATA_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    found: dict[str, list[str]] = {}
+    for match in re.finditer(r'^- sign `([a-z-]+)` \(([^)]*(?:\([^)]*\))?[^)]*)\): "([^"]+)"',
+                             text, re.M):
+        found.setdefault(match[1], []).append(match[3])
+    return found
 
 
-def test_warning_signs_come_most_urgent_first_and_the_tips_say_how_urgent(tips):
-    causes = load_causes()
-    assert causes.warning_signs[0].urgency == "emergency"
-    assert causes.when_to_see_doctor[0].startswith("Chest pain")
+def test_every_sign_is_listed_with_its_level():
+    signs = load_causes().warning_signs
+    assert [(sign.id, sign.level) for sign in signs] == SIGN_LEVELS
+
+
+@pytest.mark.parametrize(("sign_id", "level"), SIGN_LEVELS)
+def test_no_sign_is_graded_below_its_source_wording(sign_id, level):
+    wording = sign_wording()
+    assert len(wording.get(sign_id, [])) == 1, f"SOURCES.md records no wording for {sign_id}"
+    said = wording[sign_id][0]
+    if re.search(r"\b(?:999|911|112)\b", said):
+        assert level == "emergency", (sign_id, said)
+    if re.search(r"\bimmediate(?:ly)?\b", said, re.IGNORECASE):
+        assert LADDER.index(level) <= LADDER.index("immediately"), (sign_id, said)
+    assert load_causes().sign(sign_id).level == level
+
+
+def test_no_text_in_the_data_types_out_how_urgent_it_is():
+    """Levels are worded once, by the ladder: tips and signs only name them."""
+    offenders = []
+    for path in sorted(DATA_DIR.glob("*.toml")):
+        if path.name == "urgency.toml":
+            continue
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        pieces = [(t["id"], t["text"]) for t in data.get("tip", [])]
+        pieces += [(s["id"], s["text"]) for s in data.get("warning_sign", [])]
+        if "overview" in data:
+            pieces.append(("overview", data["overview"]))
+        offenders += [(name, hit.group(0)) for name, text in pieces
+                      if (hit := URGENCY_WORDS.search(re.sub(r"\{[a-z_]+\}", "", text)))]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(("tip_id", "level", "sentences"), [
+    ("doc-002", "emergency", ["same-day", "emergency"]),
+    ("doc-010", "immediately", ["immediately"]),
+    ("doc-016", "emergency", ["emergency"]),
+    ("doc-017", "immediately", ["immediately"]),
+    ("doc-018", "emergency", ["emergency"]),
+    ("doc-020", "emergency", ["same-day", "emergency"]),
+    ("doc-021", "same-day", ["same-day"]),
+    ("doc-022", "immediately", ["immediately"]),
+    ("doc-023", "same-day", ["same-day"]),
+    ("doc-024", "immediately", ["immediately"]),
+    ("doc-025", "emergency", ["emergency"]),
+    ("elec-008", "emergency", ["emergency", "same-day"]),
+    ("doc-003", "appointment", ["appointment"]),
+    ("doc-019", "appointment", ["appointment"]),
+])
+def test_tips_that_send_someone_to_care_carry_the_ladder_sentence(tips, tip_id, level, sentences):
+    tip = next(tip for tip in tips if tip.id == tip_id)
+    assert tip.level == level
+    for key in sentences:
+        assert ADVICE[key] in tip.text, (tip_id, key)
+
+
+def test_statin_tetanus_and_seizure_advice(tips):
     by_id = {tip.id: tip.text for tip in tips}
-    assert "same day" in by_id["doc-002"] and "emergency services" in by_id["doc-002"]
-    assert "emergency services" in by_id["doc-016"] and "Chest pain" in by_id["doc-016"]
-    assert "10 minutes" in by_id["doc-017"] and "tetanus" in by_id["doc-018"]
+    assert "stop taking the statin" in by_id["doc-010"]
+    assert "don't stop a prescription on your own" in by_id["doc-023"]
+    assert "tetanus" in by_id["doc-018"] and "lead or mercury" in by_id["doc-022"]
+    assert "cola-coloured urine" in by_id["doc-024"] and "seizure" in by_id["doc-025"]
+    assert "Call emergency services now." in by_id["elec-008"].split("fainting")[1]
+    assert "Get medical help the same day." in by_id["elec-008"].split("irregular heartbeat")[1]
+
+
+def test_stretching_and_ibuprofen_are_stated_honestly(tips):
+    by_id = {tip.id: tip.text for tip in tips}
+    causes = load_causes()
+    helps = dict(causes.what_helps)
+    assert "calf stretches alone" in causes.overview and "over 55" in causes.overview
+    assert "older adults" in causes.overview
+    assert "better first step" not in by_id["elec-016"]
+    assert "191" in by_id["rest-023"] and "hamstrings" in by_id["rest-023"]
+    for text in (by_id["rest-021"], helps["Afterwards"]):
+        assert "pregnancy" in text and "kidney disease" in text and "pharmacist" in text
+        # The current UK advice: in pregnancy only on a doctor's advice, whatever the week
+        # (not usually from week 20); "after week 28" was the older page's line.
+        assert "doctor" in text.split("Ibuprofen")[1] and "28" not in text
 
 
 def test_chest_symptoms_only_ever_appear_as_emergencies(tips):
@@ -247,7 +333,18 @@ def test_emergency_number_by_time_zone(zone, number):
 
 
 def test_no_two_tips_say_the_same_thing(tips):
-    assert near_duplicates(tips, DUPLICATE_THRESHOLD) == []
+    # The ladder's sentences are shared on purpose; the rest of each tip must differ.
+    ladder = load_causes().ladder
+    assert ladder is not None
+    shared = [ladder.advice(level.key) for level in ladder.levels]
+    stripped = [Tip(tip.id, tip.topic, strip_all(tip.text, shared), tip.source) for tip in tips]
+    assert near_duplicates(stripped, DUPLICATE_THRESHOLD) == []
+
+
+def strip_all(text: str, pieces: list[str]) -> str:
+    for piece in pieces:
+        text = text.replace(piece, "")
+    return text
 
 
 def test_the_duplicate_check_catches_a_planted_rewording(tips):

@@ -43,15 +43,15 @@ from hypothesis.stateful import (
     rule,
 )
 
-from bot.app import make_renderer
-from bot.clock import ManualClock
-from bot.delivery import Sender, Sent
-from bot.scheduler import DailyScheduler
+from bot.core.clock import ManualClock
+from bot.core.timecalc import local_date, local_instant
+from bot.core.zones import parse_zone, resolve_zone
+from bot.delivery.scheduler import DailyScheduler
+from bot.delivery.sender import Sender, Sent
+from bot.runtime.app import make_renderer
+from bot.services.subscriptions import Defaults, NotSubscribed, SubscriptionService
+from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
-from bot.subscriptions import Defaults, NotSubscribed, SubscriptionService
-from bot.timecalc import local_date, local_instant
-from bot.tipfeed import TipFeed
-from bot.zones import parse_zone, resolve_zone
 from tests.helpers import virtual_pacer
 from tips.catalog import load_catalog
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.core.config import ConfigError, load_settings
 
 SECRET = "s3cr%40t-Pa55word"  # URL-encoded "s3cr@t-Pa55word"
 DECODED = "s3cr@t-Pa55word"

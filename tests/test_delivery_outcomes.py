@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from telegram.error import Conflict, InvalidToken
 
-from bot.delivery import Failed, classify
+from bot.delivery.sender import Failed, classify
 from bot.storage import NewSubscriber
 from standin import Fault
 from tips.catalog import TOPICS

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import make_renderer
-from bot.broadcasts import BroadcastService
-from bot.clock import ManualClock
-from bot.delivery import Failed, Sender, Sent, Throttled
-from bot.pacer import Pacer
-from bot.scheduler import DailyScheduler
+from bot.core.clock import ManualClock
+from bot.core.zones import parse_zone
+from bot.delivery.pacer import Pacer
+from bot.delivery.scheduler import DailyScheduler
+from bot.delivery.sender import Failed, Sender, Sent, Throttled
+from bot.runtime.app import make_renderer
+from bot.services.broadcasts import BroadcastService
+from bot.services.subscriptions import Defaults, SubscriptionService
+from bot.services.tipfeed import TipFeed
 from bot.storage import DailyPlan, NewSubscriber, Storage
-from bot.subscriptions import Defaults, SubscriptionService
-from bot.tipfeed import TipFeed
-from bot.zones import parse_zone
 from standin import Fault
 from tests.helpers import stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
@@ -331,8 +331,8 @@ async def test_a_stop_during_a_storage_outage_tries_for_5_s_then_says_what_may_r
 
 async def test_check_fails_in_one_line_when_the_sender_stalls(bench):
     """`run.py check` reads the database: overdue rows and no send attempt for 10 min."""
-    from bot.cli import _check_database
-    from bot.config import Settings
+    from bot.core.config import Settings
+    from bot.runtime.cli import _check_database
 
     settings = Settings(token=None, database_path=bench.path)
     await bench.subscriptions.start(1, 1, "private")
@@ -360,7 +360,7 @@ async def test_check_fails_in_one_line_when_the_sender_stalls(bench):
 
 
 async def test_stall_threshold_is_a_setting(monkeypatch):
-    from bot.config import load_settings
+    from bot.core.config import load_settings
 
     monkeypatch.setenv("SENDER_STALL_MINUTES", "25")
     assert load_settings().stall_minutes == 25

@@ -227,7 +227,7 @@ def test_only_the_console_imports_the_standin() -> None:
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             if any(name == "standin" or name.startswith("standin.") for name in names):
                 importers.append(path.relative_to(REPO).as_posix())
-    assert importers == ["bot/console.py"]
+    assert importers == ["bot/runtime/console.py"]
 
 
 def test_console_without_the_standin_fails_with_one_line(tmp_path) -> None:

@@ -119,7 +119,7 @@ async def test_missing_token_points_to_console_mode(tmp_path):
 async def test_check_command(tmp_path):
     process = await start_bot(bot_env(tmp_path), "check")
     output = await finish(process)
-    assert process.returncode == 0 and "ok:" in output and "82 tips" in output
+    assert process.returncode == 0 and "ok:" in output and "87 tips" in output
     folder = tmp_path / "a-folder"
     folder.mkdir()
     process = await start_bot(bot_env(tmp_path, DATABASE_PATH=str(folder)), "check")
@@ -167,7 +167,7 @@ async def test_backup_while_the_bot_runs(tmp_path):
     copy = sqlite3.connect(tmp_path / "copy.sqlite3")
     assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert copy.execute("SELECT count(*) FROM subscribers").fetchone() == (5,)
-    assert copy.execute("SELECT count(*) FROM tips").fetchone() == (82,)
+    assert copy.execute("SELECT count(*) FROM tips").fetchone() == (87,)
 
 
 async def test_sigkill_mid_dispatch_then_restart_loses_nothing(tmp_path):

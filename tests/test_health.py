@@ -10,8 +10,8 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.clock import ManualClock
-from bot.health import Health, serve
+from bot.core.clock import ManualClock
+from bot.runtime.health import Health, serve
 from bot.storage import Storage
 from standin import BotApiStandIn
 from standin.http import serve as serve_standin

@@ -14,7 +14,7 @@ from datetime import time
 
 import pytest
 
-from bot import app as app_module
+from bot.runtime import app as app_module
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 

@@ -1,4 +1,4 @@
-"""The project's own import graph, read from source: no cycles, and handlers stay inside.
+"""The project's own import graph, read from source: no cycles, layers, handlers stay inside.
 
 Every `import` and `from … import` counts, wherever it sits: inside a function, under
 TYPE_CHECKING or at the top. A cycle hidden in a function body is still a cycle, it just
@@ -16,7 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "tips", "standin")  # standin/ once the stand-in is its own package
 SCRIPTS = ("run.py",)
 HANDLERS = "bot.handlers"
-WIRING = "bot.app"
+WIRING = "bot.runtime.app"
+
+# The layers of bot/, top to bottom: a module may import its own layer and the ones below,
+# never one above. The process (runtime) wires handlers; handlers parse and reply; delivery
+# (tick, sender) plans with the tip feed's rotation rules and sends on the bot's own
+# initiative; ui words what people see (from services' results); services hold the rules;
+# storage holds all SQL; pure modules (time, zones, parsing, the diary's models and rules,
+# the tip content) know no layer at all. Renderers reach the sender by injection from the
+# wiring, never by an import upward.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("bot.runtime",),
+    ("bot.handlers",),
+    ("bot.delivery",),
+    ("bot.ui",),
+    ("bot.services",),
+    ("bot.storage",),
+    ("bot.core", "bot.diary", "tips"),
+)
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -116,17 +133,51 @@ def handler_imports_from_outside(graph: dict[str, set[str]]) -> list[tuple[str, 
     return sorted(bad)
 
 
+def layer_of(module: str) -> int | None:
+    """The index of the layer a module belongs to (0 is the top), or None outside them."""
+    for index, packages in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in packages):
+            return index
+    return None
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Every import of a module in a higher layer than the importer's."""
+    bad = []
+    for source, targets in graph.items():
+        here = layer_of(source)
+        for target in targets:
+            there = layer_of(target)
+            if here is not None and there is not None and there < here:
+                bad.append((source, target))
+    return sorted(bad)
+
+
+def unplaced_modules(graph: dict[str, set[str]]) -> list[str]:
+    """bot modules that belong to no layer (a new flat module in bot/ must pick one)."""
+    return sorted(m for m in graph
+                  if m.startswith("bot.") and layer_of(m) is None)
+
+
 # ------------------------------------------------------------------ the project
 
 def test_the_project_has_no_import_cycle():
     graph = import_graph(ROOT)
-    assert {"bot.app", "bot.handlers", "bot.handlers.admin", "tips.catalog"} <= set(graph)
+    assert {"bot.runtime.app", "bot.handlers", "bot.handlers.admin", "tips.catalog"} <= set(graph)
     assert find_cycles(graph) == []
+
+
+def test_every_module_of_bot_sits_in_a_layer_and_imports_none_above_it():
+    graph = import_graph(ROOT)
+    assert {"bot.runtime.app", "bot.delivery.sender", "bot.services.diary",
+            "bot.storage.outbox", "bot.diary.weekly"} <= set(graph)
+    assert unplaced_modules(graph) == []
+    assert upward_imports(graph) == []
 
 
 def test_only_the_wiring_imports_the_handlers_package():
     graph = import_graph(ROOT)
-    assert HANDLERS in graph[WIRING], "bot.app registers the handlers"
+    assert HANDLERS in graph[WIRING], "bot.runtime.app registers the handlers"
     assert handler_imports_from_outside(graph) == []
 
 
@@ -162,11 +213,27 @@ def test_a_relative_import_cycle_is_found(tmp_path):
 def test_a_handler_module_imported_from_outside_is_found(tmp_path):
     root = _project(tmp_path, {
         "bot/__init__.py": "",
-        "bot/app.py": "from bot import handlers\nfrom bot.handlers.admin import stats\n",
+        "bot/runtime/app.py": "from bot import handlers\nfrom bot.handlers.admin import stats\n",
         "bot/handlers/__init__.py": "from bot.handlers import admin\n",
         "bot/handlers/admin.py": "from bot.handlers.common import send\n",
         "bot/handlers/common.py": "",
-        "bot/console.py": "def f():\n    import bot.handlers.common\n",
+        "bot/runtime/console.py": "def f():\n    import bot.handlers.common\n",
     })
     assert handler_imports_from_outside(import_graph(root)) == [
-        ("bot.app", "bot.handlers.admin"), ("bot.console", "bot.handlers.common")]
+        ("bot.runtime.app", "bot.handlers.admin"), ("bot.runtime.console", "bot.handlers.common")]
+
+
+def test_an_import_of_a_higher_layer_is_found(tmp_path):
+    root = _project(tmp_path, {
+        "bot/__init__.py": "",
+        "bot/storage/__init__.py": "",
+        "bot/storage/outbox.py": "def f():\n    from bot.services.feed import x\n",
+        "bot/services/__init__.py": "",
+        "bot/services/feed.py": "from bot.storage import outbox\nfrom bot.core import clock\n",
+        "bot/core/__init__.py": "",
+        "bot/core/clock.py": "",
+        "bot/loose.py": "",
+    })
+    graph = import_graph(root)
+    assert upward_imports(graph) == [("bot.storage.outbox", "bot.services.feed")]
+    assert unplaced_modules(graph) == ["bot.loose"]

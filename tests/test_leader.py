@@ -9,7 +9,7 @@ import time
 import asyncpg
 import pytest
 
-from bot.database_url import PostgresUrl, parse_database_url
+from bot.core.database_url import PostgresUrl, parse_database_url
 from bot.storage.leader import Leadership
 
 

@@ -18,7 +18,7 @@ import traceback
 
 import pytest
 
-from bot.logs import (
+from bot.runtime.logs import (
     RedactToken,
     WithholdUserContent,
     add_secret,

@@ -9,8 +9,8 @@ import sys
 import pytest
 from telegram.error import InvalidToken, NetworkError
 
-from bot.aiohttp_request import AiohttpRequest
-from bot.logs import install_excepthook, setup_logging
+from bot.delivery.aiohttp_request import AiohttpRequest
+from bot.runtime.logs import install_excepthook, setup_logging
 
 TOKEN = "5550001234:AAF-logs-SECRET-key-never-printed-0123"
 KEY = TOKEN.split(":", 1)[1]

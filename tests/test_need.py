@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from bot.needs import Profile, compute_need, example_foods, example_problems, statuses_for
+from bot.services.needs import Profile, compute_need, example_foods, example_problems, statuses_for
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.foods import load_foods
@@ -32,6 +32,7 @@ BANDS_WITH_PREGNANCY = {"14-18", "19-30", "31-50"}
 SUPPLEMENT_LIMIT = {"1-3": 65, "4-8": 110, "9-13": 350, "14-18": 350, "19-30": 350,
                     "31-50": 350, "51+": 350}
 CHILD_BANDS = {"1-3", "4-8", "9-13"}
+YOUNG_BANDS = {"1-3", "4-8"}
 
 
 async def walk_need(bot, band: str, sex: str, status: str, chat_id: int = USER):
@@ -73,8 +74,9 @@ async def test_need_gives_the_table_figure_and_stores_it(bot, band, sex, status)
     assert ("paediatrician" in answer.text) == (band in CHILD_BANDS)
     assert "Ask a healthcare professional" in answer.text
     assert "(US RDA, National Academies, via NIH ODS)" in answer.text
-    if band in CHILD_BANDS:
+    if band in YOUNG_BANDS:  # the choking note is for under-9s only, not 9-13
         assert "Never give whole nuts to children under 5" in answer.text
+        assert "adult-size servings" in answer.text
     else:
         assert "If you are allergic to any food in this example" in answer.text
     rows = bot.rows(

@@ -123,7 +123,7 @@ def test_run_py_check_names_a_quarantined_catalogue_tip(tmp_path):
     script = ("import sys, tips.catalog as c, pathlib; "
               f"c.DATA_DIR = pathlib.Path({str(data)!r}); "
               "c.load_catalog.__defaults__ = (c.DATA_DIR,); "
-              "from bot.cli import main; sys.exit(main(['check']))")
+              "from bot.runtime.cli import main; sys.exit(main(['check']))")
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
         env={"DATABASE_PATH": str(tmp_path / "c.sqlite3"), "PATH": "/usr/bin:/bin"})

@@ -101,7 +101,7 @@ async def test_accented_or_other_script_cities_resolve_with_timezone(bot, typed,
 
 
 def test_input_that_normalisation_would_inflate_is_refused_early():
-    from bot.zones import parse_zone
+    from bot.core.zones import parse_zone
 
     assert parse_zone("ﷺ" * 60) is None  # each one is 18 letters after NFKC
     assert parse_zone("ﷺ" * 3) is None

@@ -11,10 +11,10 @@ from itertools import pairwise
 
 import pytest
 
-from bot.pacer import Pacer
+from bot.delivery.pacer import Pacer
 
 # Telegram's limits as the specification states them, written out here (never imported
-# from bot.pacer, so a changed constant there fails these tests instead of moving them).
+# from bot.delivery.pacer, so a changed constant there fails these tests instead of moving them).
 PER_CHAT_INTERVAL = 1.0  # one message per second to the same chat
 GROUP_PER_MINUTE = 20  # twenty messages per minute to the same group
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.storage import NewSubscriber
 from tests.helpers import ADMIN, USER
 from tips.catalog import TOPICS

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parsing import parse_days, parse_send_time
-from bot.zones import Zone, _zone_names, parse_zone, resolve_zone, suggest_zones
+from bot.core.parsing import parse_days, parse_send_time
+from bot.core.zones import Zone, _zone_names, parse_zone, resolve_zone, suggest_zones
 
 HOSTILE = [
     "",

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import asyncpg
 import pytest
 
-from bot.database_url import PostgresUrl, parse_database_url
+from bot.core.database_url import PostgresUrl, parse_database_url
 from bot.storage.postgres import connection_problem, switches_sessions
 from tests import pg
 

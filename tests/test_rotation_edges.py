@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timecalc import local_instant, next_send
+from bot.core.timecalc import local_instant, next_send
 from tips.catalog import Tip
 from tips.selector import pick_next
 

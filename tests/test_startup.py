@@ -9,8 +9,15 @@ import socket
 import pytest
 from aiohttp import web
 
-from bot.config import Settings
-from bot.startup import Fatal, Reached, Unreachable, backoff_delays, probe, wait_for_telegram
+from bot.core.config import Settings
+from bot.runtime.startup import (
+    Fatal,
+    Reached,
+    Unreachable,
+    backoff_delays,
+    probe,
+    wait_for_telegram,
+)
 
 TOKEN = "5550001234:AAF-startup-SECRET-key-never-printed"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.needs import Profile, compute_need, statuses_for
+from bot.services.needs import Profile, compute_need, statuses_for
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.catalog import load_catalog
@@ -87,25 +87,22 @@ async def test_warning_signs_carry_their_urgency(bot):
     await bot.start()
     await bot.reply("/timezone Europe/Berlin")
     blocks = urgency_blocks((await causes_screens(bot))["causes:signs"])
-    by_level = {}
-    for heading, items in blocks.items():
-        lowered = heading.lower()
-        level = ("emergency" if "emergency" in lowered else "same-day" if "same day" in lowered
-                 else "prescriber" if "prescribed" in lowered else "doctor")
-        by_level[level] = (heading, items.lower())
-    heading, emergency = by_level["emergency"]
-    assert "call 112" in heading
-    assert "chest pain" in emergency and "breathless" in emergency
-    _, same_day = by_level["same-day"]
-    for needle in ("swollen, warm", "one leg", "more than 10 minutes", "soil", "tetanus",
-                   "irregular"):
+    # The four steps of the ladder, most urgent first, each heading worded once.
+    assert [heading[2:].strip() for heading in blocks] == [
+        "Emergency: call 112 now", "Get medical help now", "Get medical help the same day",
+        "Book a doctor’s appointment"]
+    emergency, now, same_day, appointment = (items.lower() for items in blocks.values())
+    for needle in ("chest pain", "breathless", "tetanus", "jaw", "seizure"):
+        assert needle in emergency, needle
+    for needle in ("more than 10 minutes", "lead or mercury", "stop taking the statin",
+                   "cola-coloured urine"):
+        assert needle in now, needle
+    for needle in ("swollen, warm, red or darker", "one leg", "irregular",
+                   "any other new medicine"):
         assert needle in same_day, needle
-    assert "new medicine" in by_level["prescriber"][1]
-    _, doctor = by_level["doctor"]
-    for needle in ("numbness", "tingling", "sleep", "weaker"):
-        assert needle in doctor, needle
-    # Most urgent first.
-    assert next(iter(blocks)) == heading
+    for needle in ("numbness", "tingling", "sleep", "weaker", "severe pain"):
+        assert needle in appointment, needle
+    assert "tetanus" not in same_day and "10 minutes" not in same_day
 
 
 @pytest.mark.parametrize(("zone", "expected"), [

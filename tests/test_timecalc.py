@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timecalc import local_date, local_instant, next_send
-from bot.zones import parse_zone
+from bot.core.timecalc import local_date, local_instant, next_send
+from bot.core.zones import parse_zone
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

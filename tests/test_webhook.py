@@ -16,8 +16,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.config import Settings
-from bot.webhook import secret_matches, url_path, webhook_problem
+from bot.core.config import Settings
+from bot.runtime.webhook import secret_matches, url_path, webhook_problem
 from standin import BotApiStandIn
 from standin.http import serve
 from tests.test_e2e import TOKEN, bot_env, finish, start_bot, stop_bot, wait_for
@@ -141,7 +141,7 @@ async def _receiver_posts(bot, bodies: list[bytes]) -> list[int]:
     """POST each body with the right secret to the receiver; the HTTP statuses."""
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.webhook import receiver
+    from bot.runtime.webhook import receiver
 
     statuses = []
     server = TestServer(receiver(bot.app, SECRET, "tg"), host="127.0.0.1")
@@ -180,7 +180,7 @@ async def test_the_same_update_posted_twice_is_handled_once(bot):
 
 
 def test_recent_update_ids_are_bounded():
-    from bot.webhook import RecentIds
+    from bot.runtime.webhook import RecentIds
 
     recent = RecentIds(size=3)
     assert [recent.first_time(i) for i in (1, 2, 3, 1, 4)] == [True, True, True, False, True]

@@ -7,7 +7,8 @@ Safety contracts the loaders enforce, because a wrong answer here could harm som
 - every age band states its own supplement limit (65 mg at 1-3 years is not 350 mg) and a
   food example;
 - the /causes overview fits a phone screen (MAX_OVERVIEW_CHARS) and every warning sign
-  carries one of the URGENCY_LEVELS, so the most urgent advice can be shown first.
+  carries a level of the urgency ladder (in tips.catalog) and a source, so the most
+  urgent advice can be shown first and each level is worded once, from the ladder.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from typing import Any
 
 from tips.catalog import (
     DATA_DIR,
+    LEVEL_KEYS,
+    TIP_NUMBER,
     CatalogError,
+    Ladder,
     field_bool,
     field_int,
     field_optional_int,
     field_str,
     field_str_list,
+    fill_levels,
+    load_ladder,
     read_toml,
     reject_unknown_keys,
     table_list,
@@ -37,14 +43,11 @@ RDA_FILE = "rda.toml"
 # The age bands the NIH RDA table uses; the bot's age buttons are keyed on them.
 BAND_KEYS = ("1-3", "4-8", "9-13", "14-18", "19-30", "31-50", "51+")
 
-# Most urgent first: call emergency services now; medical help the same day; tell whoever
-# prescribed the medicine; book a doctor's appointment.
-URGENCY_LEVELS = ("emergency", "same-day", "prescriber", "doctor")
 # The /causes first screen must fit a phone without scrolling through a wall of text.
 MAX_OVERVIEW_CHARS = 1000
 
 _CAUSE_FIELDS = ("title", "text")
-_WARNING_FIELDS = ("urgency", "text")
+_WARNING_FIELDS = ("id", "level", "text", "source")
 _CAUSES_KEYS = (
     "overview",
     "intro",
@@ -66,24 +69,31 @@ _RDA_KEYS = (
 )
 _BAND_FIELDS = (
     "key", "label", "male", "female", "pregnancy", "lactation", "supplement_limit_mg", "child",
-    "example",
+    "young", "example",
 )
 
 
 @dataclass(frozen=True)
 class WarningSign:
-    """A sign that self-help is not enough, with how urgently to act (one of URGENCY_LEVELS)."""
+    """A sign that self-help is not enough and the ladder level saying how soon to act.
 
-    urgency: str
+    ``text`` describes the sign only; how urgent it is comes from ``level`` (rendered by
+    the ladder), never from the text. ``id`` is how tips, the diary and SOURCES.md name it.
+    """
+
+    id: str
+    level: str
     text: str
+    source: str = ""
 
 
 @dataclass(frozen=True)
 class Causes:
     """The /causes page: a short overview, then why cramps happen, warning signs, what helps.
 
-    ``when_to_see_doctor`` is the warning-sign texts, most urgent first, kept for the
-    single-page rendering; ``warning_signs`` carries the urgency for a sectioned one.
+    ``when_to_see_doctor`` is each warning sign with its level's advice, most urgent
+    first, for a single-page rendering; ``warning_signs`` carries the level for a
+    sectioned one, and ``ladder`` words the levels.
     """
 
     intro: str
@@ -95,10 +105,18 @@ class Causes:
     overview: str = ""
     warning_signs: tuple[WarningSign, ...] = ()
     what_helps: tuple[tuple[str, str], ...] = ()
+    ladder: Ladder | None = None
 
-    def signs_with_urgency(self, urgency: str) -> tuple[str, ...]:
-        """The warning-sign texts of one urgency level, in file order."""
-        return tuple(sign.text for sign in self.warning_signs if sign.urgency == urgency)
+    def signs_at(self, level: str) -> tuple[str, ...]:
+        """The warning-sign texts of one level, in file order."""
+        return tuple(sign.text for sign in self.warning_signs if sign.level == level)
+
+    def sign(self, sign_id: str) -> WarningSign:
+        """One warning sign by id; KeyError for an id the data no longer has."""
+        for sign in self.warning_signs:
+            if sign.id == sign_id:
+                return sign
+        raise KeyError(sign_id)
 
 
 @dataclass(frozen=True)
@@ -107,7 +125,8 @@ class RdaBand:
 
     ``supplement_limit_mg`` is this band's own upper limit for magnesium from supplements
     and medicines; ``example`` names rows of the food table for the /need food example;
-    ``child`` marks the bands that get the children's notes (paediatrician, choking, allergy).
+    ``child`` marks the bands that get the paediatrician line; ``young`` the ones (under 9)
+    whose food example carries the small-portion, choking and allergy note.
     """
 
     key: str
@@ -119,6 +138,7 @@ class RdaBand:
     supplement_limit_mg: int = 0
     child: bool = False
     example: tuple[str, ...] = ()
+    young: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,21 +182,34 @@ def _load_cause_list(
 
 
 def _load_warning_signs(data: dict[str, Any], path: Path, text: str) -> tuple[WarningSign, ...]:
-    """The ``[[warning_sign]]`` tables, sorted most urgent first (file order within a level)."""
+    """The ``[[warning_sign]]`` tables, sorted most urgent first (file order within a level).
+
+    A sign's text may not hold a ``{level}`` placeholder: its level is its ``level`` key.
+    """
     signs: list[WarningSign] = []
+    seen: set[str] = set()
     for index, (table, line) in enumerate(table_list(data, "warning_sign", path, text)):
         context = f"warning_sign #{index + 1}"
         reject_unknown_keys(table, _WARNING_FIELDS, path, line, context)
-        urgency = field_str(table, "urgency", path, line, context)
-        if urgency not in URGENCY_LEVELS:
+        sign_id = field_str(table, "id", path, line, context)
+        if sign_id in seen:
+            raise CatalogError(path, line, f"{context}: duplicate id '{sign_id}'")
+        seen.add(sign_id)
+        level = field_str(table, "level", path, line, context)
+        if level not in LEVEL_KEYS:
             raise CatalogError(
                 path, line,
-                f"{context}: unknown urgency '{urgency}' (known: {', '.join(URGENCY_LEVELS)})",
+                f"{context}: unknown level '{level}' (known: {', '.join(LEVEL_KEYS)})",
             )
-        signs.append(WarningSign(urgency, field_str(table, "text", path, line, context)))
+        body = field_str(table, "text", path, line, context)
+        if "{" in body:
+            raise CatalogError(path, line, f"{context}: the level comes from 'level', not from"
+                                           " a placeholder in the text")
+        signs.append(WarningSign(sign_id, level, body,
+                                 field_str(table, "source", path, line, context)))
     if not signs:
         raise CatalogError(path, None, "no [[warning_sign]] entries")
-    return tuple(sorted(signs, key=lambda sign: URGENCY_LEVELS.index(sign.urgency)))
+    return tuple(sorted(signs, key=lambda sign: LEVEL_KEYS.index(sign.level)))
 
 
 def load_causes(directory: Path = DATA_DIR) -> Causes:
@@ -184,7 +217,8 @@ def load_causes(directory: Path = DATA_DIR) -> Causes:
     path = directory / CAUSES_FILE
     data, text = read_toml(path)
     reject_unknown_keys(data, _CAUSES_KEYS, path, None, "")
-    overview = field_str(data, "overview", path)
+    ladder = load_ladder(directory)
+    overview = fill_levels(field_str(data, "overview", path), ladder, path, None, "overview")
     if len(overview) > MAX_OVERVIEW_CHARS:
         raise CatalogError(
             path, None,
@@ -198,10 +232,12 @@ def load_causes(directory: Path = DATA_DIR) -> Causes:
         deficiency_causes=_load_cause_list(data, "deficiency_cause", path, text),
         other_causes=_load_cause_list(data, "other_cause", path, text),
         see_professional=field_str(data, "see_professional", path),
-        when_to_see_doctor=tuple(sign.text for sign in signs),
+        when_to_see_doctor=tuple(f"{sign.text} {ladder.advice(sign.level, TIP_NUMBER)}"
+                                 for sign in signs),
         overview=overview,
         warning_signs=signs,
         what_helps=_load_cause_list(data, "what_helps", path, text),
+        ladder=ladder,
     )
 
 
@@ -236,6 +272,7 @@ def load_rda(directory: Path = DATA_DIR) -> RdaTable:
                     table, "supplement_limit_mg", path, line, context, minimum=1
                 ),
                 child=field_bool(table, "child", path, line, context, default=False),
+                young=field_bool(table, "young", path, line, context, default=False),
                 example=_example(table, path, line, context),
             )
         )

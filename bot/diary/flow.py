@@ -14,6 +14,9 @@ Contracts:
   swollen, warm or red?") is asked once per entry: the answer is stored on the entry
   (`red_flags`), and the summary only asks while it is None. "Yes" always leads to the
   urgent advice at once, even from a stale button.
+- A cramp over 10 minutes, of any muscle, is answered at once with the 10-minute warning
+  sign (`over_ten_minutes`); turning the "new medicine" tag on answers at once with the
+  new-medicine advice (`Updated.new_medicine`). Turning it off, or any other tag, does not.
 - After saving, every button acts on one stored entry; `apply` returns the new entry (or
   that it was removed) and never touches storage, which checks the entry's owner.
 """
@@ -115,6 +118,11 @@ def needs_safety_question(muscle: Muscle, severity: Severity, duration: Duration
                                       or duration is Duration.OVER_10)
 
 
+def over_ten_minutes(entry: CrampEntry) -> bool:
+    """Any muscle: a cramp that lasted over 10 minutes meets the 10-minute warning sign."""
+    return entry.duration is Duration.OVER_10
+
+
 def safety_pending(entry: CrampEntry) -> bool:
     """Ask on the summary only while the entry qualifies and has no answer yet."""
     return (entry.red_flags is None
@@ -135,10 +143,12 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Updated:
-    """Store `entry`; `urgent` means answer with the urgent advice at once."""
+    """Store `entry`; `urgent` means answer with the urgent advice at once, `new_medicine`
+    with the new-medicine advice (the tag was just turned on)."""
 
     entry: CrampEntry
     urgent: bool = False
+    new_medicine: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +183,9 @@ def apply(entry: CrampEntry, action: Action, trigger: Trigger | None = None) -> 
     if action is Action.TRIGGER:
         if trigger is None:
             return Rejected()
-        return Updated(dataclasses.replace(entry, triggers=entry.triggers ^ {trigger}))
+        triggers = entry.triggers ^ {trigger}
+        turned_on = trigger is Trigger.NEW_MEDICINE and trigger in triggers
+        return Updated(dataclasses.replace(entry, triggers=triggers), new_medicine=turned_on)
     if action in (Action.UNDO, Action.DELETE):
         return Removed(entry.id)
     return Closed(entry)

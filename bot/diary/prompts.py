@@ -28,7 +28,7 @@ from collections.abc import Collection
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-from bot.timecalc import local_date, next_send
+from bot.core.timecalc import local_date, next_send
 
 QUIET_STARTS = time(22, 0)
 QUIET_ENDS = time(7, 0)

@@ -8,10 +8,15 @@ Contracts:
   a person and a doctor can compare across weeks; several cramps in one night are one
   night with cramps. Day cramps are counted separately.
 - Each rule is a small named function over this week and last week, with the text key
-  its sentence has in the texts module. A rule that fires is stated in the summary and
-  suggests a doctor; none of them diagnoses. Thresholds come from NHS / Mayo advice on
-  when to see a GP about cramps: cramps over 10 minutes, cramps disturbing sleep, frequent
-  cramps; and a new medicine as a possible cause worth raising with the prescriber.
+  its sentence has in the texts module and the step of the urgency ladder
+  (tips/data/urgency.toml) it sends the person to. A rule that fires is stated in the
+  summary with that step's advice; none of them diagnoses. What the rules watch comes from
+  NHS / Mayo advice on when to see a doctor about cramps: cramps over 10 minutes, severe
+  cramps, cramps disturbing sleep, frequent cramps (night or day), and a new medicine as a
+  possible cause. The numbers (3 a week, two weeks running) are MagDaily's rule of thumb:
+  no source gives one, and the summary says so.
+- A cramp over 10 minutes is answered when it is logged (the 10-minute warning sign);
+  the Sunday rule looks back at it, so it suggests an appointment, not help now.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from bot.diary.models import (
 
 T = TypeVar("T")
 DAYS_PER_WEEK = 7
-FREQUENT_NIGHTS = 3  # cramps on this many nights a week, two weeks running
+FREQUENT_TIMES = 3  # cramps on this many nights or days a week, two weeks running
 DISTURBED_NIGHTS = 3  # nights a cramp woke the person, in one week
 TOP_TRIGGERS = 3
 HISTORY_WEEKS = 8
@@ -70,6 +75,11 @@ class WeekStats:
     @property
     def end(self) -> date:
         return self.start + timedelta(days=DAYS_PER_WEEK - 1)
+
+    @property
+    def times_with_cramps(self) -> int:
+        """Nights with cramps plus days with daytime cramps: how often cramps came."""
+        return self.nights_with_cramps + self.days_with_cramps
 
 
 def _ranked(counts: Counter[T], order: Sequence[T]) -> list[T]:
@@ -132,10 +142,15 @@ def cramp_over_ten_minutes(week: WeekStats, previous: WeekStats | None) -> bool:
     return week.durations[Duration.OVER_10] >= 1
 
 
-def frequent_nights_two_weeks(week: WeekStats, previous: WeekStats | None) -> bool:
-    """Cramps on 3 or more nights this week and on 3 or more nights the week before."""
-    return (previous is not None and week.nights_with_cramps >= FREQUENT_NIGHTS
-            and previous.nights_with_cramps >= FREQUENT_NIGHTS)
+def frequent_two_weeks(week: WeekStats, previous: WeekStats | None) -> bool:
+    """Cramps on 3 or more nights or days this week and the week before (daytime counts)."""
+    return (previous is not None and week.times_with_cramps >= FREQUENT_TIMES
+            and previous.times_with_cramps >= FREQUENT_TIMES)
+
+
+def severe_cramp(week: WeekStats, previous: WeekStats | None) -> bool:
+    """A cramp this week was marked severe (Mayo: severe discomfort is worth a doctor)."""
+    return week.severity[Severity.SEVERE] >= 1
 
 
 def sleep_disturbed(week: WeekStats, previous: WeekStats | None) -> bool:
@@ -152,14 +167,19 @@ def new_medicine_tagged(week: WeekStats, previous: WeekStats | None) -> bool:
 class Rule:
     key: str  # the sentence's key in the texts module
     fires: Callable[[WeekStats, WeekStats | None], bool]
+    level: str  # the urgency-ladder step its advice comes from
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("rule_over_10_min", cramp_over_ten_minutes),
-    Rule("rule_frequent_nights", frequent_nights_two_weeks),
-    Rule("rule_sleep_disturbed", sleep_disturbed),
-    Rule("rule_new_medicine", new_medicine_tagged),
+    Rule("rule_over_10_min", cramp_over_ten_minutes, "appointment"),
+    Rule("rule_severe", severe_cramp, "appointment"),
+    Rule("rule_frequent_nights", frequent_two_weeks, "appointment"),
+    Rule("rule_sleep_disturbed", sleep_disturbed, "appointment"),
+    # The new-medicine advice has several steps (a statin: now; other medicines: the same
+    # day); the summary shows the new-medicine warning signs, each with its own step.
+    Rule("rule_new_medicine", new_medicine_tagged, "same-day"),
 )
+RULE_LEVELS: dict[str, str] = {rule.key: rule.level for rule in RULES}
 
 
 def fired_rules(week: WeekStats, previous: WeekStats | None) -> tuple[str, ...]:

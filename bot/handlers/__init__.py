@@ -28,10 +28,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.deps import Deps
+from bot.core.telegram_app import TelegramApp
 from bot.handlers import admin, common, diary, guards, personal, user
 from bot.handlers.common import Answer, AnyHandler, on_press
-from bot.telegram_app import TelegramApp
+from bot.handlers.deps import Deps, install_deps
 from bot.ui.callbacks import (
     BroadcastTip,
     CallbackData,
@@ -150,6 +150,9 @@ def handlers() -> list[AnyHandler]:
         # -- chat-member updates
         ChatMemberHandler(user.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
     ]
+
+
+__all__ = ["Deps", "install_deps", "register"]
 
 
 def register(application: TelegramApp) -> None:

@@ -19,7 +19,6 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.deps import Deps, get_deps
 from bot.handlers.common import (
     Answer,
     AnyHandler,
@@ -30,7 +29,8 @@ from bot.handlers.common import (
     typed_command,
     unknown_command,
 )
-from bot.tip_admin import UnknownTopic
+from bot.handlers.deps import Deps, get_deps
+from bot.services.tip_admin import UnknownTopic
 from bot.ui import keyboards, limits, texts
 from bot.ui.callbacks import BroadcastTip, CancelBroadcast, ConfirmBroadcast, DiscardBroadcast
 from tips.catalog import TIP_ID_RE

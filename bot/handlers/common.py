@@ -30,8 +30,8 @@ from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKe
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
 
-from bot.deps import Deps, get_deps
-from bot.message_edit import edit_text
+from bot.delivery.message_edit import edit_text
+from bot.handlers.deps import BOT_DATA_KEY, Deps, get_deps
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import CallbackData
 
@@ -235,6 +235,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with ids only, and tell the user something went wrong."""
     chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat \
         else None
+    if isinstance(context.error, TelegramError) and _transient(context.error):
+        # Telegram unreachable or failing (network, 5xx, timeout): an outage is an
+        # ordinary event, logged once per spell; the reply could not go out anyway.
+        deps = context.bot_data.get(BOT_DATA_KEY)
+        reason = f"{type(context.error).__name__}: {context.error.message}"
+        if isinstance(deps, Deps):
+            deps.outage.failed(reason)
+        else:
+            log.warning("cannot answer chat_id=%s: %s", chat_id, reason[:80])
+        return
     log.error("handler failed chat_id=%s error=%s", chat_id, type(context.error).__name__,
               exc_info=context.error)
     if chat_id is None or isinstance(context.error, TelegramError):

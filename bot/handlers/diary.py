@@ -24,13 +24,12 @@ from collections.abc import Awaitable, Callable
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot.deps import Deps, get_deps
+from bot.core.parsing import parse_send_time
 from bot.diary import chart, flow
 from bot.diary.flow import Action, Ask, Closed, Complete, Rejected, Removed, Updated
 from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, When
 from bot.diary.prompts import PromptKind
 from bot.diary.report import parse_weeks, report_csv
-from bot.diary.service import AlreadySaved, Gone, NoDiary, Saved
 from bot.handlers.common import (
     EXPIRED,
     Answer,
@@ -40,7 +39,8 @@ from bot.handlers.common import (
     send,
     shows_pressed_button,
 )
-from bot.parsing import parse_send_time
+from bot.handlers.deps import Deps, get_deps
+from bot.services.diary import AlreadySaved, Gone, NoDiary, Saved
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     DIARY_MENU,
@@ -74,19 +74,19 @@ def _message_id(update: Update) -> int | None:
 
 # ------------------------------------------------------------------ replies
 
-def sos_reply() -> Reply:
-    return Reply(texts.sos(), keyboards.sos_keyboard())
+def sos_reply(deps: Deps) -> Reply:
+    return Reply(texts.sos(deps.causes), keyboards.sos_keyboard())
 
 
 def step_reply(ask: Ask) -> Reply:
     return Reply(texts.step_prompt(ask), keyboards.diary_step(ask))
 
 
-def summary_reply(entry: CrampEntry, *, note: str | None = None) -> Reply:
-    pending = flow.safety_pending(entry)
-    text = texts.entry_saved(entry, safety_pending=pending)
-    if note:
-        text = f"✅ <b>Logged</b>: {texts.entry_line(entry)}\n\n{note}"
+def summary_reply(deps: Deps, entry: CrampEntry, *, note: str | None = None) -> Reply:
+    """The entry's summary; a cramp over 10 minutes carries the 10-minute warning sign."""
+    pending = flow.safety_pending(entry) and note is None
+    warning = texts.long_cramp_warning(deps.causes) if flow.over_ten_minutes(entry) else None
+    text = texts.entry_saved(entry, safety_pending=pending, warning=warning, note=note)
     return Reply(text, keyboards.entry_summary(entry, safety_pending=pending))
 
 
@@ -127,7 +127,7 @@ def in_private(name: str) -> Callable[
 
 
 async def sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(update, context, sos_reply())
+    await send(update, context, sos_reply(get_deps(context)))
 
 
 @in_private("cramp")
@@ -205,10 +205,10 @@ async def step_button(deps: Deps, update: Update, data: DraftButton) -> Answer:
     if isinstance(saved, AlreadySaved):
         if saved.entry is None:
             return Answer(texts.entry_gone())
-        return Answer(edit=summary_reply(saved.entry))
+        return Answer(edit=summary_reply(deps, saved.entry))
     assert isinstance(saved, Saved)
     log.info("chat_id=%s diary entry saved", chat_id)
-    return Answer(edit=summary_reply(saved.entry))
+    return Answer(edit=summary_reply(deps, saved.entry))
 
 
 async def cancel_button(deps: Deps, update: Update, data: CancelDraftButton) -> Answer:
@@ -234,10 +234,13 @@ async def entry_button(deps: Deps, update: Update, data: EntryButton) -> Answer:
     assert isinstance(outcome, Updated)
     if outcome.urgent:
         number = await deps.diary.emergency_number(chat_id)
-        return Answer(edit=summary_reply(outcome.entry),
-                      send=(Reply(texts.urgent_advice(number)),))
-    note = texts.safety_no() if data.action is Action.SAFETY_NO else None
-    return Answer(edit=summary_reply(outcome.entry, note=note))
+        return Answer(edit=summary_reply(deps, outcome.entry),
+                      send=(Reply(texts.urgent_advice(deps.causes, number)),))
+    if outcome.new_medicine:
+        return Answer(edit=summary_reply(deps, outcome.entry),
+                      send=(Reply(texts.new_medicine_advice(deps.causes)),))
+    note = texts.safety_no(deps.causes) if data.action is Action.SAFETY_NO else None
+    return Answer(edit=summary_reply(deps, outcome.entry, note=note))
 
 
 async def checkin_button(deps: Deps, update: Update, data: CheckInButton) -> Answer:

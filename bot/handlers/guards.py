@@ -29,8 +29,8 @@ from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from bot.deps import get_deps
 from bot.handlers.common import AnyHandler, Handler, Reply, send
+from bot.handlers.deps import get_deps
 from bot.storage import Subscriber
 from bot.ui import texts
 from bot.ui.callbacks import VOTE_DOWN, VOTE_UP, RunCommand, TipAction

@@ -15,9 +15,9 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.deps import Deps, get_deps
 from bot.handlers.common import EXPIRED, Answer, Reply, send
-from bot.needs import SEXES, Profile, asks_status, need_mg
+from bot.handlers.deps import Deps, get_deps
+from bot.services.needs import SEXES, Profile, asks_status, need_mg
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import FORGET_NO, FORGET_YES, Forget, NeedAge, NeedSex, NeedStatus
 

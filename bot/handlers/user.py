@@ -12,7 +12,16 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.deps import Deps, get_deps
+from bot.core.parsing import parse_days, parse_send_time
+from bot.core.places import place_zones
+from bot.core.zones import (
+    Zone,
+    common_offsets,
+    parse_zone,
+    suggest_zones,
+    zone_from_location,
+    zones_at_offset,
+)
 from bot.handlers import diary
 from bot.handlers.common import (
     EXPIRED,
@@ -23,11 +32,10 @@ from bot.handlers.common import (
     send,
     shows_pressed_button,
 )
-from bot.parsing import parse_days, parse_send_time
-from bot.places import place_zones
+from bot.handlers.deps import Deps, get_deps
+from bot.services.subscriptions import NotSubscribed
+from bot.services.tipfeed import TakenTip
 from bot.storage import Subscriber
-from bot.subscriptions import NotSubscribed
-from bot.tipfeed import TakenTip
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     ANOTHER,
@@ -64,14 +72,6 @@ from bot.ui.callbacks import (
     ToggleTopic,
 )
 from bot.ui.keyboards import QUICK_ZONES
-from bot.zones import (
-    Zone,
-    common_offsets,
-    parse_zone,
-    suggest_zones,
-    zone_from_location,
-    zones_at_offset,
-)
 from tips.catalog import TOPICS
 from tips.foods import find_food, suggest_foods
 from tips.reference import emergency_number
@@ -449,7 +449,7 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
     if data.item == MENU_SETTINGS:
         return Answer(send=(await settings_reply(deps, chat_id),))
     if data.item == MENU_SOS:  # --- diary
-        return Answer(send=(diary.sos_reply(),))
+        return Answer(send=(diary.sos_reply(deps),))
     return EXPIRED
 
 

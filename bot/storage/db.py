@@ -217,9 +217,18 @@ class Database:
         return cast(list[Row], list(await self._connection.execute_fetchall(sql, params)))
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        """The first row of a read, or None."""
-        async with self._connection.execute(sql, params) as cursor:
-            return cast(Row | None, await cursor.fetchone())
+        """The first row of a read, or None; for reads of one row (a key, an aggregate,
+        or a LIMIT 1), since every row is read.
+
+        One hop, run to its end: a cursor opened in one hop and read in the next keeps its
+        read transaction open between them, and every other coroutine's statement that
+        lands on the shared connection meanwhile reads that older snapshot, not what the
+        writer thread committed since. That is how the sender's refill once saw rows
+        already recorded as sent (and sent them twice), and how a handler's BEGIN
+        IMMEDIATE failed with "database is locked" at once (its snapshot was stale).
+        """
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_value(self, sql: str, params: Sequence[Any] = (),
                           default: Any = None) -> Any:

@@ -1,6 +1,6 @@
 """Which of several bot processes on one PostgreSQL database is the leader.
 
-With SQLite one process owns the file (bot.instance_lock) and a second one exits. With
+With SQLite one process owns the file (bot.runtime.instance_lock) and a second one exits. With
 PostgreSQL a second instance is useful: it waits as a *standby* and takes over within
 seconds when the leader dies, which is also how a deploy replaces an instance without
 downtime. The leader is whoever holds a session-level advisory lock (LOCK_KEY) on its own
@@ -48,7 +48,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.database_url import PostgresUrl
+from bot.core.database_url import PostgresUrl
 from bot.storage.postgres import CONNECT_TIMEOUT, close_quietly, connect
 
 log = logging.getLogger(__name__)

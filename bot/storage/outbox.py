@@ -2,9 +2,9 @@
 
 Owns the `deliveries` table's life cycle. The tick reads `due()` and writes its decisions
 with `apply_daily_plans()`; /tip and ➕ write one row with `add_on_demand()`; the sender
-reads `pending()` and settles rows with `apply_outcomes()`. A row is written before its
-message goes out and settled after, so a crash can resend what was in flight but never
-lose a tip. Unique indexes make a replayed tick or broadcast confirm a no-op.
+claims rows with `claim()` and settles them with `apply_outcomes()`. A row is written
+before its message goes out and settled after, so a crash can resend what was in flight
+but never lose a tip. Unique indexes make a replayed tick or broadcast confirm a no-op.
 
 `due()` is the hot path of the daily tick: one statement and one hop to the connection's
 thread per batch whatever its size (the due index, each due chat's seen tips from its own
@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from json import dumps
 
-from bot.storage.db import Database, from_ts, to_ts
+from bot.storage.db import Database, Row, from_ts, to_ts
 from bot.storage.models import DailyPlan, DeliveryOutcome, DueSubscriber, PendingDelivery
 from bot.storage.rotation import tip_ids
 from bot.storage.subscribers import DUE_COLUMNS, SubscriberQueries, decode_due
@@ -89,13 +89,14 @@ _UPDATE_PLANNED = f"""UPDATE subscribers
 
 # The sender's outcomes, one statement per batch (?1: a JSON array of [delivery id,
 # status, message id, error, at, counted attempt 0/1, retry at, timed out 0/1]). Only rows
-# still pending change, so a late or repeated outcome cannot undo a settled one.
+# still pending change, so a late or repeated outcome cannot undo a settled one; the
+# sender's claim ends with it (a row retried later is claimed again when due).
 _SETTLE = """UPDATE deliveries
     SET status = p.new_status, message_id = coalesce(p.new_message_id, message_id),
         error = p.new_error,
         sent_at = CASE WHEN p.new_status = 'sent' THEN p.at ELSE sent_at END,
         attempts = attempts + p.counted, due_at = coalesce(p.retry_at, due_at),
-        timeouts = timeouts + p.timed_out, last_attempt_at = p.at
+        timeouts = timeouts + p.timed_out, last_attempt_at = p.at, claimed_by = NULL
     FROM (SELECT json_extract(value, '$[0]') AS row_id,
                  json_extract(value, '$[1]') AS new_status,
                  json_extract(value, '$[2]') AS new_message_id,
@@ -105,6 +106,37 @@ _SETTLE = """UPDATE deliveries
                  json_extract(value, '$[7]') AS timed_out
           FROM json_each(?1)) AS p
     WHERE deliveries.id = p.row_id AND deliveries.status = 'pending'"""
+
+# The sender's refill: claim the oldest unclaimed rows due now (?1 the instance's epoch,
+# ?2 now, ?3 how many), then read what to send for exactly the ids claimed (?1 their JSON
+# array). Rows of a chat without a subscriber row cannot exist (foreign key); the join
+# is the one the read needs for the chat's type.
+_CLAIM = f"""UPDATE deliveries SET claimed_by = ?1
+    WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_pending
+                 WHERE status = 'pending' AND claimed_by IS NULL AND due_at <= ?2
+                   AND kind IN ({SENT_KINDS})
+                 ORDER BY due_at, id LIMIT ?3)
+    RETURNING id"""
+_CLAIMED_ROWS = """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
+          coalesce(t.text, b.text, d.body, ''), d.attempts,
+          d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
+              SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
+              WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
+          d.local_date, d.expires_at, d.created_at, d.error
+    FROM deliveries d
+    JOIN subscribers s ON s.chat_id = d.chat_id
+    LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
+    LEFT JOIN broadcasts b ON b.id = d.broadcast_id
+    WHERE d.id IN (SELECT value FROM json_each(?1))
+    ORDER BY d.due_at, d.id"""
+# Rows backing off after a failed attempt, due now (?1 now).
+_RETRY_WAITING = f"""UPDATE deliveries SET due_at = ?1
+    WHERE status = 'pending' AND claimed_by IS NULL AND due_at > ?1 AND attempts > 0
+      AND error IS NOT NULL AND kind IN ({SENT_KINDS})"""
+# Claims left by an instance that stopped or crashed (?1: a JSON array of ids to keep).
+_RELEASE = """UPDATE deliveries SET claimed_by = NULL
+    WHERE claimed_by IS NOT NULL AND status = 'pending'
+      AND id NOT IN (SELECT value FROM json_each(?1))"""
 
 
 @lru_cache(maxsize=1024)
@@ -229,32 +261,51 @@ class OutboxQueries:
                WHERE chat_id = ? AND kind = ? AND created_at >= ?""",
             (chat_id, kind, to_ts(since)), default=0))
 
-    async def pending(self, now: datetime, limit: int,
-                      exclude: Collection[int] = ()) -> list[PendingDelivery]:
-        """Outbox rows due now, oldest first, with the text to send; `exclude` are in flight."""
-        # Snapshot first: the caller's set shrinks when a flush commits mid-query, and a
-        # row it still held when the query began must not come back to be sent again.
-        skip = set(exclude)
-        rows = await self._db.fetch_all(
-            f"""SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
-                      coalesce(t.text, b.text, d.body, ''), d.attempts,
-                      d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
-                          SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
-                          WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
-                      d.local_date, d.expires_at, d.created_at, d.error
-               FROM deliveries d
-               JOIN subscribers s ON s.chat_id = d.chat_id
-               LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
-               LEFT JOIN broadcasts b ON b.id = d.broadcast_id
-               WHERE d.status = 'pending' AND d.due_at <= ? AND d.kind IN ({SENT_KINDS})
-               ORDER BY d.due_at, d.id LIMIT ?""",
-            (to_ts(now), limit + len(skip)),
-        )
+    async def claim(self, now: datetime, limit: int, epoch: int) -> list[PendingDelivery]:
+        """Take up to `limit` unclaimed rows due now, oldest first, for the sender instance
+        `epoch`; returns them with the text to send.
+
+        The claim is written in the same transaction that reads them (the writer thread,
+        under the write lock, so it sees every outcome recorded before it): a row stays
+        claimed until its outcome is recorded, and no later claim can take it, so a row
+        cannot be sent twice by one running bot whatever the refill's timing. (The
+        PostgreSQL outbox: the same UPDATE … RETURNING with FOR UPDATE SKIP LOCKED.)
+        """
+        def take(tx: sqlite3.Connection) -> list[Row]:
+            claimed = dumps([row[0] for row in tx.execute(_CLAIM, (epoch, to_ts(now), limit))])
+            return tx.execute(_CLAIMED_ROWS, (claimed,)).fetchall()
+
+        rows = await self._db.transact(take)
         return [PendingDelivery(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                                 remind_setup=bool(row[8]), local_date=row[9],
                                 expires_at=from_ts(row[10]), created_at=from_ts(row[11]),
                                 last_error=row[12])
-                for row in rows if row[0] not in skip][:limit]
+                for row in rows]
+
+    async def release_claims(self, keep: Collection[int] = ()) -> int:
+        """Unclaim every pending row but `keep` (rows whose outcome the caller still holds);
+        returns how many. For the sender when it starts: what a stopped or crashed instance
+        had claimed was never recorded as sent, so it is sent now (the crash bound counts
+        the ones that were in flight)."""
+        kept = dumps(sorted(keep))
+
+        def release(tx: sqlite3.Connection) -> int:
+            before = tx.total_changes
+            tx.execute(_RELEASE, (kept,))
+            return tx.total_changes - before
+
+        return await self._db.transact(release)
+
+    async def retry_waiting(self, now: datetime) -> int:
+        """Bring every unclaimed row waiting out a backoff after a failed attempt forward
+        to `now` (Telegram answers again); returns how many. Rows never attempted keep
+        their time, and an expired one is given up when the sender takes it."""
+        def write(tx: sqlite3.Connection) -> int:
+            before = tx.total_changes
+            tx.execute(_RETRY_WAITING, (to_ts(now),))
+            return tx.total_changes - before
+
+        return await self._db.transact(write)
 
     async def next_pending_due(self) -> datetime | None:
         """When the earliest pending row (a retry, a later broadcast) comes due."""

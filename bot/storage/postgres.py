@@ -38,7 +38,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.database_url import URL_EXAMPLE, PostgresUrl
+from bot.core.database_url import URL_EXAMPLE, PostgresUrl
 
 CONNECT_TIMEOUT = 5.0
 TRANSACTION_POOLER_PORT = 6543

@@ -257,6 +257,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX deliveries_daily_slot_once ON deliveries (chat_id, due_at)
         WHERE kind = 'daily';
     """,
+    # --- the sender's claim: a pending row it has taken to send carries the sending
+    # instance's epoch until its outcome is recorded, and a refill takes only unclaimed
+    # rows, so a row in flight cannot be fetched and sent a second time whatever a read
+    # happens to see. The rows a stopped or crashed instance still claimed are released
+    # when the next one starts sending (the partial index finds them).
+    """
+    ALTER TABLE deliveries ADD COLUMN claimed_by INTEGER;
+    CREATE INDEX deliveries_claimed ON deliveries (claimed_by) WHERE claimed_by IS NOT NULL;
+    """,
 )
 
 

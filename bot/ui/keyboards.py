@@ -22,7 +22,7 @@ from telegram import (
 from bot.diary.flow import Action, Ask
 from bot.diary.models import CheckInAnswer, CrampEntry, Trigger
 from bot.diary.prompts import RETENTION_MONTHS
-from bot.needs import statuses_for
+from bot.services.needs import statuses_for
 from bot.ui import texts
 from bot.ui.callbacks import (
     ANOTHER,
@@ -198,7 +198,7 @@ def tip_actions(tip_id: str, vote: int = 0) -> InlineKeyboardMarkup:
     One shared object per (tip, vote): the sender puts one under every daily tip, and
     building four buttons was a tenth of its CPU per message. Sharing is safe because
     python-telegram-bot freezes its objects once built, and it lets the transport encode
-    each keyboard once (`bot.delivery.BotTransport`).
+    each keyboard once (`bot.delivery.sender.BotTransport`).
     """
     return _tip_actions(tip_id, max(-1, min(1, vote)))
 

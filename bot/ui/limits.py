@@ -11,7 +11,7 @@ of the rotation (bot.tipfeed) instead of failing every send.
 
 from __future__ import annotations
 
-from bot.htmlcheck import check_html
+from bot.core.htmlcheck import check_html
 from bot.ui import keyboards, texts
 from tips.catalog import Tip
 

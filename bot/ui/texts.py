@@ -28,19 +28,19 @@ from bot.diary.models import (
     When,
 )
 from bot.diary.report import REPORT_WEEKS, Report
-from bot.diary.weekly import DAYS_PER_WEEK, WeeklyPicture, WeekStats
-from tips.catalog import TOPIC_EMOJI, TOPICS, Tip
+from bot.diary.weekly import DAYS_PER_WEEK, RULE_LEVELS, WeeklyPicture, WeekStats
+from tips.catalog import TOPIC_EMOJI, TOPICS, Ladder, Tip
 from tips.foods import Food, FoodTable, percent_of
 from tips.reference import Causes, WarningSign
 
 if TYPE_CHECKING:
-    from bot.broadcasts import Progress
-    from bot.diary.service import DiaryCounts
-    from bot.needs import Need
-    from bot.privacy import MyData
+    from bot.services.broadcasts import Progress
+    from bot.services.diary import DiaryCounts
+    from bot.services.needs import Need
+    from bot.services.privacy import MyData
+    from bot.services.subscriptions import StartResult
+    from bot.services.tip_admin import TipVotes
     from bot.storage.models import Broadcast, DiarySettings, Stats, Subscriber
-    from bot.subscriptions import StartResult
-    from bot.tip_admin import TipVotes
 
 BOT_NAME = "MagDaily"
 MAX_ECHO = 40  # how much of a user's bad input we quote back
@@ -111,7 +111,7 @@ def day_label(day: date) -> str:
 def next_tip_when(subscriber: Subscriber, now: datetime) -> str:
     """When the next daily tip comes, in the chat's zone: 'today at 15:56',
     'tomorrow at 07:00' or 'Sun 29 Nov at 07:00'; '' when none is scheduled."""
-    from bot.zones import resolve_zone  # texts stays importable without the zone tables
+    from bot.core.zones import resolve_zone  # texts stays importable without the zone tables
 
     if subscriber.next_send_at is None or subscriber.status not in ("active", "paused"):
         return ""
@@ -355,17 +355,35 @@ BUTTON_CAUSES_HELPS = "✅ What helps"
 BUTTON_BACK = "◀ Back"
 
 CAUSES_TITLE = "❓ <b>Why cramps happen</b>"
-URGENCY_HEADINGS = {
-    "emergency": "🚨 <b>Emergency: {call} now</b>",
-    "same-day": "⚠️ <b>Get medical help the same day</b>",
-    "prescriber": "💊 <b>Tell whoever prescribed the medicine</b>",
-    "doctor": "🩺 <b>Book a doctor’s appointment</b>",
-}
+# One mark per step of the urgency ladder (tips/data/urgency.toml words the steps).
+LEVEL_MARKS = {"emergency": "🚨", "immediately": "⏰", "same-day": "⚠️", "appointment": "🩺"}
+LOCAL_NUMBER = "your local emergency number"
 
 
 def emergency_call(number: str | None) -> str:
     """"call 112" where the time zone names the country, else the local number in words."""
-    return f"call {escape(number)}" if number else "call your local emergency number"
+    return f"call {escape(number)}" if number else f"call {LOCAL_NUMBER}"
+
+
+def number_words(number: str | None) -> str:
+    """What fills the ladder's {number}: "112", or the local number in words."""
+    return escape(number) if number else LOCAL_NUMBER
+
+
+def _ladder(data: Causes) -> Ladder:
+    assert data.ladder is not None, "load_causes attaches the urgency ladder"
+    return data.ladder
+
+
+def level_advice(data: Causes, level: str, number: str | None) -> str:
+    """One ladder step's advice sentence, with the person's emergency number."""
+    return escape(_ladder(data).advice(level, number_words(number)))
+
+
+def sign_advice(data: Causes, sign_id: str, number: str | None = None) -> str:
+    """A warning sign followed by its level's advice: the same words wherever it appears."""
+    sign = data.sign(sign_id)
+    return f"{escape(sign.text)} {level_advice(data, sign.level, number)}"
 
 
 def _cause_line(title: str, text: str) -> str:
@@ -397,11 +415,10 @@ def causes_signs(data: Causes, number: str | None) -> str:
     lines = ["🚩 <b>Warning signs: when self-care is not enough</b>"]
     by_level: dict[str, list[WarningSign]] = {}
     for sign in data.warning_signs:
-        by_level.setdefault(sign.urgency, []).append(sign)
+        by_level.setdefault(sign.level, []).append(sign)
     for level, signs in by_level.items():
-        heading = URGENCY_HEADINGS.get(level)
-        lines += ["", heading.format(call=emergency_call(number)) if heading
-                  else f"<b>{escape(level)}</b>"]
+        heading = escape(_ladder(data).heading(level, number_words(number)))
+        lines += ["", f"{LEVEL_MARKS.get(level, '❗')} <b>{heading}</b>"]
         lines += [f"• {escape(sign.text)}" for sign in signs]
     return "\n".join(lines)
 
@@ -738,7 +755,7 @@ BROADCAST_STATUS_LABELS = {
 
 def broadcasts_list(recent: list[tuple[Broadcast, Progress]], zone: str = "UTC") -> str:
     """/broadcasts: one block per broadcast, times in the admin's own zone."""
-    from bot.zones import resolve_zone
+    from bot.core.zones import resolve_zone
 
     if not recent:
         return "No broadcasts yet. Start one with /broadcast."
@@ -1135,10 +1152,10 @@ def span_label(first: date, last: date) -> str:
 
 # ------------------------------------------------------------------ /sos
 
-SOS_WARNING = (
-    "⚠️ <b>A calf that is swollen, warm or red is not a cramp to rub: get medical help "
-    "today. With breathlessness or chest pain, call emergency services now.</b>"
-)
+# The first line of /sos: the two signs that are no cramp, each with its ladder step. The
+# placeholders are the ladder's advice sentences (tips/data/urgency.toml).
+SOS_WARNING = ("⚠️ <b>A calf that is swollen, warm or red is not a cramp to rub. {same_day} "
+               "Breathlessness or chest pain is not a cramp either. {emergency}</b>")
 
 SOS_STEPS: dict[Muscle, str] = {
     Muscle.CALF: (
@@ -1171,29 +1188,50 @@ SOS_AFTER = (
 SOS_FOOTER = "Log it below when you can: a diary shows what helps and what changes."
 
 
-def sos() -> str:
-    """/sos: one message, warning first, no question asked before the help."""
-    parts = (SOS_WARNING, "🆘 <b>Ease the cramp now</b>", *SOS_STEPS.values(), SOS_AFTER,
-             SOS_FOOTER)
+def sos(causes: Causes) -> str:
+    """/sos: one message, warning first, no question asked before the help.
+
+    The 10-minute limit stands right under the first aid, where someone mid-cramp looks.
+    """
+    warning = SOS_WARNING.format(same_day=level_advice(causes, "same-day", None),
+                                 emergency=level_advice(causes, "emergency", None))
+    parts = (warning, "🆘 <b>Ease the cramp now</b>", *SOS_STEPS.values(),
+             long_cramp_warning(causes), SOS_AFTER, SOS_FOOTER)
     return "\n\n".join(parts)
 
 
-def urgent_advice(emergency_number: str | None) -> str:
+def long_cramp_warning(causes: Causes) -> str:
+    """The 10-minute sign and its ladder step: on /sos and under any cramp logged "over 10"."""
+    return f"⏱ <b>{sign_advice(causes, 'long-cramp')}</b>"
+
+
+NEW_MEDICINE_TITLE = "💊 <b>Cramps or muscle pain that began with a new medicine</b>"
+# The warning signs a new medicine can bring, most urgent first (ids in causes.toml).
+NEW_MEDICINE_SIGNS = ("statin", "muscle-breakdown", "new-medicine")
+
+
+def new_medicine_advice(causes: Causes) -> str:
+    """What to do, and how soon, when cramps began with a new medicine: the /causes signs."""
+    lines = [NEW_MEDICINE_TITLE]
+    lines += [f"• {sign_advice(causes, sign_id)}" for sign_id in NEW_MEDICINE_SIGNS]
+    return "\n".join(lines)
+
+
+def urgent_advice(causes: Causes, emergency_number: str | None) -> str:
     """The answer to "yes, the calf is swollen, warm or red", sent at once.
 
     `emergency_number` comes from the person's time zone (tips.reference); None when the
-    zone does not say the country, and then the sentence names no number.
+    zone does not say the country, and then the sentence names no number. Both steps are
+    the ladder's own sentences: the blood-clot sign's and the chest sign's.
     """
-    number = (f"<b>call {emergency_number}</b>" if emergency_number
-              else "<b>call your local emergency number</b>")
     return (
-        "🚨 <b>Please get medical help today.</b>\n\n"
-        "A calf that is swollen, warm or red as well as painful needs a doctor to look at "
-        "it the same day: it can be a sign of a blood clot, which is treatable but should "
-        "not wait. Don't rub or massage it.\n\n"
+        f"🚨 <b>{level_advice(causes, causes.sign('blood-clot').level, None)}</b>\n\n"
+        "A calf that is swollen, warm or red as well as painful can be a sign of a blood "
+        "clot, which is treatable but should not wait. Don't rub or massage it.\n\n"
         "• Ask for an urgent appointment with your doctor, or call your local urgent "
         "medical advice line.\n"
-        f"• If you are also breathless or have chest pain, {number} now.\n\n"
+        "• Breathless as well, or pain in your chest? "
+        f"<b>{level_advice(causes, causes.sign('chest').level, emergency_number)}</b>\n\n"
         "I can't examine you or diagnose anything; a doctor can."
     )
 
@@ -1220,12 +1258,18 @@ def entry_line(entry: CrampEntry) -> str:
     return " · ".join(bits)
 
 
-def entry_saved(entry: CrampEntry, *, safety_pending: bool) -> str:
-    """The summary after the fourth tap; the safety question leads when it applies."""
-    head = f"✅ <b>Logged</b>: {entry_line(entry)}"
+def entry_saved(entry: CrampEntry, *, safety_pending: bool, warning: str | None = None,
+                note: str | None = None) -> str:
+    """The summary after the fourth tap: a warning (e.g. the 10-minute sign) right under
+    the entry, then the safety question when it applies, else `note` or the extras hint."""
+    parts = [f"✅ <b>Logged</b>: {entry_line(entry)}"]
+    if warning:
+        parts.append(warning)
     if safety_pending:
-        return f"{head}\n\n{safety_question()}"
-    return f"{head}\n\n{EXTRAS_HINT}"
+        parts.append(safety_question())
+    else:
+        parts.append(note or EXTRAS_HINT)
+    return "\n\n".join(parts)
 
 
 EXTRAS_HINT = "Optional: did it wake you, and did anything come before it? Tap to add."
@@ -1235,8 +1279,11 @@ def safety_question() -> str:
     return "❓ <b>Is the calf also swollen, warm or red?</b>"
 
 
-def safety_no() -> str:
-    return f"Thank you. If that changes, get medical help the same day.\n\n{EXTRAS_HINT}"
+def safety_no(causes: Causes) -> str:
+    """After "No": the blood-clot sign stays a sign, with its ladder step."""
+    return (f"Thank you. If the calf becomes swollen, warm or red later, that is a warning "
+            f"sign. {level_advice(causes, causes.sign('blood-clot').level, None)}"
+            f"\n\n{EXTRAS_HINT}")
 
 
 def entry_undone() -> str:
@@ -1298,8 +1345,9 @@ def evening_stretch() -> str:
         "2. <b>Backs of thighs</b> (15 s each leg): sit on the front edge of a chair, one "
         "leg straight out with the heel on the floor. Sit tall and lean forward from the "
         "hips until you feel a gentle pull behind the thigh. Hold, then swap.\n\n"
-        "A gentle pull, never pain. Regular stretching may make night cramps less "
-        "frequent."
+        "A gentle pull, never pain. This is a short version: the NHS suggests calf "
+        "stretches for 5 minutes, 3 times a day, the last one just before bed. Regular "
+        "stretching may make night cramps less frequent."
     )
 
 
@@ -1318,30 +1366,43 @@ def retention_line(months: int) -> str:
 
 # ------------------------------------------------------------------ rules
 
+RULE_OF_THUMB = "MagDaily's rule of thumb (no guideline gives a number)"
+
+
 def rule_sentence(key: str, week: WeekStats, previous: WeekStats | None) -> str:
-    """Each rule says what it saw and states itself, then suggests a doctor."""
+    """Each rule says what it saw and states itself; its ladder advice follows it."""
     if key == "rule_over_10_min":
-        return ("⏱ A cramp lasted over 10 minutes this week. "
-                "<i>Rule: any cramp over 10 minutes is worth showing a doctor.</i>")
+        return ("⏱ A cramp lasted over 10 minutes this week. <i>Rule: any cramp over 10 "
+                "minutes is worth showing a doctor.</i>")
+    if key == "rule_severe":
+        return ("😣 You marked a cramp as severe this week. <i>Rule: cramps that cause "
+                "severe pain are worth showing a doctor.</i>")
     if key == "rule_frequent_nights":
-        last = previous.nights_with_cramps if previous else 0
-        return (f"🌙 Cramps on {week.nights_with_cramps} nights this week and {last} last "
-                "week. <i>Rule: cramps on 3 or more nights a week, two weeks running, are "
-                "worth talking over with a doctor.</i>")
+        last = previous.times_with_cramps if previous else 0
+        return (f"🌙 Cramps on {week.times_with_cramps} nights or days this week and {last} "
+                f"last week. <i>{RULE_OF_THUMB}: cramps on 3 or more nights or days a week, "
+                "two weeks running, are worth talking over with a doctor.</i>")
     if key == "rule_sleep_disturbed":
         return (f"😴 Cramps woke you on {week.disturbed_nights} nights this week. "
-                "<i>Rule: cramps that disturb your sleep on 3 or more nights a week are "
-                "worth talking over with a doctor.</i>")
+                f"<i>{RULE_OF_THUMB}: cramps that disturb your sleep on 3 or more nights a "
+                "week are worth talking over with a doctor.</i>")
     if key == "rule_new_medicine":
         return ("💊 You tagged “new medicine” this week. <i>Rule: some medicines can cause "
-                "cramps, so tell the doctor or pharmacist who prescribed it. Don't stop a "
-                "medicine on your own.</i>")
+                "cramps or muscle pain, and some of that needs help soon.</i>")
     raise KeyError(key)
+
+
+def rule_advice(causes: Causes, key: str) -> str:
+    """What to do after a fired rule, from the ladder (the new-medicine signs for that rule)."""
+    if key == "rule_new_medicine":
+        return new_medicine_advice(causes)
+    return level_advice(causes, RULE_LEVELS[key], None)
 
 
 DOCTOR_SUGGESTION = ("🩺 Consider showing your diary to a doctor: /report makes a summary "
                      "to take along. I can't diagnose; they can look for a cause.")
-NO_RULE = "No rule fired this week."
+NO_RULE = ("No rule fired this week. That doesn't rule anything out: /causes lists the "
+           "warning signs.")
 NOT_A_DIAGNOSIS = "I record and summarise; I don't diagnose."
 
 
@@ -1364,7 +1425,7 @@ def _counts(counts: dict[Severity, int]) -> str:
     return " · ".join(f"{SEVERITY_LABELS[s].lower()} {counts[s]}" for s in Severity)
 
 
-def weekly_summary(picture: WeeklyPicture, bars: Series) -> str:
+def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes) -> str:
     """The Sunday message: this week against last, the bars, the rules."""
     this, last = picture.this_week, picture.last_week
     lines = [f"📊 <b>Your cramp week</b>, {span_label(this.start, this.end)}",
@@ -1389,7 +1450,8 @@ def weekly_summary(picture: WeeklyPicture, bars: Series) -> str:
             lines.append(f"🏷 Tagged most: {tags}")
     lines += ["", f"<code>{text_bars(bars)}</code>", ""]
     if picture.rules:
-        lines += [rule_sentence(key, this, last) for key in picture.rules]
+        for key in picture.rules:
+            lines += [rule_sentence(key, this, last), rule_advice(causes, key)]
         lines += ["", DOCTOR_SUGGESTION]
     else:
         lines += [NO_RULE, NOT_A_DIAGNOSIS]
@@ -1439,7 +1501,8 @@ def report_text(report: Report) -> str:
 
 RULE_NAMES: dict[str, str] = {
     "rule_over_10_min": "a cramp over 10 minutes",
-    "rule_frequent_nights": "cramps on 3+ nights a week, two weeks running",
+    "rule_severe": "a cramp marked severe",
+    "rule_frequent_nights": "cramps on 3+ nights or days a week, two weeks running",
     "rule_sleep_disturbed": "sleep disturbed on 3+ nights in a week",
     "rule_new_medicine": "“new medicine” tagged",
 }

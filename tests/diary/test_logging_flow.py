@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.logs import setup_logging
+from bot.runtime.logs import setup_logging
 from tests.helpers import OTHER_USER, USER
 
 # Button data written out (the specification's shapes, not the code's constants):
@@ -105,8 +105,8 @@ async def test_safety_question_for_a_severe_calf_and_yes_gives_urgent_advice(bot
     number = entry_id(summary)
     answers = await bot.press(summary, f"ce:s1:{number}")
     assert len(answers) == 1
-    assert "medical help today" in answers[0].text
-    assert "call 112 now" in answers[0].text  # Berlin: the EU number
+    assert "Get medical help the same day." in answers[0].text
+    assert "Call 112 now." in answers[0].text  # Berlin: the EU number
     assert entries(bot)[0][5] == 1
     # Asked once: the summary no longer asks.
     assert "swollen, warm or red?" not in bot.standin.message(USER, summary.message_id).text
@@ -116,7 +116,7 @@ async def test_urgent_advice_without_a_known_country_names_no_number(bot):
     await bot.start()  # UTC: no country
     summary = await log(bot, ("cd:0---", "cd:00--", "cd:002-", "cd:0020"))  # over 10 min
     answers = await bot.press(summary, f"ce:s1:{entry_id(summary)}")
-    assert "call your local emergency number now" in answers[0].text
+    assert "Call your local emergency number now." in answers[0].text
 
 
 async def test_no_safety_question_for_a_mild_short_calf_cramp_and_forged_answer_refused(bot):

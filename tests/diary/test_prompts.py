@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.timecalc import next_send
 from bot.diary.prompts import (
     Decision,
     PromptKind,
@@ -20,7 +21,6 @@ from bot.diary.prompts import (
     retention_cutoff,
     within_daily_cap,
 )
-from bot.timecalc import next_send
 
 BERLIN = ZoneInfo("Europe/Berlin")  # clocks go forward 29 Mar 2026
 NEW_YORK = ZoneInfo("America/New_York")  # clocks go back 1 Nov 2026

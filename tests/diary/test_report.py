@@ -57,8 +57,8 @@ def test_four_week_report_totals_and_coverage():
     assert report.durations[Duration.OVER_10] == 1
     assert report.muscles[Muscle.FOOT] == 1 and report.muscles[Muscle.CALF] == 2
     assert report.triggers[Trigger.NEW_MEDICINE] == 1
-    assert report.rules == ((FIRST, "rule_over_10_min"), (FIRST, "rule_frequent_nights"),
-                            (FIRST, "rule_new_medicine"))
+    assert report.rules == ((FIRST, "rule_over_10_min"), (FIRST, "rule_severe"),
+                            (FIRST, "rule_frequent_nights"), (FIRST, "rule_new_medicine"))
 
 
 def test_eight_and_twelve_weeks_and_nothing_else():
@@ -88,7 +88,8 @@ def test_report_csv_has_a_row_per_week_with_the_same_numbers():
     assert (first["severity_severe"], first["duration_over_10_min"], first["muscle_foot"],
             first["trigger_new_medicine"], first["nights_sleep_disturbed"]) == (
         "1", "1", "1", "1", "1")
-    assert first["rules"] == "rule_over_10_min;rule_frequent_nights;rule_new_medicine"
+    assert first["rules"] == ("rule_over_10_min;rule_severe;rule_frequent_nights;"
+                              "rule_new_medicine")
     assert read[2]["days_with_cramps"] == "1"
     assert read[3]["checkins_answered"] == "7" and read[3]["rules"] == ""
     assert sum(int(r["entries"]) for r in read) == report.entries

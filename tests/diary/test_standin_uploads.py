@@ -7,7 +7,7 @@ import pytest
 from telegram import Bot, InputFile
 from telegram.error import BadRequest
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.delivery.aiohttp_request import AiohttpRequest
 from standin import BotApiStandIn, StandInRequest
 from standin.http import serve
 

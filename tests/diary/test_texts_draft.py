@@ -7,14 +7,17 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.core.htmlcheck import check_html
 from bot.diary.chart import nights_series
 from bot.diary.flow import advance, start
 from bot.diary.models import CheckInAnswer, Duration, Muscle, Severity, Trigger
 from bot.diary.report import build_report
 from bot.diary.weekly import RULES, week_stats, weekly_picture
-from bot.htmlcheck import check_html
 from bot.ui import texts as t
 from tests.diary.helpers import night_cramp
+from tips.reference import load_causes
+
+CAUSES = load_causes()
 
 SUNDAY = date(2026, 3, 8)
 THIS_MON = date(2026, 3, 2)
@@ -27,22 +30,22 @@ def valid(text: str) -> str:
 
 
 def test_sos_is_one_message_with_the_warning_first_and_every_muscle():
-    text = valid(t.sos())
+    text = valid(t.sos(CAUSES))
     first_line = text.splitlines()[0]
     assert "swollen, warm or red" in first_line
-    assert "emergency" in first_line
+    assert "Call your local emergency number now." in first_line
     for section in ("Calf", "Foot", "Front of thigh", "Back of thigh", "Hand", "Afterwards"):
         assert f"<b>{section}</b>" in text
     assert "?" not in text  # help first, no question
 
 
 def test_urgent_advice_says_same_day_help_and_emergency_with_breathlessness():
-    text = valid(t.urgent_advice("112"))
-    assert "today" in text
-    assert "breathless" in text and "chest pain" in text
-    assert "call 112</b> now" in text
-    unknown = valid(t.urgent_advice(None))
-    assert "call your local emergency number</b> now" in unknown
+    text = valid(t.urgent_advice(CAUSES, "112"))
+    assert "Get medical help the same day." in text
+    assert "Breathless" in text and "chest" in text
+    assert "Call 112 now." in text
+    unknown = valid(t.urgent_advice(CAUSES, None))
+    assert "Call your local emergency number now." in unknown
 
 
 def test_step_prompts_count_to_four():
@@ -73,7 +76,7 @@ def test_every_rule_has_a_sentence_that_states_it():
     week = week_stats([], [], THIS_MON, SUNDAY)
     for rule in RULES:
         sentence = valid(t.rule_sentence(rule.key, week, week))
-        assert "Rule:" in sentence
+        assert "Rule:" in sentence or "rule of thumb" in sentence
     with pytest.raises(KeyError):
         t.rule_sentence("rule_unknown", week, None)
 
@@ -84,11 +87,11 @@ def test_weekly_summary_states_fired_rules_and_suggests_a_doctor():
     entries += [night_cramp(THIS_MON + timedelta(days=d), woke_up=True) for d in range(3)]
     entries.append(night_cramp(SUNDAY, duration=Duration.OVER_10, muscle=Muscle.FOOT))
     picture = weekly_picture(entries, [], SUNDAY)
-    text = valid(t.weekly_summary(picture, nights_series(picture.history)))
+    text = valid(t.weekly_summary(picture, nights_series(picture.history), CAUSES))
     assert "2–8 Mar" in text
     assert "Nights with cramps: <b>4</b> (3)" in text
-    assert "Cramps on 4 nights this week and 3 last week" in text
-    assert "3 or more nights a week, two weeks running" in text
+    assert "Cramps on 4 nights or days this week and 3 last week" in text
+    assert "3 or more nights or days a week, two weeks running" in text
     assert "woke you on 3 nights" in text
     assert "over 10 minutes" in text
     assert t.DOCTOR_SUGGESTION in text
@@ -97,7 +100,7 @@ def test_weekly_summary_states_fired_rules_and_suggests_a_doctor():
 
 def test_quiet_week_summary_says_no_rule_fired():
     picture = weekly_picture([], [], SUNDAY)
-    text = valid(t.weekly_summary(picture, nights_series(picture.history)))
+    text = valid(t.weekly_summary(picture, nights_series(picture.history), CAUSES))
     assert "No cramps logged this week." in text
     assert t.NO_RULE in text and t.DOCTOR_SUGGESTION not in text
 

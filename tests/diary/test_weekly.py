@@ -151,7 +151,7 @@ def test_quiet_week_fires_nothing_and_rules_keep_their_order():
 def test_frequent_nights_needs_a_previous_week():
     this = week_stats(nights(THIS_MON, 7), [], THIS_MON, SUNDAY)
     assert "rule_frequent_nights" not in fired_rules(this, None)
-    assert len(RULES) == 4
+    assert len(RULES) == 5
 
 
 def test_picture_holds_this_week_last_week_and_eight_weeks():

@@ -22,11 +22,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings, path_setting
-from bot.database_url import PostgresUrl
-from bot.instance_lock import AlreadyRunning, InstanceLock
-from bot.logs import redact, secret_forms, setup_logging
+from bot.core.clock import SystemClock
+from bot.core.config import ConfigError, Settings, load_settings, path_setting
+from bot.core.database_url import PostgresUrl
+from bot.runtime.instance_lock import AlreadyRunning, InstanceLock
+from bot.runtime.logs import redact, secret_forms, setup_logging
 from bot.storage import Storage
 from bot.storage.files import write_problem
 from bot.ui import limits, texts
@@ -161,11 +161,11 @@ def main(argv: list[str]) -> int:
     if settings.postgres is not None and args.command in ("backup", "restore"):
         return _fail(POSTGRES_BACKUP)
     if args.command == "backup":
-        from bot.backup import backup_database
+        from bot.runtime.backup import backup_database
 
         return backup_database(settings.database_path, args.path)
     if args.command == "restore":
-        from bot.backup import restore_database
+        from bot.runtime.backup import restore_database
 
         lock = _lock(settings)
         if isinstance(lock, str):
@@ -196,7 +196,7 @@ def main(argv: list[str]) -> int:
         return _fail("config error: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather), "
                      "or run `python run.py --console` to chat locally")
     if not console and settings.webhook_url:
-        from bot.webhook import port_problem, webhook_problem
+        from bot.runtime.webhook import port_problem, webhook_problem
 
         webhook_error = webhook_problem(settings) or port_problem(settings)
         if webhook_error is not None:
@@ -210,25 +210,25 @@ def main(argv: list[str]) -> int:
         if problem is not None:
             return _fail(problem, secrets)
         if console:
-            from bot.console import run_console
+            from bot.runtime.console import run_console
 
             return asyncio.run(run_console(settings, catalog))
         return _run_bot(settings, catalog, secrets)
 
 
 def _run_bot(settings: Settings, catalog: list[Tip], secrets: list[str | None]) -> int:
-    from bot.app import build_application
-    from bot.lifecycle import Starter, StartupFailed, run, start_polling
+    from bot.runtime.app import build_application
+    from bot.runtime.lifecycle import Starter, StartupFailed, run, start_polling
 
     starter: Starter = start_polling
     if settings.webhook_url:
-        from bot.webhook import webhook_starter
+        from bot.runtime.webhook import webhook_starter
 
         starter = webhook_starter(settings)
     on_poll = None
     if settings.health_port is not None:
-        from bot.app import RUNTIME_KEY
-        from bot.health import STALE_AFTER, Health, with_health
+        from bot.runtime.app import RUNTIME_KEY
+        from bot.runtime.health import STALE_AFTER, Health, with_health
 
         # A webhook is posted to only when someone writes: quiet is not stale there.
         health = Health(SystemClock(), stale_after=None if settings.webhook_url else STALE_AFTER)

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.zones import resolve_zone
 from bot.diary.prompts import (
     DEFAULT_GRACE,
     Decision,
@@ -34,10 +35,9 @@ from bot.diary.prompts import (
     slot_date,
     within_daily_cap,
 )
-from bot.diary.service import DiaryService, WeeklyView
+from bot.services.diary import DiaryService, WeeklyView
 from bot.storage import Storage
 from bot.storage.models import DuePrompt, PromptPlan
-from bot.zones import resolve_zone
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.zones import resolve_zone
+from bot.services.tipfeed import TakenTip, TipFeed
 from bot.storage import Storage
-from bot.tipfeed import TakenTip, TipFeed
-from bot.zones import resolve_zone
 
 TIPS_PER_DAY = 10  # /tip and ➕ together
 ANOTHER_PER_DAY = TIPS_PER_DAY  # the old name, kept for callers

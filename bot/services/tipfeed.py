@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.storage import DeliveryOutcome, Storage
 from tips.catalog import Tip
 from tips.selector import CandidateSet, Pick, pick_next

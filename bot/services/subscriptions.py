@@ -10,10 +10,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.timecalc import local_instant, next_send
+from bot.core.zones import Zone, resolve_zone
 from bot.storage import Storage, Subscriber
-from bot.timecalc import local_instant, next_send
-from bot.zones import Zone, resolve_zone
 from tips.catalog import TOPICS
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.config import Settings
+from bot.core.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 
-from bot.config import Settings
-from bot.startup import Fatal, wait_for_telegram
-from bot.telegram_app import TelegramApp
+from bot.core.config import Settings
+from bot.core.telegram_app import TelegramApp
+from bot.runtime.startup import Fatal, wait_for_telegram
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
-from bot.places import place_zones, zone_at_location
+from bot.core.places import place_zones, zone_at_location
 
 _MAX_INPUT = 64  # nothing valid is longer; cut work on hostile input early
 

@@ -7,20 +7,22 @@ service, so SQL never leaks into the Telegram layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import ContextTypes
 
-from bot.broadcasts import BroadcastService
-from bot.clock import Clock
-from bot.config import Settings
-from bot.diary.service import DiaryService
-from bot.feedback import FeedbackService
-from bot.needs import NeedService
-from bot.privacy import PrivacyService
-from bot.subscriptions import SubscriptionService
-from bot.tip_admin import TipAdmin
-from bot.tipfeed import TipFeed
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.telegram_app import TelegramApp
+from bot.delivery.outage import Outage
+from bot.services.broadcasts import BroadcastService
+from bot.services.diary import DiaryService
+from bot.services.feedback import FeedbackService
+from bot.services.needs import NeedService
+from bot.services.privacy import PrivacyService
+from bot.services.subscriptions import SubscriptionService
+from bot.services.tip_admin import TipAdmin
+from bot.services.tipfeed import TipFeed
 from tips.foods import FoodTable
 from tips.reference import Causes, RdaTable
 
@@ -43,9 +45,15 @@ class Deps:
     rda: RdaTable
     sources: tuple[str, ...]
     diary: DiaryService  # --- diary
+    outage: Outage = field(default_factory=Outage)  # shared with the sender
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
+
+
+def install_deps(application: TelegramApp, deps: Deps) -> None:
+    """Hand the handlers their services: the wiring calls this once the services exist."""
+    application.bot_data[BOT_DATA_KEY] = deps
 
 
 def get_deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:

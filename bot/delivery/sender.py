@@ -4,6 +4,10 @@ Contracts (each under test):
 - A row is written before its message is sent and settled after, so a crash can at worst
   resend what was in flight (requests under way plus outcomes not yet written: at most
   `concurrency + flush_size` messages), never lose a tip.
+- A row is sent at most once by a running bot: a refill claims the rows it takes in the
+  database (`OutboxQueries.claim`, with this sender's `epoch`) and takes only unclaimed
+  ones; the claim ends with the row's recorded outcome, and the claims of a stopped or
+  crashed instance are released when the next one starts sending.
 - Enough requests are under way to keep the configured rate through a round trip of up
   to `ROUND_TRIP` seconds (`concurrency_for`): a worker waits for each answer, so N
   workers send at most N / RTT messages a second (8 workers against a 50 ms round trip:
@@ -13,7 +17,10 @@ Contracts (each under test):
   5xx, network errors and timeouts are retried with backoff (10 s doubling, at most
   10 min apart) until the row expires: a daily tip at the end of its grace window
   (then `missed`, with the last error), a broadcast copy after `broadcast_retry`
-  (24 h; then `failed`). A daily tip is never sent once its grace window has ended
+  (24 h; then `failed`). The first send that goes through after such failures brings
+  every row still waiting out its backoff forward to now (the pacer still spaces them),
+  and an outage is logged once when it starts and once when it ends (`bot.delivery.outage`).
+  A daily tip is never sent once its grace window has ended
   (at its end instant included, as the scheduler counts it), so a tip queued before a
   crash cannot arrive on the next local day, not even at 00:00:00.
 - A timed-out send may have arrived: it is retried like any fault (so it may arrive
@@ -30,6 +37,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,8 +56,9 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.clock import Clock
-from bot.pacer import Pacer
+from bot.core.clock import Clock
+from bot.delivery.outage import Outage
+from bot.delivery.pacer import Pacer
 from bot.storage import DeliveryOutcome, PendingDelivery, Storage
 
 log = logging.getLogger(__name__)
@@ -228,8 +237,16 @@ class Sender:
         daily_grace: timedelta = timedelta(hours=3),
         broadcast_retry: timedelta = timedelta(hours=24),
         sleep: Sleep = asyncio.sleep,
+        epoch: int | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self._storage = storage
+        # This instance's claim on the rows it takes (unique per start: nanoseconds of
+        # the wall clock when it was made); see `_release_stale_claims`.
+        self.epoch = epoch if epoch is not None else time.time_ns()
+        self._claims_checked = False
+        self.outage = outage or Outage()
+        self._retry_waiting = False  # Telegram answers again: retry the rows backing off
         self._transport = transport
         self._render = render
         self._clock = clock
@@ -333,6 +350,18 @@ class Sender:
                     return False
                 self._writing = 0
                 self._busy.difference_update(o.delivery_id for o in outcomes)
+            if self._retry_waiting:
+                # After the outcomes written with it, so the rows whose failures came
+                # before the first send that went through are among those retried.
+                self._retry_waiting = False
+                try:
+                    retried = await self._storage.outbox.retry_waiting(self._clock.now())
+                except Exception as exc:  # they wait out their backoff instead
+                    log.warning("could not bring waiting sends forward (%s)",
+                                type(exc).__name__)
+                else:
+                    if retried:
+                        log.info("retrying %d waiting sends now", retried)
             if self._flush_failures:
                 log.warning("send outcomes recorded again after %d failed writes",
                             self._flush_failures)
@@ -406,6 +435,9 @@ class Sender:
             self._pacer.pause(result.retry_after)
         now = self._clock.now()
         if isinstance(result, Sent):
+            if self.outage.answered():
+                self._retry_waiting = True
+                self._flush_due.set()
             stats.sent += 1
             if getattr(self._transport, "paid_broadcast", False):
                 stats.paid += 1
@@ -418,6 +450,7 @@ class Sender:
             except Exception:  # the next send to this chat finds out again
                 log.exception("could not mark chat %s blocked", row.chat_id)
         elif result.retryable:
+            self.outage.failed(result.reason)
             retry_at = now + self._backoff(row.attempts + 1)
             if now >= expiry:
                 await self._record(self._give_up(row, now, result.reason,
@@ -430,8 +463,22 @@ class Sender:
             await self._record(DeliveryOutcome(row.id, "failed", now, error=result.reason,
                                                timed_out=result.timed_out))
 
+    async def _release_stale_claims(self) -> None:
+        """Before the first drain, and after one was cancelled: unclaim every row this
+        sender holds no outcome for. At start those are what a stopped or crashed instance
+        had taken (one instance per database: the instance lock), which were never
+        recorded as sent; after a cancelled drain, the rows it had queued."""
+        if self._claims_checked:
+            return
+        released = await self._storage.outbox.release_claims(keep=frozenset(self._busy))
+        self._claims_checked = True
+        if released:
+            log.info("released %d outbox rows claimed but not recorded as sent; sending them "
+                     "now", released)
+
     async def drain_once(self) -> DrainStats:
         """Send every row due now; rows rescheduled for later wait for a later drain."""
+        await self._release_stale_claims()
         stats = DrainStats()
         queue: asyncio.Queue[PendingDelivery | None] = asyncio.Queue(maxsize=self._batch_size)
 
@@ -440,7 +487,7 @@ class Sender:
                 try:
                     await self._room()
                     if self._stopping:
-                        self._busy.discard(row.id)  # unsent: stays pending for the restart
+                        self._busy.discard(row.id)  # unsent: the next start releases its claim
                         continue
                     await self._deliver(row, stats)
                 except Exception:
@@ -472,8 +519,9 @@ class Sender:
             for _ in range(1_000_000):  # bounded: every round settles or reschedules rows
                 if self._stopping:
                     break
-                rows = await self._storage.outbox.pending(
-                    self._clock.now(), self._batch_size, exclude=frozenset(self._busy))
+                # Claimed in the database: a refill never takes a row already taken.
+                rows = await self._storage.outbox.claim(
+                    self._clock.now(), self._batch_size, self.epoch)
                 if not rows:
                     if not self._busy:
                         break
@@ -484,12 +532,12 @@ class Sender:
                 for row in rows:
                     self._busy.add(row.id)
                     await queue.put(row)
-                # A row stays "busy" until its outcome is flushed, so a refill can never
-                # fetch (and send) a row whose result is still only in memory.
+                # Refill once half the rows taken have their outcomes recorded.
                 while len(self._busy) > low_water and not self._stopping:
                     await self._wait_flushed()
         except asyncio.CancelledError:
             aborted = True
+            self._claims_checked = False  # rows it queued stay claimed until then
             raise
         finally:
             if aborted:  # cancelled (shutdown timed out): drop everything held in memory
@@ -504,7 +552,7 @@ class Sender:
                          workers: list[asyncio.Task[None]], ticker: asyncio.Task[None]) -> None:
         """End a drain: unsent rows stay pending when stopping; outcomes are written."""
         while self._stopping and not queue.empty():
-            dropped = queue.get_nowait()  # unsent rows stay pending for the next start
+            dropped = queue.get_nowait()  # unsent: the next start releases its claim
             if dropped is not None:
                 self._busy.discard(dropped.id)
         for _ in workers:

@@ -30,9 +30,9 @@ from aiohttp import web
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
-from bot.clock import Clock
-from bot.lifecycle import ErrorCallback, Starter, StartupFailed, Stopper
-from bot.telegram_app import TelegramApp
+from bot.core.clock import Clock
+from bot.core.telegram_app import TelegramApp
+from bot.runtime.lifecycle import ErrorCallback, Starter, StartupFailed, Stopper
 
 log = logging.getLogger(__name__)
 

@@ -24,30 +24,31 @@ from telegram.ext import Defaults as TelegramDefaults
 from telegram.request import BaseRequest
 
 from bot import handlers
-from bot.aiohttp_request import AiohttpRequest
-from bot.broadcasts import BroadcastService, Progress, run_progress_loop
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.delivery import BotTransport, Renderer, Sender, Transport, concurrency_for
-from bot.deps import BOT_DATA_KEY, Deps
-from bot.diary.service import DiaryService, WeeklyView
-from bot.feedback import FeedbackService
-from bot.health import UpdatesSeenRequest
-from bot.message_edit import edit_text
-from bot.needs import NeedService
-from bot.pacer import Pacer
-from bot.privacy import PrivacyService
-from bot.prompt_scheduler import PromptScheduler
-from bot.scheduler import DailyScheduler, write_slice_for
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.telegram_app import TelegramApp
+from bot.delivery.aiohttp_request import AiohttpRequest
+from bot.delivery.message_edit import edit_text
+from bot.delivery.outage import Outage
+from bot.delivery.pacer import Pacer
+from bot.delivery.prompt_scheduler import PromptScheduler
+from bot.delivery.scheduler import DailyScheduler, write_slice_for
+from bot.delivery.sender import BotTransport, Renderer, Sender, Transport, concurrency_for
+from bot.handlers import Deps, install_deps
+from bot.runtime.health import UpdatesSeenRequest
+from bot.services.broadcasts import BroadcastService, Progress, run_progress_loop
+from bot.services.diary import DiaryService, WeeklyView
+from bot.services.feedback import FeedbackService
+from bot.services.needs import NeedService
+from bot.services.privacy import PrivacyService
+from bot.services.subscriptions import Defaults, SubscriptionService
+from bot.services.tip_admin import TipAdmin
+from bot.services.tipfeed import TipFeed
 from bot.storage import Broadcast, PendingDelivery, Storage
-from bot.subscriptions import Defaults, SubscriptionService
-from bot.telegram_app import TelegramApp
-from bot.tip_admin import TipAdmin
-from bot.tipfeed import TipFeed
 from bot.ui import keyboards, limits, texts
 from tips.catalog import Tip, load_catalog
 from tips.foods import load_foods
-from tips.reference import load_causes, load_rda
+from tips.reference import Causes, load_causes, load_rda
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def build_application(
 ) -> TelegramApp:
     """The Application with every handler registered; services attach in post_init.
 
-    `on_poll` is called after each completed getUpdates (bot.health's liveness)."""
+    `on_poll` is called after each completed getUpdates (bot.runtime.health's liveness)."""
     builder = (ApplicationBuilder().token(settings.token or OFFLINE_TOKEN)
                .defaults(TelegramDefaults(
                    parse_mode=ParseMode.HTML,
@@ -121,9 +122,12 @@ def _polls(request: BaseRequest, on_poll: Callable[[], None] | None) -> BaseRequ
     return request if on_poll is None else UpdatesSeenRequest(request, on_poll)
 
 
-def compose_weekly(view: WeeklyView) -> str:
-    """The weekly picture's text: bars and rules from the same numbers as the chart."""
-    return texts.weekly_summary(view.picture, view.series)
+def weekly_composer(causes: Causes) -> Callable[[WeeklyView], str]:
+    """The weekly picture's text: bars and rules from the same numbers as the chart, each
+    fired rule with its advice from the urgency ladder."""
+    def compose(view: WeeklyView) -> str:
+        return texts.weekly_summary(view.picture, view.series, causes)
+    return compose
 
 
 def make_renderer(feed: TipFeed) -> Renderer:
@@ -174,9 +178,11 @@ async def attach_runtime(
         foods, rda = load_foods(), load_rda()
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
+        outage = Outage()
         sender = Sender(storage, transport, make_renderer(feed), clock,
                         pacer or Pacer(settings.send_rate_per_second),
-                        concurrency=concurrency_for(settings.send_rate_per_second))
+                        concurrency=concurrency_for(settings.send_rate_per_second),
+                        outage=outage)
         deps = Deps(
             settings=settings, clock=clock,
             subscriptions=SubscriptionService(storage, clock, defaults),
@@ -192,17 +198,18 @@ async def attach_runtime(
             foods=foods, causes=load_causes(), rda=rda,
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
             diary=DiaryService(storage, clock),
+            outage=outage,
         )
     except BaseException:
         await storage.close()
         raise
-    application.bot_data[BOT_DATA_KEY] = deps
+    install_deps(application, deps)
     scheduler = DailyScheduler(storage, feed, clock,
                                grace=timedelta(hours=settings.missed_grace_hours),
                                write_slice=write_slice_for(settings.send_rate_per_second,
                                                            sender.flush_size),
                                on_batch=sender.wake, make_room=sender.make_room)
-    prompts = PromptScheduler(storage, deps.diary, clock, compose_weekly,
+    prompts = PromptScheduler(storage, deps.diary, clock, weekly_composer(deps.causes),
                               grace=timedelta(hours=settings.missed_grace_hours),
                               on_batch=sender.wake)
     runtime = Runtime(deps, storage, scheduler, sender, prompts)

@@ -33,10 +33,10 @@ from aiohttp import web
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.config import Settings
-from bot.lifecycle import ErrorCallback, Starter, StartupFailed
-from bot.logs import add_secret
-from bot.telegram_app import TelegramApp
+from bot.core.config import Settings
+from bot.core.telegram_app import TelegramApp
+from bot.runtime.lifecycle import ErrorCallback, Starter, StartupFailed
+from bot.runtime.logs import add_secret
 
 log = logging.getLogger(__name__)
 

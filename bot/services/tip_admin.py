@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.services.tipfeed import TipFeed
 from bot.storage import Stats, Storage
-from bot.tipfeed import TipFeed
 from tips.catalog import TOPICS, Tip, make_tip, validate_tip
 
 log = logging.getLogger(__name__)

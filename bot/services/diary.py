@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time, timedelta, tzinfo
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.timecalc import local_date
+from bot.core.zones import resolve_zone
 from bot.diary import chart, export, report, weekly
 from bot.diary.flow import Action, Complete, Outcome, Rejected, Removed, Updated, apply
 from bot.diary.models import CheckIn, CheckInAnswer, CrampEntry, Trigger, new_entry
@@ -32,8 +34,6 @@ from bot.diary.prompts import (
 )
 from bot.storage import Storage
 from bot.storage.models import DiarySettings, Subscriber
-from bot.timecalc import local_date
-from bot.zones import resolve_zone
 from tips.reference import emergency_number
 
 RECENT_ENTRIES = 5

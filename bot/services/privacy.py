@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from bot.core.zones import resolve_zone
 from bot.storage import Storage, Subscriber
-from bot.zones import resolve_zone
 
 RECENT_LIMIT = 5  # "the last few" deliveries /mydata lists with dates
 

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from bot.database_url import DatabaseUrlError, PostgresUrl, parse_database_url
-from bot.parsing import parse_send_time
-from bot.zones import parse_zone
+from bot.core.database_url import DatabaseUrlError, PostgresUrl, parse_database_url
+from bot.core.parsing import parse_send_time
+from bot.core.zones import parse_zone
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
@@ -60,7 +60,7 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
-    # /healthz and /readyz (bot.health): off unless HEALTH_PORT (or a platform's PORT) is set.
+    # /healthz and /readyz (bot.runtime.health): off unless HEALTH_PORT (or PORT) is set.
     health_port: int | None = None
     health_listen: str = "127.0.0.1"
 

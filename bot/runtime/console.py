@@ -29,9 +29,9 @@ import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
 
-from bot.app import attach_runtime, build_application, detach_runtime
-from bot.config import Settings
-from bot.telegram_app import TelegramApp
+from bot.core.config import Settings
+from bot.core.telegram_app import TelegramApp
+from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from tips.catalog import Tip
 
 try:

@@ -138,7 +138,7 @@ def compute_need(rda: RdaTable, foods: FoodTable, profile: Profile) -> Need | No
         servings_percent=percent_of(servings_mg, figure),
         upper_limit_mg=band.supplement_limit_mg,
         upper_limit_note=note,
-        food_note=rda.child_food_note if band.child else rda.food_note,
+        food_note=rda.child_food_note if band.young else rda.food_note,
         child=band.child,
     )
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.timecalc import local_date, local_instant, next_send
+from bot.core.zones import resolve_zone
+from bot.services.tipfeed import TipFeed
 from bot.storage import DailyPlan, DueSubscriber, Storage
-from bot.timecalc import local_date, local_instant, next_send
-from bot.tipfeed import TipFeed
-from bot.zones import resolve_zone
 
 log = logging.getLogger(__name__)
 _PLAN_SLICE = 250  # a few ms of planning between two chances for the sender to run

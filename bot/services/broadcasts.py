@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
-from bot.htmlcheck import check_html
+from bot.core.clock import Clock
+from bot.core.htmlcheck import check_html
 from bot.storage import Broadcast, Storage
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Building blocks every layer may use: time, zones, places, parsing, settings, HTML checks."""

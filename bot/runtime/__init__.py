@@ -1,0 +1,1 @@
+"""The process: configuration, start-up, wiring, command line, webhook, console, backups."""
