@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.core.database_url import DatabaseUrlError, PostgresUrl, parse_database_url
 from bot.core.parsing import parse_send_time
 from bot.core.zones import parse_zone
 
@@ -45,6 +46,8 @@ class Settings:
     api_base_url: str = TELEGRAM_BASE_URL
     admin_ids: frozenset[int] = frozenset()
     database_path: Path = Path("data/bot.sqlite3")
+    # DATABASE_URL=postgresql://…: the data lives in PostgreSQL and database_path is unused.
+    postgres: PostgresUrl | None = None
     default_timezone: str = "UTC"
     default_send_time: time = time(9, 0)
     send_rate_per_second: float = 25.0
@@ -57,6 +60,9 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    # /healthz and /readyz (bot.runtime.health): off unless HEALTH_PORT (or PORT) is set.
+    health_port: int | None = None
+    health_listen: str = "127.0.0.1"
 
 
 def _env(source: Mapping[str, str | None], name: str) -> str | None:
@@ -159,15 +165,8 @@ def load_settings(environ: Mapping[str, str] | None = None,
                 )
             admin_ids.add(int(part))
 
-    raw_path = path_setting(source, "DATABASE_PATH", "data/bot.sqlite3")
-    if raw_path == ":memory:" or raw_path.startswith("file:"):
-        # An in-memory database forgets every subscriber at each restart.
-        raise ConfigError("DATABASE_PATH must be a file path (not :memory: or a URI), "
-                          "e.g. DATABASE_PATH=data/bot.sqlite3")
-    database_path = Path(raw_path)
-    if database_path.exists() and database_path.is_dir():
-        raise ConfigError("DATABASE_PATH points to a folder; give a file path, "
-                          "e.g. DATABASE_PATH=data/bot.sqlite3")
+    database_path, postgres = _database(source)
+    health_port, health_listen = _health(source)
 
     # Checked with the same parser /timezone uses, so every accepted default is a zone a
     # subscriber row can hold (plain ZoneInfo() also takes legacy names like "CET").
@@ -196,12 +195,10 @@ def load_settings(environ: Mapping[str, str] | None = None,
     if webhook_url is not None and not webhook_url.startswith("https://") and not \
             webhook_url.startswith("http://127.0.0.1"):
         raise ConfigError("WEBHOOK_URL must be an https:// URL, e.g. WEBHOOK_URL=https://bot.example.org/tg")
-    raw_port = _env(source, "WEBHOOK_PORT")
-    webhook_port = 8443
-    if raw_port is not None:
-        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
-            raise ConfigError("WEBHOOK_PORT must be a port number, e.g. WEBHOOK_PORT=8443")
-        webhook_port = int(raw_port)
+    webhook_port = _port(source, "WEBHOOK_PORT", "8443") or 8443
+    if webhook_url is not None and health_port == webhook_port:
+        raise ConfigError("HEALTH_PORT (or PORT) and WEBHOOK_PORT are the same port; give the "
+                          "health checks their own, e.g. HEALTH_PORT=8080")
     webhook_secret = _env(source, "WEBHOOK_SECRET")
     if webhook_secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
         raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and -, "
@@ -231,6 +228,7 @@ def load_settings(environ: Mapping[str, str] | None = None,
         api_base_url=api_base_url,
         admin_ids=frozenset(admin_ids),
         database_path=database_path,
+        postgres=postgres,
         default_timezone=default_timezone,
         default_send_time=default_send_time,
         send_rate_per_second=send_rate,
@@ -243,4 +241,73 @@ def load_settings(environ: Mapping[str, str] | None = None,
         webhook_listen=_env(source, "WEBHOOK_LISTEN") or "127.0.0.1",
         webhook_port=webhook_port,
         webhook_secret=webhook_secret,
+        health_port=health_port,
+        health_listen=health_listen,
     )
+
+
+DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
+
+
+def _sqlite_file(raw_path: str, name: str) -> Path:
+    if raw_path == ":memory:" or raw_path.startswith("file:"):
+        # An in-memory database forgets every subscriber at each restart.
+        raise ConfigError(f"{name} must be a file path (not :memory: or a URI), "
+                          "e.g. DATABASE_PATH=data/bot.sqlite3")
+    database_path = Path(raw_path)
+    if database_path.exists() and database_path.is_dir():
+        raise ConfigError(f"{name} points to a folder; give a file path, "
+                          "e.g. DATABASE_PATH=data/bot.sqlite3")
+    return database_path
+
+
+def _database(source: Mapping[str, str | None]) -> tuple[Path, PostgresUrl | None]:
+    """DATABASE_PATH (the default) or DATABASE_URL; both set must mean the same file.
+
+    A platform that fills in DATABASE_URL beside a DATABASE_PATH left over from a `.env`
+    would otherwise start the bot on one of two databases, silently: that is refused.
+    """
+    raw_path = path_setting(source, "DATABASE_PATH", DEFAULT_DATABASE_PATH)
+    path_given = source.get("DATABASE_PATH") is not None
+    raw_url = _env(source, "DATABASE_URL")
+    if raw_url is None:
+        return _sqlite_file(raw_path, "DATABASE_PATH"), None
+    try:
+        target = parse_database_url(raw_url)
+    except DatabaseUrlError as exc:
+        raise ConfigError(str(exc)) from None
+    if isinstance(target, PostgresUrl):
+        if path_given:
+            raise ConfigError("DATABASE_URL (PostgreSQL) and DATABASE_PATH (a SQLite file) are "
+                              "both set; keep one, e.g. unset DATABASE_PATH")
+        return Path(DEFAULT_DATABASE_PATH), target
+    database_path = _sqlite_file(str(target), "DATABASE_URL")
+    if path_given and Path(raw_path).resolve() != database_path.resolve():
+        raise ConfigError("DATABASE_URL and DATABASE_PATH name different SQLite files; keep "
+                          "one, e.g. DATABASE_URL=sqlite:///data/bot.sqlite3 alone")
+    return database_path, None
+
+
+def _port(source: Mapping[str, str | None], name: str, example: str) -> int | None:
+    raw = _env(source, name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{name} must be a port number, e.g. {name}={example}")
+    return int(raw)
+
+
+def _health(source: Mapping[str, str | None]) -> tuple[int | None, str]:
+    """Where /healthz and /readyz listen: HEALTH_PORT, else the platform's PORT, else off.
+
+    A platform that sets PORT routes its health checks to it from outside the container,
+    so there the server listens on every interface; HEALTH_PORT keeps loopback unless
+    HEALTH_LISTEN says otherwise (`0.0.0.0` in Docker).
+    """
+    health_port = _port(source, "HEALTH_PORT", "8080")
+    default_listen = "127.0.0.1"
+    if health_port is None:
+        health_port = _port(source, "PORT", "8080")
+        if health_port is not None:
+            default_listen = "0.0.0.0"  # the platform's router must reach it
+    return health_port, _env(source, "HEALTH_LISTEN") or default_listen

@@ -35,6 +35,7 @@ from bot.delivery.prompt_scheduler import PromptScheduler
 from bot.delivery.scheduler import DailyScheduler, write_slice_for
 from bot.delivery.sender import BotTransport, Renderer, Sender, Transport, concurrency_for
 from bot.handlers import Deps, install_deps
+from bot.runtime.health import UpdatesSeenRequest
 from bot.services.broadcasts import BroadcastService, Progress, run_progress_loop
 from bot.services.diary import DiaryService, WeeklyView
 from bot.services.feedback import FeedbackService
@@ -80,8 +81,11 @@ def build_application(
     background: bool = True,
     transport: Transport | None = None,
     pacer: Pacer | None = None,
+    on_poll: Callable[[], None] | None = None,
 ) -> TelegramApp:
-    """The Application with every handler registered; services attach in post_init."""
+    """The Application with every handler registered; services attach in post_init.
+
+    `on_poll` is called after each completed getUpdates (bot.runtime.health's liveness)."""
     builder = (ApplicationBuilder().token(settings.token or OFFLINE_TOKEN)
                .defaults(TelegramDefaults(
                    parse_mode=ParseMode.HTML,
@@ -96,8 +100,8 @@ def build_application(
         builder = (builder.base_url(settings.api_base_url)
                    .request(AiohttpRequest(connection_pool_size=pool, read_timeout=15,
                                            write_timeout=15))
-                   .get_updates_request(AiohttpRequest(connection_pool_size=1,
-                                                       read_timeout=15)))
+                   .get_updates_request(_polls(AiohttpRequest(connection_pool_size=1,
+                                                              read_timeout=15), on_poll)))
 
     async def post_init(application: TelegramApp) -> None:
         await attach_runtime(application, settings, clock=clock, catalog=catalog,
@@ -112,6 +116,10 @@ def build_application(
                    .post_shutdown(detach_runtime).build())
     handlers.register(application)
     return application
+
+
+def _polls(request: BaseRequest, on_poll: Callable[[], None] | None) -> BaseRequest:
+    return request if on_poll is None else UpdatesSeenRequest(request, on_poll)
 
 
 def weekly_composer(causes: Causes) -> Callable[[WeeklyView], str]:

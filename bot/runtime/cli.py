@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings, path_setting
+from bot.core.database_url import PostgresUrl
 from bot.runtime.instance_lock import AlreadyRunning, InstanceLock
 from bot.runtime.logs import redact, secret_forms, setup_logging
 from bot.storage import Storage
@@ -110,7 +111,33 @@ def _console_settings(settings: Settings) -> Settings:
     """The console's own database (CONSOLE_DATABASE_PATH, default data/console.sqlite3),
     so trying the bot never leaves a fake subscriber in the real one."""
     raw = path_setting(os.environ, "CONSOLE_DATABASE_PATH", CONSOLE_DATABASE_DEFAULT)
-    return dataclasses.replace(settings, database_path=Path(raw))
+    return dataclasses.replace(settings, database_path=Path(raw), postgres=None)
+
+
+POSTGRES_BACKUP = ("backup and restore copy a SQLite file; with DATABASE_URL=postgresql://… "
+                   "use pg_dump and pg_restore, e.g. pg_dump --format=custom --file=bot.dump "
+                   "\"$DATABASE_URL\"")
+POSTGRES_NOT_YET = ("DATABASE_URL names PostgreSQL, which this version can reach but cannot "
+                    "store its data in yet; use SQLite for now, "
+                    "e.g. DATABASE_URL=sqlite:///data/bot.sqlite3")
+
+
+def _on_postgres(url: PostgresUrl, secrets: list[str | None]) -> int:
+    """`run` and `check` with DATABASE_URL=postgresql://…: the seam for the PostgreSQL engine.
+
+    Today: the address is checked as the bot will use it (bot.storage.postgres: one line
+    for a wrong password, an unreachable server, a missing database or a transaction
+    pooler), and then the bot stops with POSTGRES_NOT_YET rather than quietly running on a
+    SQLite file the platform will throw away. When the PostgreSQL storage exists, this is
+    where it opens (instead of `_check_database`'s SQLite) and where `run` starts as a
+    standby under bot.storage.leader instead of taking the file lock.
+    """
+    from bot.storage.postgres import connection_problem
+
+    problem = asyncio.run(connection_problem(url))
+    if problem is not None:
+        return _fail(problem, secrets)
+    return _fail(POSTGRES_NOT_YET, secrets)
 
 
 def main(argv: list[str]) -> int:
@@ -119,7 +146,8 @@ def main(argv: list[str]) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(f"config error: {exc}")
-    secrets = [settings.token, settings.webhook_secret]
+    secrets = [settings.token, settings.webhook_secret,
+               *(settings.postgres.secrets() if settings.postgres else [])]
     console = args.console or (args.console_if_no_token and not settings.token)
     if console and args.command not in ("backup", "restore", "check"):
         try:
@@ -128,8 +156,10 @@ def main(argv: list[str]) -> int:
             return _fail(f"config error: {exc}")
     # In the console, log lines would interleave with the chat: only warnings show there.
     setup_logging("WARNING" if console and settings.log_level in ("DEBUG", "INFO")
-                  else settings.log_level, [settings.token or ""])
+                  else settings.log_level, [secret for secret in secrets if secret])
 
+    if settings.postgres is not None and args.command in ("backup", "restore"):
+        return _fail(POSTGRES_BACKUP)
     if args.command == "backup":
         from bot.runtime.backup import backup_database
 
@@ -147,6 +177,9 @@ def main(argv: list[str]) -> int:
         catalog = _load_content()
     except CatalogError as exc:
         return _fail(f"tip catalogue error: {exc}")
+
+    if settings.postgres is not None:
+        return _on_postgres(settings.postgres, secrets)
 
     if args.command == "check":
         problem = asyncio.run(_check_database(settings, health=True))
@@ -192,8 +225,18 @@ def _run_bot(settings: Settings, catalog: list[Tip], secrets: list[str | None]) 
         from bot.runtime.webhook import webhook_starter
 
         starter = webhook_starter(settings)
+    on_poll = None
+    if settings.health_port is not None:
+        from bot.runtime.app import RUNTIME_KEY
+        from bot.runtime.health import STALE_AFTER, Health, with_health
+
+        # A webhook is posted to only when someone writes: quiet is not stale there.
+        health = Health(SystemClock(), stale_after=None if settings.webhook_url else STALE_AFTER)
+        on_poll = health.updates_seen
+        starter = with_health(starter, health, settings.health_listen, settings.health_port,
+                              lambda app: app.bot_data[RUNTIME_KEY].storage.reachable)
     try:
-        return asyncio.run(run(settings, lambda: build_application(settings, catalog=catalog),
-                               starter))
+        return asyncio.run(run(settings, lambda: build_application(
+            settings, catalog=catalog, on_poll=on_poll), starter))
     except StartupFailed as exc:
         return _fail(str(exc), secrets)

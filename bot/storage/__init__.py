@@ -28,6 +28,7 @@ values as parameters: nothing a user typed is ever pasted into SQL text.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.storage.broadcasts import BroadcastQueries
@@ -95,3 +96,10 @@ class Storage:
 
     async def integrity_ok(self) -> bool:
         return await self._db.integrity_ok()
+
+    async def reachable(self) -> bool:
+        """The database answers a trivial query (readiness, bot.health)."""
+        try:
+            return bool(await self._db.fetch_value("SELECT 1") == 1)
+        except (OSError, sqlite3.Error, ValueError):  # ValueError: the connection is closed
+            return False
