@@ -364,6 +364,8 @@ def translated_with_levels(raw: str, key: str, translation: Translation, ladder:
     slip must neither change how urgent a text is nor keep the bot from starting.
     """
     text = translate(translation, key, raw)
+    if text == raw:  # no translation: the English text, its levels worded in English too
+        return english
     try:
         if (sorted(_PLACEHOLDER_RE.findall(text)) != sorted(_PLACEHOLDER_RE.findall(raw))
                 or text.count("{") != raw.count("{")):

@@ -75,7 +75,7 @@ def same_messages(first: Catalog, second: Catalog) -> bool:
     """Whether two catalogues hold the same texts, keys, comments and flags (dates aside)."""
 
     def content(catalog: Catalog) -> list[tuple[object, ...]]:
-        return [(m.context, m.id, m.string, tuple(m.auto_comments), tuple(sorted(m.flags)))
+        return [(m.context, m.id, m.string or "", tuple(m.auto_comments), tuple(sorted(m.flags)))
                 for m in catalog if m.id]
 
     return content(first) == content(second)
@@ -170,15 +170,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tips.i18n_build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("step", choices=("extract", "update", "compile", "all"))
-    step = parser.parse_args(argv).step
-    if step in ("extract", "all"):
-        written = extract()
-        print(f"{template_path()}: {'written' if written else 'up to date'}")
-    if step in ("update", "all"):
-        for path in update():
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="the English content")
+    parser.add_argument("--locales", type=Path, default=LOCALE_DIR, help="the catalogues")
+    args = parser.parse_args(argv)
+    if args.step in ("extract", "all"):
+        written = extract(args.data, args.locales)
+        print(f"{template_path(args.locales)}: {'written' if written else 'up to date'}")
+    if args.step in ("update", "all"):
+        for path in update(args.locales):
             print(f"{path}: updated")
-    if step in ("compile", "all"):
-        for path in compile_all():
+    if args.step in ("compile", "all"):
+        for path in compile_all(args.locales):
             print(f"{path}: compiled")
     return 0
 
