@@ -103,3 +103,15 @@ def test_a_current_translation_that_changes_a_figure_is_reported_with_its_key():
     assert report.meaning == ["tip:c: numbers: the English has 80, the translation 8"]
     assert report.lines() == ["changes the meaning: tip:c: numbers: the English has 80,"
                               " the translation 8"]
+
+
+def test_search_words_that_name_two_foods_are_found(tmp_path):
+    from tests.test_i18n import write_catalogue
+    from tips.foods import load_foods
+    from tips.translation_checks import search_word_clashes
+
+    es = write_catalogue(tmp_path, "es", {"food:almonds:search": "almendras",
+                                          "food:cashews:search": "anacardos, almendras"})
+    assert search_word_clashes(load_foods(translation=es)) == {
+        "almendras": ["almonds", "cashews"]}
+    assert search_word_clashes(load_foods()) == {}

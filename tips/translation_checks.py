@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from tips.foods import FoodTable, normalize
+
 # Digit runs as a reader takes them: a fraction ("1/2", or "½"), a time ("6:30"), a decimal
 # with either separator ("2.7" or "2,7"), or a whole number ("30–40" is 30 and 40).
 _NUMBER_RE = re.compile(r"\d+\s?/\s?\d+|\d+:\d\d|\d+[.,]\d+|\d+")
@@ -75,6 +77,18 @@ def meaning_problems(english: str, translated: str) -> list[str]:
         problems.append(f"source: the English names {', '.join(sorted(lost))}, the"
                         " translation does not")
     return problems
+
+
+def search_word_clashes(table: FoodTable) -> dict[str, list[str]]:
+    """Spellings (normalised) that would find more than one food: lookup would never pick.
+
+    The English table refuses these when it loads; translated search words are checked here.
+    """
+    owners: dict[str, list[str]] = {}
+    for food in table.foods:
+        for spelling in {normalize(word) for word in (food.name, *food.aliases)}:
+            owners.setdefault(spelling, []).append(food.name)
+    return {spelling: names for spelling, names in owners.items() if len(names) > 1}
 
 
 @dataclass(frozen=True)
