@@ -189,6 +189,12 @@ def test_causes_in_russian_keep_each_signs_level_and_word_it_in_russian(tmp_path
     assert causes.intro == english.intro  # untranslated: the English
 
 
+def test_a_sign_translation_that_types_a_level_in_is_refused():
+    causes = load_causes(translation=DictTranslation({
+        "sign:statin": "Боль в мышцах при приёме статина. {appointment}"}))
+    assert causes.sign("statin").text == load_causes().sign("statin").text
+
+
 def test_an_overview_too_long_in_translation_gives_the_english_overview():
     raw = next(m.english for m in content_messages() if m.context == "causes:overview")
     long = "Судорога. " * 100 + raw[raw.index("{emergency}"):]

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from tips.translation_checks import Entry, catalogue_problems, meaning_problems
+from tests.test_i18n import write_catalogue
+from tips.foods import load_foods
+from tips.translation_checks import (
+    Entry,
+    catalogue_problems,
+    meaning_problems,
+    search_word_clashes,
+)
 
 SPINACH = "Spinach, boiled: 1/2 cup gives 78 mg, 19% of the Daily Value."
 WATER = "The NIH says women need about 2.7 litres of water a day from all drinks and food."
@@ -106,10 +113,6 @@ def test_a_current_translation_that_changes_a_figure_is_reported_with_its_key():
 
 
 def test_search_words_that_name_two_foods_are_found(tmp_path):
-    from tests.test_i18n import write_catalogue
-    from tips.foods import load_foods
-    from tips.translation_checks import search_word_clashes
-
     es = write_catalogue(tmp_path, "es", {"food:almonds:search": "almendras",
                                           "food:cashews:search": "anacardos, almendras"})
     assert search_word_clashes(load_foods(translation=es)) == {
