@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run console test lint bench bench-quick mutate clean
+.PHONY: install run console test lint i18n bench bench-quick mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ test: $(STAMP)
 	$(PY) -m mypy
 	DATABASE_PATH=$(VENV)/check.sqlite3 $(PY) run.py check
 	$(PY) -m pytest -q
+
+# Translations of the health content (tips/locales): the template from tips/data, merged into
+# each language's .po (a changed English turns its translation fuzzy, a removed key obsolete),
+# then compiled to the .mo files the bot reads, which are committed. Run after editing
+# tips/data or a .po; a test fails while a committed file is out of date.
+i18n: $(STAMP)
+	$(PY) -m tips.i18n_build all
 
 # Mutation testing of the safety-critical modules (slow; not part of `make test`).
 # It mutates every file in [tool.mutmut] only_mutate (pyproject.toml): shorten that list

@@ -122,7 +122,7 @@ def test_run_py_check_names_a_quarantined_catalogue_tip(tmp_path):
     tip_file.write_text(tip_file.read_text(encoding="utf-8") + extra, encoding="utf-8")
     script = ("import sys, tips.catalog as c, pathlib; "
               f"c.DATA_DIR = pathlib.Path({str(data)!r}); "
-              "c.load_catalog.__defaults__ = (c.DATA_DIR,); "
+              "c.load_catalog.__defaults__ = (c.DATA_DIR, None); "
               "from bot.runtime.cli import main; sys.exit(main(['check']))")
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,

@@ -7,11 +7,16 @@ than send a half-checked tip to thousands of subscribers.
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tips.translation import TIP_NUMBER_KEY, Translation, level_key, tip_key, translate
+
+logger = logging.getLogger(__name__)
 
 TOPICS: dict[str, str] = {
     "hydration": "Hydration",
@@ -326,24 +331,59 @@ def _tip_from_table(path: Path, line: int | None, index: int, table: Any) -> Tip
         raise CatalogError(path, line, f"{label}: {exc}") from None
 
 
-def _with_levels(tip: Tip, path: Path, line: int | None) -> Tip:
+def _with_levels(tip: Tip, path: Path, line: int | None,
+                 translation: Translation | None = None) -> Tip:
     """The tip with its ``{level}`` placeholders filled from the urgency ladder.
 
     The ladder is read only for a tip that names a level, so a directory of plain tips
-    (tests, a bare catalogue) needs no urgency.toml.
+    (tests, a bare catalogue) needs no urgency.toml. The English is checked first and stops
+    loading on a mistake; a translation is then filled with its own language's ladder.
     """
     named = levels_named(tip.text)
-    if "{" not in tip.text:
-        return tip
+    text = tip.text
     label = f"tip '{tip.id}'"
-    text = fill_levels(tip.text, load_ladder(path.parent), path, line, label)
-    if len(text) > MAX_TIP_LENGTH:
-        raise CatalogError(path, line, f"{label}: text is {len(text)} characters with its"
-                                       f" urgency advice (max {MAX_TIP_LENGTH})")
+    if "{" in text:
+        text = fill_levels(text, load_ladder(path.parent), path, line, label)
+        if len(text) > MAX_TIP_LENGTH:
+            raise CatalogError(path, line, f"{label}: text is {len(text)} characters with its"
+                                           f" urgency advice (max {MAX_TIP_LENGTH})")
+    if translation is not None:
+        ladder = load_ladder(path.parent, translation) if named else None
+        text = translated_with_levels(tip.text, tip_key(tip.id), translation, ladder,
+                                      MAX_TIP_LENGTH, text)
     return Tip(tip.id, tip.topic, text, tip.source, named[0] if named else None)
 
 
-def _load_located_tips(path: Path) -> list[tuple[Tip, int | None]] | None:
+def translated_with_levels(raw: str, key: str, translation: Translation, ladder: Ladder | None,
+                           limit: int, english: str) -> str:
+    """The translation of ``raw`` with its levels worded by ``ladder``, or ``english``.
+
+    ``english`` is ``raw`` already filled and checked. A translation must name exactly the
+    English's levels, each as a whole sentence, and stay within ``limit`` characters once
+    filled; one that does not gives way to the English (logged), because one translator's
+    slip must neither change how urgent a text is nor keep the bot from starting.
+    """
+    text = translate(translation, key, raw)
+    if text == raw:  # no translation: the English text, its levels worded in English too
+        return english
+    try:
+        if (sorted(_PLACEHOLDER_RE.findall(text)) != sorted(_PLACEHOLDER_RE.findall(raw))
+                or text.count("{") != raw.count("{")):
+            raise CatalogError(key, None, "its placeholders are not the English's")
+        if ladder is not None:
+            text = fill_levels(text, ladder, Path(key), None, key)
+        if len(text) > limit:
+            raise CatalogError(key, None, f"{len(text)} characters (max {limit})")
+    except CatalogError as exc:
+        logger.warning("content: the translation of %s is not used (%s); English shown",
+                       key, exc.message)
+        return english
+    return text
+
+
+def _load_located_tips(
+    path: Path, translation: Translation | None = None
+) -> list[tuple[Tip, int | None]] | None:
     """Tips of one file with their header lines, or None when it has no ``tip`` key."""
     data, text = read_toml(path)
     if "tip" not in data:
@@ -356,23 +396,24 @@ def _load_located_tips(path: Path) -> list[tuple[Tip, int | None]] | None:
     for index, table in enumerate(tables):
         line = entry_line(headers, index, len(tables))
         tip = _tip_from_table(path, line, index, table)
-        located.append((_with_levels(tip, path, line), line))
+        located.append((_with_levels(tip, path, line, translation), line))
     return located
 
 
-def load_catalog(directory: Path = DATA_DIR) -> list[Tip]:
+def load_catalog(directory: Path = DATA_DIR, translation: Translation | None = None) -> list[Tip]:
     """Load every tip file in ``directory``, failing on the first problem found.
 
     Files are read in name order so the catalog order (and thus error reports) does
     not depend on the filesystem. Ids must be unique across files because delivery
-    history and dislikes are stored by id.
+    history and dislikes are stored by id. With a ``translation`` the texts are that
+    language's (English where it has none); ids, topics, sources and levels stay the same.
     """
     if not directory.is_dir():
         raise CatalogError(directory, None, "tip data directory not found")
     tips: list[Tip] = []
     first_seen: dict[str, tuple[Path, int | None]] = {}
     for path in sorted(directory.glob("*.toml")):
-        located = _load_located_tips(path)
+        located = _load_located_tips(path, translation)
         if located is None:
             continue
         for tip, line in located:
@@ -438,9 +479,14 @@ class Level:
 
 @dataclass(frozen=True)
 class Ladder:
-    """The four levels in order, most urgent first."""
+    """The four levels in order, most urgent first, in one language.
+
+    ``tip_number`` is what stands for the number where none is given: in tips, which are
+    written once for every country.
+    """
 
     levels: tuple[Level, ...]
+    tip_number: str = TIP_NUMBER
 
     def level(self, key: str) -> Level:
         for level in self.levels:
@@ -452,15 +498,19 @@ class Ladder:
         """0 for the most urgent level; lower is more urgent."""
         return LEVEL_KEYS.index(key)
 
-    def advice(self, key: str, number: str = TIP_NUMBER) -> str:
-        return self.level(key).advice.format(number=number)
+    def advice(self, key: str, number: str | None = None) -> str:
+        return self.level(key).advice.format(number=self.tip_number if number is None else number)
 
-    def heading(self, key: str, number: str = TIP_NUMBER) -> str:
-        return self.level(key).heading.format(number=number)
+    def heading(self, key: str, number: str | None = None) -> str:
+        return self.level(key).heading.format(number=self.tip_number if number is None else number)
 
 
-def load_ladder(directory: Path = DATA_DIR) -> Ladder:
-    """Load urgency.toml: exactly the LEVEL_KEYS, in order, each with a heading and advice."""
+def load_ladder(directory: Path = DATA_DIR, translation: Translation | None = None) -> Ladder:
+    """Load urgency.toml: exactly the LEVEL_KEYS, in order, each with a heading and advice.
+
+    With a ``translation`` each level is worded in its language; a wording that would not
+    take the number is refused (and the English kept), like any other translation slip.
+    """
     path = directory / URGENCY_FILE
     data, text = read_toml(path)
     reject_unknown_keys(data, ("level",), path, None, "")
@@ -468,21 +518,33 @@ def load_ladder(directory: Path = DATA_DIR) -> Ladder:
     for index, (table, line) in enumerate(table_list(data, "level", path, text)):
         context = f"level #{index + 1}"
         reject_unknown_keys(table, _LEVEL_FIELDS, path, line, context)
-        level = Level(field_str(table, "key", path, line, context),
-                      field_str(table, "heading", path, line, context),
-                      field_str(table, "advice", path, line, context))
+        key = field_str(table, "key", path, line, context)
+        wording: dict[str, str] = {}
         for name in ("heading", "advice"):
-            try:
-                getattr(level, name).format(number=TIP_NUMBER)
-            except (KeyError, IndexError, ValueError):
-                raise CatalogError(path, line, f"{context}: '{name}' may only use {{number}}"
-                                   ) from None
-        levels.append(level)
+            english = field_str(table, name, path, line, context)
+            if not _takes_number(english):
+                raise CatalogError(path, line, f"{context}: '{name}' may only use {{number}}")
+            wording[name] = english
+            translated = translate(translation, level_key(key, name), english)
+            if _takes_number(translated):
+                wording[name] = translated
+            else:
+                logger.warning("content: the translation of %s is not used (it may only use"
+                               " {number}); English shown", level_key(key, name))
+        levels.append(Level(key, wording["heading"], wording["advice"]))
     keys = tuple(level.key for level in levels)
     if keys != LEVEL_KEYS:
         raise CatalogError(path, None, f"levels must be {', '.join(LEVEL_KEYS)} in this order,"
                                        f" not {', '.join(keys)}")
-    return Ladder(tuple(levels))
+    return Ladder(tuple(levels), translate(translation, TIP_NUMBER_KEY, TIP_NUMBER))
+
+
+def _takes_number(text: str) -> bool:
+    try:
+        text.format(number=TIP_NUMBER)
+    except (KeyError, IndexError, ValueError):
+        return False
+    return True
 
 
 def levels_named(text: str) -> tuple[str, ...]:

@@ -19,7 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tips.catalog import DATA_DIR, read_toml
+from tips.catalog import DATA_DIR, TIP_NUMBER, URGENCY_FILE, read_toml
+from tips.translation import (
+    FOOD_GROUPS_KEY,
+    TIP_NUMBER_KEY,
+    band_key,
+    causes_key,
+    food_key,
+    level_key,
+    rda_key,
+    section_key,
+    sign_key,
+    tip_key,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +52,7 @@ def _tips(path: Path, data: dict[str, Any]) -> list[ContentMessage]:
     for table in data.get("tip", []):
         text = _text(table.get("text"))
         if text and _text(table.get("id")):
-            out.append(ContentMessage(f"tip:{table['id'].strip()}", text, path.name))
+            out.append(ContentMessage(tip_key(table["id"].strip()), text, path.name))
     return out
 
 
@@ -49,18 +61,18 @@ def _causes(path: Path, data: dict[str, Any]) -> list[ContentMessage]:
     for key in ("overview", "intro", "mechanism", "see_professional"):
         text = _text(data.get(key))
         if text:
-            out.append(ContentMessage(f"causes:{key}", text, path.name))
+            out.append(ContentMessage(causes_key(key), text, path.name))
     for section in ("deficiency_cause", "other_cause", "what_helps"):
         for number, table in enumerate(data.get(section, []), start=1):
             for field in ("title", "text"):
                 text = _text(table.get(field))
                 if text:
-                    out.append(ContentMessage(f"causes:{section}:{number}:{field}", text,
+                    out.append(ContentMessage(section_key(section, number, field), text,
                                               path.name))
     for table in data.get("warning_sign", []):
         text = _text(table.get("text"))
         if text and _text(table.get("id")):
-            out.append(ContentMessage(f"sign:{table['id'].strip()}", text, path.name))
+            out.append(ContentMessage(sign_key(table["id"].strip()), text, path.name))
     return out
 
 
@@ -70,8 +82,10 @@ def _ladder(path: Path, data: dict[str, Any]) -> list[ContentMessage]:
         for field in ("heading", "advice"):
             text = _text(table.get(field))
             if text and _text(table.get("key")):
-                out.append(ContentMessage(f"level:{table['key'].strip()}:{field}", text,
+                out.append(ContentMessage(level_key(table["key"].strip(), field), text,
                                           path.name))
+    # Tips are written once for every country, so their emergency sentence names no number.
+    out.append(ContentMessage(TIP_NUMBER_KEY, TIP_NUMBER, path.name))
     return out
 
 
@@ -79,7 +93,7 @@ def _foods(path: Path, data: dict[str, Any]) -> list[ContentMessage]:
     out = []
     groups = data.get("groups")
     if isinstance(groups, list) and groups:
-        out.append(ContentMessage("foods:groups", ", ".join(g.strip() for g in groups),
+        out.append(ContentMessage(FOOD_GROUPS_KEY, ", ".join(g.strip() for g in groups),
                                   path.name))
     for table in data.get("food", []):
         name = _text(table.get("name"))
@@ -88,11 +102,11 @@ def _foods(path: Path, data: dict[str, Any]) -> list[ContentMessage]:
         for field in ("label", "serving"):
             text = _text(table.get(field))
             if text:
-                out.append(ContentMessage(f"food:{name}:{field}", text, path.name))
+                out.append(ContentMessage(food_key(name, field), text, path.name))
         # What a reader may type to find the food: the English name and aliases; the
         # translation lists the words of its own language, comma-separated.
         words = [name, *(a.strip() for a in table.get("aliases", []) if a.strip())]
-        out.append(ContentMessage(f"food:{name}:search", ", ".join(words), path.name))
+        out.append(ContentMessage(food_key(name, "search"), ", ".join(words), path.name))
     return out
 
 
@@ -101,17 +115,17 @@ def _rda(path: Path, data: dict[str, Any]) -> list[ContentMessage]:
     for key in ("upper_limit_note", "child_limit_note", "child_food_note", "food_note"):
         text = _text(data.get(key))
         if text:
-            out.append(ContentMessage(f"rda:{key}", text, path.name))
+            out.append(ContentMessage(rda_key(key), text, path.name))
     for table in data.get("band", []):
         label = _text(table.get("label"))
         if label and _text(table.get("key")):
-            out.append(ContentMessage(f"rda:{table['key'].strip()}:label", label, path.name))
+            out.append(ContentMessage(band_key(table["key"].strip()), label, path.name))
     return out
 
 
 _READERS = {
     "causes.toml": _causes,
-    "urgency.toml": _ladder,
+    URGENCY_FILE: _ladder,
     "foods_table.toml": _foods,
     "rda.toml": _rda,
 }

@@ -27,6 +27,7 @@ from tips.catalog import (
     reject_unknown_keys,
     table_list,
 )
+from tips.translation import FOOD_GROUPS_KEY, Translation, food_key, split_words, translate
 
 FOODS_FILE = "foods_table.toml"
 MAX_QUERY_LENGTH = 100
@@ -237,11 +238,14 @@ def percent_of(mg: int, need_mg: int) -> int:
     return (200 * mg + need_mg) // (2 * need_mg)
 
 
-def load_foods(directory: Path = DATA_DIR) -> FoodTable:
+def load_foods(directory: Path = DATA_DIR, translation: Translation | None = None) -> FoodTable:
     """Load and check foods_table.toml so /foods can trust every figure it shows.
 
     Names and aliases must not be shared between foods, because lookup would then
     be ambiguous by construction, and each %DV must agree with mg / daily value.
+    With a ``translation`` labels, servings and groups are that language's, and each food
+    is also found by its translated search words; the English name and aliases still
+    work, and ``name`` stays the food's English key.
     """
     path = directory / FOODS_FILE
     data, text = read_toml(path)
@@ -289,7 +293,27 @@ def load_foods(directory: Path = DATA_DIR) -> FoodTable:
                     f"{context}: '{spelling}' already names food '{other}' (at {where})",
                 )
             owner_of[spelling] = (food.name, line)
-        foods.append(food)
+        foods.append(_translated(food, translation))
     if not foods:
         raise CatalogError(path, None, "no [[food]] entries")
+    if translation is not None:
+        english_groups = ", ".join(groups)
+        groups = split_words(translate(translation, FOOD_GROUPS_KEY, english_groups)) or groups
     return FoodTable(foods=tuple(foods), daily_value_mg=daily_value, source=source, groups=groups)
+
+
+def _translated(food: Food, translation: Translation | None) -> Food:
+    """``food`` worded in the translation's language, found by its words as well."""
+    if translation is None:
+        return food
+    english_words = ", ".join((food.name, *food.aliases))
+    words = split_words(translate(translation, food_key(food.name, "search"), english_words))
+    aliases = tuple(dict.fromkeys((*words, *food.aliases)))
+    return Food(
+        name=food.name,
+        label=translate(translation, food_key(food.name, "label"), food.label),
+        aliases=tuple(word for word in aliases if normalize(word) != food.name),
+        serving=translate(translation, food_key(food.name, "serving"), food.serving),
+        mg=food.mg,
+        dv_percent=food.dv_percent,
+    )

@@ -22,7 +22,6 @@ from typing import Any
 from tips.catalog import (
     DATA_DIR,
     LEVEL_KEYS,
-    TIP_NUMBER,
     CatalogError,
     Ladder,
     field_bool,
@@ -35,6 +34,16 @@ from tips.catalog import (
     read_toml,
     reject_unknown_keys,
     table_list,
+    translated_with_levels,
+)
+from tips.translation import (
+    Translation,
+    band_key,
+    causes_key,
+    rda_key,
+    section_key,
+    sign_key,
+    translate,
 )
 
 CAUSES_FILE = "causes.toml"
@@ -167,21 +176,25 @@ class RdaTable:
 
 
 def _load_cause_list(
-    data: dict[str, Any], name: str, path: Path, text: str
+    data: dict[str, Any], name: str, path: Path, text: str, translation: Translation | None
 ) -> tuple[tuple[str, str], ...]:
     """(title, text) pairs of one ``[[name]]`` array, in file order."""
     causes: list[tuple[str, str]] = []
     for index, (table, line) in enumerate(table_list(data, name, path, text)):
         context = f"{name} #{index + 1}"
         reject_unknown_keys(table, _CAUSE_FIELDS, path, line, context)
-        title = field_str(table, "title", path, line, context)
-        causes.append((title, field_str(table, "text", path, line, context)))
+        title, body = (translate(translation, section_key(name, index + 1, field),
+                                 field_str(table, field, path, line, context))
+                       for field in _CAUSE_FIELDS)
+        causes.append((title, body))
     if not causes:
         raise CatalogError(path, None, f"no [[{name}]] entries")
     return tuple(causes)
 
 
-def _load_warning_signs(data: dict[str, Any], path: Path, text: str) -> tuple[WarningSign, ...]:
+def _load_warning_signs(
+    data: dict[str, Any], path: Path, text: str, translation: Translation | None
+) -> tuple[WarningSign, ...]:
     """The ``[[warning_sign]]`` tables, sorted most urgent first (file order within a level).
 
     A sign's text may not hold a ``{level}`` placeholder: its level is its ``level`` key.
@@ -205,46 +218,73 @@ def _load_warning_signs(data: dict[str, Any], path: Path, text: str) -> tuple[Wa
         if "{" in body:
             raise CatalogError(path, line, f"{context}: the level comes from 'level', not from"
                                            " a placeholder in the text")
-        signs.append(WarningSign(sign_id, level, body,
+        signs.append(WarningSign(sign_id, level, _sign_text(body, sign_id, translation),
                                  field_str(table, "source", path, line, context)))
     if not signs:
         raise CatalogError(path, None, "no [[warning_sign]] entries")
     return tuple(sorted(signs, key=lambda sign: LEVEL_KEYS.index(sign.level)))
 
 
-def load_causes(directory: Path = DATA_DIR) -> Causes:
-    """Load causes.toml; every section is required because /causes offers them all."""
+def _sign_text(english: str, sign_id: str, translation: Translation | None) -> str:
+    """A sign's text in the translation's language; the English if it slips a level in."""
+    text = translate(translation, sign_key(sign_id), english)
+    return english if "{" in text else text
+
+
+def load_causes(directory: Path = DATA_DIR, translation: Translation | None = None) -> Causes:
+    """Load causes.toml; every section is required because /causes offers them all.
+
+    With a ``translation`` the texts and the ladder are that language's (English where it
+    has none); each sign keeps the level the data gives it.
+    """
     path = directory / CAUSES_FILE
     data, text = read_toml(path)
     reject_unknown_keys(data, _CAUSES_KEYS, path, None, "")
-    ladder = load_ladder(directory)
-    overview = fill_levels(field_str(data, "overview", path), ladder, path, None, "overview")
+    english_ladder = load_ladder(directory)
+    raw_overview = field_str(data, "overview", path)
+    overview = fill_levels(raw_overview, english_ladder, path, None, "overview")
     if len(overview) > MAX_OVERVIEW_CHARS:
         raise CatalogError(
             path, None,
             f"'overview' is {len(overview)} characters (max {MAX_OVERVIEW_CHARS}, one phone"
             " screen); move detail into the sections",
         )
-    signs = _load_warning_signs(data, path, text)
+    ladder = english_ladder
+    if translation is not None:
+        ladder = load_ladder(directory, translation)
+        overview = translated_with_levels(raw_overview, causes_key("overview"), translation,
+                                          ladder, MAX_OVERVIEW_CHARS, overview)
+    signs = _load_warning_signs(data, path, text, translation)
+
+    def one(field: str) -> str:
+        return translate(translation, causes_key(field), field_str(data, field, path))
+
     return Causes(
-        intro=field_str(data, "intro", path),
-        mechanism=field_str(data, "mechanism", path),
-        deficiency_causes=_load_cause_list(data, "deficiency_cause", path, text),
-        other_causes=_load_cause_list(data, "other_cause", path, text),
-        see_professional=field_str(data, "see_professional", path),
-        when_to_see_doctor=tuple(f"{sign.text} {ladder.advice(sign.level, TIP_NUMBER)}"
-                                 for sign in signs),
+        intro=one("intro"),
+        mechanism=one("mechanism"),
+        deficiency_causes=_load_cause_list(data, "deficiency_cause", path, text, translation),
+        other_causes=_load_cause_list(data, "other_cause", path, text, translation),
+        see_professional=one("see_professional"),
+        when_to_see_doctor=tuple(f"{sign.text} {ladder.advice(sign.level)}" for sign in signs),
         overview=overview,
         warning_signs=signs,
-        what_helps=_load_cause_list(data, "what_helps", path, text),
+        what_helps=_load_cause_list(data, "what_helps", path, text, translation),
         ladder=ladder,
     )
 
 
-def load_rda(directory: Path = DATA_DIR) -> RdaTable:
-    """Load rda.toml, rejecting unknown or repeated band keys the buttons could not reach."""
+def load_rda(directory: Path = DATA_DIR, translation: Translation | None = None) -> RdaTable:
+    """Load rda.toml, rejecting unknown or repeated band keys the buttons could not reach.
+
+    With a ``translation`` the notes and band labels are that language's; every figure
+    comes from the file.
+    """
     path = directory / RDA_FILE
     data, text = read_toml(path)
+
+    def note(field: str) -> str:
+        return translate(translation, rda_key(field), field_str(data, field, path))
+
     reject_unknown_keys(data, _RDA_KEYS, path, None, "")
     bands: list[RdaBand] = []
     seen: set[str] = set()
@@ -263,7 +303,8 @@ def load_rda(directory: Path = DATA_DIR) -> RdaTable:
         bands.append(
             RdaBand(
                 key=key,
-                label=field_str(table, "label", path, line, context),
+                label=translate(translation, band_key(key),
+                                field_str(table, "label", path, line, context)),
                 male=field_int(table, "male", path, line, context, minimum=1),
                 female=field_int(table, "female", path, line, context, minimum=1),
                 pregnancy=field_optional_int(table, "pregnancy", path, line, context, minimum=1),
@@ -281,11 +322,11 @@ def load_rda(directory: Path = DATA_DIR) -> RdaTable:
     return RdaTable(
         source=field_str(data, "source", path),
         bands=tuple(bands),
-        upper_limit_note=field_str(data, "upper_limit_note", path),
+        upper_limit_note=note("upper_limit_note"),
         absorbed_percent=field_str(data, "absorbed_percent", path),
-        child_limit_note=field_str(data, "child_limit_note", path),
-        child_food_note=field_str(data, "child_food_note", path),
-        food_note=field_str(data, "food_note", path),
+        child_limit_note=note("child_limit_note"),
+        child_food_note=note("child_food_note"),
+        food_note=note("food_note"),
     )
 
 
