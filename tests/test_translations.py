@@ -86,7 +86,7 @@ def test_no_translation_changes_a_figure_tag_placeholder_or_source(locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_translations_load_whole_and_within_the_limits(locale, caplog):
-    """Tips at most 600 characters with their levels, the /causes overview 1,000, any text
+    """Tips at most 600 characters with their levels, the /causes overview 1,200, any text
     4,096; every level placeholder a whole sentence. A translation failing one is refused
     by the loader (English shown, a warning logged), which this test turns into a failure."""
     translation = CurrentTranslations(locale)

@@ -54,6 +54,9 @@ BAND_KEYS = ("1-3", "4-8", "9-13", "14-18", "19-30", "31-50", "51+")
 
 # The /causes first screen must fit a phone without scrolling through a wall of text.
 MAX_OVERVIEW_CHARS = 1000
+# The same screen in translation: Russian, Spanish and Portuguese run 5-20 % longer than
+# English for the same sentences, and cutting a translation would cut a warning.
+MAX_TRANSLATED_OVERVIEW_CHARS = 1200
 
 _CAUSE_FIELDS = ("title", "text")
 _WARNING_FIELDS = ("id", "level", "text", "source")
@@ -253,7 +256,7 @@ def load_causes(directory: Path = DATA_DIR, translation: Translation | None = No
     if translation is not None:
         ladder = load_ladder(directory, translation)
         overview = translated_with_levels(raw_overview, causes_key("overview"), translation,
-                                          ladder, MAX_OVERVIEW_CHARS, overview)
+                                          ladder, MAX_TRANSLATED_OVERVIEW_CHARS, overview)
     signs = _load_warning_signs(data, path, text, translation)
 
     def one(field: str) -> str:
