@@ -98,6 +98,11 @@ class Action:
     value: str
     before: tuple[tuple[str, str], ...] = ()  # steps that set the scene, not counted
     settled: bool = True  # signed up with prompts on first; else a chat never seen
+    # Its budget, within the rule's one and one: a read outside the write only where the
+    # handler must see the row to choose (the open sign-up question, create or resume),
+    # no write for a view.
+    reads: int = 0
+    writes: int = 1
 
 
 PAUSED = (("say", "/pause 3"), ("say", "/settings"))
@@ -116,25 +121,26 @@ ACTIONS = (
     Action("/stop", "say", "/stop"),
     Action("stop button", "press", "set:stop"),
     Action("resume after stop", "press", "set:resume", before=STOPPED),
-    Action("/subscribe after stop", "say", "/subscribe", before=STOPPED),
-    Action("/start after stop", "say", "/start", before=STOPPED),
+    Action("/subscribe after stop", "say", "/subscribe", before=STOPPED, reads=1),
+    Action("/start after stop", "say", "/start", before=STOPPED, reads=1),
     Action("topic toggle", "press", "topic:rest", before=(("press", "set:topics"),)),
     Action("topics done", "press", "topic:done",
-           before=(("press", "set:topics"), ("press", "topic:rest"))),
-    Action("/topics", "say", "/topics"),
-    Action("/settings", "say", "/settings"),
-    Action("panel button", "press", "set:panel", before=(("press", "set:time"),)),
-    Action("first /start", "say", "/start", settled=False),
+           before=(("press", "set:topics"), ("press", "topic:rest")), reads=1, writes=0),
+    Action("/topics", "say", "/topics", reads=1, writes=0),
+    Action("/settings", "say", "/settings", reads=1, writes=0),
+    Action("panel button", "press", "set:panel", before=(("press", "set:time"),),
+           reads=1, writes=0),
+    Action("first /start", "say", "/start", settled=False, reads=1),
     Action("sign-up: typed city", "say", "Munich", before=(("say", "/start"),),
-           settled=False),
+           settled=False, reads=1),
     Action("sign-up: location", "location", "48.14,11.58", before=(("say", "/start"),),
            settled=False),
     Action("sign-up: typed time", "say", "07:30",
-           before=(("say", "/start"), ("say", "Munich")), settled=False),
+           before=(("say", "/start"), ("say", "Munich")), settled=False, reads=1),
     Action("sign-up: time button", "press", "time:07:00",
            before=(("say", "/start"), ("say", "Munich")), settled=False),
     Action("sign-up: keep the default", "say", "Keep the default",
-           before=(("say", "/start"),), settled=False),
+           before=(("say", "/start"),), settled=False, reads=1),
     Action("sign-up: keep button", "press", "set:keep",
            before=(("say", "/start"), ("say", "🕐 Pick the time it is for me")),
            settled=False),
@@ -166,8 +172,9 @@ async def test_a_settings_action_is_one_read_and_one_write_at_most(bot, action):
     await run(bot, action.kind, action.value)
     trace.stop()
     reads, writes = trace.counts()
-    assert (reads, writes) <= (1, 1) and reads <= 1 and writes <= 1, (
-        action.name, reads, writes, trace.statements())
+    assert reads <= 1 and writes <= 1, (reads, writes, trace.statements())
+    assert reads <= action.reads and writes <= action.writes, (
+        reads, writes, trace.statements())
 
 
 @pytest.mark.parametrize("action", [a for a in ACTIONS if a.name in (

@@ -2,7 +2,8 @@
 
 Owns the `subscribers` table's reads and writes, and the row → Subscriber decoding the
 outbox's due query reuses. Stopping, pausing or a block also settles the chat's pending
-outbox rows in the same transaction, so nobody who said stop is sent a tip queued earlier.
+outbox rows in the same transaction, so nobody who said stop is sent a tip queued earlier;
+a new zone or time moves the chat's diary prompts in the same transaction (`change`).
 Send times are stored as 'HH:MM', topics as a comma-separated list, instants as UNIX seconds.
 """
 
