@@ -161,8 +161,8 @@ async def run(bot: BotHarness, kind: str, value: str) -> None:
     await bot.press(shown[-1], value)
 
 
-@pytest.mark.parametrize("action", ACTIONS, ids=[a.name for a in ACTIONS])
-async def test_a_settings_action_is_one_read_and_one_write_at_most(bot, action):
+async def traced_action(bot: BotHarness, action: Action) -> Trace:
+    """Set the scene, then run the action alone under the trace."""
     if action.settled:
         await subscribed_with_prompts(bot)
     for kind, value in action.before:
@@ -171,6 +171,12 @@ async def test_a_settings_action_is_one_read_and_one_write_at_most(bot, action):
     trace.start()
     await run(bot, action.kind, action.value)
     trace.stop()
+    return trace
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=[a.name for a in ACTIONS])
+async def test_a_settings_action_is_one_read_and_one_write_at_most(bot, action):
+    trace = await traced_action(bot, action)
     reads, writes = trace.counts()
     assert reads <= 1 and writes <= 1, (reads, writes, trace.statements())
     assert reads <= action.reads and writes <= action.writes, (
@@ -183,13 +189,7 @@ async def test_a_settings_action_is_one_read_and_one_write_at_most(bot, action):
 async def test_a_new_zone_or_time_moves_the_prompts_in_the_same_transaction(bot, action):
     """The write that sets the zone or time also moves the check-in: one BEGIN … COMMIT
     holds both UPDATEs."""
-    await subscribed_with_prompts(bot)
-    for kind, value in action.before:
-        await run(bot, kind, value)
-    trace = await traced(bot)
-    trace.start()
-    await run(bot, action.kind, action.value)
-    trace.stop()
+    trace = await traced_action(bot, action)
     transactions: list[list[str]] = []
     for statements in trace.by_connection.values():
         for sql in statements:
