@@ -275,7 +275,7 @@ def topics_menu(subscriber: Subscriber) -> Reply:
 
 async def stop_reply(deps: Deps, chat_id: int) -> Reply:
     try:
-        return _stopped_note(await deps.subscriptions.stop(chat_id))
+        return _stopped_note(await deps.subscriptions.stop_change(chat_id))
     except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
 
@@ -488,7 +488,7 @@ async def _setting(deps: Deps, chat_id: int, item: str) -> Answer:
     """One panel button: at most one read or one service call, and the panel drawn from
     the row it returned."""
     if item == SET_STOP:
-        change = await deps.subscriptions.stop(chat_id)
+        change = await deps.subscriptions.stop_change(chat_id)
         return Answer(edit=panel(deps, change.subscriber, _stopped_note(change).text))
     if item == SET_RESUME:  # from a pause, a stop or a block alike
         resumed = (await deps.subscriptions.reactivate(chat_id)).subscriber

@@ -147,8 +147,12 @@ class SubscriptionService:
         """Daily tips on again, whatever stopped them (a no-op when they are on)."""
         return await self._change(chat_id, self._activated)
 
-    async def stop(self, chat_id: int) -> Changed:
+    async def stop(self, chat_id: int) -> Subscriber:
         """Stop daily tips; the row and its history stay so /subscribe can resume."""
+        return (await self.stop_change(chat_id)).subscriber
+
+    async def stop_change(self, chat_id: int) -> Changed:
+        """stop, with the row as it was (to tell "stopped" from "already stopped")."""
         return await self._change(chat_id, lambda row: None if row.status == "stopped"
                                   else replace(row, status="stopped", next_send_at=None,
                                                inactive_reason=None, paused_until=None))
