@@ -10,6 +10,7 @@ Telegram's answers to what the database holds, which the tests with a fake trans
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from telegram.error import Conflict, InvalidToken
@@ -179,3 +180,18 @@ def test_a_very_long_unknown_error_is_cut_to_200_characters():
     result = classify(Conflict("z" * 300))
     assert isinstance(result, Failed)
     assert result.reason == ("Conflict: " + "z" * 300)[:200] and len(result.reason) == 200
+
+
+
+async def test_the_sender_records_a_gone_chat_through_the_subscription_service(bot):
+    """One road for "the chat is gone": the running sender hands it to the subscription
+    service, the same call a block noticed in a chat-member update takes."""
+    assert bot.runtime.sender._chat_gone == bot.runtime.deps.subscriptions.mark_unreachable
+
+
+def test_only_the_subscription_service_records_a_gone_chat():
+    """No module but the subscription service writes a block itself."""
+    root = Path(__file__).resolve().parent.parent / "bot"
+    writers = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                     if ".mark_blocked(" in path.read_text(encoding="utf-8"))
+    assert writers == ["services/subscriptions.py"]

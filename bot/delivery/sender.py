@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import time
@@ -59,6 +60,7 @@ from telegram.error import (
 from bot.core.clock import Clock
 from bot.delivery.outage import Outage
 from bot.delivery.pacer import Pacer
+from bot.services.subscriptions import chat_gone
 from bot.storage import DeliveryOutcome, PendingDelivery, Storage
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ class Failed:
 
 
 SendResult = Sent | Throttled | Gone | Failed
+ChatGone = Callable[[int, str], Awaitable[None]]  # (chat id, Telegram's reason)
 
 
 class Transport(Protocol):
@@ -239,8 +242,12 @@ class Sender:
         sleep: Sleep = asyncio.sleep,
         epoch: int | None = None,
         outage: Outage | None = None,
+        on_chat_gone: ChatGone | None = None,
     ) -> None:
         self._storage = storage
+        # "The chat is gone" is the subscription service's to record (the wiring passes
+        # SubscriptionService.mark_unreachable); a sender built alone takes the same road.
+        self._chat_gone = on_chat_gone or functools.partial(chat_gone, storage, clock)
         # This instance's claim on the rows it takes (unique per start: nanoseconds of
         # the wall clock when it was made); see `_release_stale_claims`.
         self.epoch = epoch if epoch is not None else time.time_ns()
@@ -446,7 +453,7 @@ class Sender:
             await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason))
             await self._try_flush()
             try:
-                await self._storage.subscribers.mark_blocked(row.chat_id, result.reason, now)
+                await self._chat_gone(row.chat_id, result.reason)
             except Exception:  # the next send to this chat finds out again
                 log.exception("could not mark chat %s blocked", row.chat_id)
         elif result.retryable:

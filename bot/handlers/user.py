@@ -33,9 +33,10 @@ from bot.handlers.common import (
     shows_pressed_button,
 )
 from bot.handlers.deps import Deps, get_deps
-from bot.services.subscriptions import NotSubscribed
+from bot.services.subscriptions import NotSubscribed, ScheduleChange
 from bot.services.tipfeed import TakenTip
 from bot.storage import Subscriber
+from bot.storage.models import Changed
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     ANOTHER,
@@ -107,24 +108,30 @@ async def pause_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     if days is None:
         return Reply(texts.PAUSE_INVALID)
     try:
-        subscriber = await deps.subscriptions.pause(chat_id, days)
+        return _paused_note(await deps.subscriptions.pause(chat_id, days), days)
     except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
-    if subscriber is None:
-        return Reply(texts.PAUSE_WHEN_STOPPED)
-    return Reply(texts.paused(subscriber, days))
 
 
-# Settings panel: every action redraws the panel it was pressed in
+def _paused_note(paused: Subscriber | None, days: int) -> Reply:
+    return Reply(texts.PAUSE_WHEN_STOPPED if paused is None else texts.paused(paused, days))
+
+
+# Settings panel: every action redraws the panel it was pressed in, from the row its
+# service call returned (no second read)
+
+def panel(deps: Deps, subscriber: Subscriber, note: str = "") -> Reply:
+    head = note + "\n\n" if note else ""
+    return Reply(head + texts.settings_summary(subscriber)
+                 + texts.next_tip_line(subscriber, deps.clock.now()),
+                 keyboards.settings_menu(subscriber))
+
 
 async def panel_reply(deps: Deps, chat_id: int, note: str = "") -> Reply:
     subscriber = await deps.subscriptions.get(chat_id)
     if subscriber is None:
         return Reply(texts.NOT_SUBSCRIBED)
-    head = note + "\n\n" if note else ""
-    return Reply(head + texts.settings_summary(subscriber)
-                 + texts.next_tip_line(subscriber, deps.clock.now()),
-                 keyboards.settings_menu(subscriber))
+    return panel(deps, subscriber, note)
 
 
 # Sign-up: time zone (location, city, or the time it is now), then time of day
@@ -145,16 +152,19 @@ def clock_reply(deps: Deps) -> Reply:
 
 async def zone_chosen(deps: Deps, chat_id: int, zone: Zone) -> tuple[Reply, Reply | None]:
     """Set the zone; during sign-up the next question (the time) follows."""
-    subscriber = await deps.subscriptions.set_timezone(chat_id, zone)
-    await deps.diary.reschedule(chat_id)  # prompts follow the new zone
-    now = deps.clock.now()
-    if subscriber.setup_step == "zone":
-        await deps.subscriptions.set_setup_step(chat_id, "time")
-        return (Reply(texts.setup_zone_done(subscriber, now.astimezone(zone.tz)),
-                      keyboards.remove_keyboard()),
+    try:
+        change = await deps.subscriptions.schedule_changed(chat_id, zone=zone)
+    except NotSubscribed:
+        return Reply(texts.NOT_SUBSCRIBED), None
+    return _zone_replies(deps, change, zone)
+
+
+def _zone_replies(deps: Deps, change: ScheduleChange, zone: Zone) -> tuple[Reply, Reply | None]:
+    subscriber, local_now = change.subscriber, deps.clock.now().astimezone(zone.tz)
+    if change.was_step == "zone":
+        return (Reply(texts.setup_zone_done(subscriber, local_now), keyboards.remove_keyboard()),
                 Reply(texts.SETUP_TIME_QUESTION, keyboards.time_choices()))
-    return (await panel_reply(deps, chat_id, texts.timezone_set(
-        subscriber, now.astimezone(zone.tz))), None)
+    return panel(deps, subscriber, texts.timezone_set(subscriber, local_now)), None
 
 
 async def time_chosen(deps: Deps, chat_id: int, raw: str) -> Reply:
@@ -162,15 +172,13 @@ async def time_chosen(deps: Deps, chat_id: int, raw: str) -> Reply:
     if parsed is None:
         return Reply(texts.time_invalid(raw))
     try:
-        subscriber = await deps.subscriptions.set_time(chat_id, parsed)
-        await deps.diary.reschedule(chat_id)  # the weekly follows the daily time
+        change = await deps.subscriptions.schedule_changed(chat_id, send_time=parsed)
     except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
-    now = deps.clock.now()
-    if subscriber.setup_step in ("zone", "time"):
-        await deps.subscriptions.set_setup_step(chat_id, "done")
-        return await panel_reply(deps, chat_id, texts.setup_done(subscriber, now))
-    return await panel_reply(deps, chat_id, texts.time_set(subscriber, now))
+    subscriber, now = change.subscriber, deps.clock.now()
+    if change.was_step in ("zone", "time"):
+        return panel(deps, subscriber, texts.setup_done(subscriber, now))
+    return panel(deps, subscriber, texts.time_set(subscriber, now))
 
 
 async def typed_during_setup(deps: Deps, chat_id: int, text: str) -> list[Reply] | None:
@@ -250,8 +258,6 @@ async def set_zone_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
         suggestions = await asyncio.to_thread(suggest_zones, raw)
         return Reply(texts.timezone_invalid(raw, suggestions),
                      keyboards.zone_choices(suggestions, clock=False))
-    if await deps.subscriptions.get(chat_id) is None:
-        return Reply(texts.NOT_SUBSCRIBED)
     first, _ = await zone_chosen(deps, chat_id, zone)
     return first
 
@@ -260,17 +266,22 @@ async def topics_reply(deps: Deps, chat_id: int) -> Reply:
     subscriber = await deps.subscriptions.get(chat_id)
     if subscriber is None:
         return Reply(texts.NOT_SUBSCRIBED)
+    return topics_menu(subscriber)
+
+
+def topics_menu(subscriber: Subscriber) -> Reply:
     return Reply(texts.topics_now(subscriber), keyboards.topics_menu(subscriber))
 
 
 async def stop_reply(deps: Deps, chat_id: int) -> Reply:
-    subscriber = await deps.subscriptions.get(chat_id)
-    if subscriber is None:
+    try:
+        return _stopped_note(await deps.subscriptions.stop_change(chat_id))
+    except NotSubscribed:
         return Reply(texts.NOT_SUBSCRIBED)
-    if subscriber.status == "stopped":
-        return Reply(texts.ALREADY_STOPPED)
-    await deps.subscriptions.stop(chat_id)
-    return Reply(texts.STOPPED)
+
+
+def _stopped_note(change: Changed) -> Reply:
+    return Reply(texts.ALREADY_STOPPED if change.before.status == "stopped" else texts.STOPPED)
 
 
 async def subscribe_reply(deps: Deps, update: Update) -> Reply:
@@ -345,8 +356,17 @@ foods = chat_command(foods_reply)
 time_command = chat_command(set_time_reply)
 timezone_command = chat_command(set_zone_reply)
 topics = chat_command(lambda deps, chat_id, _raw: topics_reply(deps, chat_id))
-settings = asking_zone_once(
-    chat_command(lambda deps, chat_id, _raw: settings_reply(deps, chat_id)))
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The panel, then the time-zone question once if still on the default: one read."""
+    if update.effective_chat is None:
+        return
+    deps = get_deps(context)
+    subscriber = await deps.subscriptions.get(update.effective_chat.id)
+    await send(update, context,
+               Reply(texts.NOT_SUBSCRIBED) if subscriber is None else panel(deps, subscriber))
+    await ask_zone_once(deps, update, context, subscriber)
 
 
 causes = chat_command(lambda deps, chat_id, _raw: causes_reply(deps, chat_id))
@@ -385,9 +405,6 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                    message.location.longitude)
     if zone is None:
         await send(update, context, Reply(texts.location_unknown()))
-        return
-    if await deps.subscriptions.get(chat.id) is None:
-        await send(update, context, Reply(texts.NOT_SUBSCRIBED))
         return
     first, second = await zone_chosen(deps, chat.id, zone)
     await send(update, context, first)
@@ -459,29 +476,40 @@ async def setting_button(deps: Deps, update: Update, data: Setting) -> Answer:
     if data.item == SET_CLOCK:
         return Answer(edit=clock_reply(deps))
     if data.item == SET_KEEP:
-        if await deps.subscriptions.get(chat_id) is not None:
-            await deps.subscriptions.set_setup_step(chat_id, "done")
+        await deps.subscriptions.set_setup_step(chat_id, "done")  # no row: nothing to set
         return Answer(edit=Reply(texts.SETUP_KEPT))
+    try:
+        return await _setting(deps, chat_id, data.item)
+    except NotSubscribed:
+        return Answer(texts.NOT_SUBSCRIBED)
+
+
+async def _setting(deps: Deps, chat_id: int, item: str) -> Answer:
+    """One panel button: at most one read or one service call, and the panel drawn from
+    the row it returned."""
+    if item == SET_STOP:
+        change = await deps.subscriptions.stop_change(chat_id)
+        return Answer(edit=panel(deps, change.subscriber, _stopped_note(change).text))
+    if item == SET_RESUME:  # from a pause, a stop or a block alike
+        resumed = (await deps.subscriptions.reactivate(chat_id)).subscriber
+        return Answer(edit=panel(deps, resumed, texts.resumed(resumed)))
+    if item == SET_PAUSE:
+        paused = await deps.subscriptions.pause(chat_id, 7)
+        shown = paused or await deps.subscriptions.get(chat_id)
+        if shown is None:
+            raise NotSubscribed(chat_id)
+        return Answer(edit=panel(deps, shown, _paused_note(paused, 7).text))
     subscriber = await deps.subscriptions.get(chat_id)
     if subscriber is None:
-        return Answer(texts.NOT_SUBSCRIBED)
-    if data.item == SET_TIME:
+        raise NotSubscribed(chat_id)
+    if item == SET_TIME:
         return Answer(edit=Reply(texts.TIME_PROMPT, keyboards.time_choices(back=True)))
-    if data.item == SET_ZONE:
+    if item == SET_ZONE:
         return Answer(edit=Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices(back=True)))
-    if data.item == SET_TOPICS:
-        return Answer(edit=await topics_reply(deps, chat_id))
-    if data.item == SET_PANEL:
-        return Answer(edit=await panel_reply(deps, chat_id))
-    if data.item == SET_STOP:
-        return Answer(edit=await panel_reply(deps, chat_id, (await stop_reply(deps, chat_id)).text))
-    if data.item == SET_PAUSE:
-        return Answer(edit=await panel_reply(deps, chat_id,
-                                             (await pause_reply(deps, chat_id, "7")).text))
-    if data.item == SET_RESUME:
-        note = (await resume_reply(deps, chat_id) if subscriber.status == "paused"
-                else await subscribe_reply(deps, update)).text
-        return Answer(edit=await panel_reply(deps, chat_id, note))
+    if item == SET_TOPICS:
+        return Answer(edit=topics_menu(subscriber))
+    if item == SET_PANEL:
+        return Answer(edit=panel(deps, subscriber))
     return EXPIRED
 
 
@@ -510,9 +538,11 @@ async def zone_button(deps: Deps, update: Update, data: PickZone) -> Answer:
     zone = await read_zone(data.value)
     if zone is None:
         return EXPIRED
-    if await deps.subscriptions.get(chat_id) is None:
+    try:
+        change = await deps.subscriptions.schedule_changed(chat_id, zone=zone)
+    except NotSubscribed:
         return Answer(texts.NOT_SUBSCRIBED)
-    first, second = await zone_chosen(deps, chat_id, zone)
+    first, second = _zone_replies(deps, change, zone)
     if second is None:
         return Answer(edit=first)
     # During sign-up: the confirmation (which also hides the location keyboard), then
@@ -542,7 +572,7 @@ async def topic_button(deps: Deps, update: Update, data: ToggleTopic) -> Answer:
         subscriber = await deps.subscriptions.get(chat_id)
         if subscriber is None or not shows_pressed_button(update):  # saved already
             return Answer()
-        return Answer(edit=await panel_reply(deps, chat_id, texts.TOPICS_SAVED))
+        return Answer(edit=panel(deps, subscriber, texts.TOPICS_SAVED))
     if data.topic not in TOPICS:
         return EXPIRED
     try:

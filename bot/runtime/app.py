@@ -179,13 +179,14 @@ async def attach_runtime(
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
         outage = Outage()
+        subscriptions = SubscriptionService(storage, clock, defaults)
         sender = Sender(storage, transport, make_renderer(feed), clock,
                         pacer or Pacer(settings.send_rate_per_second),
                         concurrency=concurrency_for(settings.send_rate_per_second),
-                        outage=outage)
+                        outage=outage, on_chat_gone=subscriptions.mark_unreachable)
         deps = Deps(
             settings=settings, clock=clock,
-            subscriptions=SubscriptionService(storage, clock, defaults),
+            subscriptions=subscriptions,
             feed=feed,
             feedback=FeedbackService(storage, feed, clock),
             needs=NeedService(storage, rda, foods),

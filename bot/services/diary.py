@@ -203,25 +203,6 @@ class DiaryService:
         assert settings is not None
         return settings
 
-    async def reschedule(self, chat_id: int) -> None:
-        """After /time or /timezone: move each prompt that is on to its next slot in the
-        new zone (the weekly picture also follows the new daily time). A slot already used
-        today cannot repeat: the outbox keeps one row per person, kind and local date."""
-        subscriber = await self._subscriber(chat_id)
-        settings = await self._storage.diary.settings(chat_id)
-        if subscriber is None or settings is None:
-            return
-        now, tz = self._clock.now(), zone_of(subscriber)
-        for kind, at in ((PromptKind.CHECK_IN, settings.checkin_time),
-                         (PromptKind.STRETCH, settings.stretch_time)):
-            if at is not None:
-                await self._storage.diary.set_prompt(
-                    chat_id, kind.value, at, next_slot(kind, at, tz, now)[0], now)
-        if settings.weekly_enabled:
-            await self._storage.diary.set_weekly(
-                chat_id, True, next_slot(PromptKind.WEEKLY, subscriber.send_time, tz, now)[0],
-                now)
-
     async def set_weekly(self, chat_id: int, enabled: bool) -> DiarySettings | NoDiary:
         subscriber = await self._subscriber(chat_id)
         if subscriber is None:

@@ -193,3 +193,41 @@ class PromptPlan:
     next_at: datetime | None
     status: str | None  # 'pending' | 'missed'; None: nothing queued (paused, over the cap)
     body: str | None = None
+
+
+# --- a settings action: one read of the row, one write, in one transaction
+
+@dataclass(frozen=True, slots=True)
+class PromptTimes:
+    """The diary prompts a person has on, as a change of their daily schedule sees them."""
+
+    checkin_time: time | None
+    stretch_time: time | None
+    weekly_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSlots:
+    """Where a schedule change moves the prompts that are on (None: off, left as it is)."""
+
+    checkin_next_at: datetime | None
+    stretch_next_at: datetime | None
+    weekly_next_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberChange:
+    """What a settings action writes: the row as it is to read afterwards (its settable
+    fields: status, time, zone, topics, next slot, pause, reason, sign-up step) and, for a
+    new zone or time, the diary prompts' new slots."""
+
+    subscriber: Subscriber
+    prompts: PromptSlots | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A settings action's row as it was and as it is now (what the panel shows)."""
+
+    before: Subscriber
+    subscriber: Subscriber

@@ -2,21 +2,29 @@
 
 Owns the `subscribers` table's reads and writes, and the row → Subscriber decoding the
 outbox's due query reuses. Stopping, pausing or a block also settles the chat's pending
-outbox rows in the same transaction, so nobody who said stop is sent a tip queued earlier.
+outbox rows in the same transaction, so nobody who said stop is sent a tip queued earlier;
+a new zone or time moves the chat's diary prompts in the same transaction (`change`).
 Send times are stored as 'HH:MM', topics as a comma-separated list, instants as UNIX seconds.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
 from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
-from bot.storage.models import DueSubscriber, Subscriber
+from bot.storage.models import (
+    Changed,
+    DueSubscriber,
+    PromptTimes,
+    Subscriber,
+    SubscriberChange,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +121,24 @@ def _instant(moment: datetime | None) -> int | None:
     return to_ts(moment) if moment else None
 
 
+# A settings action's rule: the row as it is (and the diary prompts that are on, when
+# asked for) → what to write, or None to leave everything as it is.
+Decide = Callable[[Subscriber, PromptTimes | None], SubscriberChange | None]
+
+# Kinds of pending rows a stop or a pause cancels (a block settles every pending row).
+_CANCELLED_KINDS = "('daily', 'broadcast', 'checkin', 'stretch', 'weekly')"
+
+
+def _prompt_times(connection: sqlite3.Connection, chat_id: int) -> PromptTimes | None:
+    row = connection.execute(
+        "SELECT checkin_time, stretch_time, weekly_enabled FROM diary_settings"
+        " WHERE chat_id = ?", (chat_id,)).fetchone()
+    if row is None:
+        return None
+    return PromptTimes(_send_time(row[0]) if row[0] else None,
+                       _send_time(row[1]) if row[1] else None, bool(row[2]))
+
+
 class SubscriberQueries:
     """Reads and writes of the subscribers table."""
 
@@ -130,17 +156,88 @@ class SubscriberQueries:
         next_send_at: datetime | None, now: datetime,
     ) -> bool:
         """Create a subscriber; False if the chat already has a row (a second /start)."""
+        return await self.create(
+            chat_id=chat_id, user_id=user_id, chat_type=chat_type, status=status,
+            send_time=send_time, timezone=timezone, topics=topics,
+            next_send_at=next_send_at, now=now) is not None
+
+    async def create(
+        self, *, chat_id: int, user_id: int | None, chat_type: str, status: str,
+        send_time: time, timezone: str, topics: Iterable[str],
+        next_send_at: datetime | None, now: datetime, setup_step: str | None = None,
+    ) -> Subscriber | None:
+        """Create a subscriber and return it as stored (RETURNING: no second read); None
+        if the chat already has a row (a second /start), which is left as it is."""
         ts = to_ts(now)
         async with self._db.write() as tx:
-            cursor = await tx.execute(
-                """INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
-                       timezone, topics, next_send_at, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (chat_id) DO NOTHING""",
+            rows = await tx.execute_fetchall(
+                f"""INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
+                       timezone, topics, next_send_at, created_at, updated_at, setup_step)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (chat_id) DO NOTHING
+                   RETURNING {SUBSCRIBER_COLUMNS}""",
                 (chat_id, user_id, chat_type, status, send_time.strftime("%H:%M"), timezone,
-                 ",".join(topics), _instant(next_send_at), ts, ts),
+                 ",".join(topics), _instant(next_send_at), ts, ts, setup_step),
             )
-        return cursor.rowcount > 0
+        return next((decode_subscriber(row) for row in rows), None)
+
+    async def change(self, chat_id: int, decide: Decide, now: datetime, *,
+                     prompts: bool = False) -> Changed | None:
+        """Read the row, let `decide` say what it becomes, write that: one transaction.
+
+        For the settings actions. The rule sees the row as it is under the write lock (no
+        tick or second press can change it in between), the row comes back from the
+        UPDATE itself (RETURNING), and what follows from it is written in the same
+        transaction: a stop or a new pause cancels the chat's pending sends, and a new zone
+        or time moves the diary prompts (`prompts` reads them for the rule), so a crash can
+        never leave the prompts in the old zone. `decide` runs on the writer thread and
+        must not wait on anything. None when the chat has no row; an unchanged row when
+        `decide` said None (nothing is written then).
+        """
+        ts = to_ts(now)
+
+        def run(connection: sqlite3.Connection) -> Changed | None:
+            row = connection.execute(
+                f"SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE chat_id = ?",
+                (chat_id,)).fetchone()
+            if row is None:
+                return None
+            before = decode_subscriber(row)
+            change = decide(before, _prompt_times(connection, chat_id) if prompts else None)
+            if change is None:
+                return Changed(before, before)
+            new = change.subscriber
+            (row,) = connection.execute(
+                f"""UPDATE subscribers SET status = ?, send_time = ?, timezone = ?, topics = ?,
+                        next_send_at = ?, paused_until = ?, inactive_reason = ?,
+                        setup_step = ?, updated_at = ?
+                    WHERE chat_id = ? RETURNING {SUBSCRIBER_COLUMNS}""",
+                (new.status, new.send_time.strftime("%H:%M"), new.timezone,
+                 ",".join(new.topics), _instant(new.next_send_at),
+                 new.paused_until.isoformat() if new.paused_until else None,
+                 new.inactive_reason, new.setup_step, ts, chat_id)).fetchall()
+            if new.status in ("stopped", "paused") and (
+                    (new.status, new.paused_until) != (before.status, before.paused_until)):
+                # Someone who just said stop must not get a tip or broadcast queued earlier.
+                connection.execute(
+                    f"""UPDATE deliveries SET status = 'cancelled', error = ?
+                        WHERE chat_id = ? AND status = 'pending'
+                          AND kind IN {_CANCELLED_KINDS}""",
+                    (f"subscriber {new.status}", chat_id))
+            if change.prompts is not None:
+                slots = change.prompts
+                connection.execute(
+                    """UPDATE diary_settings SET
+                           checkin_next_at = coalesce(?, checkin_next_at),
+                           stretch_next_at = coalesce(?, stretch_next_at),
+                           weekly_next_at = coalesce(?, weekly_next_at),
+                           updated_at = ?
+                       WHERE chat_id = ?""",
+                    (_instant(slots.checkin_next_at), _instant(slots.stretch_next_at),
+                     _instant(slots.weekly_next_at), ts, chat_id))
+            return Changed(before, decode_subscriber(row))
+
+        return await self._db.transact(run)
 
     async def set_status(
         self, chat_id: int, status: str, *, next_send_at: datetime | None,
@@ -162,10 +259,9 @@ class SubscriberQueries:
             if status in ("stopped", "paused"):
                 # Someone who just said stop must not get a tip or broadcast queued earlier.
                 await tx.execute(
-                    """UPDATE deliveries SET status = 'cancelled', error = ?
-                       WHERE chat_id = ? AND status = 'pending'
-                         AND kind IN ('daily', 'broadcast', 'checkin', 'stretch',
-                                      'weekly')""",
+                    f"""UPDATE deliveries SET status = 'cancelled', error = ?
+                        WHERE chat_id = ? AND status = 'pending'
+                          AND kind IN {_CANCELLED_KINDS}""",
                     (f"subscriber {status}", chat_id),
                 )
         return changed
