@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.core.clock import Clock
+from bot.core.reasons import Reason
 from bot.core.timecalc import local_instant, next_send
 from bot.core.zones import Zone, resolve_zone
 from bot.storage import Storage, Subscriber
@@ -190,7 +191,7 @@ class SubscriptionService:
                  moved)
         return moved
 
-    async def mark_unreachable(self, chat_id: int, reason: str) -> None:
+    async def mark_unreachable(self, chat_id: int, reason: Reason) -> None:
         """The chat blocked or removed the bot: no more daily tips, and say why (/mydata)."""
         await self._storage.subscribers.mark_blocked(chat_id, reason, self._clock.now())
 
