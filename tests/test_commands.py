@@ -302,4 +302,4 @@ async def test_stop_cancels_a_tip_already_queued(bot):
     await bot.runtime.sender.drain_once()
     assert len(bot.standin.messages_to(USER)) == before
     rows = bot.rows("SELECT status, error FROM deliveries")
-    assert rows == [("cancelled", "subscriber stopped")]
+    assert rows == [("cancelled", "subscriber_stopped")]

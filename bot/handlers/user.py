@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.core.parsing import parse_days, parse_send_time
 from bot.core.places import place_zones
+from bot.core.reasons import chat_left
 from bot.core.zones import (
     Zone,
     common_offsets,
@@ -621,9 +622,9 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     status = change.new_chat_member.status
     if status in ("kicked", "left"):
-        reason = texts.chat_left_reason(change.chat.type, status)
+        reason = chat_left(change.chat.type, status)
         await get_deps(context).subscriptions.mark_unreachable(change.chat.id, reason)
-        log.info("chat_id=%s marked inactive: %s", change.chat.id, reason)
+        log.info("chat_id=%s marked inactive: %s", change.chat.id, texts.reason_text(reason))
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,9 +14,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -28,27 +28,28 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.telegram_app import TelegramApp
 from bot.delivery.aiohttp_request import AiohttpRequest
-from bot.delivery.message_edit import edit_text
+from bot.delivery.message_edit import ProgressMessages
 from bot.delivery.outage import Outage
 from bot.delivery.pacer import Pacer
 from bot.delivery.prompt_scheduler import PromptScheduler
 from bot.delivery.scheduler import DailyScheduler, write_slice_for
-from bot.delivery.sender import BotTransport, Renderer, Sender, Transport, concurrency_for
+from bot.delivery.sender import BotTransport, Sender, Transport, concurrency_for
 from bot.handlers import Deps, install_deps
 from bot.runtime.health import UpdatesSeenRequest
-from bot.services.broadcasts import BroadcastService, Progress, run_progress_loop
-from bot.services.diary import DiaryService, WeeklyView
+from bot.services.broadcasts import BroadcastService, run_progress_loop
+from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tip_admin import TipAdmin
 from bot.services.tipfeed import TipFeed
-from bot.storage import Broadcast, PendingDelivery, Storage
-from bot.ui import keyboards, limits, texts
+from bot.storage import Storage
+from bot.ui import limits, texts
+from bot.ui.outbox import OutboxRenderer, broadcast_progress
 from tips.catalog import Tip, load_catalog
 from tips.foods import load_foods
-from tips.reference import Causes, load_causes, load_rda
+from tips.reference import load_causes, load_rda
 
 log = logging.getLogger(__name__)
 
@@ -122,39 +123,6 @@ def _polls(request: BaseRequest, on_poll: Callable[[], None] | None) -> BaseRequ
     return request if on_poll is None else UpdatesSeenRequest(request, on_poll)
 
 
-def weekly_composer(causes: Causes) -> Callable[[WeeklyView], str]:
-    """The weekly picture's text: bars and rules from the same numbers as the chart, each
-    fired rule with its advice from the urgency ladder."""
-    def compose(view: WeeklyView) -> str:
-        return texts.weekly_summary(view.picture, view.series, causes)
-    return compose
-
-
-def make_renderer(feed: TipFeed) -> Renderer:
-    """How an outbox row looks on Telegram: a tip with its reaction buttons, or a broadcast."""
-
-    def render(row: PendingDelivery) -> tuple[str, InlineKeyboardMarkup | None]:
-        if row.kind == "broadcast":
-            return row.text, None
-        # --- diary: the prompts (the weekly text was composed at tick time)
-        if row.kind == "checkin" and row.local_date:
-            night = date.fromisoformat(row.local_date)
-            return texts.checkin_question(night), keyboards.checkin_question(night)
-        if row.kind == "stretch":
-            return texts.evening_stretch(), None
-        if row.kind == "weekly" and row.local_date:
-            return row.text, keyboards.weekly_chart(date.fromisoformat(row.local_date))
-        tip = feed.tip(row.tip_id or "")
-        if tip is None:
-            return row.text, None
-        text = texts.tip_message(tip, daily=row.kind == "daily")
-        if row.remind_setup:  # skipped the sign-up questions: reminded once, here
-            text += texts.SETUP_REMINDER
-        return text, keyboards.tip_actions(tip.id)
-
-    return render
-
-
 async def attach_runtime(
     application: TelegramApp,
     settings: Settings,
@@ -175,12 +143,13 @@ async def attach_runtime(
         feed = TipFeed(storage, clock, check=limits.tip_problem)
         await feed.refresh()
         defaults = Defaults(settings.default_timezone, settings.default_send_time)
-        foods, rda = load_foods(), load_rda()
+        foods, rda, causes = load_foods(), load_rda(), load_causes()
+        diary = DiaryService(storage, clock)
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
         outage = Outage()
         subscriptions = SubscriptionService(storage, clock, defaults)
-        sender = Sender(storage, transport, make_renderer(feed), clock,
+        sender = Sender(storage, transport, OutboxRenderer(feed, diary, causes), clock,
                         pacer or Pacer(settings.send_rate_per_second),
                         concurrency=concurrency_for(settings.send_rate_per_second),
                         outage=outage, on_chat_gone=subscriptions.mark_unreachable)
@@ -196,9 +165,9 @@ async def attach_runtime(
                                         on_queued=sender.wake),
             tip_admin=TipAdmin(storage, feed, clock, check=limits.tip_problem,
                                paid_broadcast=settings.allow_paid_broadcast),
-            foods=foods, causes=load_causes(), rda=rda,
+            foods=foods, causes=causes, rda=rda,
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
-            diary=DiaryService(storage, clock),
+            diary=diary,
             outage=outage,
         )
     except BaseException:
@@ -210,7 +179,7 @@ async def attach_runtime(
                                write_slice=write_slice_for(settings.send_rate_per_second,
                                                            sender.flush_size),
                                on_batch=sender.wake, make_room=sender.make_room)
-    prompts = PromptScheduler(storage, deps.diary, clock, weekly_composer(deps.causes),
+    prompts = PromptScheduler(storage, diary, clock,
                               grace=timedelta(hours=settings.missed_grace_hours),
                               on_batch=sender.wake)
     runtime = Runtime(deps, storage, scheduler, sender, prompts)
@@ -219,7 +188,8 @@ async def attach_runtime(
     if background:
         runtime.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
         runtime.progress_task = asyncio.create_task(
-            run_progress_loop(deps.broadcasts, ProgressMessages(application.bot).edit,
+            run_progress_loop(deps.broadcasts,
+                              ProgressMessages(application.bot, broadcast_progress).edit,
                               runtime.stopping),
             name="broadcast-progress")
         if application.job_queue is not None:
@@ -280,21 +250,3 @@ async def _publish_commands(application: TelegramApp, settings: Settings) -> Non
             await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", type(exc).__name__)
-
-
-class ProgressMessages:
-    """Edits each broadcast's status message in the admin's chat, only when it changed."""
-
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
-        self._shown: dict[int, str] = {}
-
-    async def edit(self, broadcast: Broadcast, progress: Progress) -> None:
-        if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
-            return
-        text = texts.broadcast_progress(broadcast, progress)
-        if self._shown.get(broadcast.id) == text:
-            return
-        await edit_text(self._bot, broadcast.progress_chat_id, broadcast.progress_message_id,
-                        text, keyboards.broadcast_progress(broadcast))
-        self._shown[broadcast.id] = text

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 
 from bot.core.clock import Clock
+from bot.core.reasons import Reason
 from bot.core.timecalc import local_instant, next_send
 from bot.core.zones import Zone, resolve_zone
 from bot.diary.prompts import PromptKind, next_slot
@@ -70,10 +71,11 @@ def _moved(prompts: PromptTimes, send_time: time, tz: tzinfo, now: datetime) -> 
                        slot(PromptKind.WEEKLY, send_time if prompts.weekly_enabled else None))
 
 
-async def chat_gone(storage: Storage, clock: Clock, chat_id: int, reason: str) -> None:
+async def chat_gone(storage: Storage, clock: Clock, chat_id: int, reason: Reason,
+                    detail: str | None = None) -> None:
     """The one road for "the chat is gone" (blocked, kicked, deactivated), whoever noticed
     it: no more daily tips, every pending send settled, and the reason kept for /mydata."""
-    await storage.subscribers.mark_blocked(chat_id, reason, clock.now())
+    await storage.subscribers.mark_blocked(chat_id, reason, clock.now(), detail)
 
 
 class SubscriptionService:
@@ -254,9 +256,10 @@ class SubscriptionService:
                  moved)
         return moved
 
-    async def mark_unreachable(self, chat_id: int, reason: str) -> None:
+    async def mark_unreachable(self, chat_id: int, reason: Reason,
+                               detail: str | None = None) -> None:
         """The chat blocked or removed the bot: no more daily tips, and say why (/mydata)."""
-        await chat_gone(self._storage, self._clock, chat_id, reason)
+        await chat_gone(self._storage, self._clock, chat_id, reason, detail)
 
     # The sign-up questions (time zone, then time of day)
     async def set_setup_step(self, chat_id: int, step: str | None) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
+from bot.core.reasons import Reason
 from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import (
@@ -223,7 +224,8 @@ class SubscriberQueries:
                     f"""UPDATE deliveries SET status = 'cancelled', error = ?
                         WHERE chat_id = ? AND status = 'pending'
                           AND kind IN {_CANCELLED_KINDS}""",
-                    (f"subscriber {new.status}", chat_id))
+                    (Reason.SUBSCRIBER_STOPPED if new.status == "stopped"
+                     else Reason.SUBSCRIBER_PAUSED, chat_id))
             if change.prompts is not None:
                 slots = change.prompts
                 connection.execute(
@@ -241,7 +243,7 @@ class SubscriberQueries:
 
     async def set_status(
         self, chat_id: int, status: str, *, next_send_at: datetime | None,
-        now: datetime, reason: str | None = None, paused_until: date | None = None,
+        now: datetime, paused_until: date | None = None,
     ) -> bool:
         """Change a subscription's status; stopping or pausing cancels its pending sends.
 
@@ -249,10 +251,10 @@ class SubscriberQueries:
         """
         async with self._db.write() as tx:
             cursor = await tx.execute(
-                """UPDATE subscribers SET status = ?, next_send_at = ?, inactive_reason = ?,
-                       paused_until = ?, updated_at = ?
+                """UPDATE subscribers SET status = ?, next_send_at = ?, inactive_reason = NULL,
+                       inactive_detail = NULL, paused_until = ?, updated_at = ?
                    WHERE chat_id = ?""",
-                (status, _instant(next_send_at), reason,
+                (status, _instant(next_send_at),
                  paused_until.isoformat() if paused_until else None, to_ts(now), chat_id),
             )
             changed = cursor.rowcount > 0
@@ -262,7 +264,8 @@ class SubscriberQueries:
                     f"""UPDATE deliveries SET status = 'cancelled', error = ?
                         WHERE chat_id = ? AND status = 'pending'
                           AND kind IN {_CANCELLED_KINDS}""",
-                    (f"subscriber {status}", chat_id),
+                    (Reason.SUBSCRIBER_STOPPED if status == "stopped"
+                     else Reason.SUBSCRIBER_PAUSED, chat_id),
                 )
         return changed
 
@@ -302,22 +305,25 @@ class SubscriberQueries:
             )
         return cursor.rowcount > 0
 
-    async def mark_blocked(self, chat_id: int, reason: str, now: datetime) -> bool:
+    async def mark_blocked(self, chat_id: int, reason: Reason, now: datetime,
+                           detail: str | None = None) -> bool:
         """Telegram said the chat is gone or blocked us: stop sending, keep the history.
 
-        Returns False when the chat was already blocked (or has no row).
+        `detail` is Telegram's description, where it gave one. Returns False when the chat
+        was already blocked (or has no row).
         """
+        detail = detail[:200] if detail else None
         async with self._db.write() as tx:
             cursor = await tx.execute(
                 """UPDATE subscribers SET status = 'blocked', inactive_reason = ?,
-                       next_send_at = NULL, updated_at = ?
+                       inactive_detail = ?, next_send_at = NULL, updated_at = ?
                    WHERE chat_id = ? AND status != 'blocked'""",
-                (reason[:200], to_ts(now), chat_id),
+                (reason, detail, to_ts(now), chat_id),
             )
             await tx.execute(
-                """UPDATE deliveries SET status = 'blocked', error = ?
+                """UPDATE deliveries SET status = 'blocked', error = ?, error_detail = ?
                    WHERE chat_id = ? AND status = 'pending'""",
-                (reason[:200], chat_id),
+                (reason, detail, chat_id),
             )
         return cursor.rowcount > 0
 
@@ -354,16 +360,18 @@ class SubscriberQueries:
         """Take rows the code cannot read out of the schedule, saying why (chat id and the
         kind of error only: a row can hold health data, so no value is ever logged).
 
-        The row becomes 'stopped' with a 'quarantined: …' reason, so an operator can find
-        it (`SELECT … WHERE inactive_reason LIKE 'quarantined%'`), fix it and /start again.
+        The row becomes 'stopped' with the reason 'quarantined' (the kind of error as its
+        detail), so an operator can find it (`SELECT … WHERE inactive_reason =
+        'quarantined'`), fix it and /start again.
         """
         for chat_id, kind in problems:
             log.warning("subscriber %s quarantined: unreadable row (%s)", chat_id, kind)
         async with self._db.write() as tx:
             await tx.executemany(
                 """UPDATE subscribers SET status = 'stopped', next_send_at = NULL,
-                       inactive_reason = ?, updated_at = ? WHERE chat_id = ?""",
-                [(f"quarantined: unreadable row ({kind})"[:200], to_ts(now), chat_id)
+                       inactive_reason = ?, inactive_detail = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                [(Reason.QUARANTINED, kind[:200], to_ts(now), chat_id)
                  for chat_id, kind in problems],
             )
 

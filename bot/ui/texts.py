@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.core.reasons import BROADCAST_RETRY_HOURS, Reason
 from bot.diary.chart import Series, text_bars, week_label
 from bot.diary.flow import Ask, Step
 from bot.diary.models import (
@@ -287,11 +288,6 @@ STOPPED = (
     "⏹ Daily tips stopped. Your settings are kept; send /subscribe whenever you want them "
     "back. /tip still works any time."
 )
-def chat_left_reason(chat_type: str, member_status: str) -> str:
-    """Why a chat went inactive when the bot was blocked or removed (kept, shown in /mydata)."""
-    return "blocked by the user" if chat_type == "private" else f"bot {member_status}"
-
-
 ALREADY_STOPPED = "Daily tips are already stopped. Send /subscribe to turn them back on."
 NOT_SUBSCRIBED = "You’re not subscribed yet. Send /start to begin — it takes one tap."
 
@@ -844,6 +840,51 @@ def retire_unknown(raw: str) -> str:
             "<code>/retire food-003</code>.")
 
 
+# Why tips stopped (/mydata) and why deliveries failed (/stats, logs), by stored code
+# (bot.core.reasons.Reason); {detail} is Telegram's description or the one datum kept.
+REASON_TEXTS: dict[str, str] = {
+    Reason.BLOCKED_BY_USER: "blocked by the user",
+    Reason.BOT_KICKED: "bot kicked",
+    Reason.BOT_LEFT: "bot left",
+    Reason.CHAT_GONE: "{detail}",
+    Reason.CHAT_MIGRATED: "chat migrated to {detail}",
+    Reason.QUARANTINED: "quarantined: unreadable row ({detail})",
+    Reason.BAD_REQUEST: "bad request: {detail}",
+    Reason.NETWORK: "network: {detail}",
+    Reason.TIMED_OUT: "timed out",
+    Reason.TELEGRAM_ERROR: "{detail}",
+    Reason.INTERNAL_ERROR: "internal error",
+    Reason.OFFLINE_PAST_GRACE:
+        "bot was offline past the grace window or the end of that local day",
+    Reason.NO_TIP: "no active tip to send",
+    Reason.ALREADY_SENT_THAT_DAY: "a tip already went out that local day",
+    Reason.LATE_OR_QUIET_HOURS: "late or in quiet hours",
+    Reason.SUBSCRIBER_STOPPED: "subscriber stopped",
+    Reason.SUBSCRIBER_PAUSED: "subscriber paused",
+    Reason.CANCELLED_BY_ADMIN: "cancelled by admin",
+    Reason.OTHER: "{detail}",
+}
+# A row given up, after the reason its last attempt failed for ({cause}), if it had one.
+GAVE_UP_TEXTS: dict[str, tuple[str, str]] = {
+    Reason.GRACE_WINDOW_PASSED: ("not sent within the grace window",
+                                 "{cause}; not sent within the grace window"),
+    Reason.RETRIES_EXHAUSTED: (
+        f"not sent; gave up after retrying for {BROADCAST_RETRY_HOURS} h",
+        f"{{cause}}; gave up after retrying for {BROADCAST_RETRY_HOURS} h"),
+}
+
+
+def reason_text(reason: str, cause: str | None = None, detail: str | None = None) -> str:
+    """A stored reason code in words (plain text: the caller escapes or quotes it).
+
+    `detail` belongs to the cause of a row given up, else to the reason itself. A code
+    this version does not know (or a status standing in for a missing one) shows as is.
+    """
+    if reason in GAVE_UP_TEXTS:
+        alone, after = GAVE_UP_TEXTS[reason]
+        return after.format(cause=reason_text(cause, None, detail)) if cause else alone
+    return REASON_TEXTS.get(reason, "{code}").format(code=reason, detail=detail or "")
+
 def stats_paid(today: int, week: int) -> str:
     """The /stats line while ALLOW_PAID_BROADCAST is on (an upper bound of what is billed)."""
     return f"Paid sends today: {today:,} · last 7 days: {week:,}"
@@ -862,7 +903,8 @@ def stats(found: Stats) -> str:
     ]
     if failures:
         lines.append("Failures by reason:")
-        lines += [f"• {quote(reason)} — {count:,}" for reason, count in failures]
+        lines += [f"• {quote(reason_text(*failure))} — {count:,}"
+                  for failure, count in failures]
     else:
         lines.append("Failures: none")
     if found.paid_sends_today is not None:
@@ -1018,7 +1060,8 @@ def my_data(data: MyData) -> str:
         f"• Subscribed since: {_when(data.created)}",
     ]
     if subscriber.inactive_reason:
-        lines.append(f"• Why tips stopped: {escape(subscriber.inactive_reason)}")
+        why = reason_text(subscriber.inactive_reason, detail=subscriber.inactive_detail)
+        lines.append(f"• Why tips stopped: {escape(why)}")
     lines += ["", "<b>Tips and messages sent to you</b>"]
     if delivery_counts:
         lines += [f"• {DELIVERY_KIND_LABELS.get(kind, escape(kind))}, "
