@@ -40,7 +40,7 @@ from bot.handlers.common import (
     shows_pressed_button,
 )
 from bot.handlers.deps import Deps, get_deps
-from bot.services.diary import AlreadySaved, Gone, NoDiary, Saved
+from bot.services.diary import AlreadySaved, Gone, NightHasCramps, NoDiary, Saved
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     DIARY_MENU,
@@ -102,7 +102,8 @@ async def diary_reply(deps: Deps, chat_id: int) -> Reply:
     if isinstance(view, NoDiary):
         return Reply(texts.DIARY_START_FIRST)
     return Reply(texts.diary_screen(view.entries, view.total, view.settings),
-                 keyboards.diary_screen(view.entries, view.settings, view.today))
+                 keyboards.diary_screen(view.entries, view.settings, view.today,
+                                        view.zone))
 
 
 # ------------------------------------------------------------------ commands
@@ -250,6 +251,9 @@ async def checkin_button(deps: Deps, update: Update, data: CheckInButton) -> Ans
     recorded = await deps.diary.answer_checkin(chat_id, data.night_of, data.answer)
     if isinstance(recorded, NoDiary):
         return Answer(edit=Reply(texts.DIARY_START_FIRST))
+    if isinstance(recorded, NightHasCramps):
+        return Answer(edit=Reply(texts.checkin_night_has_cramps(recorded.night_of),
+                                 keyboards.log_another_for(recorded.night_of)))
     if not recorded:
         return Answer(texts.checkin_too_old())
     if data.answer is CheckInAnswer.NO_CRAMPS:

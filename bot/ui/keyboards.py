@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from telegram import (
@@ -324,8 +324,8 @@ def entry_summary(entry: CrampEntry, *, safety_pending: bool) -> InlineKeyboardM
 
 
 def diary_screen(entries: Sequence[CrampEntry], settings: DiarySettings | None,
-                 today: date) -> InlineKeyboardMarkup:
-    rows = [[_button(texts.entry_delete_button(e), EntryButton(Action.DELETE, e.id))]
+                 today: date, zone: tzinfo) -> InlineKeyboardMarkup:
+    rows = [[_button(texts.entry_delete_button(e, zone), EntryButton(Action.DELETE, e.id))]
             for e in entries if e.id is not None]
     weekly_on = settings.weekly_enabled if settings else True
     months = settings.retention_months if settings else 12
@@ -356,6 +356,13 @@ def checkin_question(night_of: date) -> InlineKeyboardMarkup:
         _button(texts.BUTTON_CHECKIN_NO, CheckInButton(CheckInAnswer.NO_CRAMPS, night_of)),
         _button(texts.BUTTON_CHECKIN_YES, CheckInButton(CheckInAnswer.CRAMPS, night_of)),
     ]])
+
+
+def log_another_for(night_of: date) -> InlineKeyboardMarkup:
+    """Under "you already logged a cramp for that night": the check-in's own Yes, which
+    opens the logging steps for last night."""
+    return InlineKeyboardMarkup([[
+        _button(texts.button_log_another(), CheckInButton(CheckInAnswer.CRAMPS, night_of))]])
 
 
 def weekly_chart(day: date) -> InlineKeyboardMarkup:
