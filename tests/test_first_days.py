@@ -157,3 +157,42 @@ async def test_diary_delete_buttons_tell_two_alike_entries_apart(bot):
               if b["text"].startswith("🗑")]
     assert labels == ["🗑 Delete Wed 25 Nov 16:30 · Calf · moderate · Under 1 min",
                       "🗑 Delete Wed 25 Nov 14:00 · Calf · moderate · Under 1 min"]
+
+
+# ------------------------------------------------------------------ a mistyped zone
+
+
+async def test_a_mistyped_city_offers_the_city_not_random_zones(bot):
+    await new_user(bot, datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    answer = await bot.reply("/timezone Munihc")
+    assert "Did you mean one of these places?" in answer.text
+    buttons = [b["text"] for row in answer.inline_keyboard for b in row]
+    assert buttons[0] == "Munich?"
+    assert not any("/" in label for label in buttons)  # no IANA zone names
+    assert "🕐" in buttons[-1]  # and the clock, for anyone whose place is not there
+    await bot.press(answer, answer.callback_data[0])
+    assert (await bot.subscriber()).timezone == "Europe/Berlin"
+
+
+async def test_a_mistyped_zone_name_still_offers_that_zone_only(bot):
+    await new_user(bot, datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    answer = await bot.reply("/timezone Europe/Berln")
+    assert [b["text"] for row in answer.inline_keyboard for b in row] == ["Europe/Berlin"]
+
+
+async def test_a_name_like_nothing_offers_no_zone_at_all(bot):
+    await new_user(bot, datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    answer = await bot.reply("/timezone Qwxzv")
+    buttons = [b["text"] for row in answer.inline_keyboard for b in row]
+    assert len(buttons) == 1 and "🕐" in buttons[0]
+    assert "/timezone Munich" in answer.text and "/timezone UTC+2" in answer.text
+    assert (await bot.subscriber()).timezone == "UTC"
+
+
+def test_place_guesses_are_near_ones_only():
+    from bot.core.places import near_places
+
+    assert near_places("Paaris") == [("Paris", "Europe/Paris")]  # not Pardīs (83)
+    assert near_places("Londn") == [("London", "Europe/London")]  # not Londrina (77)
+    assert near_places("Qwxzv") == [] and near_places("UTC+25") == [] and near_places("") == []
+    assert [place for place, _zone in near_places("Berln")] == ["Berlin", "Bern"]  # both near

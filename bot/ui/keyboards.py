@@ -149,6 +149,13 @@ def zone_choices(names: tuple[str, ...] | list[str] = QUICK_ZONES, back: bool = 
     return InlineKeyboardMarkup(rows + ([_back()] if back else []))
 
 
+def place_guesses(places: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One "Munich?" button per (place, zone) guessed from a mistyped name; it sets the
+    place's zone, and the clock button stays for anyone whose place is not among them."""
+    rows = [[_button(texts.place_guess_button(place), PickZone(zone))] for place, zone in places]
+    return InlineKeyboardMarkup([*rows, [_button(texts.BUTTON_LOCAL_TIME, Setting(SET_CLOCK))]])
+
+
 # Sign-up: where the person is and what time it is for them
 
 def location_keyboard() -> ReplyKeyboardMarkup:

@@ -546,6 +546,25 @@ def timezone_invalid(raw: str, suggestions: list[str]) -> str:
     )
 
 
+def timezone_place_guess(raw: str, place: str) -> str:
+    """A mistyped place after /timezone; the buttons below name the places it may mean."""
+    return _("I don’t know the time zone “{typed}”. Did you mean one of these places? Tap "
+             "it, or send e.g. <code>/timezone {place}</code>.").format(
+        typed=quote(raw), place=escape(place))
+
+
+def place_guess_button(place: str) -> str:
+    return _("{place}?").format(place=place)
+
+
+def timezone_unknown(raw: str) -> str:
+    """/timezone with a name that resembles no place and no zone: examples, no guesses."""
+    return _("I don’t know the time zone “{typed}”. Send your city, like "
+             "<code>/timezone Munich</code>, or a UTC offset, like "
+             "<code>/timezone UTC+2</code>, or tell me the time it is for you:").format(
+        typed=quote(raw))
+
+
 TOPICS_PROMPT = "🏷 Tap a topic to turn it on or off (at least one stays on):"
 TOPIC_LAST_ONE = "At least one topic has to stay on."
 TOPICS_SAVED = "🏷 Topics saved."
