@@ -196,3 +196,44 @@ def test_place_guesses_are_near_ones_only():
     assert near_places("Londn") == [("London", "Europe/London")]  # not Londrina (77)
     assert near_places("Qwxzv") == [] and near_places("UTC+25") == [] and near_places("") == []
     assert [place for place, _zone in near_places("Berln")] == ["Berlin", "Bern"]  # both near
+
+
+# ------------------------------------------------------------------ a diary before /start
+
+
+async def test_sos_log_it_without_a_subscription_is_one_tap_that_keeps_the_muscle(bot):
+    sos = await bot.reply("/sos")  # a cramp now, never subscribed
+    (offer,) = await bot.press(sos, "cl:0")  # "📝 Log it: calf"
+    assert "One tap subscribes you" in offer.text and "/forget" in offer.text
+    assert [b["text"] for row in offer.inline_keyboard for b in row] == [
+        "📝 Subscribe and log it"]
+    answers = await bot.press(offer, offer.callback_data[0])
+    step = bot.standin.message(USER, offer.message_id)
+    assert "2 of 4" in step.text and "Calf" in step.text  # the muscle is kept
+    assert any("You’re subscribed: one short tip a day at 09:00 (UTC)" in m.text
+               for m in answers)
+    assert bot.rows("SELECT status FROM subscribers WHERE chat_id = ?", (USER,)) == [
+        ("active",)]
+    for data in ("cd:01--", "cd:010-", "cd:0100"):
+        await bot.press(step, data)
+    assert bot.rows("SELECT muscle FROM cramp_entries") == [("calf",)]
+    # And /forget still deletes everything, the diary with it.
+    forget = await bot.reply("/forget")
+    await bot.press(forget, forget.callback_data[0])
+    assert bot.rows("SELECT count(*) FROM cramp_entries") == [(0,)]
+    assert bot.rows("SELECT count(*) FROM subscribers") == [(0,)]
+
+
+async def test_cramp_without_a_subscription_offers_the_same_tap(bot):
+    offer = await bot.reply("/cramp")
+    assert offer.callback_data == ["cl:-+"]
+    await bot.press(offer, "cl:-+")
+    assert "Where was the cramp?" in bot.standin.message(USER, offer.message_id).text
+
+
+async def test_a_stale_subscribe_and_log_button_never_turns_stopped_tips_on(bot):
+    await new_user(bot, datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    await bot.reply("/stop")
+    offer = await bot.reply("/cramp")  # a stopped subscriber keeps logging
+    await bot.press(offer, "cl:-+", strict=False)
+    assert bot.rows("SELECT status FROM subscribers") == [("stopped",)]

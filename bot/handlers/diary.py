@@ -92,8 +92,10 @@ def summary_reply(deps: Deps, entry: CrampEntry, *, note: str | None = None) -> 
 
 async def cramp_reply(deps: Deps, chat_id: int, muscle: Muscle | None = None,
                       when: When | None = None) -> Reply:
+    """The first logging step; without a subscription, the one tap that subscribes and
+    opens it (the choice of muscle kept), instead of a reason."""
     if not await deps.diary.can_keep(chat_id):
-        return Reply(texts.DIARY_START_FIRST)
+        return Reply(texts.diary_subscribe_offer(), keyboards.subscribe_and_log(muscle))
     return step_reply(flow.start(muscle=muscle, when=when))
 
 
@@ -186,7 +188,16 @@ async def log_start_button(deps: Deps, update: Update, data: LogStart) -> Answer
     chat_id = _private(update)
     if chat_id is None:
         return Answer(send=(Reply(texts.private_only("cramp")),))
-    return Answer(send=(await cramp_reply(deps, chat_id, muscle=data.muscle),))
+    if not data.subscribe:
+        return Answer(send=(await cramp_reply(deps, chat_id, muscle=data.muscle),))
+    # "Subscribe and log it": the offer turns into the first step. Only a chat with no
+    # subscription row is subscribed here, so a stale button never turns stopped tips on.
+    note: tuple[Reply, ...] = ()
+    if not await deps.diary.can_keep(chat_id):
+        user = update.effective_user
+        result = await deps.subscriptions.start(chat_id, user.id if user else None, "private")
+        note = (Reply(texts.subscribed_for_diary(result.subscriber)),)
+    return Answer(edit=step_reply(flow.start(muscle=data.muscle)), send=note)
 
 
 async def step_button(deps: Deps, update: Update, data: DraftButton) -> Answer:

@@ -5,9 +5,11 @@ action names the asking chat, and storage checks it against the entry's owner, s
 taken from someone else's button reaches nothing.
 
 Decisions:
-- A diary needs a subscriber row (everything cascades from it on /forget). /cramp and
-  the other diary commands before /start answer "send /start first" (`NO_DIARY`),
-  like /need: no hidden rows are created for people who never subscribed. A stopped
+- A diary needs a subscriber row (everything cascades from it on /forget). Before
+  /start, /cramp and /sos "Log it" offer one tap that subscribes and opens the logging
+  steps (someone in a cramp wants it logged, not a reason); the other diary commands
+  answer "send /start first" (`NO_DIARY`), like /need: no hidden rows are created for
+  people who never subscribed. A stopped
   subscriber keeps their diary and can keep logging; prompts only go while tips are on.
 - The settings row is made with the first entry, check-in or setting; weekly pictures
   are on by default from then on (Sunday, at the person's daily tip time).

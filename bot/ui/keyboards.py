@@ -20,7 +20,7 @@ from telegram import (
 )
 
 from bot.diary.flow import Action, Ask
-from bot.diary.models import CheckInAnswer, CrampEntry, Trigger
+from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, Trigger
 from bot.diary.prompts import RETENTION_MONTHS
 from bot.services.needs import statuses_for
 from bot.ui import texts
@@ -298,6 +298,12 @@ def sos_keyboard() -> InlineKeyboardMarkup:
     buttons = [_button(texts.sos_log_button(muscle), LogStart(muscle))
                for muscle in texts.SOS_STEPS]
     return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def subscribe_and_log(muscle: Muscle | None) -> InlineKeyboardMarkup:
+    """The one tap offered to someone without a subscription who wants to log a cramp."""
+    return InlineKeyboardMarkup([[_button(texts.button_subscribe_and_log(),
+                                          LogStart(muscle, subscribe=True))]])
 
 
 def log_cramp_row() -> list[InlineKeyboardButton]:

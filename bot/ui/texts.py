@@ -1590,6 +1590,27 @@ DIARY_START_FIRST = (
     "📔 The cramp diary belongs to your subscription, so /forget can delete it with "
     "everything else. Send /start first (one tap), then /cramp."
 )
+
+
+def diary_subscribe_offer() -> str:
+    """/cramp or /sos "Log it" without a subscription: what the tap below does, not a reason."""
+    return _("📔 The cramp diary is kept with your MagDaily subscription, so /forget can "
+             "delete it with everything else. One tap subscribes you (one short tip a day; "
+             "/stop ends the tips and keeps the diary) and logs this cramp:")
+
+
+def button_subscribe_and_log() -> str:
+    return _("📝 Subscribe and log it")
+
+
+def subscribed_for_diary(subscriber: Subscriber) -> str:
+    """Under the first logging step, once "Subscribe and log it" made the subscription."""
+    return _("✅ You’re subscribed: one short tip a day at {time} ({zone}). Type your city "
+             "(e.g. <code>Munich</code>) to get it in your own morning; /stop ends the tips "
+             "and keeps your diary.").format(time=fmt_time(subscriber),
+                                              zone=escape(subscriber.timezone))
+
+
 BUTTON_CHART = "📊 Chart"
 BUTTON_CHECKIN_TIME = "🌅 Check-in time"
 BUTTON_STRETCH_TIME = "🧘 Stretch time"
