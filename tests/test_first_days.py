@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tests.helpers import USER
 from tips.catalog import load_catalog
@@ -67,12 +67,8 @@ async def test_the_first_five_tips_asked_for_cover_every_topic(bot):
 
 async def test_the_first_five_daily_tips_cover_every_topic(bot):
     await new_user(bot, datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
-    topics = []
-    for day in range(5):
-        bot.clock.set(datetime(2026, 11, 26, 9, 1, tzinfo=UTC) + timedelta(days=day))
-        before = len(bot.standin.messages_to(USER))
-        await bot.deliver_due()
-        topics += [topic_of(m) for m in bot.standin.messages_to(USER)[before:]]
+    daily = await bot.deliver_days(datetime(2026, 11, 26, 9, 1, tzinfo=UTC), 5)
+    topics = [topic_of(m) for m in daily]
     assert len(topics) == 5 and set(topics) == TOPICS
 
 
@@ -90,18 +86,30 @@ async def log(bot, taps) -> None:
         await bot.press(message, data)
 
 
-async def test_no_cramps_for_a_night_with_a_logged_cramp_asks_anything_else(bot):
+async def with_checkin_at_seven(bot) -> None:
     await new_user(bot, datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     screen = await bot.reply("/diary")
     await bot.press(screen, "ds:ci:menu")
     await bot.press(screen, "ds:ci:07:00")
-    bot.clock.set(datetime(2026, 11, 26, 6, 30, tzinfo=UTC))
-    await log(bot, LAST_NIGHT)  # woke with a cramp, logged it before the check-in
+
+
+async def morning_question(bot):
+    """Thursday 26 Nov, 07:01 UTC: the check-in is sent; returns it."""
     bot.clock.set(datetime(2026, 11, 26, 7, 1, tzinfo=UTC))
     await bot.deliver_due()
-    question = next(m for m in bot.standin.messages_to(USER) if "Any cramps" in m.text)
-    no = next(d for d in question.callback_data if d.startswith("ck:n:"))
-    await bot.press(question, no)
+    return next(m for m in bot.standin.messages_to(USER) if "Any cramps" in m.text)
+
+
+async def press_no(bot, question) -> None:
+    await bot.press(question, next(d for d in question.callback_data if d.startswith("ck:n:")))
+
+
+async def test_no_cramps_for_a_night_with_a_logged_cramp_asks_anything_else(bot):
+    await with_checkin_at_seven(bot)
+    bot.clock.set(datetime(2026, 11, 26, 6, 30, tzinfo=UTC))
+    await log(bot, LAST_NIGHT)  # woke with a cramp, logged it before the check-in
+    question = await morning_question(bot)
+    await press_no(bot, question)
     shown = bot.standin.message(USER, question.message_id)
     assert "already has a cramp for last night" in shown.text
     assert "Anything else to add?" in shown.text
@@ -115,17 +123,12 @@ async def test_no_cramps_for_a_night_with_a_logged_cramp_asks_anything_else(bot)
 
 
 async def test_no_cramps_for_a_quiet_night_is_still_one_tap(bot):
-    await new_user(bot, datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
-    screen = await bot.reply("/diary")
-    await bot.press(screen, "ds:ci:menu")
-    await bot.press(screen, "ds:ci:07:00")
-    bot.clock.set(datetime(2026, 11, 26, 7, 1, tzinfo=UTC))
-    await bot.deliver_due()
-    question = next(m for m in bot.standin.messages_to(USER) if "Any cramps" in m.text)
+    await with_checkin_at_seven(bot)
+    question = await morning_question(bot)
     bot.clock.set(datetime(2026, 11, 26, 9, 30, tzinfo=UTC))
     await log(bot, EARLIER_TODAY)  # a cramp this morning after 08:00 is not last night's
     bot.clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
-    await bot.press(question, next(d for d in question.callback_data if d.startswith("ck:n:")))
+    await press_no(bot, question)
     assert "without cramps" in bot.standin.message(USER, question.message_id).text
     assert bot.rows("SELECT answer FROM diary_checkins") == [("no_cramps",)]
 
