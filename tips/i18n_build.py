@@ -298,22 +298,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tips.i18n_build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("step", choices=("extract", "update", "compile", "all"))
-    parser.add_argument("--data", type=Path, default=DATA_DIR, help="the English content")
-    parser.add_argument("--locales", type=Path, default=LOCALE_DIR, help="the catalogues")
-    parser.add_argument("--source", type=Path, default=BOT_DIR, help="the bot's code")
-    parser.add_argument("--ui-locales", type=Path, default=UI_LOCALE_DIR,
-                        help="the bot's catalogues")
+    parser.add_argument("--data", type=Path, help="the English content (tips/data)")
+    parser.add_argument("--locales", type=Path, help="the content catalogues")
+    parser.add_argument("--source", type=Path, help="the bot's code (bot/)")
+    parser.add_argument("--ui-locales", type=Path, help="the bot's catalogues (bot/locales)")
     args = parser.parse_args(argv)
+    # Paths given for one domain build that domain only; none given: both, in the checkout.
+    content_given = args.data is not None or args.locales is not None
+    ui_given = args.source is not None or args.ui_locales is not None
+    data, locales = args.data or DATA_DIR, args.locales or LOCALE_DIR
+    source, ui_locales = args.source or BOT_DIR, args.ui_locales or UI_LOCALE_DIR
+    content, ui = content_given or not ui_given, ui_given or not content_given
     if args.step in ("extract", "all"):
-        written = extract(args.data, args.locales)
-        print(f"{template_path(args.locales)}: {'written' if written else 'up to date'}")
-        written = ui_extract(args.source, args.ui_locales)
-        print(f"{ui_template_path(args.ui_locales)}: {'written' if written else 'up to date'}")
+        if content:
+            written = extract(data, locales)
+            print(f"{template_path(locales)}: {'written' if written else 'up to date'}")
+        if ui:
+            written = ui_extract(source, ui_locales)
+            print(f"{ui_template_path(ui_locales)}: {'written' if written else 'up to date'}")
     if args.step in ("update", "all"):
-        for path in [*update(args.locales), *ui_update(args.ui_locales)]:
+        for path in [*(update(locales) if content else []),
+                     *(ui_update(ui_locales) if ui else [])]:
             print(f"{path}: updated")
     if args.step in ("compile", "all"):
-        for path in [*compile_all(args.locales), *ui_compile_all(args.ui_locales)]:
+        for path in [*(compile_all(locales) if content else []),
+                     *(ui_compile_all(ui_locales) if ui else [])]:
             print(f"{path}: compiled")
     return 0
 
