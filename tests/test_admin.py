@@ -50,7 +50,7 @@ async def test_a_forged_admin_button_from_a_non_admin_does_nothing(bot):
     bot.standin.message(USER, welcome.message_id).reply_markup = {
         "inline_keyboard": [[{"text": "x", "callback_data": confirm.callback_data[0]}]]}
     await bot.press(welcome, confirm.callback_data[0])
-    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert bot.standin.answered_callbacks[-1].text == texts.button_expired()
     assert bot.rows("SELECT status FROM broadcasts") == [("draft",)]
     assert bot.rows("SELECT count(*) FROM deliveries") == [(0,)]
 

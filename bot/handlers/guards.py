@@ -117,7 +117,7 @@ async def _always(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 
 def _admins_only(callback: Handler, changes: Changes = _always,
-                 toast: str = texts.GROUP_ADMINS_ONLY_TOAST) -> Handler:
+                 toast: Callable[[], str] = texts.group_admins_only_toast) -> Handler:
     @functools.wraps(callback)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await changes(update, context) or await may_change_subscription(update, context):
@@ -127,9 +127,9 @@ def _admins_only(callback: Handler, changes: Changes = _always,
         log.info("chat_id=%s user_id=%s not a group admin: change refused",
                  chat.id if chat else None, user.id if user else None)
         if update.callback_query is not None:
-            await update.callback_query.answer(toast)
+            await update.callback_query.answer(toast())
         else:
-            await send(update, context, Reply(texts.GROUP_ADMINS_ONLY))
+            await send(update, context, Reply(texts.group_admins_only()))
 
     return guarded
 
@@ -190,5 +190,5 @@ def group_admins_for_changing_commands(handler: AnyHandler) -> AnyHandler:
 def group_admins_vote(handler: AnyHandler) -> AnyHandler:
     """The buttons under a tip: in a group, only administrators' votes count."""
     handler.callback = _admins_only(handler.callback, _group_vote,
-                                    toast=texts.GROUP_VOTE_ADMINS_ONLY)
+                                    toast=texts.group_vote_admins_only)
     return handler

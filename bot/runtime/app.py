@@ -243,8 +243,8 @@ async def _publish_commands(application: TelegramApp, settings: Settings) -> Non
     public = [BotCommand(name, description) for name, description in texts.menu_commands()]
     admin = public + [BotCommand(n, d) for n, d in texts.ADMIN_COMMANDS]
     try:
-        await application.bot.set_my_description(texts.BOT_DESCRIPTION)
-        await application.bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION)
+        await application.bot.set_my_description(texts.bot_description())
+        await application.bot.set_my_short_description(texts.bot_short_description())
         await application.bot.set_my_commands(public)
         for admin_id in sorted(settings.admin_ids):
             await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))

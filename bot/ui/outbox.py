@@ -68,7 +68,7 @@ class OutboxRenderer:
             return row.text, None
         text = texts.tip_message(tip, daily=row.kind == "daily")
         if row.remind_setup:  # skipped the sign-up questions: reminded once, here
-            text += texts.SETUP_REMINDER
+            text += texts.setup_reminder()
         return text, keyboards.tip_actions(tip.id)
 
     def broadcast(self, row: PendingDelivery) -> Rendered:

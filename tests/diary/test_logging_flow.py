@@ -218,7 +218,7 @@ async def test_diary_lists_entries_and_deletes_them(bot):
     assert len(deletes) == 2
     await bot.press(screen, deletes[0])
     assert len(entries(bot)) == 1
-    assert "1 entries" in bot.standin.message(USER, screen.message_id).text
+    assert "(1 entry)" in bot.standin.message(USER, screen.message_id).text
 
 
 @pytest.fixture
