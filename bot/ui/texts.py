@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.core.i18n import _
 from bot.core.reasons import BROADCAST_RETRY_HOURS, Reason
 from bot.diary.chart import Series, text_bars, week_label
 from bot.diary.flow import Ask, Step
@@ -74,6 +75,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("diary", "Your cramp diary and its settings"),
     ("report", "A summary for your doctor, e.g. /report 8"),
     ("export", "Your diary and settings as CSV files"),
+    ("language", "Choose your language"),
 )
 
 
@@ -347,17 +349,16 @@ BUTTON_BACK = "◀ Back"
 CAUSES_TITLE = "❓ <b>Why cramps happen</b>"
 # One mark per step of the urgency ladder (tips/data/urgency.toml words the steps).
 LEVEL_MARKS = {"emergency": "🚨", "immediately": "⏰", "same-day": "⚠️", "appointment": "🩺"}
-LOCAL_NUMBER = "your local emergency number"
 
 
 def emergency_call(number: str | None) -> str:
     """"call 112" where the time zone names the country, else the local number in words."""
-    return f"call {escape(number)}" if number else f"call {LOCAL_NUMBER}"
+    return f"call {escape(number)}" if number else f"call {local_emergency_number()}"
 
 
 def number_words(number: str | None) -> str:
     """What fills the ladder's {number}: "112", or the local number in words."""
-    return escape(number) if number else LOCAL_NUMBER
+    return escape(number) if number else local_emergency_number()
 
 
 def _ladder(data: Causes) -> Ladder:
@@ -565,7 +566,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Your daily tip", ("settings", "time", "timezone", "topics", "pause", "resume",
                         "subscribe", "stop")),
     ("Cramp diary", ("sos", "cramp", "diary", "report", "export")),
-    ("You and your data", ("need", "mydata", "forget")),
+    ("You and your data", ("need", "mydata", "forget", "language")),
     ("About", ("about", "help")),
 )
 
@@ -1632,3 +1633,32 @@ def diary_stats(people: int, recent_entries: int) -> str:
     entries = "1 entry" if recent_entries == 1 else f"{recent_entries:,} entries"
     return f"Cramp diary: {keepers} · {entries} in the last 7 days"
 
+
+
+# ------------------------------------------------------------------ language
+# The languages are offered in their own names, never translated: a reader who cannot
+# read the current language must still find theirs.
+
+def language_names() -> dict[str, str]:
+    """Each bot.core.i18n locale by its own name, in the order the buttons show them."""
+    return {"en": "English", "ru": "Русский", "es": "Español", "pt-BR": "Português (Brasil)"}
+
+
+def local_emergency_number() -> str:
+    """What fills an advice's {number} where the time zone names no country. Russian reads
+    it after «в» (ru: «местную службу экстренной помощи»)."""
+    return _("your local emergency number")
+
+
+def button_language() -> str:
+    return _("🌐 Language")
+
+
+def language_question() -> str:
+    return _("🌐 Which language should MagDaily write to you in?")
+
+
+def language_chosen() -> str:
+    """The answer to a choice, already in the chosen language."""
+    return _("✅ MagDaily writes to you in English from now on: tips, warning signs, the "
+             "diary and the command menu.")
