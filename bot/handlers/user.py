@@ -76,7 +76,7 @@ from bot.ui.callbacks import (
 )
 from bot.ui.keyboards import QUICK_ZONES
 from tips.catalog import TOPICS
-from tips.foods import find_food, suggest_foods
+from tips.foods import suggest_foods
 from tips.reference import emergency_number
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ async def foods_reply(deps: Deps, chat_id: int, query: str = "") -> Reply:
     if not query.strip():
         subscriber = await deps.subscriptions.get(chat_id)
         return Reply(texts.foods_table(deps.foods, subscriber.need_mg if subscriber else None))
-    food = find_food(deps.foods, query)
+    food = deps.content.find_food(query)
     if food is None:
         suggestions = suggest_foods(deps.foods, query)
         return Reply(texts.food_unknown(query, suggestions),

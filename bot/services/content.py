@@ -19,7 +19,7 @@ from functools import cache
 
 from bot.core.i18n import ENGLISH, LOCALES, current_locale
 from tips.catalog import Tip, load_catalog
-from tips.foods import FoodTable, load_foods
+from tips.foods import Food, FoodTable, find_food, load_foods
 from tips.i18n import ContentTranslator
 from tips.reference import Causes, RdaTable, load_causes, load_rda
 
@@ -74,6 +74,18 @@ class ContentLibrary:
     def current(self) -> Content:
         """The bundle of the locale being rendered in (bot.core.i18n)."""
         return self.get(current_locale())
+
+    def find_food(self, query: str) -> Food | None:
+        """The food a reader typed, in the current language's table: their own language's
+        words first, then any other's (a Russian name typed in an English chat finds it)."""
+        current = self.current()
+        food = find_food(current.foods, query)
+        if food is not None:
+            return food
+        for content in self._bundles.values():
+            if content is not current and (other := find_food(content.foods, query)):
+                return next((f for f in current.foods.foods if f.name == other.name), None)
+        return None
 
     def english(self) -> Content:
         return self._bundles[ENGLISH]
