@@ -18,13 +18,13 @@ from telegram.ext import Application
 from bot.core.clock import Clock, ManualClock
 from bot.delivery.pacer import Pacer
 from bot.runtime.app import Runtime
+from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
 from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
 from bot.ui import texts
 from bot.ui.outbox import OutboxRenderer
 from standin import BotApiStandIn, Fault, SentMessage
-from tips.reference import load_causes
 
 USER = 1001
 OTHER_USER = 1002
@@ -160,7 +160,7 @@ def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = froz
 
 def make_renderer(feed: TipFeed, storage: Storage, clock: Clock) -> OutboxRenderer:
     """The shipped outbox renderer, as the wiring builds it, for a sender made by hand."""
-    return OutboxRenderer(feed, DiaryService(storage, clock), load_causes())
+    return OutboxRenderer(feed, DiaryService(storage, clock), ContentLibrary.load())
 
 
 def shown_reason(code: str | None, cause: str | None = None,

@@ -16,7 +16,7 @@ async def test_start_welcomes_subscribes_and_shows_settings(bot):
     assert "not medical advice" in answer.text  # the disclaimer
     assert "Time: 09:00" in answer.text and "Time zone: UTC" in answer.text
     assert answer.callback_data == ["menu:tip", "menu:foods", "menu:causes", "menu:settings",
-                                    "menu:sos"]
+                                    "menu:sos", "lang:menu"]
     sub = await bot.subscriber()
     assert sub.status == "active" and sub.send_time == time(9, 0) and sub.timezone == "UTC"
     assert sub.topics == tuple(TOPICS)
@@ -208,7 +208,7 @@ async def test_settings_shows_everything_with_buttons(bot):
     assert "06:45" in answer.text and "America/New_York" in answer.text
     assert "daily tips on" in answer.text
     assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:pause",
-                                    "set:stop", "cl:-"]
+                                    "set:stop", "cl:-", "lang:menu"]
     # each action redraws the panel it was pressed in: no new message
     count = len(bot.standin.messages_to(USER))
     assert await bot.press(answer, "set:stop") == []

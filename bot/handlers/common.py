@@ -208,7 +208,7 @@ SUGGESTED_COMMANDS = ("tip", "foods", "causes", "settings", "help", "about", "to
                       "time", "timezone", "subscribe", "resume", "pause")
 # Suggested in the text only (Telegram makes a /command in a message tappable): they take
 # arguments or open a flow of their own. /stop and /forget are never suggested for a typo.
-TEXT_SUGGESTIONS = ("need", "mydata", "sos", "cramp", "diary", "report", "export")
+TEXT_SUGGESTIONS = ("need", "mydata", "sos", "cramp", "diary", "report", "export", "language")
 
 
 def typed_command(update: Update) -> tuple[str, str]:

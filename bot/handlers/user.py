@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.core.i18n import current_locale
 from bot.core.parsing import parse_days, parse_send_time
 from bot.core.places import near_places, place_zones
 from bot.core.reasons import chat_left
@@ -34,7 +35,7 @@ from bot.handlers.common import (
     shows_pressed_button,
 )
 from bot.handlers.deps import Deps, get_deps
-from bot.services.subscriptions import NotSubscribed, ScheduleChange
+from bot.services.subscriptions import NotSubscribed, ScheduleChange, StartResult
 from bot.services.tipfeed import TakenTip
 from bot.storage import Subscriber
 from bot.storage.models import Changed
@@ -75,7 +76,7 @@ from bot.ui.callbacks import (
 )
 from bot.ui.keyboards import QUICK_ZONES
 from tips.catalog import TOPICS
-from tips.foods import find_food, suggest_foods
+from tips.foods import suggest_foods
 from tips.reference import emergency_number
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ log = logging.getLogger(__name__)
 def _tip_reply(deps: Deps, taken: TakenTip | None) -> Reply:
     if taken is None:
         return Reply(texts.no_tips())
-    text = texts.tip_message(taken.tip)
+    text = texts.tip_message(deps.content.current().tip(taken.tip))
     if taken.delivery_id is None:
         text += texts.tip_for_guest()
 
@@ -125,7 +126,7 @@ def panel(deps: Deps, subscriber: Subscriber, note: str = "") -> Reply:
     head = note + "\n\n" if note else ""
     return Reply(head + texts.settings_summary(subscriber)
                  + texts.next_tip_line(subscriber, deps.clock.now()),
-                 keyboards.settings_menu(subscriber))
+                 keyboards.with_language_button(keyboards.settings_menu(subscriber)))
 
 
 async def panel_reply(deps: Deps, chat_id: int, note: str = "") -> Reply:
@@ -221,7 +222,7 @@ async def foods_reply(deps: Deps, chat_id: int, query: str = "") -> Reply:
     if not query.strip():
         subscriber = await deps.subscriptions.get(chat_id)
         return Reply(texts.foods_table(deps.foods, subscriber.need_mg if subscriber else None))
-    food = find_food(deps.foods, query)
+    food = deps.content.find_food(query)
     if food is None:
         suggestions = suggest_foods(deps.foods, query)
         return Reply(texts.food_unknown(query, suggestions),
@@ -297,12 +298,19 @@ def _stopped_note(change: Changed) -> Reply:
     return Reply(texts.already_stopped() if change.before.status == "stopped" else texts.stopped())
 
 
-async def subscribe_reply(deps: Deps, update: Update) -> Reply:
+async def _subscribe(deps: Deps, update: Update) -> StartResult:
+    """/start or /subscribe: a new row keeps the language this update is answered in."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None
-    result = await deps.subscriptions.start(chat.id, user.id if user else None, chat.type)
+    return await deps.subscriptions.start(
+        chat.id, user.id if user else None, chat.type, language=current_locale(),
+        language_chosen=deps.languages.chosen_before_start(chat.id))
+
+
+async def subscribe_reply(deps: Deps, update: Update) -> Reply:
+    result = await _subscribe(deps, update)
     if result.created:
-        return Reply(texts.welcome(result), keyboards.main_menu())
+        return Reply(texts.welcome(result), keyboards.with_language_button(keyboards.main_menu()))
     return Reply(texts.resumed(result.subscriber))
 
 
@@ -310,10 +318,9 @@ async def subscribe_reply(deps: Deps, update: Update) -> Reply:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None
-    result = await deps.subscriptions.start(chat.id, user.id if user else None, chat.type)
-    await send(update, context, Reply(texts.welcome(result), keyboards.main_menu()))
+    result = await _subscribe(deps, update)
+    await send(update, context, Reply(texts.welcome(result),
+                                      keyboards.with_language_button(keyboards.main_menu())))
     await ask_zone_once(deps, update, context, result.subscriber, fresh=result.created)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from telegram import BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -26,6 +26,7 @@ from telegram.request import BaseRequest
 from bot import handlers
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
+from bot.core.i18n import LOCALES, telegram_code, use_locale
 from bot.core.telegram_app import TelegramApp
 from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.delivery.message_edit import ProgressMessages
@@ -37,19 +38,19 @@ from bot.delivery.sender import BotTransport, Sender, Transport, concurrency_for
 from bot.handlers import Deps, install_deps
 from bot.runtime.health import UpdatesSeenRequest
 from bot.services.broadcasts import BroadcastService, run_progress_loop
+from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
+from bot.services.languages import LanguageService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tip_admin import TipAdmin
 from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
-from bot.ui import limits, texts
+from bot.ui import keyboards, limits, texts
 from bot.ui.outbox import OutboxRenderer, broadcast_progress
 from tips.catalog import Tip, load_catalog
-from tips.foods import load_foods
-from tips.reference import load_causes, load_rda
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +144,14 @@ async def attach_runtime(
         feed = TipFeed(storage, clock, check=limits.tip_problem)
         await feed.refresh()
         defaults = Defaults(settings.default_timezone, settings.default_send_time)
-        foods, rda, causes = load_foods(), load_rda(), load_causes()
+        content = ContentLibrary.load()
+        foods = content.english().foods
         diary = DiaryService(storage, clock)
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
         outage = Outage()
         subscriptions = SubscriptionService(storage, clock, defaults)
-        sender = Sender(storage, transport, OutboxRenderer(feed, diary, causes), clock,
+        sender = Sender(storage, transport, OutboxRenderer(feed, diary, content), clock,
                         pacer or Pacer(settings.send_rate_per_second),
                         concurrency=concurrency_for(settings.send_rate_per_second),
                         outage=outage, on_chat_gone=subscriptions.mark_unreachable)
@@ -158,14 +160,15 @@ async def attach_runtime(
             subscriptions=subscriptions,
             feed=feed,
             feedback=FeedbackService(storage, feed, clock),
-            needs=NeedService(storage, rda, foods),
+            needs=NeedService(storage, content),
             privacy=PrivacyService(storage),
             broadcasts=BroadcastService(storage, clock,
                                         rate_per_second=settings.send_rate_per_second,
                                         on_queued=sender.wake),
             tip_admin=TipAdmin(storage, feed, clock, check=limits.tip_problem,
                                paid_broadcast=settings.allow_paid_broadcast),
-            foods=foods, causes=causes, rda=rda,
+            content=content,
+            languages=LanguageService(storage, clock),
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
             diary=diary,
             outage=outage,
@@ -235,18 +238,25 @@ async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _publish_commands(application: TelegramApp, settings: Settings) -> None:
-    """Set the command menus: everyone's, and per admin chat one with the admin tools.
+    """Set the command menus, description and short description in every language.
 
-    Admin commands are published only in each admin's own chat scope, so nobody else
-    even sees that they exist. A failure here must not stop the bot from answering.
+    Telegram shows each person the ones for their app's language (language_code: ru, es,
+    pt; the rest see the English ones, set without a code). Admin commands are published
+    only in each admin's own chat scope, so nobody else even sees that they exist. A chat
+    that chose its language with /language gets its own menu then. A failure here must not
+    stop the bot from answering.
     """
-    public = [BotCommand(name, description) for name, description in texts.menu_commands()]
-    admin = public + [BotCommand(n, d) for n, d in texts.ADMIN_COMMANDS]
+    bot = application.bot
     try:
-        await application.bot.set_my_description(texts.bot_description())
-        await application.bot.set_my_short_description(texts.bot_short_description())
-        await application.bot.set_my_commands(public)
+        for locale in LOCALES:
+            code = telegram_code(locale)
+            with use_locale(locale):
+                await bot.set_my_description(texts.bot_description(), language_code=code)
+                await bot.set_my_short_description(texts.bot_short_description(),
+                                                   language_code=code)
+                await bot.set_my_commands(keyboards.command_menu(), language_code=code)
         for admin_id in sorted(settings.admin_ids):
-            await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))
+            await bot.set_my_commands(keyboards.command_menu(admin=True),
+                                      scope=BotCommandScopeChat(admin_id))
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", type(exc).__name__)

@@ -126,8 +126,11 @@ class SubscriptionService:
                            subscriber, resolve_zone(subscriber.timezone),
                            subscriber.send_time))
 
-    async def start(self, chat_id: int, user_id: int | None, chat_type: str) -> StartResult:
-        """Subscribe, or reactivate an existing subscription; never creates a second row."""
+    async def start(self, chat_id: int, user_id: int | None, chat_type: str, *,
+                    language: str = "en", language_chosen: bool = False) -> StartResult:
+        """Subscribe, or reactivate an existing subscription; never creates a second row.
+
+        A new row stores the language the chat is answered in (chosen or followed)."""
         existing = await self._storage.subscribers.get(chat_id)
         if existing is None:
             now = self._clock.now()
@@ -139,6 +142,7 @@ class SubscriptionService:
                 topics=self.defaults.topics, next_send_at=instant, now=now,
                 # groups set their zone with /timezone
                 setup_step="zone" if chat_type == "private" else None,
+                language=language, language_chosen=language_chosen,
             )
             if created is not None:
                 return StartResult(created, True, None)

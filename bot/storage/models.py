@@ -38,6 +38,8 @@ class Subscriber:
     need_profile: str | None = None
     setup_step: str | None = None  # onboarding: 'zone' | 'time' asked, 'done'; None: never
     inactive_detail: str | None = None  # Telegram's words for inactive_reason, if any
+    language: str = "en"  # a bot.core.i18n locale: what the sender renders this chat's rows in
+    language_chosen: bool = False  # set with /language (else it follows Telegram's language_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,7 @@ class PendingDelivery:
     created_at: datetime | None = None
     last_error: str | None = None  # a Reason code: why the previous attempt failed, if one did
     last_error_detail: str | None = None  # Telegram's words for it
+    language: str = "en"  # the recipient's locale (the subscriber row's): rendered in it
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,7 @@ _SETTLE = """UPDATE deliveries
 # The sender's refill: claim the oldest unclaimed rows due now (?1 the instance's epoch,
 # ?2 now, ?3 how many), then read what to send for exactly the ids claimed (?1 their JSON
 # array). Rows of a chat without a subscriber row cannot exist (foreign key); the join
-# is the one the read needs for the chat's type.
+# is the one the read needs for the chat's type and language.
 _CLAIM = f"""UPDATE deliveries SET claimed_by = ?1
     WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_pending
                  WHERE status = 'pending' AND claimed_by IS NULL AND due_at <= ?2
@@ -126,7 +126,7 @@ _CLAIMED_ROWS = """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broa
           d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
               SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
               WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
-          d.local_date, d.expires_at, d.created_at, d.error, d.error_detail
+          d.local_date, d.expires_at, d.created_at, d.error, d.error_detail, s.language
     FROM deliveries d
     JOIN subscribers s ON s.chat_id = d.chat_id
     LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
@@ -283,7 +283,8 @@ class OutboxQueries:
         return [PendingDelivery(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                                 remind_setup=bool(row[8]), local_date=row[9],
                                 expires_at=from_ts(row[10]), created_at=from_ts(row[11]),
-                                last_error=row[12], last_error_detail=row[13])
+                                last_error=row[12], last_error_detail=row[13],
+                                language=row[14])
                 for row in rows]
 
     async def release_claims(self, keep: Collection[int] = ()) -> int:

@@ -343,6 +343,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX deliveries_claimed ON deliveries (claimed_by) WHERE claimed_by IS NOT NULL;
     """,
     REASON_CODES,
+    # The reader's language per chat: a locale of bot.core.i18n.LOCALES ('en', 'ru', 'es',
+    # 'pt-BR'), and whether the person chose it with /language. A language not chosen
+    # follows Telegram's language_code of the person (private chats) and may be rewritten;
+    # a chosen one only by another choice. Everyone from before reads English until their
+    # next message says otherwise.
+    """
+    ALTER TABLE subscribers ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    ALTER TABLE subscribers ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0
+        CHECK (language_chosen IN (0, 1));
+    """,
 )
 
 

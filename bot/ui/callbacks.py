@@ -103,6 +103,16 @@ MENU_SOS = "sos"
 
 
 @dataclasses.dataclass(frozen=True)
+class PickLanguage(CallbackData, prefix="lang"):
+    """/language and the 🌐 buttons: a bot.core.i18n locale, or LANGUAGE_MENU for the list."""
+
+    locale: str
+
+
+LANGUAGE_MENU = "menu"
+
+
+@dataclasses.dataclass(frozen=True)
 class Setting(CallbackData, prefix="set"):
     """Settings menu: one of the SET_* items."""
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from telegram import (
+    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -40,6 +41,7 @@ from bot.ui.callbacks import (
     DIARY_SHOW,
     FORGET_NO,
     FORGET_YES,
+    LANGUAGE_MENU,
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
@@ -77,6 +79,7 @@ from bot.ui.callbacks import (
     NeedSex,
     NeedStatus,
     PickFood,
+    PickLanguage,
     PickTime,
     PickZone,
     RunCommand,
@@ -382,3 +385,29 @@ def log_another_for(night_of: date) -> InlineKeyboardMarkup:
 
 def weekly_chart(day: date) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(texts.button_chart(), ChartButton(day))]])
+
+
+# ------------------------------------------------------------------ language
+
+def language_button() -> InlineKeyboardButton:
+    """🌐: opens the language list (on the settings panel and under the first /start)."""
+    return _button(texts.button_language(), PickLanguage(LANGUAGE_MENU))
+
+
+def with_language_button(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """The same keyboard with 🌐 as its last row."""
+    return InlineKeyboardMarkup([*markup.inline_keyboard, [language_button()]])
+
+
+def language_choices() -> InlineKeyboardMarkup:
+    """One button per language, each in its own name."""
+    return InlineKeyboardMarkup([[_button(name, PickLanguage(locale))]
+                                 for locale, name in texts.language_names().items()])
+
+
+def command_menu(admin: bool = False) -> list[BotCommand]:
+    """The command menu in the current locale; an admin's has the admin tools too."""
+    public = [BotCommand(name, description) for name, description in texts.menu_commands()]
+    if not admin:
+        return public
+    return public + [BotCommand(name, description) for name, description in texts.ADMIN_COMMANDS]

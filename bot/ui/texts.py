@@ -81,6 +81,7 @@ def commands() -> tuple[tuple[str, str], ...]:
         ("diary", _("Your cramp diary and its settings")),
         ("report", _("A summary for your doctor, e.g. /report 8")),
         ("export", _("Your diary and settings as CSV files")),
+        ("language", _("Choose your language")),
     )
 
 
@@ -815,7 +816,7 @@ def help_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
         (_("Your daily tip"), ("settings", "time", "timezone", "topics", "pause", "resume",
                                "subscribe", "stop")),
         (_("Cramp diary"), ("sos", "cramp", "diary", "report", "export")),
-        (_("You and your data"), ("need", "mydata", "forget")),
+        (_("You and your data"), ("need", "mydata", "forget", "language")),
         (_("About"), ("about", "help")),
     )
 
@@ -2227,3 +2228,26 @@ def diary_stats(people: int, recent_entries: int) -> str:
     entries = "1 entry" if recent_entries == 1 else f"{recent_entries:,} entries"
     return f"Cramp diary: {keepers} · {entries} in the last 7 days"
 
+
+
+# ------------------------------------------------------------------ language
+# The languages are offered in their own names, never translated: a reader who cannot
+# read the current language must still find theirs.
+
+def language_names() -> dict[str, str]:
+    """Each bot.core.i18n locale by its own name, in the order the buttons show them."""
+    return {"en": "English", "ru": "Русский", "es": "Español", "pt-BR": "Português (Brasil)"}
+
+
+def button_language() -> str:
+    return _("🌐 Language")
+
+
+def language_question() -> str:
+    return _("🌐 Which language should MagDaily write to you in?")
+
+
+def language_chosen() -> str:
+    """The answer to a choice, already in the chosen language."""
+    return _("✅ MagDaily writes to you in English from now on: tips, warning signs, the "
+             "diary and the command menu.")
