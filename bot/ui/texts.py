@@ -15,8 +15,11 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
+from babel.dates import format_date
+
+from bot.core.i18n import LOCALES, _, current_locale
 from bot.core.reasons import BROADCAST_RETRY_HOURS, Reason
-from bot.diary.chart import Series, text_bars, week_label
+from bot.diary.chart import Series, text_bars
 from bot.diary.flow import Ask, Step
 from bot.diary.models import (
     CheckInAnswer,
@@ -1448,6 +1451,17 @@ CHART_Y_AXIS = "nights"
 CHART_X_AXIS = "week starting"
 
 
+def week_label(start: date) -> str:
+    """'2 Mar' (ru '2 мар.'): the Monday a week starts on, short enough for a bar's label,
+    in the reader's language."""
+    return format_date(start, "d MMM", locale=LOCALES[current_locale()])
+
+
+def week_labels(series: Series) -> tuple[str, ...]:
+    """Each week's label for the chart and the text bars, oldest first."""
+    return tuple(week_label(start) for start in series.starts)
+
+
 def chart_caption(series: Series) -> str:
     """The PNG's caption: the same numbers as the bars, oldest week first."""
     weeks = len(series.values)
@@ -1483,7 +1497,7 @@ def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes) -> str:
         if this.top_triggers:
             tags = ", ".join(TRIGGER_LABELS[t] for t in this.top_triggers)
             lines.append(f"🏷 Tagged most: {tags}")
-    lines += ["", f"<code>{text_bars(bars)}</code>", ""]
+    lines += ["", f"<code>{text_bars(bars, week_labels(bars))}</code>", ""]
     if picture.rules:
         for key in picture.rules:
             lines += [rule_sentence(key, this, last), rule_advice(causes, key)]
