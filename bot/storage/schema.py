@@ -84,6 +84,23 @@ REASON_CODES = """
      WHERE inactive_reason IS NOT NULL;
 """
 
+# The reader's language per chat: a locale code of bot.core.i18n.LOCALES ('en' until known).
+SUBSCRIBER_LANGUAGE = """
+    ALTER TABLE subscribers ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+"""
+
+# A broadcast may carry a text per language: `broadcasts.text` stays the English (the
+# reference, which everyone whose language has no text of its own gets), and each other
+# language's text is a row here, checked like the English before the draft is kept.
+BROADCAST_TEXTS = """
+    CREATE TABLE broadcast_texts (
+        broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+        language     TEXT    NOT NULL,
+        text         TEXT    NOT NULL,
+        PRIMARY KEY (broadcast_id, language)
+    ) WITHOUT ROWID;
+"""
+
 # Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a
 # shipped entry: add a new one, so existing databases upgrade in place on start.
 MIGRATIONS: tuple[str, ...] = (
@@ -343,6 +360,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX deliveries_claimed ON deliveries (claimed_by) WHERE claimed_by IS NOT NULL;
     """,
     REASON_CODES,
+    SUBSCRIBER_LANGUAGE,
+    BROADCAST_TEXTS,
 )
 
 

@@ -592,6 +592,7 @@ def help_text(admin: bool = False) -> str:
         lines += ["", "<b>Admin</b>"]
         lines += [f"/{name} — {escape(desc.removeprefix('Admin: '))}"
                   for name, desc in ADMIN_COMMANDS]
+        lines.append(f"/broadcast: {BROADCAST_LANGUAGES_FORM}")
     return "\n".join(lines)
 
 
@@ -661,14 +662,37 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("stats", "Admin: subscriber and delivery numbers"),
 )
 
+# How an admin writes a broadcast in several languages (in /help, the usage and refusals).
+BROADCAST_LANGUAGES_FORM = (
+    "Other languages: each under a line of its own, <code>[ru]</code>, <code>[es]</code> "
+    "or <code>[pt-BR]</code>, after the English; readers of a language without a text get "
+    "the English."
+)
 BROADCAST_USAGE = (
     "Send <code>/broadcast your message</code> (Telegram HTML allowed), or reply "
-    "<code>/broadcast</code> to a message to send that message as it is."
+    "<code>/broadcast</code> to a message to send that message as it is.\n"
+    + BROADCAST_LANGUAGES_FORM + " For example:\n"
+    "<code>/broadcast New tips are here!\n[ru]\nНовые советы!\n[es]\n¡Consejos nuevos!</code>"
 )
 
 
 def broadcast_refused(problem: str | None) -> str:
-    return f"🚫 Not queued: {escape(problem or 'invalid')}. Fix it and send /broadcast again."
+    return (f"🚫 Not queued: {escape(problem or 'invalid')}. Fix it and send /broadcast "
+            f"again.\n{BROADCAST_LANGUAGES_FORM}")
+
+
+def broadcast_confirm_languages(broadcast_id: int, audience: int, languages: Sequence[str],
+                                readers: dict[str, int]) -> str:
+    """The question under a broadcast's previews, one per language: who gets which."""
+    own = [language for language in languages if language != "en"]
+    counts = " · ".join(f"{language} {readers.get(language, 0):,}" for language in own)
+    english = audience - sum(readers.get(language, 0) for language in own)
+    return (
+        f"⬆️ Those are the previews of broadcast #{broadcast_id}, one per language "
+        f"({', '.join(languages)}), exactly as subscribers will see them.\n"
+        f"Send it to <b>{audience:,}</b> active subscriber{'' if audience == 1 else 's'}? "
+        f"{counts} · English {english:,}"
+    )
 
 
 def broadcast_confirm(broadcast_id: int, audience: int) -> str:
@@ -914,6 +938,9 @@ def stats(found: Stats) -> str:
         lines.append(stats_paid(found.paid_sends_today, found.paid_sends_7_days or 0))
     lines.append(f"Timed-out sends in the last 7 days (each may have arrived twice): "
                  f"{found.timeouts_7_days:,}")
+    if found.active_by_language:
+        lines.append("Active subscribers by language: " + " · ".join(
+            f"{language} {count:,}" for language, count in found.active_by_language.items()))
     if top:
         lines.append("Top tips: " + ", ".join(f"{escape(t)} (👍{u} 👎{d})" for t, u, d in top))
     if bottom:
