@@ -596,15 +596,34 @@ def help_text(admin: bool = False) -> str:
     return "\n".join(lines)
 
 
+# When the health texts (tips, warning signs, foods, /need, the diary's advice) were last
+# translated from the English; /about names it in every other language.
+HEALTH_TEXTS_TRANSLATED_ON = date(2026, 12, 7)
+
+
+def about_translation() -> str | None:
+    """What /about says of the translation, in the reader's language; None in English,
+    which is the reference itself."""
+    locale = current_locale()
+    if locale == "en":
+        return None
+    return _("🌐 The health texts are translated from MagDaily’s English originals, which "
+             "remain the reference (translation of {date}). The cited sources are in "
+             "English.").format(date=format_date(HEALTH_TEXTS_TRANSLATED_ON, "long",
+                                                 locale=LOCALES[locale]))
+
+
 def about(sources: list[str]) -> str:
     """Disclaimer, the evidence, each source once (first spelling kept), what is stored."""
     listed = "\n".join(f"• {escape(source)}" for source in dict.fromkeys(sources))
     stored = [*PRIVACY_STORED, *((DIARY_STORED,) if DIARY_STORED else ())]
+    translation = about_translation()
     return (
         f"ℹ️ <b>About {BOT_NAME}</b>\n\n"
         f"{escape(DISCLAIMER)}\n\n"
         f"{EVIDENCE}\n\n"
         f"<b>Sources</b>\n{listed}\n\n"
+        + (f"{translation}\n\n" if translation else "") +
         "<b>Privacy</b>\nI store " + "; ".join(stored) + ". Nothing else — not your "
         "messages. /mydata shows all of it and /forget deletes it. /stop stops the tips; "
         "your data stays until you ask to delete it."
