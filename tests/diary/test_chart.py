@@ -24,8 +24,8 @@ def eight_weeks(values):
 
 
 def draw(series):
-    return png(series, labels=texts_draft.week_labels(series), title=texts_draft.CHART_TITLE, y_axis=texts_draft.CHART_Y_AXIS,
-               x_axis=texts_draft.CHART_X_AXIS)
+    return png(series, labels=texts_draft.week_labels(series), title=texts_draft.CHART_TITLE,
+               y_axis=texts_draft.CHART_Y_AXIS, x_axis=texts_draft.CHART_X_AXIS)
 
 
 def bar_heights(image: Image.Image) -> list[int]:
