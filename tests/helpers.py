@@ -9,7 +9,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram import Update
@@ -119,6 +119,15 @@ class BotHarness:
 
     async def subscriber(self, chat_id: int = USER):
         return await self.storage.subscribers.get(chat_id)
+
+    async def deliver_days(self, first: datetime, days: int,
+                           chat_id: int = USER) -> list[SentMessage]:
+        """One tick a day at `first`'s time for `days` days; what the chat got from them."""
+        before = len(self.standin.messages_to(chat_id))
+        for day in range(days):
+            self.clock.set(first + timedelta(days=day))
+            await self.deliver_due()
+        return self.standin.messages_to(chat_id)[before:]
 
 
 def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = frozenset()):

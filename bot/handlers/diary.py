@@ -40,7 +40,7 @@ from bot.handlers.common import (
     shows_pressed_button,
 )
 from bot.handlers.deps import Deps, get_deps
-from bot.services.diary import AlreadySaved, Gone, NoDiary, Saved
+from bot.services.diary import AlreadySaved, Gone, NightHasCramps, NoDiary, Saved
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     DIARY_MENU,
@@ -98,8 +98,10 @@ def summary_reply(deps: Deps, entry: CrampEntry, *, note: str | None = None) -> 
 
 async def cramp_reply(deps: Deps, chat_id: int, muscle: Muscle | None = None,
                       when: When | None = None) -> Reply:
+    """The first logging step; without a subscription, the one tap that subscribes and
+    opens it (the choice of muscle kept), instead of a reason."""
     if not await deps.diary.can_keep(chat_id):
-        return Reply(texts.DIARY_START_FIRST)
+        return Reply(texts.diary_subscribe_offer(), keyboards.subscribe_and_log(muscle))
     return step_reply(flow.start(muscle=muscle, when=when))
 
 
@@ -108,7 +110,8 @@ async def diary_reply(deps: Deps, chat_id: int) -> Reply:
     if isinstance(view, NoDiary):
         return Reply(texts.DIARY_START_FIRST)
     return Reply(texts.diary_screen(view.entries, view.total, view.settings),
-                 keyboards.diary_screen(view.entries, view.settings, view.today))
+                 keyboards.diary_screen(view.entries, view.settings, view.today,
+                                        view.zone))
 
 
 # ------------------------------------------------------------------ commands
@@ -189,7 +192,16 @@ async def log_start_button(deps: Deps, update: Update, data: LogStart) -> Answer
     chat_id = _private(update)
     if chat_id is None:
         return Answer(send=(Reply(texts.private_only("cramp")),))
-    return Answer(send=(await cramp_reply(deps, chat_id, muscle=data.muscle),))
+    if not data.subscribe:
+        return Answer(send=(await cramp_reply(deps, chat_id, muscle=data.muscle),))
+    # "Subscribe and log it": the offer turns into the first step. Only a chat with no
+    # subscription row is subscribed here, so a stale button never turns stopped tips on.
+    note: tuple[Reply, ...] = ()
+    if not await deps.diary.can_keep(chat_id):
+        user = update.effective_user
+        result = await deps.subscriptions.start(chat_id, user.id if user else None, "private")
+        note = (Reply(texts.subscribed_for_diary(result.subscriber)),)
+    return Answer(edit=step_reply(flow.start(muscle=data.muscle)), send=note)
 
 
 async def step_button(deps: Deps, update: Update, data: DraftButton) -> Answer:
@@ -254,6 +266,9 @@ async def checkin_button(deps: Deps, update: Update, data: CheckInButton) -> Ans
     recorded = await deps.diary.answer_checkin(chat_id, data.night_of, data.answer)
     if isinstance(recorded, NoDiary):
         return Answer(edit=Reply(texts.DIARY_START_FIRST))
+    if isinstance(recorded, NightHasCramps):
+        return Answer(edit=Reply(texts.checkin_night_has_cramps(recorded.night_of),
+                                 keyboards.log_another_for(recorded.night_of)))
     if not recorded:
         return Answer(texts.checkin_too_old())
     if data.answer is CheckInAnswer.NO_CRAMPS:

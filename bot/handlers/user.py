@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.core.parsing import parse_days, parse_send_time
-from bot.core.places import place_zones
+from bot.core.places import near_places, place_zones
 from bot.core.reasons import chat_left
 from bot.core.zones import (
     Zone,
@@ -256,11 +256,23 @@ async def set_zone_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
         return Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices())
     zone = await read_zone(raw)
     if zone is None:
-        suggestions = await asyncio.to_thread(suggest_zones, raw)
-        return Reply(texts.timezone_invalid(raw, suggestions),
-                     keyboards.zone_choices(suggestions, clock=False))
+        return await _zone_guesses(raw)
     first, _ = await zone_chosen(deps, chat_id, zone)
     return first
+
+
+async def _zone_guesses(raw: str) -> Reply:
+    """An unknown /timezone: the zones of a place with several, near spellings of a zone
+    name, or places the typing nearly names ("Munich?"); never unrelated zones."""
+    suggestions = await asyncio.to_thread(suggest_zones, raw)
+    if suggestions:
+        return Reply(texts.timezone_invalid(raw, suggestions),
+                     keyboards.zone_choices(suggestions, clock=False))
+    places = await asyncio.to_thread(near_places, raw)
+    if places:
+        return Reply(texts.timezone_place_guess(raw, places[0][0]),
+                     keyboards.place_guesses(places))
+    return Reply(texts.timezone_unknown(raw), keyboards.zone_choices([]))
 
 
 async def topics_reply(deps: Deps, chat_id: int) -> Reply:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from telegram import (
@@ -20,7 +20,7 @@ from telegram import (
 )
 
 from bot.diary.flow import Action, Ask
-from bot.diary.models import CheckInAnswer, CrampEntry, Trigger
+from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, Trigger
 from bot.diary.prompts import RETENTION_MONTHS
 from bot.services.needs import statuses_for
 from bot.ui import texts
@@ -147,6 +147,13 @@ def zone_choices(names: tuple[str, ...] | list[str] = QUICK_ZONES, back: bool = 
     if clock:
         rows.append([_button(texts.BUTTON_LOCAL_TIME, Setting(SET_CLOCK))])
     return InlineKeyboardMarkup(rows + ([_back()] if back else []))
+
+
+def place_guesses(places: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One "Munich?" button per (place, zone) guessed from a mistyped name; it sets the
+    place's zone, and the clock button stays for anyone whose place is not among them."""
+    rows = [[_button(texts.place_guess_button(place), PickZone(zone))] for place, zone in places]
+    return InlineKeyboardMarkup([*rows, [_button(texts.BUTTON_LOCAL_TIME, Setting(SET_CLOCK))]])
 
 
 # Sign-up: where the person is and what time it is for them
@@ -293,6 +300,12 @@ def sos_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(_rows(buttons, 2))
 
 
+def subscribe_and_log(muscle: Muscle | None) -> InlineKeyboardMarkup:
+    """The one tap offered to someone without a subscription who wants to log a cramp."""
+    return InlineKeyboardMarkup([[_button(texts.button_subscribe_and_log(),
+                                          LogStart(muscle, subscribe=True))]])
+
+
 def log_cramp_row() -> list[InlineKeyboardButton]:
     return [_button(texts.BUTTON_LOG, LogStart())]
 
@@ -324,8 +337,8 @@ def entry_summary(entry: CrampEntry, *, safety_pending: bool) -> InlineKeyboardM
 
 
 def diary_screen(entries: Sequence[CrampEntry], settings: DiarySettings | None,
-                 today: date) -> InlineKeyboardMarkup:
-    rows = [[_button(texts.entry_delete_button(e), EntryButton(Action.DELETE, e.id))]
+                 today: date, zone: tzinfo) -> InlineKeyboardMarkup:
+    rows = [[_button(texts.entry_delete_button(e, zone), EntryButton(Action.DELETE, e.id))]
             for e in entries if e.id is not None]
     weekly_on = settings.weekly_enabled if settings else True
     months = settings.retention_months if settings else 12
@@ -356,6 +369,13 @@ def checkin_question(night_of: date) -> InlineKeyboardMarkup:
         _button(texts.BUTTON_CHECKIN_NO, CheckInButton(CheckInAnswer.NO_CRAMPS, night_of)),
         _button(texts.BUTTON_CHECKIN_YES, CheckInButton(CheckInAnswer.CRAMPS, night_of)),
     ]])
+
+
+def log_another_for(night_of: date) -> InlineKeyboardMarkup:
+    """Under "you already logged a cramp for that night": the check-in's own Yes, which
+    opens the logging steps for last night."""
+    return InlineKeyboardMarkup([[
+        _button(texts.button_log_another(), CheckInButton(CheckInAnswer.CRAMPS, night_of))]])
 
 
 def weekly_chart(day: date) -> InlineKeyboardMarkup:

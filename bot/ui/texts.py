@@ -11,7 +11,7 @@ diagnoses or prescribes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -480,14 +480,37 @@ def time_set(subscriber: Subscriber, now: datetime | None = None) -> str:
     when = next_tip_when(subscriber, now) if now is not None else ""
     if when.startswith("today"):
         starts = f" The next one: {when}."
-    elif when:
+    elif when and now is not None and _tip_went_out_today(subscriber, now):
         starts = " Today’s tip already went out, so the new time starts from tomorrow."
+    elif when.startswith("tomorrow"):
+        starts = " " + time_passed_today(fmt_time(subscriber),
+                                         first=subscriber.last_daily_at is None)
+    elif when:
+        starts = f" The next one: {when}."
     else:
         starts = ""
     return (
         f"⏰ Done — your daily tip now comes at <b>{fmt_time(subscriber)}</b> "
         f"({escape(subscriber.timezone)}).{starts}"
     )
+
+
+def _tip_went_out_today(subscriber: Subscriber, now: datetime) -> bool:
+    """Whether today's daily slot (in the chat's zone) is behind it: only then may a new
+    time be explained by "today's tip already went out"."""
+    from bot.core.zones import resolve_zone  # texts stays importable without the zone tables
+
+    if subscriber.last_daily_at is None:
+        return False
+    tz = resolve_zone(subscriber.timezone)
+    return subscriber.last_daily_at.astimezone(tz).date() == now.astimezone(tz).date()
+
+
+def time_passed_today(at: str, *, first: bool) -> str:
+    """A new time already past today, with no tip sent today: tomorrow is the next one."""
+    if first:
+        return _("{time} has passed today, so your first tip comes tomorrow.").format(time=at)
+    return _("{time} has passed today, so your next tip comes tomorrow.").format(time=at)
 
 
 def time_invalid(raw: str) -> str:
@@ -519,6 +542,25 @@ def timezone_invalid(raw: str, suggestions: list[str]) -> str:
         f"offset, e.g. <code>/timezone America/New_York</code> or "
         f"<code>/timezone UTC-5</code>.\nDid you mean:\n{listed}"
     )
+
+
+def timezone_place_guess(raw: str, place: str) -> str:
+    """A mistyped place after /timezone; the buttons below name the places it may mean."""
+    return _("I don’t know the time zone “{typed}”. Did you mean one of these places? Tap "
+             "it, or send e.g. <code>/timezone {place}</code>.").format(
+        typed=quote(raw), place=escape(place))
+
+
+def place_guess_button(place: str) -> str:
+    return _("{place}?").format(place=place)
+
+
+def timezone_unknown(raw: str) -> str:
+    """/timezone with a name that resembles no place and no zone: examples, no guesses."""
+    return _("I don’t know the time zone “{typed}”. Send your city, like "
+             "<code>/timezone Munich</code>, or a UTC offset, like "
+             "<code>/timezone UTC+2</code>, or tell me the time it is for you:").format(
+        typed=quote(raw))
 
 
 TOPICS_PROMPT = "🏷 Tap a topic to turn it on or off (at least one stays on):"
@@ -1192,7 +1234,6 @@ BUTTON_LOG = "📝 Log a cramp"
 BUTTON_CANCEL = "✖️ Cancel"
 BUTTON_UNDO = "↩️ Undo"
 BUTTON_DONE = "✅ Done"
-BUTTON_DELETE = "🗑 Delete"
 BUTTON_WOKE = "😴 It woke me up"
 BUTTON_SAFETY_YES = "Yes, it is"
 BUTTON_SAFETY_NO = "No"
@@ -1415,6 +1456,17 @@ def checkin_recorded(answer: CheckInAnswer) -> str:
     return "📝 Let's log it."
 
 
+def checkin_night_has_cramps(night_of: date) -> str:
+    """"No cramps" pressed for a night the diary already has a cramp for."""
+    return _("📝 Your diary already has a cramp for last night ({night}), so I kept it as "
+             "a night with cramps. Anything else to add? Log it below, or leave it as it "
+             "is.").format(night=day_label(night_of))
+
+
+def button_log_another() -> str:
+    return _("📝 Log another cramp")
+
+
 def checkin_too_old() -> str:
     return "That question is from an earlier morning, so I didn't record it."
 
@@ -1520,6 +1572,14 @@ def _counts(counts: dict[Severity, int]) -> str:
     return " · ".join(f"{SEVERITY_LABELS[s].lower()} {counts[s]}" for s in Severity)
 
 
+def days_with_daytime_cramps(days: int, last_week: int | None = None) -> str:
+    """The count is of days (two cramps one afternoon are one day), so the label says so."""
+    if last_week is None:
+        return _("Days with daytime cramps: {days}").format(days=days)
+    return _("☀️ Days with daytime cramps: {days} ({last_week})").format(
+        days=days, last_week=last_week)
+
+
 def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes) -> str:
     """The Sunday message: this week against last, the bars, the rules."""
     this, last = picture.this_week, picture.last_week
@@ -1529,7 +1589,7 @@ def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes) -> str:
         lines.append("No cramps logged this week.")
     lines += [
         f"🌙 Nights with cramps: <b>{this.nights_with_cramps}</b> ({last.nights_with_cramps})",
-        f"☀️ Daytime cramps: {this.days_with_cramps} ({last.days_with_cramps})",
+        days_with_daytime_cramps(this.days_with_cramps, last.days_with_cramps),
         f"✅ Check-ins answered: {this.checkins_answered} of {this.days} "
         f"({last.checkins_answered} of {DAYS_PER_WEEK})",
         f"😴 Nights a cramp woke you: {this.disturbed_nights} ({last.disturbed_nights})",
@@ -1568,7 +1628,7 @@ def report_text(report: Report) -> str:
         "",
         f"Cramps logged: {report.entries}",
         f"Nights with cramps: {report.nights_with_cramps}",
-        f"Daytime cramps: {report.days_with_cramps}",
+        days_with_daytime_cramps(report.days_with_cramps),
         f"Nights sleep was disturbed: {report.disturbed_nights}",
         f"Severity: {_counts(report.severity)}",
         "Duration: " + " · ".join(f"{DURATION_LABELS[d]} {report.durations[d]}"
@@ -1632,6 +1692,27 @@ DIARY_START_FIRST = (
     "📔 The cramp diary belongs to your subscription, so /forget can delete it with "
     "everything else. Send /start first (one tap), then /cramp."
 )
+
+
+def diary_subscribe_offer() -> str:
+    """/cramp or /sos "Log it" without a subscription: what the tap below does, not a reason."""
+    return _("📔 The cramp diary is kept with your MagDaily subscription, so /forget can "
+             "delete it with everything else. One tap subscribes you (one short tip a day; "
+             "/stop ends the tips and keeps the diary) and logs this cramp:")
+
+
+def button_subscribe_and_log() -> str:
+    return _("📝 Subscribe and log it")
+
+
+def subscribed_for_diary(subscriber: Subscriber) -> str:
+    """Under the first logging step, once "Subscribe and log it" made the subscription."""
+    return _("✅ You’re subscribed: one short tip a day at {time} ({zone}). Type your city "
+             "(e.g. <code>Munich</code>) to get it in your own morning; /stop ends the tips "
+             "and keeps your diary.").format(time=fmt_time(subscriber),
+                                              zone=escape(subscriber.timezone))
+
+
 BUTTON_CHART = "📊 Chart"
 BUTTON_CHECKIN_TIME = "🌅 Check-in time"
 BUTTON_STRETCH_TIME = "🧘 Stretch time"
@@ -1669,8 +1750,13 @@ def diary_screen(entries: Sequence[CrampEntry], total: int,
     return f"{diary_list(entries, total)}\n\n<b>Settings</b>\n{diary_settings_lines(settings)}"
 
 
-def entry_delete_button(entry: CrampEntry) -> str:
-    return f"{BUTTON_DELETE} {day_label(entry.local_date)} · {MUSCLE_LABELS[entry.muscle]}"
+def entry_delete_button(entry: CrampEntry, zone: tzinfo) -> str:
+    """Two cramps of one muscle on one day must not give two identical buttons: the
+    label adds when it was logged (in the person's zone), how bad and how long."""
+    return _("🗑 Delete {day} {time} · {muscle} · {severity} · {duration}").format(
+        day=day_label(entry.local_date), time=entry.logged_at.astimezone(zone).strftime("%H:%M"),
+        muscle=MUSCLE_LABELS[entry.muscle], severity=SEVERITY_LABELS[entry.severity].lower(),
+        duration=DURATION_LABELS[entry.duration])
 
 
 def diary_counts(counts: DiaryCounts) -> str:
