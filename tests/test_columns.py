@@ -37,7 +37,7 @@ def fields(model: type) -> list[str]:
 # (the list the queries use, the model, fields stored under another name, fields the
 # table does not hold, the table, its columns that are no field of the model)
 LISTS = [
-    (SUBSCRIBER_COLUMNS, Subscriber, {}, set(), "subscribers", {"cycle_seen"}),
+    (SUBSCRIBER_COLUMNS, Subscriber, {}, set(), "subscribers", {"cycle_seen", "language"}),
     (BROADCAST_COLUMNS, Broadcast, {}, set(), "broadcasts", set()),
     (_SETTINGS_COLUMNS, DiarySettings, {}, set(), "diary_settings",
      {"created_at", "updated_at"}),

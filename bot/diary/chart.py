@@ -4,19 +4,23 @@ Contracts:
 - Both drawings and the caption (texts_draft.chart_caption) take the same `Series`, so
   the picture, the text and the caption cannot disagree about a number.
 - The PNG is 960 × 600: wide enough to stay sharp on a phone, where Telegram shows it
-  across the screen, with labels in Pillow's bundled font at sizes readable there. The
+  across the screen, with labels at sizes readable there, in Noto Sans (a subset
+  shipped in fonts/ with its OFL licence: Latin with accents and Cyrillic; Pillow's own
+  font has neither, and draws a Russian or Portuguese label as boxes). The
   y axis starts at zero and goes to at least 7 (a week has seven nights), so bar heights
   compare honestly across charts.
-- Words on the chart (title, axis names) are passed in by the caller from the texts
-  module; this module only draws.
+- Words on the chart (title, axis names, each week's label) are passed in by the caller
+  from the texts module, in the reader's language; this module only draws.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -29,6 +33,8 @@ INK = (33, 33, 33)
 GRID = (224, 224, 224)
 BAR_COLOR = (46, 125, 107)
 FULL, EMPTY = "█", "░"
+FONT_PATH = Path(__file__).resolve().parent / "fonts" / "NotoSans-Regular.ttf"
+_NOT_A_CHARACTER = "\U0010fffd"  # private use: no font maps it, so it draws the .notdef box
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,32 +56,48 @@ def nights_series(weeks: Sequence[WeekStats]) -> Series:
     return Series(tuple(w.start for w in weeks), tuple(w.nights_with_cramps for w in weeks))
 
 
-def week_label(start: date) -> str:
-    """'3 Mar': the Monday a week starts on, short enough for a bar's label."""
-    return f"{start.day} {start.strftime('%b')}"
+def _one_per_week(series: Series, labels: Sequence[str]) -> None:
+    if len(labels) != len(series.values):
+        raise ValueError("one label per week")
 
 
-def text_bars(series: Series, label: Callable[[date], str] = week_label) -> str:
-    """One line per week: label, a bar of full and empty blocks, the number.
+def text_bars(series: Series, labels: Sequence[str]) -> str:
+    """One line per week: its label, a bar of full and empty blocks, the number.
 
     Meant for a <code> block, where the blocks line up; the scale is one block per night,
     so a full bar is a week with cramps every night.
     """
+    _one_per_week(series, labels)
     scale = max(DAYS_PER_WEEK, *series.values)
-    labels = [label(start) for start in series.starts]
-    width = max(len(text) for text in labels)
+    width = max(len(label) for label in labels)
     return "\n".join(
         f"{text.rjust(width)} {FULL * value}{EMPTY * (scale - value)} {value}"
         for text, value in zip(labels, series.values, strict=True)
     )
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_PATH), size)
 
 
-def png(series: Series, *, title: str, y_axis: str, x_axis: str) -> bytes:
-    """The bar chart as PNG bytes, ready to send as a photo."""
+def missing_glyphs(text: str, font: ImageFont.FreeTypeFont | None = None) -> str:
+    """The characters of `text` that `font` (the chart's unless told) would draw as its
+    .notdef box rather than a glyph of their own; whitespace is not checked."""
+    font = font or _font(24)
+
+    def bitmap(character: str) -> tuple[tuple[int, int], bytes]:
+        mask = font.getmask(character)
+        return mask.size, bytes(mask)
+
+    box = bitmap(_NOT_A_CHARACTER)
+    return "".join(c for c in text if not c.isspace() and bitmap(c) == box)
+
+
+def png(series: Series, *, labels: Sequence[str], title: str, y_axis: str,
+        x_axis: str) -> bytes:
+    """The bar chart as PNG bytes, ready to send as a photo; `labels` name the weeks."""
+    _one_per_week(series, labels)
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     big, small = _font(32), _font(24)
@@ -96,7 +118,7 @@ def png(series: Series, *, title: str, y_axis: str, x_axis: str) -> bytes:
 
     slot = (right - left) / len(series.values)
     bar_width = max(4, round(slot * 0.6))
-    for index, (start, value) in enumerate(zip(series.starts, series.values, strict=True)):
+    for index, (label, value) in enumerate(zip(labels, series.values, strict=True)):
         centre = round(left + slot * (index + 0.5))
         x0, x1 = centre - bar_width // 2, centre + bar_width // 2
         if value:
@@ -104,7 +126,7 @@ def png(series: Series, *, title: str, y_axis: str, x_axis: str) -> bytes:
                            fill=BAR_COLOR)
         draw.text((centre, round(bottom - value * per_unit) - 6), str(value), font=small,
                   fill=INK, anchor="mb")
-        draw.text((centre, bottom + 12), week_label(start), font=small, fill=INK, anchor="mt")
+        draw.text((centre, bottom + 12), label, font=small, fill=INK, anchor="mt")
     draw.line([(left, bottom), (right, bottom)], fill=INK, width=2)
     draw.line([(left, top), (left, bottom)], fill=INK, width=2)
     draw.text((WIDTH // 2, HEIGHT - 20), x_axis, font=small, fill=INK, anchor="mb")

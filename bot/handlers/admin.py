@@ -87,13 +87,17 @@ def _broadcast_text(update: Update) -> str:
 
 
 async def preview_replies(deps: Deps, admin_id: int, text: str) -> tuple[Reply, ...]:
-    """The broadcast exactly as subscribers will get it, then the question to confirm."""
+    """The broadcast exactly as subscribers will get it, one message per language, then
+    the question to confirm."""
     draft = await deps.broadcasts.draft(admin_id, text)
     if draft.broadcast is None:
         return (Reply(texts.broadcast_refused(draft.problem)),)
-    return (Reply(draft.broadcast.text),
-            Reply(texts.broadcast_confirm(draft.broadcast.id, draft.audience),
-                  keyboards.broadcast_confirm(draft.broadcast.id, draft.audience)))
+    broadcast_id = draft.broadcast.id
+    question = (texts.broadcast_confirm(broadcast_id, draft.audience) if len(draft.texts) < 2
+                else texts.broadcast_confirm_languages(broadcast_id, draft.audience,
+                                                       list(draft.texts), draft.by_language))
+    return (*(Reply(shown) for shown in draft.texts.values()),
+            Reply(question, keyboards.broadcast_confirm(broadcast_id, draft.audience)))
 
 
 async def _progress_reply(deps: Deps, broadcast_id: int) -> Reply | None:

@@ -74,6 +74,12 @@ def _message_id(update: Update) -> int | None:
 
 # ------------------------------------------------------------------ replies
 
+def _chart_png(series: chart.Series) -> bytes:
+    """The weeks' PNG with every word (title, axes, week labels) in the reader's language."""
+    return chart.png(series, labels=texts.week_labels(series), title=texts.chart_title(),
+                     y_axis=texts.chart_y_axis(), x_axis=texts.chart_x_axis())
+
+
 def sos_reply(deps: Deps) -> Reply:
     return Reply(texts.sos(deps.causes), keyboards.sos_keyboard())
 
@@ -157,9 +163,7 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: in
     await send(update, context, Reply(texts.report_text(found)))
     series = chart.nights_series(found.weeks)
     await context.bot.send_photo(
-        chat_id, InputFile(chart.png(series, title=texts.chart_title(),
-                                     y_axis=texts.chart_y_axis(), x_axis=texts.chart_x_axis()),
-                           filename="cramp-report.png"),
+        chat_id, InputFile(_chart_png(series), filename="cramp-report.png"),
         caption=texts.chart_caption(series))
     await context.bot.send_document(
         chat_id, InputFile(report_csv(found).encode("utf-8"),
@@ -289,9 +293,7 @@ async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await query.answer()
     view = await deps.diary.weekly(chat_id, data.day)
     await context.bot.send_photo(
-        chat_id, InputFile(chart.png(view.series, title=texts.chart_title(),
-                                     y_axis=texts.chart_y_axis(), x_axis=texts.chart_x_axis()),
-                           filename="cramp-weeks.png"),
+        chat_id, InputFile(_chart_png(view.series), filename="cramp-weeks.png"),
         caption=texts.chart_caption(view.series))
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.htmlcheck import check_html
+from bot.core.i18n import ENGLISH, LOCALES, locale_for
 from bot.storage import Broadcast, Storage
 
 log = logging.getLogger(__name__)
@@ -21,11 +23,56 @@ log = logging.getLogger(__name__)
 ProgressEditor = Callable[[Broadcast, "Progress"], Awaitable[None]]
 
 
+# A line of its own holding a language in brackets ("[ru]", "[pt-BR]") starts that
+# language's text; what comes before the first one is the English.
+_MARKER = re.compile(r"^[ \t]*\[([A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?)\][ \t]*$", re.MULTILINE)
+_OTHERS = ", ".join(f"[{locale}]" for locale in LOCALES if locale != ENGLISH)
+
+
+def split_languages(raw: str) -> tuple[dict[str, str], str | None]:
+    """An admin's broadcast as {locale: text}, English first, or ({}, the problem).
+
+    Without a marker the whole text is the English, exactly as typed. A marker names one
+    of the bot's locales the way Telegram's language_code does (``[pt]``, ``[pt_br]`` →
+    pt-BR), never a neighbour (``[uk]`` is refused, not taken for Russian); each language
+    once, none empty, and the English is required: everyone whose language has no text of
+    its own gets it.
+    """
+    markers = list(_MARKER.finditer(raw))
+    if not markers:
+        return {ENGLISH: raw}, None
+    texts: dict[str, str] = {}
+    head = raw[:markers[0].start()].strip()
+    if head:
+        texts[ENGLISH] = head
+    for index, marker in enumerate(markers):
+        written = marker.group(1)
+        locale = locale_for(written)
+        if locale is None:
+            return {}, f"there is no language [{written}] here: write {_OTHERS} (or [en])"
+        if locale in texts:
+            what = "the English" if locale == ENGLISH else f"[{locale}]"
+            return {}, f"{what} text is given twice"
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(raw)
+        text = raw[marker.end():end].strip()
+        if not text:
+            return {}, f"the [{locale}] text is empty"
+        texts[locale] = text
+    if ENGLISH not in texts:
+        return {}, ("the English text must come first: everyone whose language has no text "
+                    "of its own gets it")
+    return {ENGLISH: texts[ENGLISH]} | texts, None
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     broadcast: Broadcast | None
     problem: str | None
     audience: int = 0
+    # Every language's text, English first; with more than one, how many active
+    # subscribers read each language (the English's count is everyone else).
+    texts: dict[str, str] = field(default_factory=dict)
+    by_language: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +106,25 @@ class BroadcastService:
         self._on_queued = on_queued
         self._last_seen: dict[int, tuple[datetime, int]] = {}
 
-    async def draft(self, admin_id: int, text: str) -> Draft:
-        """Check the text and keep it as a draft; nothing is queued before Confirm."""
-        problem = check_html(text)
+    async def draft(self, admin_id: int, raw: str) -> Draft:
+        """Split the languages, check every text as Telegram will, and keep the draft;
+        nothing is kept when one text fails, nothing is queued before Confirm."""
+        texts, problem = split_languages(raw)
+        for locale, text in texts.items():
+            problem = check_html(text)
+            if problem is not None and len(texts) > 1:
+                problem = f"the [{locale}] text: {problem}"
+            if problem is not None:
+                break
         if problem is not None:
             return Draft(None, problem)
-        broadcast_id = await self._storage.broadcasts.create(admin_id, text, self._clock.now())
+        english, translations = texts[ENGLISH], {k: v for k, v in texts.items() if k != ENGLISH}
+        broadcast_id = await self._storage.broadcasts.create(admin_id, english,
+                                                             self._clock.now(), translations)
+        by_language = (await self._storage.subscribers.count_by_language("active")
+                       if translations else {})
         return Draft(await self._storage.broadcasts.get(broadcast_id), None,
-                     await self._storage.subscribers.count("active"))
+                     await self._storage.subscribers.count("active"), texts, by_language)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         return await self._storage.broadcasts.get(broadcast_id)

@@ -7,7 +7,7 @@ harmless. Cancelling drops the rows not yet sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,15 +32,29 @@ class BroadcastQueries:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, admin_id: int, text: str, now: datetime) -> int:
-        """A new draft; returns its id."""
+    async def create(self, admin_id: int, text: str, now: datetime,
+                     translations: Mapping[str, str] | None = None) -> int:
+        """A new draft with its English `text` and other languages' texts, in one
+        transaction; returns its id."""
         async with self._db.write() as tx:
             cursor = await tx.execute(
                 """INSERT INTO broadcasts (admin_id, text, status, created_at)
                    VALUES (?, ?, 'draft', ?)""",
                 (admin_id, text, to_ts(now)),
             )
-        return int(cursor.lastrowid or 0)
+            broadcast_id = int(cursor.lastrowid or 0)
+            await tx.executemany(
+                "INSERT INTO broadcast_texts (broadcast_id, language, text) VALUES (?, ?, ?)",
+                [(broadcast_id, language, translated)
+                 for language, translated in (translations or {}).items()])
+        return broadcast_id
+
+    async def translations(self, broadcast_id: int) -> dict[str, str]:
+        """The broadcast's texts other than the English, by language."""
+        rows = await self._db.fetch_all(
+            "SELECT language, text FROM broadcast_texts WHERE broadcast_id = ?",
+            (broadcast_id,))
+        return {row[0]: row[1] for row in rows}
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         row = await self._db.fetch_one(

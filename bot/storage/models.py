@@ -8,7 +8,8 @@ types without opening a database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import NamedTuple
 
@@ -91,6 +92,7 @@ class Stats:
     paid_sends_today: int | None = None
     paid_sends_7_days: int | None = None
     timeouts_7_days: int = 0  # sends that timed out (each may have arrived twice)
+    active_by_language: dict[str, int] = field(default_factory=dict)  # most read first
 
 
 class DueSubscriber(NamedTuple):
@@ -154,6 +156,9 @@ class PendingDelivery:
     last_error: str | None = None  # a Reason code: why the previous attempt failed, if one did
     last_error_detail: str | None = None  # Telegram's words for it
     language: str = "en"  # the recipient's locale (the subscriber row's): rendered in it
+    # A broadcast's texts other than the English, by language (one mapping shared by the
+    # broadcast's rows); the renderer picks the recipient's.
+    translations: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

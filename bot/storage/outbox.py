@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from json import dumps
+from types import MappingProxyType
 
 from bot.core.reasons import Reason
 from bot.storage.db import Database, Row, from_ts, to_ts
@@ -133,6 +134,9 @@ _CLAIMED_ROWS = """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broa
     LEFT JOIN broadcasts b ON b.id = d.broadcast_id
     WHERE d.id IN (SELECT value FROM json_each(?1))
     ORDER BY d.due_at, d.id"""
+# The other languages' texts of the broadcasts among the claimed rows (?1 their ids).
+_BROADCAST_TEXTS = """SELECT broadcast_id, language, text FROM broadcast_texts
+    WHERE broadcast_id IN (SELECT value FROM json_each(?1))"""
 # Rows backing off after a failed attempt, due now (?1 now).
 _RETRY_WAITING = f"""UPDATE deliveries SET due_at = ?1
     WHERE status = 'pending' AND claimed_by IS NULL AND due_at > ?1 AND attempts > 0
@@ -275,16 +279,25 @@ class OutboxQueries:
         cannot be sent twice by one running bot whatever the refill's timing. (The
         PostgreSQL outbox: the same UPDATE … RETURNING with FOR UPDATE SKIP LOCKED.)
         """
-        def take(tx: sqlite3.Connection) -> list[Row]:
+        def take(tx: sqlite3.Connection) -> tuple[list[Row], list[Row]]:
             claimed = dumps([row[0] for row in tx.execute(_CLAIM, (epoch, to_ts(now), limit))])
-            return tx.execute(_CLAIMED_ROWS, (claimed,)).fetchall()
+            rows = tx.execute(_CLAIMED_ROWS, (claimed,)).fetchall()
+            broadcasts = dumps(sorted({row[5] for row in rows if row[5] is not None}))
+            if broadcasts == "[]":  # daily tips and prompts: no second read
+                return rows, []
+            return rows, tx.execute(_BROADCAST_TEXTS, (broadcasts,)).fetchall()
 
-        rows = await self._db.transact(take)
+        rows, texts = await self._db.transact(take)
+        translations: dict[int, dict[str, str]] = {}
+        for broadcast_id, language, text in texts:
+            translations.setdefault(broadcast_id, {})[language] = text
+        shared = {key: MappingProxyType(value) for key, value in translations.items()}
         return [PendingDelivery(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                                 remind_setup=bool(row[8]), local_date=row[9],
                                 expires_at=from_ts(row[10]), created_at=from_ts(row[11]),
                                 last_error=row[12], last_error_detail=row[13],
-                                language=row[14])
+                                language=row[14],
+                                translations=shared.get(row[5]))
                 for row in rows]
 
     async def release_claims(self, keep: Collection[int] = ()) -> int:

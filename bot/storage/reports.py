@@ -31,6 +31,7 @@ class ReportQueries:
         """
         week_ago = to_ts(now) - 7 * 86400
         by_status = await self._subscribers.count_by_status()
+        by_language = await self._subscribers.count_by_language("active")
         new_week = await self._db.fetch_value(
             "SELECT count(*) FROM subscribers WHERE created_at >= ?", (week_ago,), default=0)
         today, week = await self._db.fetch_one(
@@ -62,4 +63,4 @@ class ReportQueries:
                      failures=failures, top_tips=[v for v in ranked if v[1] - v[2] > 0][:3],
                      bottom_tips=[v for v in reversed(ranked) if v[1] - v[2] < 0][:3],
                      paid_sends_today=paid_today, paid_sends_7_days=paid_week,
-                     timeouts_7_days=int(timeouts))
+                     timeouts_7_days=int(timeouts), active_by_language=by_language)

@@ -84,6 +84,18 @@ REASON_CODES = """
      WHERE inactive_reason IS NOT NULL;
 """
 
+# A broadcast may carry a text per language: `broadcasts.text` stays the English (the
+# reference, which everyone whose language has no text of its own gets), and each other
+# language's text is a row here, checked like the English before the draft is kept.
+BROADCAST_TEXTS = """
+    CREATE TABLE broadcast_texts (
+        broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+        language     TEXT    NOT NULL,
+        text         TEXT    NOT NULL,
+        PRIMARY KEY (broadcast_id, language)
+    ) WITHOUT ROWID;
+"""
+
 # Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a
 # shipped entry: add a new one, so existing databases upgrade in place on start.
 MIGRATIONS: tuple[str, ...] = (
@@ -353,6 +365,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscribers ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0
         CHECK (language_chosen IN (0, 1));
     """,
+    BROADCAST_TEXTS,
 )
 
 

@@ -443,6 +443,13 @@ class SubscriberQueries:
         return int(await self._db.fetch_value(
             "SELECT count(*) FROM subscribers WHERE status = ?", (status,), default=0))
 
+    async def count_by_language(self, status: str) -> dict[str, int]:
+        """How many subscribers with this status read each language, most first."""
+        rows = await self._db.fetch_all(
+            """SELECT language, count(*) FROM subscribers WHERE status = ?
+               GROUP BY language ORDER BY 2 DESC, 1""", (status,))
+        return {row[0]: row[1] for row in rows}
+
     async def count_by_status(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, count(*) FROM subscribers GROUP BY status")
         return {row[0]: row[1] for row in rows}

@@ -18,13 +18,13 @@ Broadcast progress messages, which the bot edits on its own, are rendered here t
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.core.i18n import use_locale
+from bot.core.i18n import current_locale, use_locale
 from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
 from bot.services.tipfeed import TipFeed
@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 KindRenderer = Callable[[PendingDelivery], Rendered | Awaitable[Rendered]]
+
+
+def broadcast_text(english: str, translations: Mapping[str, str] | None, locale: str) -> str:
+    """A broadcast as one recipient gets it: the admin's text in their language when they
+    wrote one, else the English (never another language, never a blank)."""
+    return (translations or {}).get(locale) or english
 
 
 def _day(row: PendingDelivery) -> date:
@@ -90,8 +96,9 @@ class OutboxRenderer:
         return text, keyboards.tip_actions(tip.id)
 
     def broadcast(self, row: PendingDelivery) -> Rendered:
-        """An admin's broadcast: their text, as they confirmed it."""
-        return row.text, None
+        """An admin's broadcast: their text as they confirmed it, in the recipient's
+        language (the locale the sender renders the row in) when they wrote one."""
+        return broadcast_text(row.text, row.translations, current_locale()), None
 
     def checkin(self, row: PendingDelivery) -> Rendered:
         """The morning check-in about the night before the row's day."""

@@ -15,7 +15,9 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
 from typing import TYPE_CHECKING
 
-from bot.core.i18n import _, ngettext, pgettext
+from babel.dates import format_date
+
+from bot.core.i18n import LOCALES, _, current_locale, ngettext, pgettext
 from bot.core.reasons import BROADCAST_RETRY_HOURS, Reason
 from bot.diary.chart import Series, text_bars
 from bot.diary.flow import Ask, Step
@@ -841,7 +843,25 @@ def help_text(admin: bool = False) -> str:
         lines += ["", "<b>Admin</b>"]
         lines += [f"/{name} — {escape(desc.removeprefix('Admin: '))}"
                   for name, desc in ADMIN_COMMANDS]
+        lines.append(f"/broadcast: {BROADCAST_LANGUAGES_FORM}")
     return "\n".join(lines)
+
+
+# When the health texts (tips, warning signs, foods, /need, the diary's advice) were last
+# translated from the English; /about names it in every other language.
+HEALTH_TEXTS_TRANSLATED_ON = date(2026, 12, 7)
+
+
+def about_translation() -> str | None:
+    """What /about says of the translation, in the reader's language; None in English,
+    which is the reference itself."""
+    locale = current_locale()
+    if locale == "en":
+        return None
+    return _("🌐 The health texts are translated from MagDaily’s English originals, which "
+             "remain the reference (translation of {date}). The cited sources are in "
+             "English.").format(date=format_date(HEALTH_TEXTS_TRANSLATED_ON, "long",
+                                                 locale=LOCALES[locale]))
 
 
 def about(sources: list[str]) -> str:
@@ -854,11 +874,13 @@ def about(sources: list[str]) -> str:
         "all of it and /forget deletes it. /stop stops the tips; your data stays until you "
         "ask to delete it."
     ).format(stored="; ".join(privacy_stored()))
+    translation = about_translation()
     return (
         _("ℹ️ <b>About {bot_name}</b>").format(bot_name=BOT_NAME) + "\n\n"
         f"{escape(disclaimer())}\n\n"
         f"{evidence()}\n\n"
         + _("<b>Sources</b>") + f"\n{listed}\n\n"
+        + (f"{translation}\n\n" if translation else "")
         + privacy
         + "\n\n" + about_diary()
     )
@@ -944,14 +966,37 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("stats", "Admin: subscriber and delivery numbers"),
 )
 
+# How an admin writes a broadcast in several languages (in /help, the usage and refusals).
+BROADCAST_LANGUAGES_FORM = (
+    "Other languages: each under a line of its own, <code>[ru]</code>, <code>[es]</code> "
+    "or <code>[pt-BR]</code>, after the English; readers of a language without a text get "
+    "the English."
+)
 BROADCAST_USAGE = (
     "Send <code>/broadcast your message</code> (Telegram HTML allowed), or reply "
-    "<code>/broadcast</code> to a message to send that message as it is."
+    "<code>/broadcast</code> to a message to send that message as it is.\n"
+    + BROADCAST_LANGUAGES_FORM + " For example:\n"
+    "<code>/broadcast New tips are here!\n[ru]\nНовые советы!\n[es]\n¡Consejos nuevos!</code>"
 )
 
 
 def broadcast_refused(problem: str | None) -> str:
-    return f"🚫 Not queued: {escape(problem or 'invalid')}. Fix it and send /broadcast again."
+    return (f"🚫 Not queued: {escape(problem or 'invalid')}. Fix it and send /broadcast "
+            f"again.\n{BROADCAST_LANGUAGES_FORM}")
+
+
+def broadcast_confirm_languages(broadcast_id: int, audience: int, languages: Sequence[str],
+                                readers: dict[str, int]) -> str:
+    """The question under a broadcast's previews, one per language: who gets which."""
+    own = [language for language in languages if language != "en"]
+    counts = " · ".join(f"{language} {readers.get(language, 0):,}" for language in own)
+    english = audience - sum(readers.get(language, 0) for language in own)
+    return (
+        f"⬆️ Those are the previews of broadcast #{broadcast_id}, one per language "
+        f"({', '.join(languages)}), exactly as subscribers will see them.\n"
+        f"Send it to <b>{audience:,}</b> active subscriber{'' if audience == 1 else 's'}? "
+        f"{counts} · English {english:,}"
+    )
 
 
 def broadcast_confirm(broadcast_id: int, audience: int) -> str:
@@ -1214,6 +1259,9 @@ def stats(found: Stats) -> str:
         lines.append(stats_paid(found.paid_sends_today, found.paid_sends_7_days or 0))
     lines.append(f"Timed-out sends in the last 7 days (each may have arrived twice): "
                  f"{found.timeouts_7_days:,}")
+    if found.active_by_language:
+        lines.append("Active subscribers by language: " + " · ".join(
+            f"{language} {count:,}" for language, count in found.active_by_language.items()))
     if top:
         lines.append("Top tips: " + ", ".join(f"{escape(t)} (👍{u} 👎{d})" for t, u, d in top))
     if bottom:
@@ -1953,6 +2001,11 @@ def week_label(start: date) -> str:
     return formats.short_date(start)
 
 
+def week_labels(series: Series) -> tuple[str, ...]:
+    """Each week's label for the chart and the text bars, oldest first."""
+    return tuple(week_label(start) for start in series.starts)
+
+
 def chart_caption(series: Series) -> str:
     """The PNG's caption: the same numbers as the bars, oldest week first."""
     weeks = len(series.values)
@@ -2009,7 +2062,7 @@ def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes) -> str:
             labels = trigger_labels()
             tags = ", ".join(labels[t] for t in this.top_triggers)
             lines.append(_("🏷 Tagged most: {tags}").format(tags=tags))
-    lines += ["", f"<code>{text_bars(bars, label=week_label)}</code>", ""]
+    lines += ["", f"<code>{text_bars(bars, week_labels(bars))}</code>", ""]
     if picture.rules:
         for key in picture.rules:
             lines += [rule_sentence(key, this, last), rule_advice(causes, key)]

@@ -24,8 +24,8 @@ def eight_weeks(values):
 
 
 def draw(series):
-    return png(series, title=texts_draft.chart_title(), y_axis=texts_draft.chart_y_axis(),
-               x_axis=texts_draft.chart_x_axis())
+    return png(series, labels=texts_draft.week_labels(series), title=texts_draft.chart_title(),
+               y_axis=texts_draft.chart_y_axis(), x_axis=texts_draft.chart_x_axis())
 
 
 def bar_heights(image: Image.Image) -> list[int]:
@@ -80,7 +80,7 @@ def test_caption_numbers_equal_the_data_and_the_text_bars():
     numbers = [int(n) for n in caption.rsplit(":", 1)[1].split("·")]
     assert numbers == list(values)
     assert "8 weeks" in caption and "12 Jan" in caption and "2 Mar" in caption
-    lines = text_bars(series).splitlines()
+    lines = text_bars(series, texts_draft.week_labels(series)).splitlines()
     assert [int(line.rsplit(" ", 1)[1]) for line in lines] == list(values)
     assert [line.count("█") for line in lines] == list(values)
     assert all(line.count("█") + line.count("░") == 7 for line in lines)
@@ -88,7 +88,9 @@ def test_caption_numbers_equal_the_data_and_the_text_bars():
 
 def test_text_bars_line_up():
     series = Series((date(2026, 3, 2), date(2026, 3, 9)), (2, 7))
-    assert text_bars(series) == "2 Mar ██░░░░░ 2\n9 Mar ███████ 7"
+    assert text_bars(series, texts_draft.week_labels(series)) == (
+        "2 Mar ██░░░░░ 2\n9 Mar ███████ 7")
     long_labels = Series((date(2026, 2, 23), date(2026, 3, 2)), (1, 0))
-    assert text_bars(long_labels) == "23 Feb █░░░░░░ 1\n 2 Mar ░░░░░░░ 0"
-    assert re.fullmatch(r"[ \w█░\n]+", text_bars(long_labels))
+    drawn = text_bars(long_labels, texts_draft.week_labels(long_labels))
+    assert drawn == "23 Feb █░░░░░░ 1\n 2 Mar ░░░░░░░ 0"
+    assert re.fullmatch(r"[ \w█░\n]+", drawn)
