@@ -81,3 +81,37 @@ async def test_two_updates_at_once_keep_their_own_locale(russian):
     await asyncio.gather(handle("ru", russian_seen), handle("en", english))
     assert (russian_seen, english) == (["Здравствуйте"], ["Hello"])
     assert i18n.current_locale() == "en"  # the tasks' choices stayed in their contexts
+
+
+@pytest.fixture
+def broken_russian(tmp_path, monkeypatch):
+    """A Russian catalogue with one safe entry and three that would crash or be refused."""
+    catalog = Catalog(locale="ru", domain="messages")
+    catalog.add("Hello", "Здравствуйте")
+    catalog.add("Your tips come at {time}.", "Советы приходят в {время}.")
+    catalog.add("<b>Settings</b>", "<b>Настройки")
+    catalog.add(("{count} tip", "{count} tips"), ("{count} совет", "{n} совета", "{count} советов"))
+    folder = tmp_path / "ru" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    (folder / "messages.mo").write_bytes(buffer.getvalue())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    yield
+    i18n.translations.cache_clear()
+
+
+def test_a_translation_that_would_crash_or_be_refused_gives_the_english(broken_russian, caplog):
+    """Other placeholders would raise KeyError in .format (the reader would get an error
+    instead of an answer); an unbalanced tag would make Telegram refuse the message."""
+    caplog.set_level(logging.WARNING, logger="bot.core.i18n")
+    with i18n.use_locale("ru"):
+        assert i18n.gettext("Hello") == "Здравствуйте"
+        assert i18n.gettext("Your tips come at {time}.").format(time="07:30") == (
+            "Your tips come at 07:30.")
+        assert i18n.gettext("<b>Settings</b>") == "<b>Settings</b>"
+        assert i18n.ngettext("{count} tip", "{count} tips", 1).format(count=1) == "1 совет"
+        assert i18n.ngettext("{count} tip", "{count} tips", 3).format(count=3) == "3 tips"
+    refused = [r.getMessage() for r in caplog.records if "is not used" in r.getMessage()]
+    assert len(refused) == 3, refused

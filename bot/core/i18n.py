@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import logging
+import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,6 +32,9 @@ ENGLISH = "en"
 LOCALES: dict[str, str] = {"en": "en", "ru": "ru", "es": "es", "pt-BR": "pt_BR"}
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 _current: ContextVar[str] = ContextVar("magdaily_locale", default=ENGLISH)
 _missing_logged: set[tuple[str, str]] = set()
@@ -82,11 +87,39 @@ def translations(locale: str, directory: Path | None = None) -> gettext_module.N
     path = (directory or LOCALE_DIR) / LOCALES[locale] / "LC_MESSAGES" / f"{DOMAIN}.mo"
     try:
         with path.open("rb") as handle:
-            return gettext_module.GNUTranslations(handle)
+            catalogue = gettext_module.GNUTranslations(handle)
     except OSError as exc:  # no file, or not a catalogue (bad magic number)
         log.warning("no %s catalogue for %s (%s): English is shown", DOMAIN, locale,
                     type(exc).__name__)
         return gettext_module.NullTranslations()
+    _drop_unsafe(catalogue, locale)
+    return catalogue
+
+
+def unsafe(english: str, translated: str) -> str | None:
+    """Why a translation cannot stand in for its English, or None: other {placeholders}
+    would make ``.format`` fail (or lose a value), other HTML tags would make Telegram
+    refuse the whole message."""
+    if set(_PLACEHOLDER.findall(english)) != set(_PLACEHOLDER.findall(translated)):
+        return "its {placeholders} differ"
+    if Counter(_TAG.findall(english)) != Counter(_TAG.findall(translated)):
+        return "its HTML tags differ"
+    return None
+
+
+def _drop_unsafe(catalogue: gettext_module.GNUTranslations, locale: str) -> None:
+    """Remove the entries that would crash or be refused: those readers get the English
+    (logged once at load), never an error instead of an answer."""
+    entries: dict[object, str] = catalogue._catalog  # type: ignore[attr-defined]
+    for key, translated in list(entries.items()):
+        english = str(key[0] if isinstance(key, tuple) else key)
+        if not english:  # the header
+            continue
+        problem = unsafe(english, translated)
+        if problem:
+            del entries[key]
+            log.warning("the %s translation of %r is not used (%s): English is shown",
+                        locale, english[:60], problem)
 
 
 def _note_missing(locale: str, message: str) -> None:
