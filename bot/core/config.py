@@ -55,6 +55,9 @@ class Settings:
     missed_grace_hours: float = 3.0
     tick_seconds: float = 20.0
     stall_minutes: float = 10.0  # `run.py check` fails when the sender makes no progress
+    # How long Telegram's 409 Conflict (another poller) is retried before the bot stops:
+    # a rolling deploy overlaps old and new instance for a few seconds.
+    conflict_retry_seconds: float = 60.0
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -236,6 +239,7 @@ def load_settings(environ: Mapping[str, str] | None = None,
         missed_grace_hours=_positive_float(source, "MISSED_GRACE_HOURS", 3.0, "3"),
         tick_seconds=_positive_float(source, "TICK_SECONDS", 20.0, "20"),
         stall_minutes=_positive_float(source, "SENDER_STALL_MINUTES", 10.0, "10"),
+        conflict_retry_seconds=_positive_float(source, "CONFLICT_RETRY_SECONDS", 60.0, "60"),
         log_level=log_level,
         webhook_url=webhook_url,
         webhook_listen=_env(source, "WEBHOOK_LISTEN") or "127.0.0.1",
