@@ -5,7 +5,8 @@
 #
 # Configuration comes only from environment variables given at run time
 # (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS, DATABASE_PATH, DEFAULT_TIMEZONE,
-# DEFAULT_SEND_TIME, LOG_LEVEL, SEND_RATE_PER_SECOND). No secret is baked into the image.
+# DEFAULT_SEND_TIME, LOG_LEVEL, SEND_RATE_PER_SECOND, HEALTH_PORT, …; README.md has them
+# all). No secret is baked into the image.
 
 # ---- builder: install the project's runtime dependencies into a self-contained venv ----
 FROM python:3.11-slim-bookworm AS builder
@@ -53,8 +54,10 @@ VOLUME /data
 
 USER 10001:10001
 
-# Validates config, database schema and tip catalogue; exits 2 with one line on a problem.
+# With HEALTH_PORT (or a platform's PORT) set: GET /healthz of the running bot (updates
+# still arriving). Otherwise the checks of `run.py check`: config, database schema, tip
+# catalogue, a stalled sender. Exit 1 with one line when unhealthy.
 HEALTHCHECK --interval=60s --timeout=15s --start-period=20s --retries=3 \
-    CMD ["python", "run.py", "check"]
+    CMD ["python", "run.py", "health"]
 
 CMD ["python", "run.py"]

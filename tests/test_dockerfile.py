@@ -132,7 +132,9 @@ def test_cmd_starts_the_bot(final) -> None:
     assert cmds and json.loads(cmds[-1]) == ["python", "run.py"]
 
 
-def test_healthcheck_runs_config_check(final) -> None:
+def test_healthcheck_runs_run_py_health(final) -> None:
+    """`run.py health`: /healthz when HEALTH_PORT or PORT is set, the checks of `check`
+    otherwise (tests/test_health.py runs both)."""
     checks = [args for kw, args in final if kw == "HEALTHCHECK"]
     assert checks, "no HEALTHCHECK in the final stage"
     args = checks[-1]
@@ -142,8 +144,8 @@ def test_healthcheck_runs_config_check(final) -> None:
     command = _strip_flags(args)
     assert command.upper().startswith("CMD")
     words = _exec_or_shell(command[3:].strip())
-    assert "run.py" in words and words[words.index("run.py") + 1:][:1] == ["check"], \
-        f"HEALTHCHECK does not run `run.py check`: {words}"
+    assert "run.py" in words and words[words.index("run.py") + 1:][:1] == ["health"], \
+        f"HEALTHCHECK does not run `run.py health`: {words}"
 
 
 def test_data_volume_holds_the_database(final) -> None:
