@@ -4,7 +4,7 @@
 #   docker run -d --name magdaily -e TELEGRAM_BOT_TOKEN=... -v magdaily-data:/data magdaily
 #
 # Configuration comes only from environment variables given at run time
-# (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS, DATABASE_PATH, DEFAULT_TIMEZONE,
+# (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS, DATABASE_URL, DEFAULT_TIMEZONE,
 # DEFAULT_SEND_TIME, LOG_LEVEL, SEND_RATE_PER_SECOND, HEALTH_PORT, …; README.md has them
 # all). No secret is baked into the image.
 
@@ -28,8 +28,10 @@ RUN pip install --no-cache-dir .
 # ---- runtime: the venv plus the application, run as an unprivileged user ----
 FROM python:3.11-slim-bookworm
 
+# The database as a URL, so that a platform's or compose's DATABASE_URL (PostgreSQL)
+# replaces it rather than standing beside a DATABASE_PATH (refused as ambiguous).
 ENV PATH="/opt/venv/bin:$PATH" \
-    DATABASE_PATH=/data/bot.sqlite3 \
+    DATABASE_URL=sqlite:////data/bot.sqlite3 \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 

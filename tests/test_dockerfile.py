@@ -152,7 +152,9 @@ def test_data_volume_holds_the_database(final) -> None:
     volumes = [v for kw, args in final if kw == "VOLUME" for v in _exec_or_shell(args)]
     assert "/data" in volumes, "VOLUME /data is missing: the database would be lost"
     env_text = " ".join(args for kw, args in final if kw == "ENV")
-    assert re.search(r"(?:^|\s)DATABASE_PATH=/data/bot\.sqlite3(?:\s|$)", env_text)
+    # A URL (four slashes: an absolute path), which a DATABASE_URL given at run time replaces
+    assert re.search(r"(?:^|\s)DATABASE_URL=sqlite:////data/bot\.sqlite3(?:\s|$)", env_text)
+    assert "DATABASE_PATH=" not in env_text
     for name in ("PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"):
         assert re.search(rf"(?:^|\s){name}(?:\s|$)", env_text), f"ENV {name} is missing"
 
