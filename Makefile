@@ -35,8 +35,10 @@ test: $(STAMP)
 
 # Translations of the health content (tips/locales): the template from tips/data, merged into
 # each language's .po (a changed English turns its translation fuzzy, a removed key obsolete),
-# then compiled to the .mo files the bot reads, which are committed. Run after editing
-# tips/data or a .po; a test fails while a committed file is out of date.
+# then compiled to the .mo files the bot reads, which are committed. The same for the bot's
+# own sentences and buttons (bot/locales/messages.pot, extracted from the _()/ngettext()/
+# pgettext() calls in bot/). Run after editing tips/data, a text in bot/ or a .po; a test
+# fails while a committed file is out of date.
 i18n: $(STAMP)
 	$(PY) -m tips.i18n_build all
 

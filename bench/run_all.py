@@ -50,6 +50,8 @@ TARGET_DUE_MS = 10.0
 TARGET_RSS_MB = 150.0
 TARGET_TICK_US = 50.0
 TARGET_MINUTE_MS = 50.0
+TARGET_LANGUAGE_PCT = 5.0  # a mixed-language audience costs at most this much more CPU/msg
+LANGUAGE_RUNS = 3  # English-only and mixed drains, alternated; the median of each
 PAID_RATE = 1000.0  # Telegram's ceiling with paid broadcasts
 RTT = 0.05  # a round trip to Telegram from a nearby hosting region (seconds)
 HOGS = 2  # CPU-bound processes beside the bot in the pacer-under-load runs
@@ -315,6 +317,8 @@ class Report:
     peak: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     headline: dict[str, dict[str, Any]] = field(default_factory=dict)  # N -> ours as shipped
+    # N -> (English only, a mixed-language audience): the same drain, medians of runs
+    languages: dict[str, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
 
     def targets(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """The issue's targets against the shipped configuration, each row with the
@@ -329,6 +333,13 @@ class Report:
             yield (f"| limiter off, N = {n_label}: ≥ {TARGET_RATE:,.0f} msg/s on one core "
                    f"| {rate:,.0f} msg/s wall; {ms:.3f} CPU ms/msg = {1000 / ms:,.0f} msg/s "
                    f"per core | {yes(rate >= TARGET_RATE and 1000 / ms >= TARGET_RATE)} |"), r
+        for n_label, (english, mixed) in self.languages.items():
+            plain, mixed_ms = ms_of(english) or 0.0, ms_of(mixed) or 0.0
+            more = 100 * (mixed_ms / plain - 1) if plain else float("nan")
+            yield (f"| mixed-language audience (en, ru, es, pt-BR, a quarter each), N = "
+                   f"{n_label}: CPU per message ≤ {TARGET_LANGUAGE_PCT:g} % above English "
+                   f"only | {mixed_ms:.3f} vs {plain:.3f} CPU ms/msg ({more:+.1f} %) "
+                   f"| {yes(more <= TARGET_LANGUAGE_PCT)} |"), mixed
         for n_label, path, r in self.limited:
             if path != "ours" or "error" in r:
                 continue
@@ -759,7 +770,7 @@ def fixture(runner: Runner, name: str, n: int, shape: str, due: int = LIMITED_SA
     return path
 
 
-PARTS = ("million", "load", "peak", "10k", "100k")
+PARTS = ("million", "load", "peak", "10k", "languages", "100k")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -807,6 +818,8 @@ def main(argv: list[str] | None = None) -> int:
                 plan_peak(runner, report, args.quick)
             if "10k" in only:
                 plan_10k(runner, report, httpx_kinds, args.profile, shipped)
+            if "languages" in only:
+                plan_languages(runner, report, shipped)
             if not args.quick and "100k" in only:
                 plan_100k(runner, report, shipped)
         finally:
@@ -892,6 +905,26 @@ def plan_10k(runner: Runner, report: Report, httpx_kinds: list[str], profile: bo
                                 "profile": True}, f"ours, {shipped}, {label}, profiled")
         if "error" not in r:
             report.profile = r
+
+
+def plan_languages(runner: Runner, report: Report, shipped: str) -> None:
+    """The same 10,000 daily tips to an English-only audience and to one in four languages
+    (each row rendered in its recipient's language at send time), alternated."""
+    n, label = 10_000, "10,000"
+    all_due = fixture(runner, "all-10k", n, "all")
+    runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    for number in range(LANGUAGE_RUNS):
+        for mixed in (False, True):
+            what = "mixed languages" if mixed else "English only"
+            runs[mixed].append(runner.run(
+                "ours", {"db": all_due, "request": shipped, "tag": f"lang{number}{mixed:d}",
+                         "languages": mixed}, f"ours, {what}, {label}, run {number + 1}"))
+
+    def median(results: list[dict[str, Any]]) -> dict[str, Any]:
+        good = sorted((r for r in results if "error" not in r), key=lambda r: ms_of(r) or 0)
+        return good[len(good) // 2] if good else results[0]
+
+    report.languages[label] = (median(runs[False]), median(runs[True]))
 
 
 COMMON_FIRED_100K = 5_000  # sequential sends at 100,000 jobs: a sample, for the time budget

@@ -187,6 +187,19 @@ def copy_db(source: str, workdir: str, name: str) -> Path:
     return target
 
 
+def speak_four_languages(db: Path) -> None:
+    """A mixed audience: a quarter each English, Russian, Spanish, Brazilian Portuguese
+    (the fixture was made by the bot's own storage, so the column is there)."""
+    connection = sqlite3.connect(db)
+    try:
+        connection.execute("""UPDATE subscribers SET language = CASE chat_id % 4
+                                  WHEN 1 THEN 'ru' WHEN 2 THEN 'es' WHEN 3 THEN 'pt-BR'
+                                  ELSE 'en' END""")
+        connection.commit()
+    finally:
+        connection.close()
+
+
 # ------------------------------------------------------------------ scenarios
 
 async def populate(spec: dict[str, Any]) -> dict[str, Any]:
@@ -224,6 +237,8 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
 
     sink, rate = spec["sink"], spec.get("rate") or None
     db = copy_db(spec["db"], spec["workdir"], f"ours-{spec['tag']}.sqlite3")
+    if spec.get("languages"):
+        speak_four_languages(db)
     settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db,
                         send_rate_per_second=rate or 25.0)
     app = make_application(settings, spec["request"])

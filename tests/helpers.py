@@ -9,15 +9,21 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram import Update
 from telegram.ext import Application
 
-from bot.core.clock import ManualClock
+from bot.core.clock import Clock, ManualClock
 from bot.delivery.pacer import Pacer
 from bot.runtime.app import Runtime
+from bot.services.content import ContentLibrary
+from bot.services.diary import DiaryService
+from bot.services.tipfeed import TipFeed
+from bot.storage import Storage
+from bot.ui import texts
+from bot.ui.outbox import OutboxRenderer
 from standin import BotApiStandIn, Fault, SentMessage
 
 USER = 1001
@@ -31,9 +37,11 @@ def stored_rows(path: Path, sql: str, params: Sequence = ()) -> list[tuple]:
 
     Tests check stored facts here, not through the bot's storage API, so a query bug in
     the code under test cannot vouch for itself; read-only, so a check cannot change them.
+    SQL may call `shown(code, cause, detail)`: a stored reason as /stats and /mydata show it.
     """
     uri = Path(path).resolve().as_uri() + "?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+        connection.create_function("shown", 3, shown_reason, deterministic=True)
         return connection.execute(sql, params).fetchall()
 
 
@@ -112,6 +120,15 @@ class BotHarness:
     async def subscriber(self, chat_id: int = USER):
         return await self.storage.subscribers.get(chat_id)
 
+    async def deliver_days(self, first: datetime, days: int,
+                           chat_id: int = USER) -> list[SentMessage]:
+        """One tick a day at `first`'s time for `days` days; what the chat got from them."""
+        before = len(self.standin.messages_to(chat_id))
+        for day in range(days):
+            self.clock.set(first + timedelta(days=day))
+            await self.deliver_due()
+        return self.standin.messages_to(chat_id)[before:]
+
 
 def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = frozenset()):
     """A stand-in fault policy: ~10 % of sendMessage calls get 429, 502 or a timeout.
@@ -139,3 +156,14 @@ def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = froz
         return None
 
     return policy
+
+
+def make_renderer(feed: TipFeed, storage: Storage, clock: Clock) -> OutboxRenderer:
+    """The shipped outbox renderer, as the wiring builds it, for a sender made by hand."""
+    return OutboxRenderer(feed, DiaryService(storage, clock), ContentLibrary.load())
+
+
+def shown_reason(code: str | None, cause: str | None = None,
+                 detail: str | None = None) -> str | None:
+    """A stored reason (code, give-up cause, Telegram's words) as /stats and /mydata show it."""
+    return None if code is None else texts.reason_text(code, cause, detail)

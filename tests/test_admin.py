@@ -10,8 +10,9 @@ import pytest
 from telegram import Update
 
 from bench.fixtures import NewSubscriber, add_subscribers
-from bot.runtime.app import ProgressMessages
+from bot.delivery.message_edit import ProgressMessages
 from bot.ui import texts
+from bot.ui.outbox import broadcast_progress
 from tests.helpers import ADMIN, USER, ten_percent_faults
 from tips.catalog import TOPICS
 
@@ -49,7 +50,7 @@ async def test_a_forged_admin_button_from_a_non_admin_does_nothing(bot):
     bot.standin.message(USER, welcome.message_id).reply_markup = {
         "inline_keyboard": [[{"text": "x", "callback_data": confirm.callback_data[0]}]]}
     await bot.press(welcome, confirm.callback_data[0])
-    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert bot.standin.answered_callbacks[-1].text == texts.button_expired()
     assert bot.rows("SELECT status FROM broadcasts") == [("draft",)]
     assert bot.rows("SELECT count(*) FROM deliveries") == [(0,)]
 
@@ -109,7 +110,8 @@ async def test_broadcast_to_5000_with_faults_reaches_everyone_once(bot):
     assert progress.callback_data == ["bc:stop:1"]
 
     await _drain_until_done(bot)
-    await bot.runtime.deps.broadcasts.report_all(ProgressMessages(bot.app.bot).edit)
+    editor = ProgressMessages(bot.app.bot, broadcast_progress)
+    await bot.runtime.deps.broadcasts.report_all(editor.edit)
 
     delivered = Counter(m.chat_id for m in bot.standin.sent
                         if m.chat_id != ADMIN and "Big news" in m.text)

@@ -16,7 +16,7 @@ async def test_start_welcomes_subscribes_and_shows_settings(bot):
     assert "not medical advice" in answer.text  # the disclaimer
     assert "Time: 09:00" in answer.text and "Time zone: UTC" in answer.text
     assert answer.callback_data == ["menu:tip", "menu:foods", "menu:causes", "menu:settings",
-                                    "menu:sos"]
+                                    "menu:sos", "lang:menu"]
     sub = await bot.subscriber()
     assert sub.status == "active" and sub.send_time == time(9, 0) and sub.timezone == "UTC"
     assert sub.topics == tuple(TOPICS)
@@ -188,7 +188,7 @@ async def test_topics_toggle_in_place_and_keep_one(bot):
     edited = bot.standin.message(USER, menu.message_id)
     assert "⬜ 💧 Hydration" in str(edited.reply_markup)
     await bot.press(menu, "topic:doctor")
-    assert bot.standin.answered_callbacks[-1].text == texts.TOPIC_LAST_ONE
+    assert bot.standin.answered_callbacks[-1].text == texts.topic_last_one()
     assert (await bot.subscriber()).topics == ("doctor",)
     await bot.press(menu, "topic:foods")
     assert (await bot.subscriber()).topics == ("foods", "doctor")
@@ -208,7 +208,7 @@ async def test_settings_shows_everything_with_buttons(bot):
     assert "06:45" in answer.text and "America/New_York" in answer.text
     assert "daily tips on" in answer.text
     assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:pause",
-                                    "set:stop", "cl:-"]
+                                    "set:stop", "cl:-", "lang:menu"]
     # each action redraws the panel it was pressed in: no new message
     count = len(bot.standin.messages_to(USER))
     assert await bot.press(answer, "set:stop") == []
@@ -236,8 +236,8 @@ async def test_settings_shows_everything_with_buttons(bot):
 
 
 async def test_settings_before_start(bot):
-    assert texts.NOT_SUBSCRIBED == (await bot.reply("/settings")).text
-    assert texts.NOT_SUBSCRIBED == (await bot.reply("/time 7:00")).text
+    assert texts.not_subscribed() == (await bot.reply("/settings")).text
+    assert texts.not_subscribed() == (await bot.reply("/time 7:00")).text
 
 
 async def test_help_and_about(bot):
@@ -250,9 +250,9 @@ async def test_help_and_about(bot):
 
 
 async def test_plain_text_sticker_and_unknown_command(bot):
-    assert (await bot.reply("hello there")).text == texts.NOT_A_COMMAND
+    assert (await bot.reply("hello there")).text == texts.not_a_command()
     stickers = await bot.sticker()
-    assert [m.text for m in stickers] == [texts.NOT_A_COMMAND]
+    assert [m.text for m in stickers] == [texts.not_a_command()]
     unknown = await bot.reply("/frobnicate")
     assert unknown.text.startswith("I don’t know that command") and "/tip" in unknown.text
 
@@ -263,7 +263,7 @@ async def test_stale_button_answers_politely(bot):
         "inline_keyboard": [[{"text": "old", "callback_data": "gone:thing"}]]}
     answers = await bot.press(welcome, "gone:thing")
     assert answers == []
-    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert bot.standin.answered_callbacks[-1].text == texts.button_expired()
 
 
 async def test_blocking_the_bot_marks_the_subscriber_inactive_and_start_revives(bot):
@@ -302,4 +302,4 @@ async def test_stop_cancels_a_tip_already_queued(bot):
     await bot.runtime.sender.drain_once()
     assert len(bot.standin.messages_to(USER)) == before
     rows = bot.rows("SELECT status, error FROM deliveries")
-    assert rows == [("cancelled", "subscriber stopped")]
+    assert rows == [("cancelled", "subscriber_stopped")]

@@ -24,11 +24,16 @@ from bot.core.zones import resolve_zone
 from bot.delivery.pacer import Pacer
 from bot.delivery.scheduler import DailyScheduler
 from bot.delivery.sender import Failed, Gone, Sender, Sent
-from bot.runtime.app import make_renderer
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tipfeed import TipFeed
 from bot.storage import DeliveryOutcome, Storage
-from tests.helpers import stored_rows, ten_percent_faults, virtual_pacer
+from tests.helpers import (
+    make_renderer,
+    shown_reason,
+    stored_rows,
+    ten_percent_faults,
+    virtual_pacer,
+)
 from tips.catalog import TOPICS, load_catalog
 
 NINE = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)  # a Saturday, 09:00 UTC
@@ -70,7 +75,7 @@ class Engine:
         self.transport = transport
         self.feed = feed
         self.scheduler = DailyScheduler(storage, feed, clock)
-        self.sender = Sender(storage, transport, make_renderer(feed), clock,
+        self.sender = Sender(storage, transport, make_renderer(feed, storage, clock), clock,
                              virtual_pacer(clock, None), backoff_base=60)
         self.subscriptions = SubscriptionService(storage, clock, Defaults("UTC", time(9)))
 
@@ -262,18 +267,19 @@ async def test_faults_are_recorded_and_everyone_reachable_is_served(engine):
     for chat in range(1, 7):
         await engine.subscriptions.start(chat, chat, "private")
     engine.transport.faults = {
-        2: [Failed("network: Bad Gateway", retryable=True)],       # retried, then sent
-        3: [Gone("Forbidden: bot was blocked by the user")],         # blocked, kept
-        4: [Failed("bad request: message is too long", retryable=False)],
+        2: [Failed("network", retryable=True, detail="Bad Gateway")],       # retried, then sent
+        3: [Gone("chat_gone", "Forbidden: bot was blocked by the user")],         # blocked, kept
+        4: [Failed("bad_request", retryable=False, detail="message is too long")],
         # Times out for ever: retried until the grace window (3 h) ends, then missed.
-        5: [Failed("timed out", retryable=True, timed_out=True)] * 1000,
+        5: [Failed("timed_out", retryable=True, timed_out=True)] * 1000,
     }
     await engine.run_until(datetime(2026, 3, 7, 20, 0, tzinfo=UTC))
     rows = dict(engine.rows(
         "SELECT chat_id, status FROM deliveries WHERE kind = 'daily'"))
     assert rows == {1: "sent", 2: "sent", 3: "blocked", 4: "failed", 5: "missed", 6: "sent"}
     errors = dict(engine.rows(
-        "SELECT chat_id, error FROM deliveries WHERE status != 'sent'"))
+        "SELECT chat_id, shown(error, error_cause, error_detail) FROM deliveries "
+        "WHERE status != 'sent'"))
     assert "blocked" in errors[3] and "too long" in errors[4]
     assert "timed out" in errors[5] and "grace window" in errors[5]
     attempts = dict(engine.rows(
@@ -287,7 +293,8 @@ async def test_faults_are_recorded_and_everyone_reachable_is_served(engine):
     grace_end = int(datetime(2026, 3, 7, 12, 0, tzinfo=UTC).timestamp())
     assert grace_end <= last < grace_end + 60
     blocked = await engine.storage.subscribers.get(3)
-    assert blocked.status == "blocked" and "blocked" in blocked.inactive_reason
+    assert blocked.status == "blocked" and blocked.inactive_reason == "chat_gone"
+    assert blocked.inactive_detail == "Forbidden: bot was blocked by the user"
     # The blocked subscriber is never tried again on later days.
     engine.transport.faults[5] = []  # chat 5's network is fine again
     calls_before = engine.transport.calls
@@ -357,7 +364,7 @@ async def test_a_claimed_row_is_never_taken_again_until_its_outcome_is_recorded(
     assert engine.rows("SELECT DISTINCT status, claimed_by FROM deliveries") == [("pending", 1)]
     await engine.storage.outbox.apply_outcomes([
         DeliveryOutcome(taken[0], "sent", now, message_id=7),
-        DeliveryOutcome(taken[1], "pending", now, error="timed out", retry_at=now)])
+        DeliveryOutcome(taken[1], "pending", now, error="timed_out", retry_at=now)])
     assert [row.id for row in await engine.storage.outbox.claim(now, 10, 1)] == [taken[1]]
     assert engine.rows("SELECT claimed_by FROM deliveries WHERE id = ?", (taken[0],)) == [
         (None,)]
@@ -483,7 +490,8 @@ async def test_chats_due_at_one_instant_are_each_planned_from_their_own_row(engi
     await engine.scheduler.tick()
     await engine.sender.drain_once()
     assert sorted(chat for chat, _at, _t in engine.transport.sends) == [1, 3, 4, 5]
-    assert engine.rows("SELECT chat_id, status, error FROM deliveries ORDER BY chat_id") == [
+    assert engine.rows("SELECT chat_id, status, shown(error, error_cause, error_detail) "
+                       "FROM deliveries ORDER BY chat_id") == [
         (1, "sent", None), (2, "missed", "a tip already went out that local day"),
         (3, "sent", None), (4, "sent", None), (5, "sent", None)]
     following = {chat: datetime.fromtimestamp(at, UTC) for chat, at in engine.rows(
@@ -511,7 +519,9 @@ async def test_one_row_planned_at_two_instants_gets_the_answer_of_each(engine):
     assert early.expires_at == datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
     assert early.next_send_at == datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
     assert late.tip_id is None
-    assert late.reason == "bot was offline past the grace window or the end of that local day"
+    assert late.reason == "offline_past_grace"
+    assert shown_reason(late.reason) == (
+        "bot was offline past the grace window or the end of that local day")
     assert late.next_send_at == datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
 
 
@@ -612,8 +622,8 @@ async def test_the_tick_waits_for_late_paced_sends_at_most_50_ms_at_a_time(engin
 
     pacer = ScriptedLagPacer(engine.clock, [1.0] * 1000)
     transport = HeldTransport(engine.clock)
-    sender = Sender(engine.storage, transport, make_renderer(engine.feed), engine.clock,
-                    pacer, sleep=sleep)
+    render = make_renderer(engine.feed, engine.storage, engine.clock)
+    sender = Sender(engine.storage, transport, render, engine.clock, pacer, sleep=sleep)
     await sender.make_room()
     assert slept == [] and pacer.asked == 0  # nothing is being sent: no reason to wait
 
@@ -715,6 +725,9 @@ async def test_a_subscriber_whose_plan_fails_in_any_way_is_quarantined_and_the_r
     assert result.queued == 2
     assert [c for (c,) in engine.rows("SELECT chat_id FROM deliveries ORDER BY chat_id")] \
         == [1, 3]
-    assert engine.rows("SELECT status, inactive_reason FROM subscribers WHERE chat_id = 2") \
-        == [("stopped", "quarantined: unreadable row (RuntimeError)")]
+    assert engine.rows("SELECT status, inactive_reason, inactive_detail, "
+                       "shown(inactive_reason, NULL, inactive_detail) FROM subscribers "
+                       "WHERE chat_id = 2") \
+        == [("stopped", "quarantined", "RuntimeError",
+             "quarantined: unreadable row (RuntimeError)")]
     assert "subscriber 2 quarantined" in caplog.text

@@ -48,11 +48,10 @@ from bot.core.timecalc import local_date, local_instant
 from bot.core.zones import parse_zone, resolve_zone
 from bot.delivery.scheduler import DailyScheduler
 from bot.delivery.sender import Sender, Sent
-from bot.runtime.app import make_renderer
 from bot.services.subscriptions import Defaults, NotSubscribed, SubscriptionService
 from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
-from tests.helpers import virtual_pacer
+from tests.helpers import make_renderer, virtual_pacer
 from tips.catalog import load_catalog
 
 CHATS = (1,)
@@ -104,7 +103,8 @@ class DailyTips(RuleBasedStateMachine):
         await feed.refresh()
         self.service = SubscriptionService(self.storage, self.clock, Defaults("UTC", time(9)))
         self.scheduler = DailyScheduler(self.storage, feed, self.clock)
-        self.sender = Sender(self.storage, self.transport, make_renderer(feed), self.clock,
+        render = make_renderer(feed, self.storage, self.clock)
+        self.sender = Sender(self.storage, self.transport, render, self.clock,
                              virtual_pacer(self.clock, None))
 
     def teardown(self) -> None:

@@ -18,6 +18,7 @@ from telegram.error import Conflict, InvalidToken
 from bench.fixtures import NewSubscriber, add_subscribers
 from bot.delivery.sender import Failed, classify
 from standin import Fault
+from tests.helpers import shown_reason
 from tips.catalog import TOPICS
 
 CHAT = 70_001
@@ -44,32 +45,45 @@ async def first_attempt(bot, fault: Fault | None, *, times: int = 1) -> None:
 
 
 def delivery(bot) -> tuple:
-    ((row,),) = [bot.rows("SELECT status, error, attempts, timeouts, due_at FROM deliveries "
-                          "WHERE chat_id = ?", (CHAT,))]
-    return row
+    """(status, the reason as /stats shows it, attempts, timeouts, due_at) of CHAT's row."""
+    ((row,),) = [bot.rows("SELECT status, error, error_cause, error_detail, attempts, timeouts, "
+                          "due_at FROM deliveries WHERE chat_id = ?", (CHAT,))]
+    return (row[0], shown_reason(*row[1:4]), *row[4:])
 
 
 def subscriber(bot) -> tuple:
-    ((row,),) = [bot.rows("SELECT status, inactive_reason FROM subscribers WHERE chat_id = ?",
-                          (CHAT,))]
+    """(status, why tips stopped as /mydata shows it) of CHAT."""
+    ((row,),) = [bot.rows("SELECT status, inactive_reason, inactive_detail FROM subscribers "
+                          "WHERE chat_id = ?", (CHAT,))]
+    return row[0], shown_reason(row[1], detail=row[2])
+
+
+def stored_codes(bot) -> tuple:
+    """(delivery code, its cause, subscriber code): what the database holds, no English."""
+    ((row,),) = [bot.rows("SELECT d.error, d.error_cause, s.inactive_reason FROM deliveries d "
+                          "JOIN subscribers s USING (chat_id) WHERE chat_id = ?", (CHAT,))]
     return row
 
 
-@pytest.mark.parametrize(("fault", "reason"), [
-    (Fault("forbidden"), "Forbidden: bot was blocked by the user"),
-    (Fault("chat_not_found"), "Chat not found"),
+@pytest.mark.parametrize(("fault", "reason", "code"), [
+    (Fault("forbidden"), "Forbidden: bot was blocked by the user", "chat_gone"),
+    (Fault("chat_not_found"), "Chat not found", "chat_gone"),
     (Fault("bad_request", description="Bad Request: user is deactivated"),
-     "User is deactivated"),
-    (Fault("chat_migrated", migrate_to_chat_id=-1_001_234_567), "-1001234567"),
+     "User is deactivated", "chat_gone"),
+    (Fault("chat_migrated", migrate_to_chat_id=-1_001_234_567), "-1001234567",
+     "chat_migrated"),
 ])
-async def test_a_gone_chat_makes_the_subscriber_blocked_with_the_reason(bot, fault, reason):
+async def test_a_gone_chat_makes_the_subscriber_blocked_with_the_reason(bot, fault, reason,
+                                                                        code):
     """403, "chat not found", a deactivated user, a group upgraded to a supergroup: the
-    row is `blocked`, the subscriber `blocked` with Telegram's reason, nothing is sent."""
+    row is `blocked`, the subscriber `blocked` with Telegram's reason, nothing is sent.
+    Stored: the reason's code, and Telegram's words beside it."""
     await first_attempt(bot, fault)
     status, error, *_ = delivery(bot)
     assert status == "blocked" and reason in error
     sub_status, inactive_reason = subscriber(bot)
     assert sub_status == "blocked" and reason in inactive_reason
+    assert stored_codes(bot) == (code, None, code)
     assert bot.standin.messages_to(CHAT) == []
 
 
@@ -86,6 +100,7 @@ async def test_any_other_bad_request_fails_the_row_and_keeps_the_subscriber(bot)
     status, error, attempts, _timeouts, _due = delivery(bot)
     assert (status, attempts) == ("failed", 1)
     assert error == "bad request: Message is too long"
+    assert stored_codes(bot) == ("bad_request", None, None)
     assert subscriber(bot)[0] == "active"
     assert bot.standin.messages_to(CHAT) == []
 
@@ -96,6 +111,7 @@ async def test_a_502_is_retried_later_with_the_reason(bot):
     await first_attempt(bot, Fault("server_error"))
     status, error, attempts, timeouts, due_at = delivery(bot)
     assert (status, error, attempts, timeouts) == ("pending", "network: Bad Gateway", 1, 0)
+    assert stored_codes(bot) == ("network", None, None)
     assert datetime.fromtimestamp(due_at, UTC) == DUE + timedelta(seconds=30 + 10)
     assert subscriber(bot)[0] == "active"
     bot.clock.advance(seconds=10)
@@ -135,7 +151,8 @@ def test_other_telegram_errors_fail_without_retry_and_name_the_error(exc):
     cannot help and would keep the sender busy; the reason names PTB's error class."""
     result = classify(exc)
     assert isinstance(result, Failed) and not result.retryable and not result.timed_out
-    assert result.reason == f"{type(exc).__name__}: {exc.message}"
+    assert result.reason == "telegram_error"
+    assert result.detail == f"{type(exc).__name__}: {exc.message}"
 
 
 async def test_502s_are_retried_10_s_doubling_at_most_10_min_apart(bot):
@@ -171,6 +188,7 @@ async def test_a_tip_that_times_out_until_its_grace_window_ends_is_missed_with_e
     status, error, attempts, timeouts, _due = delivery(bot)
     assert status == "missed"
     assert error == "timed out; not sent within the grace window"
+    assert stored_codes(bot) == ("grace_window_passed", "timed_out", None)
     assert timeouts == attempts and attempts > 5
     assert subscriber(bot)[0] == "active"
 
@@ -179,7 +197,7 @@ def test_a_very_long_unknown_error_is_cut_to_200_characters():
     """The reason naming an unknown error keeps the 200-character limit for stored reasons."""
     result = classify(Conflict("z" * 300))
     assert isinstance(result, Failed)
-    assert result.reason == ("Conflict: " + "z" * 300)[:200] and len(result.reason) == 200
+    assert result.detail == ("Conflict: " + "z" * 300)[:200] and len(result.detail) == 200
 
 
 

@@ -25,13 +25,12 @@ from bot.core.zones import parse_zone
 from bot.delivery.pacer import Pacer
 from bot.delivery.scheduler import DailyScheduler
 from bot.delivery.sender import Failed, Sender, Sent, Throttled
-from bot.runtime.app import make_renderer
 from bot.services.broadcasts import BroadcastService
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tipfeed import TipFeed
 from bot.storage import DailyPlan, Storage
 from standin import Fault
-from tests.helpers import stored_rows, virtual_pacer
+from tests.helpers import make_renderer, stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
 DAY0 = datetime(2026, 3, 6, 12, 0, 30, tzinfo=UTC)
@@ -67,7 +66,7 @@ class Bench:
         self.storage, self.path, self.clock, self.feed = storage, path, clock, feed
         self.transport = transport
         self.scheduler = DailyScheduler(storage, feed, clock)
-        self.sender = Sender(storage, transport, make_renderer(feed), clock,
+        self.sender = Sender(storage, transport, make_renderer(feed, storage, clock), clock,
                              sender_options.pop("pacer", None) or virtual_pacer(clock, None),
                              **sender_options)
         self.subscriptions = SubscriptionService(storage, clock, Defaults("UTC", time(9)))
@@ -129,7 +128,8 @@ async def _outage_bench(path: Path, clock: ScaledClock, count: int):
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats], clock.now())
     transport = Transport(clock, latency=lambda: clock.sleep(0.05))
     pacer = Pacer(None, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
-    sender = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    sender = Sender(storage, transport, make_renderer(feed, storage, clock), clock, pacer,
+                    sleep=clock.sleep)
     return storage, feed, chats, transport, pacer, sender
 
 
@@ -265,7 +265,8 @@ async def test_a_crash_during_a_storage_outage_resends_at_most_the_bound(tmp_pat
     failing = False
 
     storage, feed = await _open(path, clock)
-    restarted = Sender(storage, transport, make_renderer(feed), clock, pacer, sleep=clock.sleep)
+    restarted = Sender(storage, transport, make_renderer(feed, storage, clock), clock, pacer,
+                       sleep=clock.sleep)
     await restarted.drain_once()
     await storage.close()
     got = Counter(c for c, _at, _t in transport.sends)
@@ -307,7 +308,7 @@ async def test_a_stop_during_a_storage_outage_tries_for_5_s_then_says_what_may_r
     state["failing"] = False
 
     storage, feed = await _open(path, clock)
-    restarted = Sender(storage, transport, make_renderer(feed), clock, pacer,
+    restarted = Sender(storage, transport, make_renderer(feed, storage, clock), clock, pacer,
                        sleep=clock.sleep)
     await restarted.drain_once()
     await storage.close()
@@ -355,7 +356,7 @@ async def test_check_fails_in_one_line_when_the_sender_stalls(bench):
         bench.clock.now())
     await bench.scheduler.tick()
     bench.clock.set(real_now - timedelta(minutes=2))
-    bench.transport.outage = lambda now: Failed("network: Bad Gateway", retryable=True)
+    bench.transport.outage = lambda now: Failed("network", retryable=True, detail="Bad Gateway")
     await bench.sender.drain_once()  # attempts the 2020 row (given up) and chat 3's
     assert await _check_database(settings, health=True) is None
 
@@ -376,11 +377,12 @@ async def test_a_502_outage_longer_than_the_grace_window_ends_missed_with_the_re
         await bench.subscriptions.start(chat, chat, "private")
     back_at = NINE + timedelta(hours=3, minutes=30)
     bench.transport.outage = lambda now: (
-        Failed("network: Bad Gateway", retryable=True) if now < back_at else None)
+        Failed("network", retryable=True, detail="Bad Gateway") if now < back_at else None)
     bench.clock.set(NINE + timedelta(seconds=30))
     await bench.every_minute_until(NINE + timedelta(hours=5))
     assert bench.transport.sends == []
-    rows = bench.rows("SELECT status, error, attempts FROM deliveries ORDER BY chat_id")
+    rows = bench.rows("SELECT status, shown(error, error_cause, error_detail), attempts "
+                      "FROM deliveries ORDER BY chat_id")
     assert [status for status, _e, _a in rows] == ["missed", "missed"]
     for _status, error, attempts in rows:
         assert "Bad Gateway" in error and "grace window" in error
@@ -395,7 +397,7 @@ async def test_a_tip_that_failed_and_then_outlived_its_window_while_down_keeps_t
     """A 502 at 09:00:30, the retry due a minute later, but the bot is down until 12:30:
     at the restart the tip is given up unsent, and its row still says what went wrong."""
     await bench.subscriptions.start(1, 1, "private")
-    bench.transport.outage = lambda now: Failed("network: Bad Gateway", retryable=True)
+    bench.transport.outage = lambda now: Failed("network", retryable=True, detail="Bad Gateway")
     bench.clock.set(NINE + timedelta(seconds=30))
     assert (await bench.scheduler.tick()).queued == 1
     await bench.sender.drain_once()
@@ -403,13 +405,14 @@ async def test_a_tip_that_failed_and_then_outlived_its_window_while_down_keeps_t
     bench.clock.set(NINE + timedelta(hours=3, minutes=30))  # … back after the 3 h window
     await bench.sender.drain_once()
     assert bench.transport.sends == []
-    assert bench.rows("SELECT status, error, attempts FROM deliveries") == [
+    assert bench.rows("SELECT status, shown(error, error_cause, error_detail), attempts "
+                      "FROM deliveries") == [
         ("missed", "network: Bad Gateway; not sent within the grace window", 1)]
 
 
 @pytest.mark.parametrize(("fault", "error", "timeouts"), [
-    (Failed("network: Bad Gateway", retryable=True), "network: Bad Gateway", 0),
-    (Failed("timed out", retryable=True, timed_out=True), "timed out", 1)])
+    (Failed("network", retryable=True, detail="Bad Gateway"), "network: Bad Gateway", 0),
+    (Failed("timed_out", retryable=True, timed_out=True), "timed out", 1)])
 async def test_a_last_try_that_fails_after_the_window_closed_ends_missed_not_retried(
         bench, fault, error, timeouts):
     """The bot comes back at 11:59:50, ten seconds before the 3-hour window of a 09:00
@@ -425,7 +428,8 @@ async def test_a_last_try_that_fails_after_the_window_closed_ends_missed_not_ret
     bench.clock.set(NINE + timedelta(hours=2, minutes=59, seconds=50))
     assert (await bench.scheduler.tick()).queued == 1
     await bench.sender.drain_once()
-    assert bench.rows("SELECT status, error, attempts, timeouts FROM deliveries") == [
+    assert bench.rows("SELECT status, shown(error, error_cause, error_detail), attempts, timeouts "
+                      "FROM deliveries") == [
         ("missed", f"{error}; not sent within the grace window", 1, timeouts)]
 
 
@@ -433,7 +437,7 @@ async def test_a_502_outage_inside_the_grace_window_still_delivers(bench):
     await bench.subscriptions.start(1, 1, "private")
     back_at = NINE + timedelta(hours=2, minutes=30)  # far longer than ~2.5 min
     bench.transport.outage = lambda now: (
-        Failed("network: Bad Gateway", retryable=True) if now < back_at else None)
+        Failed("network", retryable=True, detail="Bad Gateway") if now < back_at else None)
     bench.clock.set(NINE + timedelta(seconds=30))
     await bench.every_minute_until(NINE + timedelta(hours=4))
     (at,) = bench.transport.daily_to(1)
@@ -458,7 +462,7 @@ async def test_broadcast_copies_retry_for_24_hours_then_fail_with_the_reason(ben
 
     async def send(chat_id, text, markup):
         if "📢" in text and bench.clock.now() < faults[chat_id]:
-            return Failed("server error 502", retryable=True)
+            return Failed("network", retryable=True, detail="server error 502")
         return await original_send(chat_id, text, markup)
 
     bench.transport.send = send
@@ -468,7 +472,8 @@ async def test_broadcast_copies_retry_for_24_hours_then_fail_with_the_reason(ben
         if bench.clock.now() > start + timedelta(hours=26):
             break
     rows = dict((c, (s, e)) for c, s, e in bench.rows(
-        "SELECT chat_id, status, error FROM deliveries WHERE kind = 'broadcast'"))
+        "SELECT chat_id, status, shown(error, error_cause, error_detail) "
+        "FROM deliveries WHERE kind = 'broadcast'"))
     assert rows[1][0] == "sent"
     assert rows[2][0] == "failed" and "502" in rows[2][1] and "24 h" in rows[2][1]
     ((last,),) = bench.rows("SELECT last_attempt_at FROM deliveries WHERE chat_id = 2 "
@@ -486,7 +491,8 @@ async def test_a_tip_queued_before_a_crash_expires_instead_of_arriving_late(benc
     bench.clock.set(NINE + timedelta(hours=23))
     await bench.sender.drain_once()
     assert bench.transport.sends == []
-    assert bench.rows("SELECT local_date, status, error FROM deliveries") == [
+    assert bench.rows("SELECT local_date, status, shown(error, error_cause, error_detail) "
+                      "FROM deliveries") == [
         ("2026-03-07", "missed", "not sent within the grace window")]
     await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
     assert bench.transport.daily_to(1) == [NINE + timedelta(days=1)]
@@ -528,7 +534,7 @@ async def test_a_row_that_crashes_its_worker_is_retried_later_and_the_others_go_
     names the row with the traceback, and the next drain after the fix sends it."""
     for chat in (1, 2, 3):
         await bench.subscriptions.start(chat, chat, "private")
-    render = make_renderer(bench.feed)
+    render = make_renderer(bench.feed, bench.storage, bench.clock)
     broken = {2}
 
     def flaky_render(row):
@@ -543,7 +549,8 @@ async def test_a_row_that_crashes_its_worker_is_retried_later_and_the_others_go_
     await sender.drain_once()
     assert sorted(c for c, _at, _t in bench.transport.sends) == [1, 3]
     (row_id, status, error, attempts, due_at), = bench.rows(
-        "SELECT id, status, error, attempts, due_at FROM deliveries WHERE chat_id = 2")
+        "SELECT id, status, shown(error, error_cause, error_detail), attempts, due_at "
+        "FROM deliveries WHERE chat_id = 2")
     # Counted, so a row that keeps crashing waits longer each time (10 min at most).
     assert (status, error, attempts) == ("pending", "internal error", 1)
     assert due_at == int((NINE + timedelta(seconds=90)).timestamp())
@@ -701,7 +708,7 @@ async def test_timed_out_sends_are_counted_and_shown_in_stats(bench):
     from bot.ui import texts
 
     await bench.subscriptions.start(1, 1, "private")
-    tries = iter([Failed("timed out", retryable=True, timed_out=True)] * 2)
+    tries = iter([Failed("timed_out", retryable=True, timed_out=True)] * 2)
     bench.transport.outage = lambda now: next(tries, None)
     bench.clock.set(NINE + timedelta(seconds=30))
     await bench.every_minute_until(NINE + timedelta(minutes=10))
@@ -741,7 +748,8 @@ async def test_rows_that_expire_unsent_are_given_up_without_counting_an_attempt(
     bench.clock.set(NINE + timedelta(hours=26))  # … kill -9 before the drain, back 26 h later
     await bench.sender.drain_once()
     assert bench.transport.sends == []
-    assert bench.rows("SELECT kind, status, error, attempts FROM deliveries ORDER BY kind") == [
+    assert bench.rows("SELECT kind, status, shown(error, error_cause, error_detail), attempts "
+                      "FROM deliveries ORDER BY kind") == [
         ("broadcast", "failed", "not sent; gave up after retrying for 24 h", 0),
         ("daily", "missed", "not sent within the grace window", 0)]
 
@@ -759,7 +767,8 @@ async def test_a_429_pause_that_outlasts_the_grace_window_does_not_send_the_tip_
     bench.transport.outage = lambda now: next(answers, None)
     await bench.at(NINE + timedelta(hours=2, minutes=59, seconds=50))
     assert bench.transport.daily_to(1) == []
-    assert bench.rows("SELECT status, error, attempts FROM deliveries") == [
+    assert bench.rows("SELECT status, shown(error, error_cause, error_detail), attempts "
+                      "FROM deliveries") == [
         ("missed", "not sent within the grace window", 0)]
     await bench.every_minute_until(NINE + timedelta(days=1, minutes=2))
     (next_day,) = bench.transport.daily_to(1)  # the first once-a-minute tick after 09:00
@@ -780,7 +789,7 @@ async def test_a_broadcast_copy_that_times_out_for_24_hours_counts_every_timeout
     """Every attempt times out (each may have arrived): after 24 h the copy `failed`, and
     every attempt, the last one included, is counted as a timeout for /stats."""
     start = await _one_broadcast_copy(bench)
-    bench.transport.outage = lambda now: Failed("timed out", retryable=True, timed_out=True)
+    bench.transport.outage = lambda now: Failed("timed_out", retryable=True, timed_out=True)
     while bench.clock.now() <= start + timedelta(hours=25):
         await bench.sender.drain_once()
         bench.clock.advance(minutes=10)
@@ -796,8 +805,8 @@ async def test_a_broadcast_copy_that_times_out_for_24_hours_counts_every_timeout
     ("server_error", "x" * 300),
 ])
 async def test_a_very_long_telegram_error_is_stored_cut_to_200_characters(bot, fault, text):
-    """Telegram's error text is stored as the row's reason, cut to 200 characters (the
-    length the bot keeps for any stored reason, as for a subscriber's inactive_reason)."""
+    """Telegram's error text is stored beside the row's reason code, cut to 200 characters
+    (the length the bot keeps of Telegram's words, as for a subscriber's reason)."""
     due = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     await add_subscribers(bot.storage,
         [NewSubscriber(5, time(9), "UTC", ("foods",), due)], bot.clock.now())
@@ -806,21 +815,23 @@ async def test_a_very_long_telegram_error_is_stored_cut_to_200_characters(bot, f
     bot.clock.set(due + timedelta(seconds=30))
     await bot.runtime.scheduler.tick()
     await bot.runtime.sender.drain_once()
-    ((error,),) = bot.rows("SELECT error FROM deliveries")
+    ((error,),) = bot.rows("SELECT error_detail FROM deliveries")
     assert len(error) == 200 and error.endswith("x" * 50)
 
 
 async def test_a_broadcast_given_up_with_a_very_long_reason_stores_200_characters(bench):
-    """The give-up message keeps the 200-character limit for stored reasons too."""
+    """A give-up keeps the 200-character limit for Telegram's words too."""
     start = await _one_broadcast_copy(bench)
-    answers = iter([Failed("y" * 300, retryable=True)])
+    answers = iter([Failed("network", retryable=True, detail="y" * 300)])
     bench.transport.outage = lambda now: next(answers, None)
     await bench.sender.drain_once()  # fails once with the long reason …
     bench.clock.set(start + timedelta(hours=25))  # … and the bot is down for a day
     await bench.sender.drain_once()
-    ((status, error),) = bench.rows(
-        "SELECT status, error FROM deliveries WHERE kind = 'broadcast'")
-    assert status == "failed" and len(error) == 200 and error.startswith("y" * 150)
+    ((status, reason, cause, error),) = bench.rows(
+        "SELECT status, error, error_cause, error_detail FROM deliveries "
+        "WHERE kind = 'broadcast'")
+    assert (status, reason, cause) == ("failed", "retries_exhausted", "network")
+    assert len(error) == 200 and error.startswith("y" * 150)
 
 
 async def test_a_tip_queued_without_an_expiry_still_gets_3_hours_not_24(bench):

@@ -30,15 +30,12 @@ async def test_a_thumbs_down_tip_never_comes_back(bot):
     first = await bot.reply("/tip")
     disliked = tip_id_of(first)
     await bot.press(first, f"fb:down:{disliked}")
-    assert bot.standin.answered_callbacks[-1].text == texts.VOTE_DOWN
+    assert bot.standin.answered_callbacks[-1].text == texts.vote_down()
     catalog_size = len(load_catalog())
     served = []
     # the daily tips over two weeks
-    for day in range(14):
-        bot.clock.set(datetime(2026, 11, 26, 9, 1, tzinfo=UTC) + timedelta(days=day))
-        before = len(bot.standin.messages_to(USER))
-        await bot.deliver_due()
-        served += [tip_id_of(m) for m in bot.standin.messages_to(USER)[before:]]
+    daily = await bot.deliver_days(datetime(2026, 11, 26, 9, 1, tzinfo=UTC), 14)
+    served += [tip_id_of(m) for m in daily]
     # and more than a whole cycle of /tip, 8 a day (inside the shared limit of 10)
     for _ in range(catalog_size + 5):
         bot.clock.advance(seconds=3 * 3600)
@@ -52,7 +49,7 @@ async def test_changing_a_vote_replaces_it(bot):
     message = await bot.reply("/tip")
     tip_id = tip_id_of(message)
     await bot.press(message, f"fb:up:{tip_id}")
-    assert bot.standin.answered_callbacks[-1].text == texts.VOTE_UP
+    assert bot.standin.answered_callbacks[-1].text == texts.vote_up()
     await bot.press(message, f"fb:down:{tip_id}")
     await bot.press(message, f"fb:up:{tip_id}")
     rows = bot.rows("SELECT chat_id, tip_id, vote FROM feedback")
@@ -112,13 +109,13 @@ async def test_buttons_on_a_retired_or_unknown_tip_answer_politely(bot):
     await bot.storage.tips.set_retired(tip_id, True, bot.clock.now())
     await bot.runtime.deps.feed.refresh()
     await bot.press(message, f"fb:up:{tip_id}")
-    assert bot.standin.answered_callbacks[-1].text == texts.VOTE_RETIRED
+    assert bot.standin.answered_callbacks[-1].text == texts.vote_retired()
     answers = await bot.press(message, f"fb:more:{tip_id}")
     assert len(answers) == 1 and tip_id_of(answers[0]) != tip_id
     bot.standin.message(USER, message.message_id).reply_markup = {
         "inline_keyboard": [[{"text": "x", "callback_data": "fb:up:no-such-tip"}]]}
     await bot.press(message, "fb:up:no-such-tip")
-    assert bot.standin.answered_callbacks[-1].text == texts.TIP_GONE
+    assert bot.standin.answered_callbacks[-1].text == texts.tip_gone()
 
 
 async def _daily_dates(bot, days: int) -> list[date]:
@@ -158,11 +155,11 @@ async def test_resume_ends_a_pause_early_and_bad_input_is_explained(bot):
     expected = "Give the number of days from 1 to 90, e.g. /pause 7."
     assert (await bot.reply("/pause 0")).text == expected
     assert (await bot.reply("/pause lots")).text.startswith("Give the number of days")
-    assert (await bot.reply("/resume")).text == texts.NOT_PAUSED
+    assert (await bot.reply("/resume")).text == texts.not_paused()
     await bot.reply("/pause")  # default 7 days
     assert (await bot.subscriber()).status == "paused"
     answer = await bot.reply("/resume")
     assert "Daily tips are on" in answer.text
     assert await _daily_dates(bot, 2) == [date(2026, 11, 25), date(2026, 11, 26)]
     await bot.reply("/stop")
-    assert (await bot.reply("/pause 3")).text == texts.PAUSE_WHEN_STOPPED
+    assert (await bot.reply("/pause 3")).text == texts.pause_when_stopped()

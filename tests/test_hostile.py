@@ -59,7 +59,7 @@ SETTINGS_COLUMNS = ("chat_id", "user_id", "chat_type", "status", "send_time", "t
                     "topics", "next_send_at", "paused_until", "inactive_reason")
 CHANGES = object()  # "this column may change" in an expected row
 
-POLITE_NOTICES = {None, texts.BUTTON_EXPIRED, texts.NOT_SUBSCRIBED, texts.TOPIC_LAST_ONE}
+POLITE_NOTICES = {None, texts.button_expired(), texts.not_subscribed(), texts.topic_last_one()}
 
 
 # ------------------------------------------------------------------ helpers
@@ -123,13 +123,13 @@ def assert_nothing_broke(bot, caplog) -> None:
     assert bot.standin.internal_errors == []
     refused = [r for r in bot.standin.call_log if r.status != 200]
     assert refused == [], "the stand-in refused a request (bad HTML or too long?)"
-    assert all(m.text != texts.ERROR_GENERIC for m in bot.standin.sent)
+    assert all(m.text != texts.error_generic() for m in bot.standin.sent)
 
 
 def assert_answers_sane(answers, raw: str) -> None:
     assert answers, "no answer at all"
     for answer in answers:
-        assert answer.text != texts.ERROR_GENERIC
+        assert answer.text != texts.error_generic()
         assert 0 < len(answer.text) <= 4096
         if "<" in raw or "&" in raw:
             assert raw not in answer.raw_text, "user HTML reached Telegram unescaped"
@@ -252,12 +252,12 @@ async def test_hostile_plain_text_unknown_commands_and_stickers(bot, subscribed,
             continue
         answers = await bot.say(raw)
         assert_answers_sane(answers, raw)
-        assert [a.text for a in answers] == [texts.NOT_A_COMMAND], raw
+        assert [a.text for a in answers] == [texts.not_a_command()], raw
     for text in ("/frobnicate <script>alert(1)</script>", "/drop_table '; DROP TABLE tips;--",
                  "/" + "x" * 60, "/time@MagDailyBot <b>x</b>", "/TIME <b>x</b>", "/ 07:00"):
         answers = await bot.say(text)
         assert_answers_sane(answers, text.split(maxsplit=1)[-1])
-    assert [m.text for m in await bot.sticker()] == [texts.NOT_A_COMMAND]
+    assert [m.text for m in await bot.sticker()] == [texts.not_a_command()]
     assert_nothing_broke(bot, caplog)
     await assert_db_intact(bot, subscribed)
 

@@ -138,11 +138,11 @@ async def test_a_second_need_replaces_the_first(bot):
 
 async def test_non_subscriber_is_sent_to_start_and_nothing_is_created(bot):
     answer = await bot.reply("/need", chat_id=OTHER_USER)
-    assert answer.text == texts.NEED_NOT_SUBSCRIBED
+    assert answer.text == texts.need_not_subscribed()
     assert "/start" in answer.text and answer.callback_data == []
     # A final-step press from an old message (e.g. after /forget) creates nothing either.
     edited = await bot.press(answer, "need:sex:51+:male", strict=False)
-    assert edited == [] and answer.text == texts.NEED_NOT_SUBSCRIBED
+    assert edited == [] and answer.text == texts.need_not_subscribed()
     assert bot.rows("SELECT count(*) FROM subscribers") == [(0,)]
 
 
@@ -150,10 +150,10 @@ async def test_need_in_a_group_asks_for_a_private_chat(bot):
     group = -100777
     await bot.reply("/start", chat_id=group, chat_type="group", user_id=USER)
     answer = await bot.reply("/need", chat_id=group, chat_type="group", user_id=USER)
-    assert answer.text == texts.NOT_IN_GROUPS
+    assert answer.text == texts.not_in_groups()
     # A forged final-step press in the group stores nothing on the group's row either.
     assert await bot.press(answer, "need:sex:51+:male", strict=False, user_id=USER) == []
-    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert bot.standin.answered_callbacks[-1].text == texts.button_expired()
     assert (await bot.subscriber(group)).need_mg is None
 
 
@@ -169,7 +169,7 @@ async def test_forged_or_stale_need_data_changes_nothing(bot, data):
     await bot.start()
     prompt = await bot.reply("/need")
     assert await bot.press(prompt, data, strict=False) == []
-    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert bot.standin.answered_callbacks[-1].text == texts.button_expired()
     assert prompt.text.startswith("🎯 Your daily magnesium need")  # not edited
     assert (await bot.subscriber()).need_mg is None
 

@@ -14,11 +14,10 @@ from bot.delivery.scheduler import DailyScheduler
 from bot.delivery.sender import Failed, Sent
 from bot.delivery.sender import Sender as OutboxSender
 from bot.handlers import common
-from bot.runtime.app import make_renderer
 from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
 from standin import Fault
-from tests.helpers import OTHER_USER, USER, stored_rows, virtual_pacer
+from tests.helpers import OTHER_USER, USER, make_renderer, stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
 NINE = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
@@ -36,7 +35,7 @@ class Telegram:
     async def send(self, chat_id, text, markup):
         if self.down:
             self.failed += 1
-            return Failed("network: Bad Gateway", retryable=True)
+            return Failed("network", retryable=True, detail="Bad Gateway")
         self.sent.append((chat_id, self.clock.now()))
         return Sent(len(self.sent))
 
@@ -56,7 +55,7 @@ async def test_when_telegram_answers_again_the_waiting_tips_go_at_once(tmp_path,
                              NINE + timedelta(minutes=1))], clock.now())
         telegram = Telegram(clock)
         scheduler = DailyScheduler(storage, feed, clock)
-        sender = OutboxSender(storage, telegram, make_renderer(feed), clock,
+        sender = OutboxSender(storage, telegram, make_renderer(feed, storage, clock), clock,
                               virtual_pacer(clock, None))
 
         async def minute(at: timedelta) -> None:

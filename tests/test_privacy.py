@@ -75,8 +75,8 @@ async def test_mydata_dates_are_in_the_chats_time_zone(bot):
 
 async def test_mydata_for_a_stranger_says_nothing_is_stored(bot):
     await bot.reply("/tip", chat_id=OTHER_USER)  # a guest's tip is not recorded
-    assert (await bot.reply("/mydata", chat_id=OTHER_USER)).text == texts.MYDATA_NOTHING
-    assert (await bot.reply("/forget", chat_id=OTHER_USER)).text == texts.FORGET_NOTHING
+    assert (await bot.reply("/mydata", chat_id=OTHER_USER)).text == texts.mydata_nothing()
+    assert (await bot.reply("/forget", chat_id=OTHER_USER)).text == texts.forget_nothing()
 
 
 async def test_forget_no_keeps_everything(bot):
@@ -86,7 +86,7 @@ async def test_forget_no_keeps_everything(bot):
     assert question.callback_data == ["forget:yes", "forget:no"]
     assert "cannot be undone" in question.text
     assert await bot.press(question, "forget:no") == []
-    assert question.text == texts.FORGET_KEPT and question.callback_data == []
+    assert question.text == texts.forget_kept() and question.callback_data == []
     assert await rows_per_table(bot, USER) == before
 
 
@@ -104,14 +104,14 @@ async def test_forget_yes_deletes_every_row_about_the_chat_and_nothing_else(bot)
 
     question = await bot.reply("/forget")
     assert await bot.press(question, "forget:yes") == []
-    assert question.text == texts.FORGET_DONE and question.callback_data == []
+    assert question.text == texts.forget_done() and question.callback_data == []
 
     assert await rows_per_table(bot, USER) == dict.fromkeys(tables, 0)
     assert await rows_per_table(bot, OTHER_USER) == others
-    assert (await bot.reply("/mydata")).text == texts.MYDATA_NOTHING
+    assert (await bot.reply("/mydata")).text == texts.mydata_nothing()
     # An old confirmation pressed again finds nothing to delete.
     assert await bot.press(question, "forget:yes", strict=False) == []
-    assert question.text == texts.FORGET_NOTHING
+    assert question.text == texts.forget_nothing()
 
 
 async def test_a_forgotten_chat_gets_no_more_daily_tips(bot):
@@ -141,5 +141,5 @@ async def test_unknown_forget_data_is_refused_politely(bot):
     await bot.start()
     question = await bot.reply("/forget")
     assert await bot.press(question, "forget:maybe", strict=False) == []
-    assert bot.standin.answered_callbacks[-1].text == texts.BUTTON_EXPIRED
+    assert bot.standin.answered_callbacks[-1].text == texts.button_expired()
     assert await bot.subscriber() is not None

@@ -101,11 +101,40 @@ def test_uneven_topics_repeat_only_when_forced(seed):
         assert remaining == {tips[i].topic}
 
 
-def test_most_remaining_topic_goes_first():
-    picks = Subscriber(3).run(UNEVEN, 3)
+def test_fullest_topic_goes_first_then_every_other_topic_before_a_second_tip():
+    picks = Subscriber(3).run(UNEVEN, 6)
     assert picks[0].topic == "hydration"  # 9 unseen, more than any other topic
     assert picks[1].topic == "foods"  # hydration excluded as last topic; foods has 6
-    assert picks[2].topic == "hydration"
+    # Topics not met yet come before a second hydration or foods tip, fullest first.
+    assert [tip.topic for tip in picks[2:5]] == ["rest", "electrolytes", "doctor"]
+    assert picks[5].topic == "hydration"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_new_subscriber_meets_every_chosen_topic_in_the_first_days(seed):
+    """The first five tips of the real catalogue cover its five topics (not only the two
+    fullest, as when the fullest topic always went first), for ➕ and the daily tip alike."""
+    catalog = load_catalog()
+    topics = {tip.topic for tip in catalog}
+    first = Subscriber(seed).run(catalog, len(topics))
+    assert {tip.topic for tip in first} == topics
+    # Three chosen topics of different sizes: three days show all three.
+    chosen = [tip for tip in catalog if tip.topic in ("doctor", "rest", "electrolytes")]
+    assert {tip.topic for tip in Subscriber(seed).run(chosen, 3)} == {
+        "doctor", "rest", "electrolytes"}
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_repeats_are_no_more_than_the_topic_sizes_force(seed):
+    """Topics still run out together: a cycle has back-to-back topic repeats only as
+    many as the fullest topic forces (its tips beyond the others' count + 1)."""
+    rng = random.Random(seed)
+    chosen = rng.sample(sorted(TOPICS), rng.randrange(2, 6))
+    counts = {topic: rng.randrange(1, 12) for topic in chosen}
+    tips = Subscriber(seed).run(make_tips(counts), sum(counts.values()))
+    repeats = sum(a.topic == b.topic for a, b in pairwise(tips))
+    fullest = max(counts.values())
+    assert repeats == max(0, fullest - (sum(counts.values()) - fullest) - 1), counts
 
 
 def test_single_topic_still_rotates():

@@ -179,7 +179,7 @@ async def test_upgrading_keeps_each_chats_current_cycle_of_seen_tips(tmp_path):
     finally:
         await storage.close()
     assert seen == {7: {"food-003", "rest-004"}, 8: {"food-001"}, 9: frozenset()}
-    assert stored_rows(path, "PRAGMA user_version") == [(8,)]
+    assert stored_rows(path, "PRAGMA user_version") == [(10,)]
     assert stored_rows(path, "SELECT name FROM sqlite_master WHERE name = 'tip_views'") == []
 
 
@@ -198,7 +198,7 @@ async def test_the_seen_list_lists_a_tip_once_restarts_with_a_cycle_and_survives
                                                topic="foods", now=NOW)
         after_cycle_0 = stored_rows(path, "SELECT cycle_seen, rotation_cycle FROM subscribers")
         missed = DailyPlan(7, date(2026, 3, 6), NOW, NOW + timedelta(days=1), None, 0, None,
-                           reason="bot was offline past the grace window")
+                           reason="offline_past_grace")
         await storage.outbox.apply_daily_plans([missed], NOW)
         after_miss = stored_rows(path, "SELECT cycle_seen, rotation_cycle FROM subscribers")
         sent = DailyPlan(7, date(2026, 3, 7), NOW + timedelta(days=1), NOW + timedelta(days=2),
@@ -251,14 +251,14 @@ async def test_send_outcomes_are_stored_as_given_and_never_undo_a_settled_row(tm
         await storage.tips.sync(load_catalog(), NOW)
         tip = sorted(t.id for t in load_catalog())[0]
         ids = []
-        for chat_id in range(1, 7):
+        for chat_id in range(1, 8):
             await storage.subscribers.add(
                 chat_id=chat_id, user_id=chat_id, chat_type="private", status="active",
                 send_time=time(9), timezone="UTC", topics=("foods",), next_send_at=NOW,
                 now=NOW)
             ids.append(await storage.outbox.add_on_demand(
                 chat_id=chat_id, tip_id=tip, cycle=0, topic="foods", now=NOW))
-        sent, failed, retried, blocked, settled, doubled = ids
+        sent, failed, retried, blocked, settled, doubled, missed = ids
         await storage.outbox.apply_outcomes([DeliveryOutcome(settled, "sent", NOW,
                                                              message_id=41)])
         error = 'Bad Request: can\'t parse "entities"\nline 2 \u2014 \U0001f4a5'
@@ -267,25 +267,31 @@ async def test_send_outcomes_are_stored_as_given_and_never_undo_a_settled_row(tm
             DeliveryOutcome(failed, "failed", later, error=error),
             DeliveryOutcome(retried, "pending", later, error="Timed out", retry_at=retry,
                             timed_out=True),
-            DeliveryOutcome(blocked, "blocked", later, error="Forbidden: bot was blocked",
-                            count_attempt=False),
+            DeliveryOutcome(blocked, "blocked", later, error="chat_gone",
+                            detail="Forbidden: bot was blocked", count_attempt=False),
+            DeliveryOutcome(missed, "missed", later, error="grace_window_passed",
+                            cause="network", detail="Bad Gateway"),
             DeliveryOutcome(settled, "failed", later, error="late answer"),
             DeliveryOutcome(doubled, "sent", later, message_id=7),
             DeliveryOutcome(doubled, "failed", later, error="second"),
         ])
     finally:
         await storage.close()
-    rows = stored_rows(path, """SELECT id, status, message_id, error, sent_at, attempts,
-                                       due_at, timeouts, last_attempt_at
+    rows = stored_rows(path, """SELECT id, status, message_id, error, error_cause,
+                                       error_detail, sent_at, attempts, due_at, timeouts,
+                                       last_attempt_at
                                 FROM deliveries ORDER BY id""")
     at, first, due_again = (int(m.timestamp()) for m in (later, NOW, retry))
     assert rows == [
-        (sent, "sent", 501, None, at, 1, first, 0, at),
-        (failed, "failed", None, error, None, 1, first, 0, at),
-        (retried, "pending", None, "Timed out", None, 1, due_again, 1, at),
-        (blocked, "blocked", None, "Forbidden: bot was blocked", None, 0, first, 0, at),
-        (settled, "sent", 41, None, first, 1, first, 0, first),
-        (doubled, "sent", 7, None, at, 1, first, 0, at),
+        (sent, "sent", 501, None, None, None, at, 1, first, 0, at),
+        (failed, "failed", None, error, None, None, None, 1, first, 0, at),
+        (retried, "pending", None, "Timed out", None, None, None, 1, due_again, 1, at),
+        (blocked, "blocked", None, "chat_gone", None, "Forbidden: bot was blocked", None, 0,
+         first, 0, at),
+        (settled, "sent", 41, None, None, None, first, 1, first, 0, first),
+        (doubled, "sent", 7, None, None, None, at, 1, first, 0, at),
+        (missed, "missed", None, "grace_window_passed", "network", "Bad Gateway", None, 1,
+         first, 0, at),
     ]
 
 

@@ -1,9 +1,14 @@
-"""Build the content catalogues with Babel: extract, update, compile (`make i18n`).
+"""Build the catalogues with Babel: extract, update, compile (`make i18n`).
 
-    python -m tips.i18n_build extract   # tips/data → tips/locales/content.pot
-    python -m tips.i18n_build update    # the template merged into each locale's .po
+    python -m tips.i18n_build extract   # tips/data → tips/locales/content.pot,
+                                        # bot/ → bot/locales/messages.pot
+    python -m tips.i18n_build update    # each template merged into each locale's .po
     python -m tips.i18n_build compile   # each .po → .mo beside it (committed)
     python -m tips.i18n_build all       # the three in turn (what `make i18n` runs)
+
+Two domains: "content" (the health texts, keyed by msgctxt, merged as below) and
+"messages" (the bot's own sentences and labels, extracted from the ``_()``, ``ngettext()``,
+``pgettext()`` calls in bot/; see `ui_template`).
 
 Update merges by key (msgctxt), not by Babel's fuzzy guess over all texts, which could
 carry one tip's translation to another with similar English: an entry whose English
@@ -26,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -166,21 +172,157 @@ def compile_all(localedir: Path = LOCALE_DIR, locales: Sequence[str] = LOCALES) 
     return changed
 
 
+# ------------------------------------------------------------------ the bot's own texts
+
+BOT_DIR = Path(__file__).resolve().parent.parent / "bot"
+UI_LOCALE_DIR = BOT_DIR / "locales"
+UI_DOMAIN = "messages"
+UI_PROJECT = "MagDaily"
+# The text layer's gettext functions (bot/core/i18n.py): argument positions of the message.
+UI_KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
+    "_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+}
+TRANSLATOR_TAG = "Translators:"
+
+
+def ui_template_path(localedir: Path = UI_LOCALE_DIR) -> Path:
+    return localedir / f"{UI_DOMAIN}.pot"
+
+
+def ui_catalogue_path(locale: str, localedir: Path = UI_LOCALE_DIR, suffix: str = ".po") -> Path:
+    return localedir / locale / "LC_MESSAGES" / f"{UI_DOMAIN}{suffix}"
+
+
+def ui_template(source_dir: Path = BOT_DIR, creation_date: datetime | None = None) -> Catalog:
+    """Every message of the bot's text layer, from its source (Babel's python extractor).
+
+    Placeholders are named braces, so an entry is flagged python-brace-format and never
+    python-format (Babel would guess that from any "%" followed by a letter, as in "a % of
+    your need"). Comments that start "Translators:" go to the translators.
+    """
+    catalog = Catalog(project=UI_PROJECT, version="1", copyright_holder="MagDaily",
+                      creation_date=creation_date or datetime.now(UTC), fuzzy=False)
+    root = source_dir.parent
+    found = extract_from_dir(str(source_dir), method_map=[("**.py", "python")],
+                             keywords=UI_KEYWORDS, comment_tags=(TRANSLATOR_TAG,),
+                             strip_comment_tags=False)
+    for filename, lineno, message, comments, context in found:
+        location = ((source_dir / filename).relative_to(root).as_posix(), lineno)
+        existing = catalog.get(message, context)
+        if existing is not None:
+            existing.locations.append(location)
+            existing.auto_comments.extend(c for c in comments
+                                          if c not in existing.auto_comments)
+            continue
+        entry = catalog.add(message, locations=[location], auto_comments=comments,
+                            context=context)
+        assert entry is not None
+        entry.flags.discard("python-format")
+        if "{" in (entry.id if isinstance(entry.id, str) else entry.id[0]):
+            entry.flags.add("python-brace-format")
+    return catalog
+
+
+def _sorted_messages(catalog: Catalog) -> list[tuple[object, ...]]:
+    # Babel adds python-format to any message it guesses is one whenever it reads a file.
+    return sorted((repr(m.context), repr(m.id), repr(m.string or ""), tuple(m.auto_comments),
+                   tuple(sorted(m.flags - {"python-format"}))) for m in catalog if m.id)
+
+
+def same_ui_messages(first: Catalog, second: Catalog) -> bool:
+    """Whether two catalogues hold the same messages, comments, flags and translations,
+    in any order and wherever in the source they stand (code moves need no new template)."""
+    return _sorted_messages(first) == _sorted_messages(second)
+
+
+def ui_po_bytes(catalog: Catalog, **options: bool) -> bytes:
+    """A .po or .pot of the bot's texts: files named, not line numbers (which move with
+    every edit)."""
+    return po_bytes(catalog, include_lineno=False, **options)
+
+
+def ui_extract(source_dir: Path = BOT_DIR, localedir: Path = UI_LOCALE_DIR) -> bool:
+    """Write the template; kept as it is (date included) when its messages have not changed."""
+    path = ui_template_path(localedir)
+    fresh = ui_template(source_dir)
+    if path.exists() and same_ui_messages(read_catalogue(path), fresh):
+        return False
+    return _write_if_changed(path, ui_po_bytes(fresh))
+
+
+def ui_merged(translations: Catalog, new_template: Catalog) -> Catalog:
+    """``translations`` brought up to ``new_template``. The English is the key: a message
+    whose English changed is matched to its old translation, marked fuzzy with the
+    previous English beside it (not compiled until a translator confirms it); a message
+    the code no longer has is kept obsolete (``#~``)."""
+    result = read_po(io.BytesIO(ui_po_bytes(translations)), locale=translations.locale)
+    result.update(new_template, update_header_comment=False)
+    result.creation_date = new_template.creation_date
+    for message in result:
+        if message.id:
+            message.flags.discard("python-format")
+    return result
+
+
+def ui_update(localedir: Path = UI_LOCALE_DIR, locales: Sequence[str] = LOCALES) -> list[Path]:
+    """Merge the template into each locale's .po (created when absent); the files changed."""
+    new_template = read_catalogue(ui_template_path(localedir))
+    changed = []
+    for locale in locales:
+        path = ui_catalogue_path(locale, localedir)
+        old = read_catalogue(path, locale) if path.exists() else Catalog(
+            locale=locale, project=UI_PROJECT, version="1", copyright_holder="MagDaily",
+            fuzzy=False)
+        fresh = ui_merged(old, new_template)
+        if path.exists() and same_ui_messages(old, fresh) and _same_obsolete(old, fresh):
+            continue
+        if _write_if_changed(path, ui_po_bytes(fresh, include_previous=True)):
+            changed.append(path)
+    return changed
+
+
+def ui_compile_all(localedir: Path = UI_LOCALE_DIR,
+                   locales: Sequence[str] = LOCALES) -> list[Path]:
+    """Compile each locale's messages.po into the .mo beside it; the files changed."""
+    changed = []
+    for locale in locales:
+        mo = ui_catalogue_path(locale, localedir, ".mo")
+        po = read_catalogue(ui_catalogue_path(locale, localedir), locale)
+        if _write_if_changed(mo, compiled(po)):
+            changed.append(mo)
+    return changed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tips.i18n_build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("step", choices=("extract", "update", "compile", "all"))
-    parser.add_argument("--data", type=Path, default=DATA_DIR, help="the English content")
-    parser.add_argument("--locales", type=Path, default=LOCALE_DIR, help="the catalogues")
+    parser.add_argument("--data", type=Path, help="the English content (tips/data)")
+    parser.add_argument("--locales", type=Path, help="the content catalogues")
+    parser.add_argument("--source", type=Path, help="the bot's code (bot/)")
+    parser.add_argument("--ui-locales", type=Path, help="the bot's catalogues (bot/locales)")
     args = parser.parse_args(argv)
+    # Paths given for one domain build that domain only; none given: both, in the checkout.
+    content_given = args.data is not None or args.locales is not None
+    ui_given = args.source is not None or args.ui_locales is not None
+    data, locales = args.data or DATA_DIR, args.locales or LOCALE_DIR
+    source, ui_locales = args.source or BOT_DIR, args.ui_locales or UI_LOCALE_DIR
+    content, ui = content_given or not ui_given, ui_given or not content_given
     if args.step in ("extract", "all"):
-        written = extract(args.data, args.locales)
-        print(f"{template_path(args.locales)}: {'written' if written else 'up to date'}")
+        if content:
+            written = extract(data, locales)
+            print(f"{template_path(locales)}: {'written' if written else 'up to date'}")
+        if ui:
+            written = ui_extract(source, ui_locales)
+            print(f"{ui_template_path(ui_locales)}: {'written' if written else 'up to date'}")
     if args.step in ("update", "all"):
-        for path in update(args.locales):
+        for path in [*(update(locales) if content else []),
+                     *(ui_update(ui_locales) if ui else [])]:
             print(f"{path}: updated")
     if args.step in ("compile", "all"):
-        for path in compile_all(args.locales):
+        for path in [*(compile_all(locales) if content else []),
+                     *(ui_compile_all(ui_locales) if ui else [])]:
             print(f"{path}: compiled")
     return 0
 

@@ -8,7 +8,7 @@ and its answer must depend only on its inputs so a retried delivery picks the sa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,6 +68,38 @@ def entry(key: int, size: int) -> int:
     return key * size >> 64
 
 
+def choose_topic(open_topics: Sequence[str], unseen: Mapping[str, int],
+                 sizes: Mapping[str, int], key: Callable[[str], int]) -> str:
+    """The topic of the next tip, among `open_topics` (the last topic already left out).
+
+    The topic with the largest share of its tips still unseen comes first, then the one
+    with more unseen tips, then the subscriber's own topic key: at a cycle's start every
+    share is whole, so the first picks walk through every chosen topic (fullest first)
+    instead of alternating between the two fullest ones for weeks. A topic is passed
+    over when taking it would leave more of one topic than the others can separate
+    (topics could then no longer alternate to the end); when no topic avoids that, the
+    fullest goes, which keeps the unavoidable repeats fewest. `unseen` counts each
+    topic's unseen tips (zeros allowed), `sizes` its candidates.
+    """
+    if len(open_topics) == 1:
+        return open_topics[0]
+    left = sum(unseen.values()) - 1  # unseen tips after this pick
+
+    def alternation_stays_possible(topic: str) -> bool:
+        # After `topic`, a topic with n tips left needs n - 1 others between them, and
+        # `topic` itself one more (it may not come right again).
+        return all(2 * (count - (t == topic)) <= left + (t != topic)
+                   for t, count in unseen.items())
+
+    keys = {topic: key(topic) for topic in open_topics}
+    ranked = sorted(open_topics, reverse=True,
+                    key=lambda t: (unseen[t] / sizes[t], unseen[t], keys[t]))
+    for topic in ranked:
+        if alternation_stays_possible(topic):
+            return topic
+    return max(open_topics, key=lambda t: (unseen[t], keys[t]))
+
+
 def pick_next(
     candidates: Sequence[Tip],
     seen: Collection[str],
@@ -82,17 +114,21 @@ def pick_next(
     subscriber.
 
     Every candidate is served once before any repeats (a cycle). Within a cycle the
-    topic alternates whenever another topic still has unseen tips, and the fullest
-    topic goes first so topics run out together instead of one topic being left to
-    repeat at the end. Because candidates are re-read on each call, tips added
-    mid-cycle are served in that cycle, and topics dropped mid-cycle just vanish.
+    topic alternates whenever another topic still has unseen tips, and the topic with
+    the largest share of its tips still unseen goes next (see `choose_topic`), so a new
+    subscriber meets every chosen topic in the first days and topics run out together
+    instead of one topic being left to repeat at the end. Because candidates are
+    re-read on each call, tips added mid-cycle are served in that cycle, and topics
+    dropped mid-cycle just vanish.
     """
     if not candidates:
         return None
     if not isinstance(seen, (set, frozenset, dict)):
         seen = set(seen)  # membership is tested once per candidate
+    sizes: dict[str, int] = {}
     by_topic: dict[str, list[Tip]] = {}
     for tip in candidates:
+        sizes[tip.topic] = sizes.get(tip.topic, 0) + 1
         if tip.id not in seen:
             by_topic.setdefault(tip.topic, []).append(tip)
     new_cycle = not by_topic
@@ -100,12 +136,11 @@ def pick_next(
         for tip in candidates:
             by_topic.setdefault(tip.topic, []).append(tip)
 
-    if len(by_topic) > 1 and last_topic in by_topic:
-        del by_topic[last_topic]
-    if len(by_topic) == 1:
-        (topic,) = by_topic
-    else:
-        topic = max(by_topic, key=lambda t: (len(by_topic[t]), topic_key(seed, t)))
+    unseen = {t: len(tips) for t, tips in by_topic.items()}
+    open_topics = list(by_topic)
+    if len(open_topics) > 1 and last_topic in by_topic:
+        open_topics.remove(last_topic)
+    topic = choose_topic(open_topics, unseen, sizes, lambda t: topic_key(seed, t))
     pool = by_topic[topic]
     # Within the topic: the first tip still in the pool walking the topic's ring (all of
     # the topic's candidates, seen or not) from the subscriber's own entry point. Every
@@ -178,16 +213,9 @@ class CandidateSet:
             open_topics.remove(last_topic)
         seed_bits = _seed_bits(seed)
         topic_bits = self._topic_bits
-        if len(open_topics) > 1:  # the fullest topic; ties broken by topic_key
-            most = max(map(unseen.__getitem__, open_topics))
-            open_topics = [topic for topic in open_topics if unseen[topic] == most]
-        if len(open_topics) == 1:
-            (topic,) = open_topics
-            key = _mix(seed_bits ^ topic_bits[topic])
-        else:  # equally full: the highest topic key, the first of equals wins
-            keys = [_mix(seed_bits ^ topic_bits[t]) for t in open_topics]
-            key = max(keys)
-            topic = open_topics[keys.index(key)]
+        topic = choose_topic(open_topics, unseen, self._counts,
+                             lambda t: _mix(seed_bits ^ topic_bits[t]))
+        key = _mix(seed_bits ^ topic_bits[topic])
         tips = self._rings[topic]
         size = len(tips)
         start = entry(key, size)

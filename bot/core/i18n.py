@@ -48,6 +48,12 @@ def locale_for(language_code: str | None) -> str | None:
     return {"en": "en", "ru": "ru", "es": "es", "pt": "pt-BR"}.get(primary)
 
 
+def telegram_code(locale: str) -> str | None:
+    """The language_code Telegram's setMyCommands and setMyDescription take for a locale
+    (two letters: pt-BR is "pt"); None for English, the menu everyone else sees."""
+    return None if locale == ENGLISH else locale.split("-")[0].lower()
+
+
 def current_locale() -> str:
     return _current.get()
 

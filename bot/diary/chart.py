@@ -14,7 +14,7 @@ Contracts:
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,18 +55,18 @@ def week_label(start: date) -> str:
     return f"{start.day} {start.strftime('%b')}"
 
 
-def text_bars(series: Series) -> str:
+def text_bars(series: Series, label: Callable[[date], str] = week_label) -> str:
     """One line per week: label, a bar of full and empty blocks, the number.
 
     Meant for a <code> block, where the blocks line up; the scale is one block per night,
     so a full bar is a week with cramps every night.
     """
     scale = max(DAYS_PER_WEEK, *series.values)
-    labels = [week_label(start) for start in series.starts]
-    width = max(len(label) for label in labels)
+    labels = [label(start) for start in series.starts]
+    width = max(len(text) for text in labels)
     return "\n".join(
-        f"{label.rjust(width)} {FULL * value}{EMPTY * (scale - value)} {value}"
-        for label, value in zip(labels, series.values, strict=True)
+        f"{text.rjust(width)} {FULL * value}{EMPTY * (scale - value)} {value}"
+        for text, value in zip(labels, series.values, strict=True)
     )
 
 

@@ -10,7 +10,8 @@ Before all of them, in group -1, `guards.gate` drops the updates the bot never a
 (channel posts, business messages, edits, commands for another bot).
 
 Modules: common (Reply, Answer, send, edit in place, arguments, errors), user,
-personal, diary, admin. Nothing outside this package imports them except bot.app, which calls
+personal, diary, language, admin.
+Nothing outside this package imports them except bot.app, which calls
 `register`.
 """
 
@@ -29,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.core.telegram_app import TelegramApp
-from bot.handlers import admin, common, diary, guards, personal, user
+from bot.handlers import admin, common, diary, guards, language, personal, user
 from bot.handlers.common import Answer, AnyHandler, on_press
 from bot.handlers.deps import Deps, install_deps
 from bot.ui.callbacks import (
@@ -53,6 +54,7 @@ from bot.ui.callbacks import (
     NeedSex,
     NeedStatus,
     PickFood,
+    PickLanguage,
     PickTime,
     PickZone,
     RunCommand,
@@ -91,6 +93,7 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("settings", user.settings),
         CommandHandler("help", user.help_command),
         CommandHandler("about", user.about),
+        CommandHandler("language", language.language_command),
         CommandHandler("need", personal.need_command),
         CommandHandler("mydata", personal.mydata_command),
         # the cramp diary
@@ -116,6 +119,7 @@ def handlers() -> list[AnyHandler]:
             _press(PickZone, user.zone_button),
             _press(ToggleTopic, user.topic_button),
             _press(Forget, personal.forget_button),
+            _press(PickLanguage, language.language_button),
         ]),
         guards.group_admins_vote(_press(TipAction, user.tip_action_button)),
         _press(CausesPage, user.causes_page_button),

@@ -57,7 +57,7 @@ def _guard(callback: Handler) -> Handler:
             return
         if update.callback_query is not None:
             log.warning("admin button refused user_id=%s", user_id)
-            await update.callback_query.answer(texts.BUTTON_EXPIRED)
+            await update.callback_query.answer(texts.button_expired())
         else:
             log.warning("admin command refused user_id=%s", user_id)
             await unknown_command(update, context)

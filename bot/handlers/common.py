@@ -103,7 +103,9 @@ class Answer:
     edit: Reply | None = None
 
 
-EXPIRED = Answer(texts.BUTTON_EXPIRED)
+def expired() -> Answer:
+    """The answer to a button that no longer works, in the reader's language."""
+    return Answer(texts.button_expired())
 
 
 def command_args(context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -168,7 +170,7 @@ def on_press(kind: type[K], action: Callable[[Deps, Update, K], Awaitable[Answer
         if query is None or update.effective_chat is None:
             return
         data = kind.parse(query.data)
-        answer = EXPIRED if data is None else await action(get_deps(context), update, data)
+        answer = expired() if data is None else await action(get_deps(context), update, data)
         await query.answer(answer.toast)
         if answer.edit is not None:
             await edit_in_place(update, context, answer.edit)
@@ -198,7 +200,7 @@ def shows_pressed_button(update: Update) -> bool:
 async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any press no callback kind accepts: stale, forged or garbled data."""
     if update.callback_query is not None:
-        await update.callback_query.answer(texts.BUTTON_EXPIRED)
+        await update.callback_query.answer(texts.button_expired())
 
 
 # Exactly the commands a button can run (user.command_reply): each suggestion is a button.
@@ -206,7 +208,7 @@ SUGGESTED_COMMANDS = ("tip", "foods", "causes", "settings", "help", "about", "to
                       "time", "timezone", "subscribe", "resume", "pause")
 # Suggested in the text only (Telegram makes a /command in a message tappable): they take
 # arguments or open a flow of their own. /stop and /forget are never suggested for a typo.
-TEXT_SUGGESTIONS = ("need", "mydata", "sos", "cramp", "diary", "report", "export")
+TEXT_SUGGESTIONS = ("need", "mydata", "sos", "cramp", "diary", "report", "export", "language")
 
 
 def typed_command(update: Update) -> tuple[str, str]:
@@ -228,7 +230,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             texts.did_you_mean(typed, close),
             keyboards.command_choices(buttons) if buttons else None))
         return
-    await send(update, context, Reply(texts.UNKNOWN_COMMAND + texts.help_text()))
+    await send(update, context, Reply(texts.unknown_command() + texts.help_text()))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -250,6 +252,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat_id is None or isinstance(context.error, TelegramError):
         return
     try:
-        await context.bot.send_message(chat_id, texts.ERROR_GENERIC)
+        await context.bot.send_message(chat_id, texts.error_generic())
     except TelegramError:
         log.warning("could not report the error to chat_id=%s", chat_id)

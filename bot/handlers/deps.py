@@ -16,8 +16,10 @@ from bot.core.config import Settings
 from bot.core.telegram_app import TelegramApp
 from bot.delivery.outage import Outage
 from bot.services.broadcasts import BroadcastService
+from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
+from bot.services.languages import LanguageService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import SubscriptionService
@@ -40,12 +42,24 @@ class Deps:
     privacy: PrivacyService
     broadcasts: BroadcastService
     tip_admin: TipAdmin
-    foods: FoodTable
-    causes: Causes
-    rda: RdaTable
+    content: ContentLibrary
+    languages: LanguageService
     sources: tuple[str, ...]
     diary: DiaryService
     outage: Outage = field(default_factory=Outage)  # shared with the sender
+
+    # The reference data in the language of the update being answered (set by the gate).
+    @property
+    def foods(self) -> FoodTable:
+        return self.content.current().foods
+
+    @property
+    def causes(self) -> Causes:
+        return self.content.current().causes
+
+    @property
+    def rda(self) -> RdaTable:
+        return self.content.current().rda
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

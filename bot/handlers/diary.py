@@ -31,16 +31,16 @@ from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, When
 from bot.diary.prompts import PromptKind
 from bot.diary.report import parse_weeks, report_csv
 from bot.handlers.common import (
-    EXPIRED,
     Answer,
     Handler,
     Reply,
     command_args,
+    expired,
     send,
     shows_pressed_button,
 )
 from bot.handlers.deps import Deps, get_deps
-from bot.services.diary import AlreadySaved, Gone, NoDiary, Saved
+from bot.services.diary import AlreadySaved, Gone, NightHasCramps, NoDiary, Saved
 from bot.ui import keyboards, texts
 from bot.ui.callbacks import (
     DIARY_MENU,
@@ -92,17 +92,20 @@ def summary_reply(deps: Deps, entry: CrampEntry, *, note: str | None = None) -> 
 
 async def cramp_reply(deps: Deps, chat_id: int, muscle: Muscle | None = None,
                       when: When | None = None) -> Reply:
+    """The first logging step; without a subscription, the one tap that subscribes and
+    opens it (the choice of muscle kept), instead of a reason."""
     if not await deps.diary.can_keep(chat_id):
-        return Reply(texts.DIARY_START_FIRST)
+        return Reply(texts.diary_subscribe_offer(), keyboards.subscribe_and_log(muscle))
     return step_reply(flow.start(muscle=muscle, when=when))
 
 
 async def diary_reply(deps: Deps, chat_id: int) -> Reply:
     view = await deps.diary.view(chat_id)
     if isinstance(view, NoDiary):
-        return Reply(texts.DIARY_START_FIRST)
+        return Reply(texts.diary_start_first())
     return Reply(texts.diary_screen(view.entries, view.total, view.settings),
-                 keyboards.diary_screen(view.entries, view.settings, view.today))
+                 keyboards.diary_screen(view.entries, view.settings, view.today,
+                                        view.zone))
 
 
 # ------------------------------------------------------------------ commands
@@ -149,13 +152,13 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: in
     deps = get_deps(context)
     found = await deps.diary.report(chat_id, weeks)
     if isinstance(found, NoDiary):
-        await send(update, context, Reply(texts.DIARY_START_FIRST))
+        await send(update, context, Reply(texts.diary_start_first()))
         return
     await send(update, context, Reply(texts.report_text(found)))
     series = chart.nights_series(found.weeks)
     await context.bot.send_photo(
-        chat_id, InputFile(chart.png(series, title=texts.CHART_TITLE,
-                                     y_axis=texts.CHART_Y_AXIS, x_axis=texts.CHART_X_AXIS),
+        chat_id, InputFile(chart.png(series, title=texts.chart_title(),
+                                     y_axis=texts.chart_y_axis(), x_axis=texts.chart_x_axis()),
                            filename="cramp-report.png"),
         caption=texts.chart_caption(series))
     await context.bot.send_document(
@@ -169,7 +172,7 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: in
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     files = await get_deps(context).diary.export(chat_id)
     if isinstance(files, NoDiary):
-        await send(update, context, Reply(texts.DIARY_START_FIRST))
+        await send(update, context, Reply(texts.diary_start_first()))
         return
     for name, body, kind in (("cramp-diary.csv", files.entries_csv, "entries"),
                              ("morning-checkins.csv", files.checkins_csv, "checkins"),
@@ -185,13 +188,22 @@ async def log_start_button(deps: Deps, update: Update, data: LogStart) -> Answer
     chat_id = _private(update)
     if chat_id is None:
         return Answer(send=(Reply(texts.private_only("cramp")),))
-    return Answer(send=(await cramp_reply(deps, chat_id, muscle=data.muscle),))
+    if not data.subscribe:
+        return Answer(send=(await cramp_reply(deps, chat_id, muscle=data.muscle),))
+    # "Subscribe and log it": the offer turns into the first step. Only a chat with no
+    # subscription row is subscribed here, so a stale button never turns stopped tips on.
+    note: tuple[Reply, ...] = ()
+    if not await deps.diary.can_keep(chat_id):
+        user = update.effective_user
+        result = await deps.subscriptions.start(chat_id, user.id if user else None, "private")
+        note = (Reply(texts.subscribed_for_diary(result.subscriber)),)
+    return Answer(edit=step_reply(flow.start(muscle=data.muscle)), send=note)
 
 
 async def step_button(deps: Deps, update: Update, data: DraftButton) -> Answer:
     chat_id, message_id = _private(update), _message_id(update)
     if chat_id is None or message_id is None:
-        return EXPIRED
+        return expired()
     following = flow.advance(data.draft)
     if isinstance(following, Ask):
         return Answer(edit=step_reply(following))
@@ -201,7 +213,7 @@ async def step_button(deps: Deps, update: Update, data: DraftButton) -> Answer:
     else:  # a double tap, a stale copy, or forged onto another message: never a new entry
         saved = await deps.diary.saved_from(chat_id, message_id)
     if isinstance(saved, NoDiary):
-        return Answer(edit=Reply(texts.DIARY_START_FIRST))
+        return Answer(edit=Reply(texts.diary_start_first()))
     if isinstance(saved, AlreadySaved):
         if saved.entry is None:
             return Answer(texts.entry_gone())
@@ -218,13 +230,13 @@ async def cancel_button(deps: Deps, update: Update, data: CancelDraftButton) -> 
 async def entry_button(deps: Deps, update: Update, data: EntryButton) -> Answer:
     chat_id = _private(update)
     if chat_id is None:
-        return EXPIRED
+        return expired()
     outcome = await deps.diary.act(chat_id, data.entry_id, data.action, data.trigger)
     if isinstance(outcome, Gone):
         # Never redraw the pressed message: it may be someone's unrelated message.
         return Answer(texts.entry_gone())
     if isinstance(outcome, Rejected):
-        return EXPIRED
+        return expired()
     if isinstance(outcome, Removed):
         if data.action is Action.UNDO:
             return Answer(edit=Reply(texts.entry_undone()))
@@ -246,10 +258,13 @@ async def entry_button(deps: Deps, update: Update, data: EntryButton) -> Answer:
 async def checkin_button(deps: Deps, update: Update, data: CheckInButton) -> Answer:
     chat_id = _private(update)
     if chat_id is None:
-        return EXPIRED
+        return expired()
     recorded = await deps.diary.answer_checkin(chat_id, data.night_of, data.answer)
     if isinstance(recorded, NoDiary):
-        return Answer(edit=Reply(texts.DIARY_START_FIRST))
+        return Answer(edit=Reply(texts.diary_start_first()))
+    if isinstance(recorded, NightHasCramps):
+        return Answer(edit=Reply(texts.checkin_night_has_cramps(recorded.night_of),
+                                 keyboards.log_another_for(recorded.night_of)))
     if not recorded:
         return Answer(texts.checkin_too_old())
     if data.answer is CheckInAnswer.NO_CRAMPS:
@@ -265,17 +280,17 @@ async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if query is None:
         return
     if chat_id is None or data is None:
-        await query.answer(texts.BUTTON_EXPIRED)
+        await query.answer(texts.button_expired())
         return
     deps = get_deps(context)
     if not await deps.diary.can_keep(chat_id):
-        await query.answer(texts.CHART_NO_DIARY)
+        await query.answer(texts.chart_no_diary())
         return
     await query.answer()
     view = await deps.diary.weekly(chat_id, data.day)
     await context.bot.send_photo(
-        chat_id, InputFile(chart.png(view.series, title=texts.CHART_TITLE,
-                                     y_axis=texts.CHART_Y_AXIS, x_axis=texts.CHART_X_AXIS),
+        chat_id, InputFile(chart.png(view.series, title=texts.chart_title(),
+                                     y_axis=texts.chart_y_axis(), x_axis=texts.chart_x_axis()),
                            filename="cramp-weeks.png"),
         caption=texts.chart_caption(view.series))
 
@@ -283,19 +298,19 @@ async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def setting_button(deps: Deps, update: Update, data: DiarySetting) -> Answer:
     chat_id = _private(update)
     if chat_id is None:
-        return EXPIRED
+        return expired()
     if data.item == DIARY_SHOW:
         return Answer(edit=await diary_reply(deps, chat_id))
     if data.item in (DIARY_SET_CHECKIN, DIARY_SET_STRETCH):
         kind = PromptKind.CHECK_IN if data.item == DIARY_SET_CHECKIN else PromptKind.STRETCH
         if data.value == DIARY_MENU:
-            prompt = (texts.CHECKIN_TIME_PROMPT if kind is PromptKind.CHECK_IN
-                      else texts.STRETCH_TIME_PROMPT)
+            prompt = (texts.checkin_time_prompt() if kind is PromptKind.CHECK_IN
+                      else texts.stretch_time_prompt())
             return Answer(edit=Reply(prompt, keyboards.diary_times(data.item)))
         offered = (keyboards.DIARY_CHECKIN_TIMES if kind is PromptKind.CHECK_IN
                    else keyboards.DIARY_STRETCH_TIMES)
         if data.value != DIARY_OFF and data.value not in offered:
-            return EXPIRED
+            return expired()
         at = None if data.value == DIARY_OFF else parse_send_time(data.value)
         result = await deps.diary.set_prompt(chat_id, kind, at)
     elif data.item == DIARY_SET_WEEKLY and data.value in ("on", "off"):
@@ -304,10 +319,10 @@ async def setting_button(deps: Deps, update: Update, data: DiarySetting) -> Answ
             and len(data.value) <= 2:
         found = await deps.diary.set_retention(chat_id, int(data.value))
         if found is None:
-            return EXPIRED
+            return expired()
         result = found
     else:
-        return EXPIRED
+        return expired()
     if isinstance(result, NoDiary):
-        return Answer(edit=Reply(texts.DIARY_START_FIRST))
+        return Answer(edit=Reply(texts.diary_start_first()))
     return Answer(edit=await diary_reply(deps, chat_id))

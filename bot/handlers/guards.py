@@ -6,6 +6,9 @@ Two checks, each made once:
   the bot must never reply to: channel posts, business messages, edits (an edited old
   "/stop" must not run again) and commands addressed to another bot ("/start@OtherBot";
   our own "@name" goes through). Without it the catch-alls would answer them.
+  It also sets the update's language (bot.core.i18n.set_locale, as aiogram's i18n
+  middleware does): the chat's chosen one, else the person's Telegram language, else
+  English (bot.services.languages).
 - `group_admins_only` wraps the handlers that change a chat's subscription (/stop, /time,
   /pause, /forget, the settings buttons ...). In a private chat everyone is their own
   admin; in a group only its creator and administrators may, as Telegram's getChatMember
@@ -29,6 +32,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
+from bot.core.i18n import set_locale
 from bot.handlers.common import AnyHandler, Handler, Reply, send
 from bot.handlers.deps import get_deps
 from bot.storage import Subscriber
@@ -72,11 +76,17 @@ async def _gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update):
         return
     reason = unanswerable(update, context.bot.username)
+    chat = update.effective_chat
     if reason is not None:
-        chat = update.effective_chat
         log.debug("update_id=%s chat_id=%s ignored: %s", update.update_id,
                   chat.id if chat else None, reason)
         raise ApplicationHandlerStop
+    # Everything this update's handlers say is in the chat's language (the context of the
+    # update's task carries it: two updates in two languages never mix).
+    user = update.effective_user
+    set_locale(await get_deps(context).languages.for_update(
+        chat.id if chat else None, user.language_code if user else None,
+        private=chat is not None and chat.type == "private"))
 
 
 def gate() -> AnyHandler:
@@ -117,7 +127,7 @@ async def _always(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 
 def _admins_only(callback: Handler, changes: Changes = _always,
-                 toast: str = texts.GROUP_ADMINS_ONLY_TOAST) -> Handler:
+                 toast: Callable[[], str] = texts.group_admins_only_toast) -> Handler:
     @functools.wraps(callback)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await changes(update, context) or await may_change_subscription(update, context):
@@ -127,9 +137,9 @@ def _admins_only(callback: Handler, changes: Changes = _always,
         log.info("chat_id=%s user_id=%s not a group admin: change refused",
                  chat.id if chat else None, user.id if user else None)
         if update.callback_query is not None:
-            await update.callback_query.answer(toast)
+            await update.callback_query.answer(toast())
         else:
-            await send(update, context, Reply(texts.GROUP_ADMINS_ONLY))
+            await send(update, context, Reply(texts.group_admins_only()))
 
     return guarded
 
@@ -190,5 +200,5 @@ def group_admins_for_changing_commands(handler: AnyHandler) -> AnyHandler:
 def group_admins_vote(handler: AnyHandler) -> AnyHandler:
     """The buttons under a tip: in a group, only administrators' votes count."""
     handler.callback = _admins_only(handler.callback, _group_vote,
-                                    toast=texts.GROUP_VOTE_ADMINS_ONLY)
+                                    toast=texts.group_vote_admins_only)
     return handler

@@ -15,7 +15,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import EXPIRED, Answer, Reply, send
+from bot.handlers.common import Answer, Reply, expired, send
 from bot.handlers.deps import Deps, get_deps
 from bot.services.needs import SEXES, Profile, asks_status, need_mg
 from bot.ui import keyboards, texts
@@ -28,10 +28,10 @@ log = logging.getLogger(__name__)
 
 async def need_start_reply(deps: Deps, chat_id: int, chat_type: str) -> Reply:
     if chat_type != "private":
-        return Reply(texts.NOT_IN_GROUPS)
+        return Reply(texts.not_in_groups())
     if not await deps.needs.is_subscriber(chat_id):
-        return Reply(texts.NEED_NOT_SUBSCRIBED)
-    return Reply(texts.NEED_AGE_PROMPT, keyboards.age_keyboard(deps.rda))
+        return Reply(texts.need_not_subscribed())
+    return Reply(texts.need_age_prompt(), keyboards.age_keyboard(deps.rda))
 
 
 async def need_result_reply(deps: Deps, chat_id: int, profile: Profile) -> Reply | None:
@@ -41,7 +41,7 @@ async def need_result_reply(deps: Deps, chat_id: int, profile: Profile) -> Reply
     except ValueError:
         return None
     if need is None:
-        return Reply(texts.NEED_NOT_SUBSCRIBED)
+        return Reply(texts.need_not_subscribed())
     # Ids only: age, sex and pregnancy are health data and stay out of the logs.
     log.info("chat_id=%s need stored", chat_id)
     return Reply(texts.need_answer(need))
@@ -50,15 +50,15 @@ async def need_result_reply(deps: Deps, chat_id: int, profile: Profile) -> Reply
 async def mydata_reply(deps: Deps, chat_id: int) -> Reply:
     data = await deps.privacy.my_data(chat_id)
     if data is None:
-        return Reply(texts.MYDATA_NOTHING)
+        return Reply(texts.mydata_nothing())
     # Counts and settings, never the entries (those are in /diary, /export)
     return Reply(texts.my_data(data) + "\n" + texts.diary_counts(await deps.diary.counts(chat_id)))
 
 
 async def forget_reply(deps: Deps, chat_id: int) -> Reply:
     if not await deps.privacy.has_data(chat_id):
-        return Reply(texts.FORGET_NOTHING)
-    return Reply(texts.FORGET_CONFIRM, keyboards.forget_keyboard())
+        return Reply(texts.forget_nothing())
+    return Reply(texts.forget_confirm(), keyboards.forget_keyboard())
 
 
 # ----------------------------------------------------------------- commands
@@ -84,7 +84,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 # client, a forged press) gets the expiry toast.
 
 def _in_place(reply: Reply | None) -> Answer:
-    return EXPIRED if reply is None else Answer(edit=reply)
+    return expired() if reply is None else Answer(edit=reply)
 
 
 def _private_chat(update: Update) -> int | None:
@@ -96,7 +96,7 @@ def _private_chat(update: Update) -> int | None:
 async def need_age_button(deps: Deps, update: Update, data: NeedAge) -> Answer:
     band = deps.rda.band(data.band)
     if _private_chat(update) is None or band is None:
-        return EXPIRED
+        return expired()
     return Answer(edit=Reply(texts.need_sex_prompt(band.label), keyboards.sex_keyboard(band)))
 
 
@@ -104,7 +104,7 @@ async def need_sex_button(deps: Deps, update: Update, data: NeedSex) -> Answer:
     chat_id = _private_chat(update)
     band = deps.rda.band(data.band)
     if chat_id is None or band is None or data.sex not in SEXES:
-        return EXPIRED
+        return expired()
     if asks_status(band, data.sex):
         return Answer(edit=Reply(texts.need_status_prompt(band.label),
                                  keyboards.status_keyboard(band, data.sex)))
@@ -115,7 +115,7 @@ async def need_status_button(deps: Deps, update: Update, data: NeedStatus) -> An
     chat_id = _private_chat(update)
     band = deps.rda.band(data.band)
     if chat_id is None or band is None or need_mg(band, data.sex, data.status) is None:
-        return EXPIRED
+        return expired()
     return _in_place(await need_result_reply(
         deps, chat_id, Profile(band.key, data.sex, data.status)))
 
@@ -124,10 +124,10 @@ async def forget_button(deps: Deps, update: Update, data: Forget) -> Answer:
     assert update.effective_chat is not None
     chat_id = update.effective_chat.id
     if data.answer == FORGET_NO:
-        return Answer(edit=Reply(texts.FORGET_KEPT))
+        return Answer(edit=Reply(texts.forget_kept()))
     if data.answer != FORGET_YES:
-        return EXPIRED
+        return expired()
     if not await deps.privacy.forget(chat_id):
-        return Answer(edit=Reply(texts.FORGET_NOTHING))
+        return Answer(edit=Reply(texts.forget_nothing()))
     log.info("chat_id=%s forgotten: subscriber row and its history deleted", chat_id)
-    return Answer(edit=Reply(texts.FORGET_DONE))
+    return Answer(edit=Reply(texts.forget_done()))

@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.core.i18n import current_locale
 from bot.core.parsing import parse_days, parse_send_time
-from bot.core.places import place_zones
+from bot.core.places import near_places, place_zones
+from bot.core.reasons import chat_left
 from bot.core.zones import (
     Zone,
     common_offsets,
@@ -24,16 +26,16 @@ from bot.core.zones import (
 )
 from bot.handlers import diary
 from bot.handlers.common import (
-    EXPIRED,
     Answer,
     Handler,
     Reply,
     command_args,
+    expired,
     send,
     shows_pressed_button,
 )
 from bot.handlers.deps import Deps, get_deps
-from bot.services.subscriptions import NotSubscribed, ScheduleChange
+from bot.services.subscriptions import NotSubscribed, ScheduleChange, StartResult
 from bot.services.tipfeed import TakenTip
 from bot.storage import Subscriber
 from bot.storage.models import Changed
@@ -74,7 +76,7 @@ from bot.ui.callbacks import (
 )
 from bot.ui.keyboards import QUICK_ZONES
 from tips.catalog import TOPICS
-from tips.foods import find_food, suggest_foods
+from tips.foods import suggest_foods
 from tips.reference import emergency_number
 
 log = logging.getLogger(__name__)
@@ -84,10 +86,10 @@ log = logging.getLogger(__name__)
 
 def _tip_reply(deps: Deps, taken: TakenTip | None) -> Reply:
     if taken is None:
-        return Reply(texts.NO_TIPS)
-    text = texts.tip_message(taken.tip)
+        return Reply(texts.no_tips())
+    text = texts.tip_message(deps.content.current().tip(taken.tip))
     if taken.delivery_id is None:
-        text += texts.TIP_FOR_GUEST
+        text += texts.tip_for_guest()
 
     async def settle(message_id: int | None, error: str | None) -> None:
         await deps.feed.settle(taken.delivery_id, message_id, error)
@@ -106,15 +108,15 @@ async def tip_reply(deps: Deps, chat_id: int, kind: str = "on_demand") -> Reply:
 async def pause_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     days = parse_days(raw, default=7, low=1, high=90)
     if days is None:
-        return Reply(texts.PAUSE_INVALID)
+        return Reply(texts.pause_invalid())
     try:
         return _paused_note(await deps.subscriptions.pause(chat_id, days), days)
     except NotSubscribed:
-        return Reply(texts.NOT_SUBSCRIBED)
+        return Reply(texts.not_subscribed())
 
 
 def _paused_note(paused: Subscriber | None, days: int) -> Reply:
-    return Reply(texts.PAUSE_WHEN_STOPPED if paused is None else texts.paused(paused, days))
+    return Reply(texts.pause_when_stopped() if paused is None else texts.paused(paused, days))
 
 
 # Settings panel: every action redraws the panel it was pressed in, from the row its
@@ -124,13 +126,13 @@ def panel(deps: Deps, subscriber: Subscriber, note: str = "") -> Reply:
     head = note + "\n\n" if note else ""
     return Reply(head + texts.settings_summary(subscriber)
                  + texts.next_tip_line(subscriber, deps.clock.now()),
-                 keyboards.settings_menu(subscriber))
+                 keyboards.with_language_button(keyboards.settings_menu(subscriber)))
 
 
 async def panel_reply(deps: Deps, chat_id: int, note: str = "") -> Reply:
     subscriber = await deps.subscriptions.get(chat_id)
     if subscriber is None:
-        return Reply(texts.NOT_SUBSCRIBED)
+        return Reply(texts.not_subscribed())
     return panel(deps, subscriber, note)
 
 
@@ -147,7 +149,7 @@ def zone_question(subscriber: Subscriber) -> Reply:
 
 def clock_reply(deps: Deps) -> Reply:
     now = deps.clock.now()
-    return Reply(texts.LOCAL_TIME_PROMPT, keyboards.local_time_choices(common_offsets(now), now))
+    return Reply(texts.local_time_prompt(), keyboards.local_time_choices(common_offsets(now), now))
 
 
 async def zone_chosen(deps: Deps, chat_id: int, zone: Zone) -> tuple[Reply, Reply | None]:
@@ -155,7 +157,7 @@ async def zone_chosen(deps: Deps, chat_id: int, zone: Zone) -> tuple[Reply, Repl
     try:
         change = await deps.subscriptions.schedule_changed(chat_id, zone=zone)
     except NotSubscribed:
-        return Reply(texts.NOT_SUBSCRIBED), None
+        return Reply(texts.not_subscribed()), None
     return _zone_replies(deps, change, zone)
 
 
@@ -163,7 +165,7 @@ def _zone_replies(deps: Deps, change: ScheduleChange, zone: Zone) -> tuple[Reply
     subscriber, local_now = change.subscriber, deps.clock.now().astimezone(zone.tz)
     if change.was_step == "zone":
         return (Reply(texts.setup_zone_done(subscriber, local_now), keyboards.remove_keyboard()),
-                Reply(texts.SETUP_TIME_QUESTION, keyboards.time_choices()))
+                Reply(texts.setup_time_question(), keyboards.time_choices()))
     return panel(deps, subscriber, texts.timezone_set(subscriber, local_now)), None
 
 
@@ -174,7 +176,7 @@ async def time_chosen(deps: Deps, chat_id: int, raw: str) -> Reply:
     try:
         change = await deps.subscriptions.schedule_changed(chat_id, send_time=parsed)
     except NotSubscribed:
-        return Reply(texts.NOT_SUBSCRIBED)
+        return Reply(texts.not_subscribed())
     subscriber, now = change.subscriber, deps.clock.now()
     if change.was_step in ("zone", "time"):
         return panel(deps, subscriber, texts.setup_done(subscriber, now))
@@ -186,17 +188,17 @@ async def typed_during_setup(deps: Deps, chat_id: int, text: str) -> list[Reply]
     subscriber = await deps.subscriptions.get(chat_id)
     if subscriber is None:
         return None
-    if text == texts.BUTTON_KEEP_DEFAULTS:
+    if text == texts.button_keep_defaults():
         await deps.subscriptions.set_setup_step(chat_id, "done")
-        return [Reply(texts.SETUP_KEPT, keyboards.remove_keyboard())]
-    if text == texts.BUTTON_LOCAL_TIME:
+        return [Reply(texts.setup_kept(), keyboards.remove_keyboard())]
+    if text == texts.button_local_time():
         return [clock_reply(deps)]
     if subscriber.setup_step == "zone":
         zone = await read_zone(text)
         if zone is None:
             places = await asyncio.to_thread(place_zones, text)
             # Not a place we know: free text is not echoed (it may be anything personal).
-            return [Reply(texts.ZONE_PLACE_CHOICES if places else texts.SETUP_PLACE_UNKNOWN,
+            return [Reply(texts.zone_place_choices() if places else texts.setup_place_unknown(),
                           keyboards.zone_choices(places or QUICK_ZONES))]
         first, second = await zone_chosen(deps, chat_id, zone)
         return [first] + ([second] if second else [])
@@ -209,9 +211,9 @@ async def resume_reply(deps: Deps, chat_id: int) -> Reply:
     try:
         subscriber = await deps.subscriptions.resume(chat_id)
     except NotSubscribed:
-        return Reply(texts.NOT_SUBSCRIBED)
+        return Reply(texts.not_subscribed())
     if subscriber is None:
-        return Reply(texts.NOT_PAUSED)
+        return Reply(texts.not_paused())
     return Reply(texts.resumed(subscriber))
 
 
@@ -220,7 +222,7 @@ async def foods_reply(deps: Deps, chat_id: int, query: str = "") -> Reply:
     if not query.strip():
         subscriber = await deps.subscriptions.get(chat_id)
         return Reply(texts.foods_table(deps.foods, subscriber.need_mg if subscriber else None))
-    food = find_food(deps.foods, query)
+    food = deps.content.find_food(query)
     if food is None:
         suggestions = suggest_foods(deps.foods, query)
         return Reply(texts.food_unknown(query, suggestions),
@@ -246,26 +248,38 @@ async def settings_reply(deps: Deps, chat_id: int) -> Reply:
 
 async def set_time_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     if not raw.strip():
-        return Reply(texts.TIME_PROMPT, keyboards.time_choices())
+        return Reply(texts.time_prompt(), keyboards.time_choices())
     return await time_chosen(deps, chat_id, raw)
 
 
 async def set_zone_reply(deps: Deps, chat_id: int, raw: str) -> Reply:
     if not raw.strip():
-        return Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices())
+        return Reply(texts.timezone_prompt(), keyboards.zone_choices())
     zone = await read_zone(raw)
     if zone is None:
-        suggestions = await asyncio.to_thread(suggest_zones, raw)
-        return Reply(texts.timezone_invalid(raw, suggestions),
-                     keyboards.zone_choices(suggestions, clock=False))
+        return await _zone_guesses(raw)
     first, _ = await zone_chosen(deps, chat_id, zone)
     return first
+
+
+async def _zone_guesses(raw: str) -> Reply:
+    """An unknown /timezone: the zones of a place with several, near spellings of a zone
+    name, or places the typing nearly names ("Munich?"); never unrelated zones."""
+    suggestions = await asyncio.to_thread(suggest_zones, raw)
+    if suggestions:
+        return Reply(texts.timezone_invalid(raw, suggestions),
+                     keyboards.zone_choices(suggestions, clock=False))
+    places = await asyncio.to_thread(near_places, raw)
+    if places:
+        return Reply(texts.timezone_place_guess(raw, places[0][0]),
+                     keyboards.place_guesses(places))
+    return Reply(texts.timezone_unknown(raw), keyboards.zone_choices([]))
 
 
 async def topics_reply(deps: Deps, chat_id: int) -> Reply:
     subscriber = await deps.subscriptions.get(chat_id)
     if subscriber is None:
-        return Reply(texts.NOT_SUBSCRIBED)
+        return Reply(texts.not_subscribed())
     return topics_menu(subscriber)
 
 
@@ -277,19 +291,26 @@ async def stop_reply(deps: Deps, chat_id: int) -> Reply:
     try:
         return _stopped_note(await deps.subscriptions.stop_change(chat_id))
     except NotSubscribed:
-        return Reply(texts.NOT_SUBSCRIBED)
+        return Reply(texts.not_subscribed())
 
 
 def _stopped_note(change: Changed) -> Reply:
-    return Reply(texts.ALREADY_STOPPED if change.before.status == "stopped" else texts.STOPPED)
+    return Reply(texts.already_stopped() if change.before.status == "stopped" else texts.stopped())
+
+
+async def _subscribe(deps: Deps, update: Update) -> StartResult:
+    """/start or /subscribe: a new row keeps the language this update is answered in."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    return await deps.subscriptions.start(
+        chat.id, user.id if user else None, chat.type, language=current_locale(),
+        language_chosen=deps.languages.chosen_before_start(chat.id))
 
 
 async def subscribe_reply(deps: Deps, update: Update) -> Reply:
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None
-    result = await deps.subscriptions.start(chat.id, user.id if user else None, chat.type)
+    result = await _subscribe(deps, update)
     if result.created:
-        return Reply(texts.welcome(result), keyboards.main_menu())
+        return Reply(texts.welcome(result), keyboards.with_language_button(keyboards.main_menu()))
     return Reply(texts.resumed(result.subscriber))
 
 
@@ -297,10 +318,9 @@ async def subscribe_reply(deps: Deps, update: Update) -> Reply:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None
-    result = await deps.subscriptions.start(chat.id, user.id if user else None, chat.type)
-    await send(update, context, Reply(texts.welcome(result), keyboards.main_menu()))
+    result = await _subscribe(deps, update)
+    await send(update, context, Reply(texts.welcome(result),
+                                      keyboards.with_language_button(keyboards.main_menu())))
     await ask_zone_once(deps, update, context, result.subscriber, fresh=result.created)
 
 
@@ -365,7 +385,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
     subscriber = await deps.subscriptions.get(update.effective_chat.id)
     await send(update, context,
-               Reply(texts.NOT_SUBSCRIBED) if subscriber is None else panel(deps, subscriber))
+               Reply(texts.not_subscribed()) if subscriber is None else panel(deps, subscriber))
     await ask_zone_once(deps, update, context, subscriber)
 
 
@@ -392,7 +412,7 @@ async def not_a_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             for reply in replies:
                 await send(update, context, reply)
             return
-    await send(update, context, Reply(texts.NOT_A_COMMAND))
+    await send(update, context, Reply(texts.not_a_command()))
 
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -440,7 +460,7 @@ async def command_reply(deps: Deps, update: Update, name: str) -> Reply | None:
 
 async def command_button(deps: Deps, update: Update, data: RunCommand) -> Answer:
     reply = await command_reply(deps, update, data.name)
-    return EXPIRED if reply is None else Answer(edit=reply)
+    return expired() if reply is None else Answer(edit=reply)
 
 
 async def food_button(deps: Deps, update: Update, data: PickFood) -> Answer:
@@ -467,7 +487,7 @@ async def menu_button(deps: Deps, update: Update, data: Menu) -> Answer:
         return Answer(send=(await settings_reply(deps, chat_id),))
     if data.item == MENU_SOS:
         return Answer(send=(diary.sos_reply(deps),))
-    return EXPIRED
+    return expired()
 
 
 async def setting_button(deps: Deps, update: Update, data: Setting) -> Answer:
@@ -477,11 +497,11 @@ async def setting_button(deps: Deps, update: Update, data: Setting) -> Answer:
         return Answer(edit=clock_reply(deps))
     if data.item == SET_KEEP:
         await deps.subscriptions.set_setup_step(chat_id, "done")  # no row: nothing to set
-        return Answer(edit=Reply(texts.SETUP_KEPT))
+        return Answer(edit=Reply(texts.setup_kept()))
     try:
         return await _setting(deps, chat_id, data.item)
     except NotSubscribed:
-        return Answer(texts.NOT_SUBSCRIBED)
+        return Answer(texts.not_subscribed())
 
 
 async def _setting(deps: Deps, chat_id: int, item: str) -> Answer:
@@ -503,14 +523,14 @@ async def _setting(deps: Deps, chat_id: int, item: str) -> Answer:
     if subscriber is None:
         raise NotSubscribed(chat_id)
     if item == SET_TIME:
-        return Answer(edit=Reply(texts.TIME_PROMPT, keyboards.time_choices(back=True)))
+        return Answer(edit=Reply(texts.time_prompt(), keyboards.time_choices(back=True)))
     if item == SET_ZONE:
-        return Answer(edit=Reply(texts.TIMEZONE_PROMPT, keyboards.zone_choices(back=True)))
+        return Answer(edit=Reply(texts.timezone_prompt(), keyboards.zone_choices(back=True)))
     if item == SET_TOPICS:
         return Answer(edit=topics_menu(subscriber))
     if item == SET_PANEL:
         return Answer(edit=panel(deps, subscriber))
-    return EXPIRED
+    return expired()
 
 
 async def causes_page_button(deps: Deps, update: Update, data: CausesPage) -> Answer:
@@ -525,7 +545,7 @@ async def causes_page_button(deps: Deps, update: Update, data: CausesPage) -> An
     elif data.page == CAUSES_HELPS:
         text = texts.causes_helps(deps.causes)
     else:
-        return EXPIRED
+        return expired()
     return Answer(edit=Reply(text, keyboards.causes_back()))
 
 
@@ -537,11 +557,11 @@ async def zone_button(deps: Deps, update: Update, data: PickZone) -> Answer:
     chat_id = _chat_id(update)
     zone = await read_zone(data.value)
     if zone is None:
-        return EXPIRED
+        return expired()
     try:
         change = await deps.subscriptions.schedule_changed(chat_id, zone=zone)
     except NotSubscribed:
-        return Answer(texts.NOT_SUBSCRIBED)
+        return Answer(texts.not_subscribed())
     first, second = _zone_replies(deps, change, zone)
     if second is None:
         return Answer(edit=first)
@@ -555,13 +575,13 @@ async def local_now_button(deps: Deps, update: Update, data: LocalNow) -> Answer
     try:
         offset = int(data.offset)
     except ValueError:
-        return EXPIRED
+        return expired()
     names = zones_at_offset(offset, deps.clock.now())
     if not names:
-        return EXPIRED
+        return expired()
     if len(names) == 1:
         return await zone_button(deps, update, PickZone(names[0]))
-    return Answer(edit=Reply(texts.ZONE_AT_OFFSET_PROMPT,
+    return Answer(edit=Reply(texts.zone_at_offset_prompt(),
                              keyboards.zone_choices(names, clock=False)))
 
 
@@ -572,23 +592,23 @@ async def topic_button(deps: Deps, update: Update, data: ToggleTopic) -> Answer:
         subscriber = await deps.subscriptions.get(chat_id)
         if subscriber is None or not shows_pressed_button(update):  # saved already
             return Answer()
-        return Answer(edit=panel(deps, subscriber, texts.TOPICS_SAVED))
+        return Answer(edit=panel(deps, subscriber, texts.topics_saved()))
     if data.topic not in TOPICS:
-        return EXPIRED
+        return expired()
     try:
         toggled = await deps.subscriptions.toggle_topic(chat_id, data.topic)
     except NotSubscribed:
-        return Answer(texts.NOT_SUBSCRIBED)
+        return Answer(texts.not_subscribed())
     if toggled.refused_last:
-        return Answer(texts.TOPIC_LAST_ONE)
+        return Answer(texts.topic_last_one())
     return Answer(edit=Reply(texts.topics_now(toggled.subscriber),
                              keyboards.topics_menu(toggled.subscriber)))
 
 
 _VOTE_NOTICES = {
-    "up": texts.VOTE_UP, "down": texts.VOTE_DOWN, "retired": texts.VOTE_RETIRED,
-    "unknown": texts.TIP_GONE, "not_subscribed": texts.VOTE_GUEST,
-    "cleared": texts.VOTE_CLEARED,
+    "up": texts.vote_up(), "down": texts.vote_down(), "retired": texts.vote_retired(),
+    "unknown": texts.tip_gone(), "not_subscribed": texts.vote_guest(),
+    "cleared": texts.vote_cleared(),
 }
 
 
@@ -609,7 +629,7 @@ async def tip_action_button(deps: Deps, update: Update, data: TipAction) -> Answ
         if another.limit_reached:
             return Answer(texts.another_limit(another.next_time))
         return Answer(send=(_tip_reply(deps, another.taken),))
-    return EXPIRED
+    return expired()
 
 
 # ------------------------------------------------------------ chat members
@@ -621,9 +641,9 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     status = change.new_chat_member.status
     if status in ("kicked", "left"):
-        reason = texts.chat_left_reason(change.chat.type, status)
+        reason = chat_left(change.chat.type, status)
         await get_deps(context).subscriptions.mark_unreachable(change.chat.id, reason)
-        log.info("chat_id=%s marked inactive: %s", change.chat.id, reason)
+        log.info("chat_id=%s marked inactive: %s", change.chat.id, texts.reason_text(reason))
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

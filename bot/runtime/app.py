@@ -14,9 +14,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -26,29 +26,31 @@ from telegram.request import BaseRequest
 from bot import handlers
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
+from bot.core.i18n import LOCALES, telegram_code, use_locale
 from bot.core.telegram_app import TelegramApp
 from bot.delivery.aiohttp_request import AiohttpRequest
-from bot.delivery.message_edit import edit_text
+from bot.delivery.message_edit import ProgressMessages
 from bot.delivery.outage import Outage
 from bot.delivery.pacer import Pacer
 from bot.delivery.prompt_scheduler import PromptScheduler
 from bot.delivery.scheduler import DailyScheduler, write_slice_for
-from bot.delivery.sender import BotTransport, Renderer, Sender, Transport, concurrency_for
+from bot.delivery.sender import BotTransport, Sender, Transport, concurrency_for
 from bot.handlers import Deps, install_deps
 from bot.runtime.health import UpdatesSeenRequest
-from bot.services.broadcasts import BroadcastService, Progress, run_progress_loop
-from bot.services.diary import DiaryService, WeeklyView
+from bot.services.broadcasts import BroadcastService, run_progress_loop
+from bot.services.content import ContentLibrary
+from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
+from bot.services.languages import LanguageService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tip_admin import TipAdmin
 from bot.services.tipfeed import TipFeed
-from bot.storage import Broadcast, PendingDelivery, Storage
+from bot.storage import Storage
 from bot.ui import keyboards, limits, texts
+from bot.ui.outbox import OutboxRenderer, broadcast_progress
 from tips.catalog import Tip, load_catalog
-from tips.foods import load_foods
-from tips.reference import Causes, load_causes, load_rda
 
 log = logging.getLogger(__name__)
 
@@ -122,39 +124,6 @@ def _polls(request: BaseRequest, on_poll: Callable[[], None] | None) -> BaseRequ
     return request if on_poll is None else UpdatesSeenRequest(request, on_poll)
 
 
-def weekly_composer(causes: Causes) -> Callable[[WeeklyView], str]:
-    """The weekly picture's text: bars and rules from the same numbers as the chart, each
-    fired rule with its advice from the urgency ladder."""
-    def compose(view: WeeklyView) -> str:
-        return texts.weekly_summary(view.picture, view.series, causes)
-    return compose
-
-
-def make_renderer(feed: TipFeed) -> Renderer:
-    """How an outbox row looks on Telegram: a tip with its reaction buttons, or a broadcast."""
-
-    def render(row: PendingDelivery) -> tuple[str, InlineKeyboardMarkup | None]:
-        if row.kind == "broadcast":
-            return row.text, None
-        # --- diary: the prompts (the weekly text was composed at tick time)
-        if row.kind == "checkin" and row.local_date:
-            night = date.fromisoformat(row.local_date)
-            return texts.checkin_question(night), keyboards.checkin_question(night)
-        if row.kind == "stretch":
-            return texts.evening_stretch(), None
-        if row.kind == "weekly" and row.local_date:
-            return row.text, keyboards.weekly_chart(date.fromisoformat(row.local_date))
-        tip = feed.tip(row.tip_id or "")
-        if tip is None:
-            return row.text, None
-        text = texts.tip_message(tip, daily=row.kind == "daily")
-        if row.remind_setup:  # skipped the sign-up questions: reminded once, here
-            text += texts.SETUP_REMINDER
-        return text, keyboards.tip_actions(tip.id)
-
-    return render
-
-
 async def attach_runtime(
     application: TelegramApp,
     settings: Settings,
@@ -175,12 +144,14 @@ async def attach_runtime(
         feed = TipFeed(storage, clock, check=limits.tip_problem)
         await feed.refresh()
         defaults = Defaults(settings.default_timezone, settings.default_send_time)
-        foods, rda = load_foods(), load_rda()
+        content = ContentLibrary.load()
+        foods = content.english().foods
+        diary = DiaryService(storage, clock)
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
         outage = Outage()
         subscriptions = SubscriptionService(storage, clock, defaults)
-        sender = Sender(storage, transport, make_renderer(feed), clock,
+        sender = Sender(storage, transport, OutboxRenderer(feed, diary, content), clock,
                         pacer or Pacer(settings.send_rate_per_second),
                         concurrency=concurrency_for(settings.send_rate_per_second),
                         outage=outage, on_chat_gone=subscriptions.mark_unreachable)
@@ -189,16 +160,17 @@ async def attach_runtime(
             subscriptions=subscriptions,
             feed=feed,
             feedback=FeedbackService(storage, feed, clock),
-            needs=NeedService(storage, rda, foods),
+            needs=NeedService(storage, content),
             privacy=PrivacyService(storage),
             broadcasts=BroadcastService(storage, clock,
                                         rate_per_second=settings.send_rate_per_second,
                                         on_queued=sender.wake),
             tip_admin=TipAdmin(storage, feed, clock, check=limits.tip_problem,
                                paid_broadcast=settings.allow_paid_broadcast),
-            foods=foods, causes=load_causes(), rda=rda,
+            content=content,
+            languages=LanguageService(storage, clock),
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
-            diary=DiaryService(storage, clock),
+            diary=diary,
             outage=outage,
         )
     except BaseException:
@@ -210,7 +182,7 @@ async def attach_runtime(
                                write_slice=write_slice_for(settings.send_rate_per_second,
                                                            sender.flush_size),
                                on_batch=sender.wake, make_room=sender.make_room)
-    prompts = PromptScheduler(storage, deps.diary, clock, weekly_composer(deps.causes),
+    prompts = PromptScheduler(storage, diary, clock,
                               grace=timedelta(hours=settings.missed_grace_hours),
                               on_batch=sender.wake)
     runtime = Runtime(deps, storage, scheduler, sender, prompts)
@@ -219,7 +191,8 @@ async def attach_runtime(
     if background:
         runtime.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
         runtime.progress_task = asyncio.create_task(
-            run_progress_loop(deps.broadcasts, ProgressMessages(application.bot).edit,
+            run_progress_loop(deps.broadcasts,
+                              ProgressMessages(application.bot, broadcast_progress).edit,
                               runtime.stopping),
             name="broadcast-progress")
         if application.job_queue is not None:
@@ -265,36 +238,25 @@ async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _publish_commands(application: TelegramApp, settings: Settings) -> None:
-    """Set the command menus: everyone's, and per admin chat one with the admin tools.
+    """Set the command menus, description and short description in every language.
 
-    Admin commands are published only in each admin's own chat scope, so nobody else
-    even sees that they exist. A failure here must not stop the bot from answering.
+    Telegram shows each person the ones for their app's language (language_code: ru, es,
+    pt; the rest see the English ones, set without a code). Admin commands are published
+    only in each admin's own chat scope, so nobody else even sees that they exist. A chat
+    that chose its language with /language gets its own menu then. A failure here must not
+    stop the bot from answering.
     """
-    public = [BotCommand(name, description) for name, description in texts.menu_commands()]
-    admin = public + [BotCommand(n, d) for n, d in texts.ADMIN_COMMANDS]
+    bot = application.bot
     try:
-        await application.bot.set_my_description(texts.BOT_DESCRIPTION)
-        await application.bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION)
-        await application.bot.set_my_commands(public)
+        for locale in LOCALES:
+            code = telegram_code(locale)
+            with use_locale(locale):
+                await bot.set_my_description(texts.bot_description(), language_code=code)
+                await bot.set_my_short_description(texts.bot_short_description(),
+                                                   language_code=code)
+                await bot.set_my_commands(keyboards.command_menu(), language_code=code)
         for admin_id in sorted(settings.admin_ids):
-            await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))
+            await bot.set_my_commands(keyboards.command_menu(admin=True),
+                                      scope=BotCommandScopeChat(admin_id))
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", type(exc).__name__)
-
-
-class ProgressMessages:
-    """Edits each broadcast's status message in the admin's chat, only when it changed."""
-
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
-        self._shown: dict[int, str] = {}
-
-    async def edit(self, broadcast: Broadcast, progress: Progress) -> None:
-        if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
-            return
-        text = texts.broadcast_progress(broadcast, progress)
-        if self._shown.get(broadcast.id) == text:
-            return
-        await edit_text(self._bot, broadcast.progress_chat_id, broadcast.progress_message_id,
-                        text, keyboards.broadcast_progress(broadcast))
-        self._shown[broadcast.id] = text

@@ -5,9 +5,11 @@ action names the asking chat, and storage checks it against the entry's owner, s
 taken from someone else's button reaches nothing.
 
 Decisions:
-- A diary needs a subscriber row (everything cascades from it on /forget). /cramp and
-  the other diary commands before /start answer "send /start first" (`NO_DIARY`),
-  like /need: no hidden rows are created for people who never subscribed. A stopped
+- A diary needs a subscriber row (everything cascades from it on /forget). Before
+  /start, /cramp and /sos "Log it" offer one tap that subscribes and opens the logging
+  steps (someone in a cramp wants it logged, not a reason); the other diary commands
+  answer "send /start first" (`NO_DIARY`), like /need: no hidden rows are created for
+  people who never subscribed. A stopped
   subscriber keeps their diary and can keep logging; prompts only go while tips are on.
 - The settings row is made with the first entry, check-in or setting; weekly pictures
   are on by default from then on (Sunday, at the person's daily tip time).
@@ -24,7 +26,7 @@ from bot.core.timecalc import local_date
 from bot.core.zones import resolve_zone
 from bot.diary import chart, export, report, weekly
 from bot.diary.flow import Action, Complete, Outcome, Rejected, Removed, Updated, apply
-from bot.diary.models import CheckIn, CheckInAnswer, CrampEntry, Trigger, new_entry
+from bot.diary.models import CheckIn, CheckInAnswer, CrampEntry, Period, Trigger, new_entry
 from bot.diary.prompts import (
     RETENTION_MONTHS,
     PromptKind,
@@ -46,6 +48,14 @@ class NoDiary:
 
 
 NO_DIARY = NoDiary()
+
+
+@dataclass(frozen=True, slots=True)
+class NightHasCramps:
+    """"No cramps" for a night the diary already holds a cramp for: the night is kept as
+    one with cramps, so the record never says both."""
+
+    night_of: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,7 @@ class DiaryView:
     total: int
     settings: DiarySettings | None
     today: date  # the person's local date now
+    zone: tzinfo  # the person's zone, for the time an entry was logged
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +178,10 @@ class DiaryService:
     # ------------------------------------------------------------ check-ins
 
     async def answer_checkin(self, chat_id: int, night_of: date, answer: CheckInAnswer
-                             ) -> bool | NoDiary:
-        """Record a morning answer; False when the button is too old (or future-dated)."""
+                             ) -> bool | NoDiary | NightHasCramps:
+        """Record a morning answer; False when the button is too old (or future-dated),
+        NightHasCramps (and the night recorded as one with cramps) for "No cramps" about a
+        night that already has a logged cramp."""
         subscriber = await self._subscriber(chat_id)
         if subscriber is None:
             return NO_DIARY
@@ -176,7 +189,17 @@ class DiaryService:
         if not checkin_accepts(night_of, local_date(now, zone_of(subscriber))):
             return False
         await self._ensure(subscriber)
-        return await self._storage.diary.record_checkin(CheckIn(chat_id, night_of, answer, now))
+        contradicted = (answer is CheckInAnswer.NO_CRAMPS
+                        and await self._night_has_cramps(chat_id, night_of))
+        if contradicted:
+            answer = CheckInAnswer.CRAMPS
+        recorded = await self._storage.diary.record_checkin(
+            CheckIn(chat_id, night_of, answer, now))
+        return NightHasCramps(night_of) if contradicted and recorded else recorded
+
+    async def _night_has_cramps(self, chat_id: int, night_of: date) -> bool:
+        return any(entry.local_date == night_of and entry.period is Period.NIGHT
+                   for entry in await self._storage.diary.entries_since(chat_id, night_of))
 
     # ------------------------------------------------------------ settings and views
 
@@ -184,10 +207,11 @@ class DiaryService:
         subscriber = await self._subscriber(chat_id)
         if subscriber is None:
             return NO_DIARY
+        zone = zone_of(subscriber)
         return DiaryView(tuple(await self._storage.diary.recent_entries(chat_id, limit)),
                          await self._storage.diary.entry_count(chat_id),
                          await self._storage.diary.settings(chat_id),
-                         local_date(self._clock.now(), zone_of(subscriber)))
+                         local_date(self._clock.now(), zone), zone)
 
     async def set_prompt(self, chat_id: int, kind: PromptKind, at: time | None
                          ) -> DiarySettings | NoDiary:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.services.content import ContentLibrary
 from bot.storage import Storage
 from tips.foods import Food, FoodTable, percent_of
 from tips.reference import RdaBand, RdaTable
@@ -146,10 +147,9 @@ def compute_need(rda: RdaTable, foods: FoodTable, profile: Profile) -> Need | No
 class NeedService:
     """Computes a need and stores it on the subscriber row, never creating one."""
 
-    def __init__(self, storage: Storage, rda: RdaTable, foods: FoodTable) -> None:
+    def __init__(self, storage: Storage, content: ContentLibrary) -> None:
         self._storage = storage
-        self._rda = rda
-        self._foods = foods
+        self._content = content  # the figures are every language's; the notes the reader's
 
     async def is_subscriber(self, chat_id: int) -> bool:
         """/need only makes sense with a row to keep the answer on."""
@@ -160,7 +160,8 @@ class NeedService:
 
         Raises ValueError for a profile the table cannot answer (a forged or stale button).
         """
-        need = compute_need(self._rda, self._foods, profile)
+        content = self._content.current()
+        need = compute_need(content.rda, content.foods, profile)
         if need is None:
             raise ValueError(f"no RDA figure for {profile.key()}")
         stored = await self._storage.subscribers.set_need(chat_id, need.mg, profile.key(), now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 
 from bot.core.clock import Clock
+from bot.core.reasons import Reason
 from bot.core.timecalc import local_instant, next_send
 from bot.core.zones import Zone, resolve_zone
 from bot.diary.prompts import PromptKind, next_slot
@@ -70,10 +71,11 @@ def _moved(prompts: PromptTimes, send_time: time, tz: tzinfo, now: datetime) -> 
                        slot(PromptKind.WEEKLY, send_time if prompts.weekly_enabled else None))
 
 
-async def chat_gone(storage: Storage, clock: Clock, chat_id: int, reason: str) -> None:
+async def chat_gone(storage: Storage, clock: Clock, chat_id: int, reason: Reason,
+                    detail: str | None = None) -> None:
     """The one road for "the chat is gone" (blocked, kicked, deactivated), whoever noticed
     it: no more daily tips, every pending send settled, and the reason kept for /mydata."""
-    await storage.subscribers.mark_blocked(chat_id, reason, clock.now())
+    await storage.subscribers.mark_blocked(chat_id, reason, clock.now(), detail)
 
 
 class SubscriptionService:
@@ -124,8 +126,11 @@ class SubscriptionService:
                            subscriber, resolve_zone(subscriber.timezone),
                            subscriber.send_time))
 
-    async def start(self, chat_id: int, user_id: int | None, chat_type: str) -> StartResult:
-        """Subscribe, or reactivate an existing subscription; never creates a second row."""
+    async def start(self, chat_id: int, user_id: int | None, chat_type: str, *,
+                    language: str = "en", language_chosen: bool = False) -> StartResult:
+        """Subscribe, or reactivate an existing subscription; never creates a second row.
+
+        A new row stores the language the chat is answered in (chosen or followed)."""
         existing = await self._storage.subscribers.get(chat_id)
         if existing is None:
             now = self._clock.now()
@@ -137,6 +142,7 @@ class SubscriptionService:
                 topics=self.defaults.topics, next_send_at=instant, now=now,
                 # groups set their zone with /timezone
                 setup_step="zone" if chat_type == "private" else None,
+                language=language, language_chosen=language_chosen,
             )
             if created is not None:
                 return StartResult(created, True, None)
@@ -254,9 +260,10 @@ class SubscriptionService:
                  moved)
         return moved
 
-    async def mark_unreachable(self, chat_id: int, reason: str) -> None:
+    async def mark_unreachable(self, chat_id: int, reason: Reason,
+                               detail: str | None = None) -> None:
         """The chat blocked or removed the bot: no more daily tips, and say why (/mydata)."""
-        await chat_gone(self._storage, self._clock, chat_id, reason)
+        await chat_gone(self._storage, self._clock, chat_id, reason, detail)
 
     # The sign-up questions (time zone, then time of day)
     async def set_setup_step(self, chat_id: int, step: str | None) -> None:

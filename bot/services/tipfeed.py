@@ -18,6 +18,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.core.clock import Clock
+from bot.core.reasons import Reason
 from bot.storage import DeliveryOutcome, Storage
 from tips.catalog import Tip
 from tips.selector import CandidateSet, Pick, pick_next
@@ -195,10 +196,12 @@ class TipFeed:
 
     async def settle(self, delivery_id: int | None, message_id: int | None,
                      error: str | None = None) -> None:
-        """Record how the on-demand reply went."""
+        """Record how the on-demand reply went; `error`: Telegram's error, as it said it."""
         if delivery_id is None:
             return
         await self._storage.outbox.apply_outcomes([DeliveryOutcome(
             delivery_id=delivery_id, status="sent" if error is None else "failed",
-            at=self._clock.now(), message_id=message_id, error=error,
+            at=self._clock.now(), message_id=message_id,
+            error=None if error is None else Reason.TELEGRAM_ERROR,
+            detail=None if error is None else error[:200],
         )])

@@ -76,7 +76,7 @@ class Storage:
         self.outbox = OutboxQueries(db, self.subscribers)
         self.broadcasts = BroadcastQueries(db)
         self.tips = TipQueries(db)
-        self.privacy = PrivacyQueries(db)
+        self.privacy = PrivacyQueries(db, self.subscribers.forgotten)
         self.reports = ReportQueries(db, self.subscribers, self.tips)
         self.diary = DiaryQueries(db)
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.reasons import Reason
 from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import Broadcast
@@ -92,9 +93,9 @@ class BroadcastQueries:
             dropped = 0
             if status == "cancelled":
                 cursor = await tx.execute(
-                    """UPDATE deliveries SET status = 'cancelled', error = 'cancelled by admin'
+                    """UPDATE deliveries SET status = 'cancelled', error = ?
                        WHERE broadcast_id = ? AND status = 'pending'""",
-                    (broadcast_id,),
+                    (Reason.CANCELLED_BY_ADMIN, broadcast_id),
                 )
                 dropped = cursor.rowcount
             await tx.execute(

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from bot.core.reasons import Reason
 from bot.diary.models import (
     CheckIn,
     CheckInAnswer,
@@ -301,17 +302,18 @@ class DiaryQueries:
             before = tx.total_changes
             await tx.executemany(
                 """INSERT INTO deliveries (chat_id, kind, local_date, status, due_at,
-                       created_at, body, error)
-                   VALUES (?, ?, ?, 'pending', ?, ?, ?, NULL) ON CONFLICT DO NOTHING""",
-                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts, p.body)
+                       created_at)
+                   VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING""",
+                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts)
                  for p in plans if p.status == "pending"])
             queued = tx.total_changes - before
             await tx.executemany(
                 """INSERT INTO deliveries (chat_id, kind, local_date, status, due_at,
                        created_at, error)
-                   VALUES (?, ?, ?, 'missed', ?, ?, 'late or in quiet hours')
+                   VALUES (?, ?, ?, 'missed', ?, ?, ?)
                    ON CONFLICT DO NOTHING""",
-                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts)
+                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts,
+                  Reason.LATE_OR_QUIET_HOURS)
                  for p in plans if p.status == "missed"])
             for kind in PROMPT_KINDS:
                 await tx.executemany(
@@ -331,8 +333,8 @@ class DiaryQueries:
 
     async def delete_before(self, cutoffs: Sequence[tuple[int, date]],
                             sources_before: datetime) -> int:
-        """Delete each chat's entries and check-ins dated before its cut-off, the undo
-        records older than `sources_before`, and the text of settled prompt rows.
+        """Delete each chat's entries and check-ins dated before its cut-off, and the undo
+        records older than `sources_before`.
 
         Returns how many entries were deleted."""
         async with self._db.write() as tx:
@@ -346,10 +348,6 @@ class DiaryQueries:
                 [(chat_id, cutoff.isoformat()) for chat_id, cutoff in cutoffs])
             await tx.execute("DELETE FROM cramp_entry_sources WHERE used_at < ?",
                              (to_ts(sources_before),))
-            # A weekly picture's text is only kept until it is sent.
-            await tx.execute(
-                """UPDATE deliveries SET body = NULL
-                   WHERE body IS NOT NULL AND status != 'pending'""")
         return deleted
 
     # ------------------------------------------------------------ counts

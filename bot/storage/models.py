@@ -31,12 +31,15 @@ class Subscriber:
     last_topic: str | None
     rotation_cycle: int
     paused_until: date | None
-    inactive_reason: str | None
+    inactive_reason: str | None  # a bot.core.reasons.Reason code
     created_at: datetime
     updated_at: datetime
     need_mg: int | None = None
     need_profile: str | None = None
     setup_step: str | None = None  # onboarding: 'zone' | 'time' asked, 'done'; None: never
+    inactive_detail: str | None = None  # Telegram's words for inactive_reason, if any
+    language: str = "en"  # a bot.core.i18n locale: what the sender renders this chat's rows in
+    language_chosen: bool = False  # set with /language (else it follows Telegram's language_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,15 @@ class Broadcast:
     finished_at: datetime | None
 
 
+class Failure(NamedTuple):
+    """One kind of failed or blocked delivery in /stats: its Reason code (the row's status
+    when it has none), the give-up's cause and Telegram's words."""
+
+    reason: str
+    cause: str | None = None
+    detail: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Stats:
     """The numbers behind /stats: subscribers by status, sends, failures, best and worst tips."""
@@ -71,7 +83,7 @@ class Stats:
     new_last_7_days: int
     tips_sent_today: int
     tips_sent_7_days: int
-    failures: list[tuple[str, int]]
+    failures: list[tuple[Failure, int]]
     top_tips: list[tuple[str, int, int]]
     bottom_tips: list[tuple[str, int, int]]
     # Bulk sends (daily tips, broadcasts) while ALLOW_PAID_BROADCAST is on; None
@@ -119,7 +131,7 @@ class DailyPlan(NamedTuple):
     cycle: int
     last_topic: str | None
     expires_at: datetime | None = None  # the end of the grace window: never sent later
-    reason: str | None = None  # why a missed slot (tip_id None) was missed
+    reason: str | None = None  # a Reason code: why a missed slot (tip_id None) was missed
     resume: bool = False  # the subscriber was paused: this slot ends the pause
 
 
@@ -139,7 +151,9 @@ class PendingDelivery:
     local_date: str | None = None  # the scheduled kinds' day (a check-in's night)
     expires_at: datetime | None = None  # past this the row is given up, never sent late
     created_at: datetime | None = None
-    last_error: str | None = None  # why the previous attempt failed, if one did
+    last_error: str | None = None  # a Reason code: why the previous attempt failed, if one did
+    last_error_detail: str | None = None  # Telegram's words for it
+    language: str = "en"  # the recipient's locale (the subscriber row's): rendered in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +164,9 @@ class DeliveryOutcome:
     status: str  # 'sent' | 'failed' | 'blocked' | 'pending' (retry later)
     at: datetime
     message_id: int | None = None
-    error: str | None = None
+    error: str | None = None  # a Reason code
+    detail: str | None = None  # Telegram's description, or the datum the reason needs
+    cause: str | None = None  # a row given up: the last attempt's Reason code
     retry_at: datetime | None = None
     count_attempt: bool = True
     timed_out: bool = False  # Telegram may have delivered it anyway: counted, see /stats
@@ -192,10 +208,7 @@ class PromptPlan:
     due_at: datetime
     next_at: datetime | None
     status: str | None  # 'pending' | 'missed'; None: nothing queued (paused, over the cap)
-    body: str | None = None
 
-
-# --- a settings action: one read of the row, one write, in one transaction
 
 @dataclass(frozen=True, slots=True)
 class PromptTimes:

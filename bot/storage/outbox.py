@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from json import dumps
 
+from bot.core.reasons import Reason
 from bot.storage.db import Database, Row, from_ts, to_ts
 from bot.storage.models import DailyPlan, DeliveryOutcome, DueSubscriber, PendingDelivery
 from bot.storage.rotation import tip_ids
@@ -88,12 +89,13 @@ _UPDATE_PLANNED = f"""UPDATE subscribers
 
 
 # The sender's outcomes, one statement per batch (?1: a JSON array of [delivery id,
-# status, message id, error, at, counted attempt 0/1, retry at, timed out 0/1]). Only rows
+# status, message id, reason code, at, counted attempt 0/1, retry at, timed out 0/1,
+# detail, cause]). Only rows
 # still pending change, so a late or repeated outcome cannot undo a settled one; the
 # sender's claim ends with it (a row retried later is claimed again when due).
 _SETTLE = """UPDATE deliveries
     SET status = p.new_status, message_id = coalesce(p.new_message_id, message_id),
-        error = p.new_error,
+        error = p.new_error, error_detail = p.new_detail, error_cause = p.new_cause,
         sent_at = CASE WHEN p.new_status = 'sent' THEN p.at ELSE sent_at END,
         attempts = attempts + p.counted, due_at = coalesce(p.retry_at, due_at),
         timeouts = timeouts + p.timed_out, last_attempt_at = p.at, claimed_by = NULL
@@ -103,14 +105,16 @@ _SETTLE = """UPDATE deliveries
                  json_extract(value, '$[3]') AS new_error, json_extract(value, '$[4]') AS at,
                  json_extract(value, '$[5]') AS counted,
                  json_extract(value, '$[6]') AS retry_at,
-                 json_extract(value, '$[7]') AS timed_out
+                 json_extract(value, '$[7]') AS timed_out,
+                 json_extract(value, '$[8]') AS new_detail,
+                 json_extract(value, '$[9]') AS new_cause
           FROM json_each(?1)) AS p
     WHERE deliveries.id = p.row_id AND deliveries.status = 'pending'"""
 
 # The sender's refill: claim the oldest unclaimed rows due now (?1 the instance's epoch,
 # ?2 now, ?3 how many), then read what to send for exactly the ids claimed (?1 their JSON
 # array). Rows of a chat without a subscriber row cannot exist (foreign key); the join
-# is the one the read needs for the chat's type.
+# is the one the read needs for the chat's type and language.
 _CLAIM = f"""UPDATE deliveries SET claimed_by = ?1
     WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_pending
                  WHERE status = 'pending' AND claimed_by IS NULL AND due_at <= ?2
@@ -118,11 +122,11 @@ _CLAIM = f"""UPDATE deliveries SET claimed_by = ?1
                  ORDER BY due_at, id LIMIT ?3)
     RETURNING id"""
 _CLAIMED_ROWS = """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
-          coalesce(t.text, b.text, d.body, ''), d.attempts,
+          coalesce(t.text, b.text, ''), d.attempts,
           d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
               SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
               WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
-          d.local_date, d.expires_at, d.created_at, d.error
+          d.local_date, d.expires_at, d.created_at, d.error, d.error_detail, s.language
     FROM deliveries d
     JOIN subscribers s ON s.chat_id = d.chat_id
     LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
@@ -204,7 +208,7 @@ class OutboxQueries:
                         stamp(p.expires_at) if p.expires_at else None)
                        for p in plans if p.tip_id is not None])
         misses = dumps([(p.chat_id, day(p.local_date),
-                         p.reason or "bot was offline past the grace window", stamp(p.due_at))
+                         p.reason or Reason.OFFLINE_PAST_GRACE, stamp(p.due_at))
                         for p in plans if p.tip_id is None])
         updates = dumps([(p.chat_id, p.tip_id, p.cycle, stamp(p.next_send_at),
                           stamp(p.due_at), p.last_topic) for p in plans])
@@ -279,7 +283,8 @@ class OutboxQueries:
         return [PendingDelivery(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                                 remind_setup=bool(row[8]), local_date=row[9],
                                 expires_at=from_ts(row[10]), created_at=from_ts(row[11]),
-                                last_error=row[12])
+                                last_error=row[12], last_error_detail=row[13],
+                                language=row[14])
                 for row in rows]
 
     async def release_claims(self, keep: Collection[int] = ()) -> int:
@@ -335,7 +340,8 @@ class OutboxQueries:
             first.setdefault(outcome.delivery_id, outcome)
         batch = dumps([(o.delivery_id, o.status, o.message_id, o.error, to_ts(o.at),
                         int(o.count_attempt), to_ts(o.retry_at) if o.retry_at else None,
-                        int(o.timed_out)) for o in first.values()])
+                        int(o.timed_out), o.detail and o.detail[:200], o.cause)
+                       for o in first.values()])
 
         def write(tx: sqlite3.Connection) -> None:
             tx.execute(_SETTLE, (batch,))

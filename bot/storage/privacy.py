@@ -8,6 +8,7 @@ with it: one atomic statement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.storage.db import Database, from_ts
@@ -17,8 +18,10 @@ from bot.storage.rotation import tip_ids
 class PrivacyQueries:
     """What is stored about one chat, and forgetting it."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, forgotten: Callable[[int], None] = lambda chat_id: None,
+                 ) -> None:
         self._db = db
+        self._forgotten = forgotten  # told of each deleted row (languages held in memory)
 
     async def delivery_tally(self, chat_id: int) -> list[tuple[str, str, int]]:
         """(kind, status, count) of one chat's deliveries."""
@@ -65,4 +68,5 @@ class PrivacyQueries:
         """
         async with self._db.write() as tx:
             cursor = await tx.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
+        self._forgotten(chat_id)
         return cursor.rowcount > 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.storage.db import Database, to_ts
-from bot.storage.models import Stats
+from bot.storage.models import Failure, Stats
 from bot.storage.subscribers import SubscriberQueries
 from bot.storage.tips import TipQueries
 
@@ -38,9 +38,11 @@ class ReportQueries:
                WHERE status = 'sent' AND kind != 'broadcast'""",
             (to_ts(day_start), week_ago),
         ) or (0, 0)
-        failures = [(str(row[0]), int(row[1])) for row in await self._db.fetch_all(
-            """SELECT coalesce(error, status), count(*) FROM deliveries
-               WHERE status IN ('failed', 'blocked') GROUP BY 1 ORDER BY 2 DESC LIMIT 8""")]
+        failures = [(Failure(str(row[0]), row[1], row[2]), int(row[3]))
+                    for row in await self._db.fetch_all(
+            """SELECT coalesce(error, status), error_cause, error_detail, count(*)
+               FROM deliveries WHERE status IN ('failed', 'blocked')
+               GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 8""")]
         timeouts = await self._db.fetch_value(
             """SELECT sum(timeouts) FROM deliveries
                WHERE timeouts > 0 AND last_attempt_at >= ?""", (week_ago,), default=0)

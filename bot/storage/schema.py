@@ -8,6 +8,82 @@ from __future__ import annotations
 
 from bot.storage.db import Database
 
+# Reasons become codes (bot.core.reasons.Reason) beside Telegram's own words: the English
+# the bot stored is read once here. `error` / `inactive_reason` keep their names and hold
+# the code, `error_detail` / `inactive_detail` the raw description (or the one datum a
+# reason needs), `error_cause` the last attempt's code of a row given up. Every old text is
+# matched case-sensitively (GLOB) in a fixed order; what matches nothing keeps its text
+# under 'other'. Prompt texts are rendered when sent now, so `deliveries.body` goes.
+REASON_CODES = """
+    ALTER TABLE deliveries ADD COLUMN error_detail TEXT;
+    ALTER TABLE deliveries ADD COLUMN error_cause TEXT;
+    ALTER TABLE subscribers ADD COLUMN inactive_detail TEXT;
+    ALTER TABLE deliveries DROP COLUMN body;
+
+    -- A give-up was written as "<cause>; <give-up>": the cause is read like any reason.
+    CREATE TEMP TABLE old_reason (id INTEGER PRIMARY KEY, status TEXT, text TEXT,
+                                  code TEXT, detail TEXT, cause TEXT);
+    INSERT INTO old_reason (id, status, text)
+        SELECT id, status, error FROM deliveries WHERE error IS NOT NULL;
+    UPDATE old_reason SET code = 'grace_window_passed',
+           text = CASE WHEN text = 'not sent within the grace window' THEN NULL
+                       ELSE substr(text, 1, length(text) - 34) END
+     WHERE text = 'not sent within the grace window'
+        OR text GLOB '*; not sent within the grace window';
+    UPDATE old_reason SET code = 'retries_exhausted',
+           text = nullif(substr(text, 1, instr(text, '; gave up after retrying for ') - 1),
+                         'not sent')
+     WHERE code IS NULL AND text GLOB '*; gave up after retrying for * h';
+    UPDATE old_reason SET cause = CASE
+        WHEN text = 'internal error' THEN 'internal_error'
+        WHEN text = 'timed out' THEN 'timed_out'
+        WHEN text GLOB 'network: *' THEN 'network'
+        WHEN text GLOB 'bad request: *' THEN 'bad_request'
+        WHEN text GLOB 'chat migrated to *' THEN 'chat_migrated'
+        WHEN text = 'subscriber stopped' THEN 'subscriber_stopped'
+        WHEN text = 'subscriber paused' THEN 'subscriber_paused'
+        WHEN text = 'cancelled by admin' THEN 'cancelled_by_admin'
+        WHEN text = 'late or in quiet hours' THEN 'late_or_quiet_hours'
+        WHEN text = 'no active tip to send' THEN 'no_tip'
+        WHEN text = 'a tip already went out that local day' THEN 'already_sent_that_day'
+        WHEN text GLOB 'bot was offline past the grace window*' THEN 'offline_past_grace'
+        WHEN status = 'blocked' THEN 'chat_gone'
+        WHEN text GLOB '[A-Z][A-Za-z]*: *' AND instr(text, ': ') = instr(text, ' ') - 1
+            THEN 'telegram_error'
+        ELSE 'other' END
+     WHERE text IS NOT NULL;
+    UPDATE old_reason SET detail = CASE cause
+        WHEN 'network' THEN substr(text, 10)
+        WHEN 'bad_request' THEN substr(text, 14)
+        WHEN 'chat_migrated' THEN substr(text, 18)
+        WHEN 'chat_gone' THEN text
+        WHEN 'telegram_error' THEN text
+        WHEN 'other' THEN text
+        END
+     WHERE cause IS NOT NULL;
+    UPDATE old_reason SET code = cause, cause = NULL WHERE code IS NULL;
+    UPDATE deliveries SET error = o.code, error_detail = o.detail, error_cause = o.cause
+      FROM old_reason AS o WHERE deliveries.id = o.id;
+    DROP TABLE old_reason;
+
+    UPDATE subscribers SET
+        inactive_detail = CASE
+            WHEN inactive_reason GLOB 'quarantined: unreadable row (*)'
+                THEN substr(inactive_reason, 30, length(inactive_reason) - 30)
+            WHEN inactive_reason GLOB 'chat migrated to *' THEN substr(inactive_reason, 18)
+            WHEN inactive_reason IN ('blocked by the user', 'bot kicked', 'bot left') THEN NULL
+            ELSE inactive_reason END,
+        inactive_reason = CASE
+            WHEN inactive_reason = 'blocked by the user' THEN 'blocked_by_user'
+            WHEN inactive_reason = 'bot kicked' THEN 'bot_kicked'
+            WHEN inactive_reason = 'bot left' THEN 'bot_left'
+            WHEN inactive_reason GLOB 'quarantined: unreadable row (*)' THEN 'quarantined'
+            WHEN inactive_reason GLOB 'chat migrated to *' THEN 'chat_migrated'
+            WHEN status = 'blocked' THEN 'chat_gone'
+            ELSE 'other' END
+     WHERE inactive_reason IS NOT NULL;
+"""
+
 # Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a
 # shipped entry: add a new one, so existing databases upgrade in place on start.
 MIGRATIONS: tuple[str, ...] = (
@@ -265,6 +341,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE deliveries ADD COLUMN claimed_by INTEGER;
     CREATE INDEX deliveries_claimed ON deliveries (claimed_by) WHERE claimed_by IS NOT NULL;
+    """,
+    REASON_CODES,
+    # The reader's language per chat: a locale of bot.core.i18n.LOCALES ('en', 'ru', 'es',
+    # 'pt-BR'), and whether the person chose it with /language. A language not chosen
+    # follows Telegram's language_code of the person (private chats) and may be rewritten;
+    # a chosen one only by another choice. Everyone from before reads English until their
+    # next message says otherwise.
+    """
+    ALTER TABLE subscribers ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    ALTER TABLE subscribers ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0
+        CHECK (language_chosen IN (0, 1));
     """,
 )
 

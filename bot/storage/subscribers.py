@@ -14,8 +14,9 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
+from bot.core.reasons import Reason
 from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.models import (
@@ -29,6 +30,16 @@ from bot.storage.models import (
 log = logging.getLogger(__name__)
 
 _EPOCH_FLOOR = datetime.min.replace(tzinfo=UTC)
+# How many chats' languages are held in memory (about 100 bytes each); beyond it the
+# oldest is read again when its chat next writes.
+LANGUAGES_HELD = 100_000
+
+
+class Language(NamedTuple):
+    """A chat's stored language: a bot.core.i18n locale, and whether it was chosen."""
+
+    locale: str
+    chosen: bool
 
 # Decoding is the daily tick's hot path (2,000 rows per batch at 1,000,000
 # subscribers). Send times, topic lists and minute-aligned instants repeat across rows, so
@@ -64,7 +75,7 @@ def _day_or_none(value: str | None) -> date | None:
 SUBSCRIBER = RowShape(Subscriber, decode={
     "send_time": _send_time, "topics": _topics, "next_send_at": _slot, "last_daily_at": _slot,
     "paused_until": _day_or_none, "created_at": _instant_or_floor,
-    "updated_at": _instant_or_floor})
+    "updated_at": _instant_or_floor, "language_chosen": bool})
 SUBSCRIBER_COLUMNS = SUBSCRIBER.select()
 # Each field's slot setter and decoder (None: the stored value as it is), in column order.
 _STEPS = tuple((getattr(Subscriber, name).__set__, decode)
@@ -144,8 +155,11 @@ class SubscriberQueries:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._languages: dict[int, Language | None] = {}
 
     async def get(self, chat_id: int) -> Subscriber | None:
+        if chat_id in self._languages and self._languages[chat_id] is None:
+            return None  # known to have no row (see `language`): no read
         row = await self._db.fetch_one(
             f"SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE chat_id = ?", (chat_id,))
         return decode_subscriber(row) if row else None
@@ -165,6 +179,7 @@ class SubscriberQueries:
         self, *, chat_id: int, user_id: int | None, chat_type: str, status: str,
         send_time: time, timezone: str, topics: Iterable[str],
         next_send_at: datetime | None, now: datetime, setup_step: str | None = None,
+        language: str = "en", language_chosen: bool = False,
     ) -> Subscriber | None:
         """Create a subscriber and return it as stored (RETURNING: no second read); None
         if the chat already has a row (a second /start), which is left as it is."""
@@ -172,14 +187,19 @@ class SubscriberQueries:
         async with self._db.write() as tx:
             rows = await tx.execute_fetchall(
                 f"""INSERT INTO subscribers (chat_id, user_id, chat_type, status, send_time,
-                       timezone, topics, next_send_at, created_at, updated_at, setup_step)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       timezone, topics, next_send_at, created_at, updated_at, setup_step,
+                       language, language_chosen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (chat_id) DO NOTHING
                    RETURNING {SUBSCRIBER_COLUMNS}""",
                 (chat_id, user_id, chat_type, status, send_time.strftime("%H:%M"), timezone,
-                 ",".join(topics), _instant(next_send_at), ts, ts, setup_step),
+                 ",".join(topics), _instant(next_send_at), ts, ts, setup_step, language,
+                 int(language_chosen)),
             )
-        return next((decode_subscriber(row) for row in rows), None)
+        created = next((decode_subscriber(row) for row in rows), None)
+        if created is not None:
+            self._hold(chat_id, Language(created.language, created.language_chosen))
+        return created
 
     async def change(self, chat_id: int, decide: Decide, now: datetime, *,
                      prompts: bool = False) -> Changed | None:
@@ -223,7 +243,8 @@ class SubscriberQueries:
                     f"""UPDATE deliveries SET status = 'cancelled', error = ?
                         WHERE chat_id = ? AND status = 'pending'
                           AND kind IN {_CANCELLED_KINDS}""",
-                    (f"subscriber {new.status}", chat_id))
+                    (Reason.SUBSCRIBER_STOPPED if new.status == "stopped"
+                     else Reason.SUBSCRIBER_PAUSED, chat_id))
             if change.prompts is not None:
                 slots = change.prompts
                 connection.execute(
@@ -241,7 +262,7 @@ class SubscriberQueries:
 
     async def set_status(
         self, chat_id: int, status: str, *, next_send_at: datetime | None,
-        now: datetime, reason: str | None = None, paused_until: date | None = None,
+        now: datetime, paused_until: date | None = None,
     ) -> bool:
         """Change a subscription's status; stopping or pausing cancels its pending sends.
 
@@ -249,10 +270,10 @@ class SubscriberQueries:
         """
         async with self._db.write() as tx:
             cursor = await tx.execute(
-                """UPDATE subscribers SET status = ?, next_send_at = ?, inactive_reason = ?,
-                       paused_until = ?, updated_at = ?
+                """UPDATE subscribers SET status = ?, next_send_at = ?, inactive_reason = NULL,
+                       inactive_detail = NULL, paused_until = ?, updated_at = ?
                    WHERE chat_id = ?""",
-                (status, _instant(next_send_at), reason,
+                (status, _instant(next_send_at),
                  paused_until.isoformat() if paused_until else None, to_ts(now), chat_id),
             )
             changed = cursor.rowcount > 0
@@ -262,7 +283,8 @@ class SubscriberQueries:
                     f"""UPDATE deliveries SET status = 'cancelled', error = ?
                         WHERE chat_id = ? AND status = 'pending'
                           AND kind IN {_CANCELLED_KINDS}""",
-                    (f"subscriber {status}", chat_id),
+                    (Reason.SUBSCRIBER_STOPPED if status == "stopped"
+                     else Reason.SUBSCRIBER_PAUSED, chat_id),
                 )
         return changed
 
@@ -277,6 +299,48 @@ class SubscriberQueries:
                 (send_time.strftime("%H:%M"), timezone, _instant(next_send_at), to_ts(now),
                  chat_id),
             )
+
+    async def language(self, chat_id: int) -> Language | None:
+        """The chat's stored language and whether it was chosen; None when it has no row.
+
+        Asked for every update (the gate), so it is read once per chat and then held: every
+        write of a language, a row or its removal goes through this object (create,
+        set_language, move_chat, `forgotten`), which keeps what it holds true. One bot per
+        database (the instance lock) makes that enough. A chat held as having no row is
+        answered by `get` without a read too (the first /start costs one read, not two).
+        """
+        if chat_id in self._languages:
+            return self._languages[chat_id]
+        row = await self._db.fetch_one(
+            "SELECT language, language_chosen FROM subscribers WHERE chat_id = ?", (chat_id,))
+        if chat_id in self._languages:  # a write while this read was under way knows better
+            return self._languages[chat_id]
+        return self._hold(chat_id, Language(row[0], bool(row[1])) if row else None)
+
+    def _hold(self, chat_id: int, language: Language | None) -> Language | None:
+        if chat_id not in self._languages and len(self._languages) >= LANGUAGES_HELD:
+            del self._languages[next(iter(self._languages))]  # the oldest goes
+        self._languages[chat_id] = language
+        return language
+
+    def forgotten(self, chat_id: int) -> None:
+        """The chat's row was deleted (/forget): its language is no longer stored."""
+        self._languages.pop(chat_id, None)
+
+    async def set_language(self, chat_id: int, language: str, *, chosen: bool,
+                           now: datetime) -> bool:
+        """Store the chat's language: a choice (/language) always, one that follows
+        Telegram's language_code only over another that did too. False when nothing was
+        written (no row, or a chosen language kept)."""
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                """UPDATE subscribers SET language = ?, language_chosen = ?, updated_at = ?
+                   WHERE chat_id = ? AND (? OR language_chosen = 0)""",
+                (language, int(chosen), to_ts(now), chat_id, int(chosen)))
+        self._languages.pop(chat_id, None)  # read again when next asked: the row decides
+        if cursor.rowcount > 0:
+            self._hold(chat_id, Language(language, chosen))
+        return cursor.rowcount > 0
 
     async def set_setup_step(self, chat_id: int, step: str | None, now: datetime) -> None:
         """Record which sign-up question the chat was asked last ('done' when finished)."""
@@ -302,22 +366,25 @@ class SubscriberQueries:
             )
         return cursor.rowcount > 0
 
-    async def mark_blocked(self, chat_id: int, reason: str, now: datetime) -> bool:
+    async def mark_blocked(self, chat_id: int, reason: Reason, now: datetime,
+                           detail: str | None = None) -> bool:
         """Telegram said the chat is gone or blocked us: stop sending, keep the history.
 
-        Returns False when the chat was already blocked (or has no row).
+        `detail` is Telegram's description, where it gave one. Returns False when the chat
+        was already blocked (or has no row).
         """
+        detail = detail[:200] if detail else None
         async with self._db.write() as tx:
             cursor = await tx.execute(
                 """UPDATE subscribers SET status = 'blocked', inactive_reason = ?,
-                       next_send_at = NULL, updated_at = ?
+                       inactive_detail = ?, next_send_at = NULL, updated_at = ?
                    WHERE chat_id = ? AND status != 'blocked'""",
-                (reason[:200], to_ts(now), chat_id),
+                (reason, detail, to_ts(now), chat_id),
             )
             await tx.execute(
-                """UPDATE deliveries SET status = 'blocked', error = ?
+                """UPDATE deliveries SET status = 'blocked', error = ?, error_detail = ?
                    WHERE chat_id = ? AND status = 'pending'""",
-                (reason[:200], chat_id),
+                (reason, detail, chat_id),
             )
         return cursor.rowcount > 0
 
@@ -348,22 +415,26 @@ class SubscriberQueries:
                 await tx.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
                                  (new_chat_id, old_chat_id))
             await tx.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))
+        for chat_id in (old_chat_id, new_chat_id):
+            self._languages.pop(chat_id, None)
         return True
 
     async def quarantine(self, problems: Sequence[tuple[int, str]], now: datetime) -> None:
         """Take rows the code cannot read out of the schedule, saying why (chat id and the
         kind of error only: a row can hold health data, so no value is ever logged).
 
-        The row becomes 'stopped' with a 'quarantined: …' reason, so an operator can find
-        it (`SELECT … WHERE inactive_reason LIKE 'quarantined%'`), fix it and /start again.
+        The row becomes 'stopped' with the reason 'quarantined' (the kind of error as its
+        detail), so an operator can find it (`SELECT … WHERE inactive_reason =
+        'quarantined'`), fix it and /start again.
         """
         for chat_id, kind in problems:
             log.warning("subscriber %s quarantined: unreadable row (%s)", chat_id, kind)
         async with self._db.write() as tx:
             await tx.executemany(
                 """UPDATE subscribers SET status = 'stopped', next_send_at = NULL,
-                       inactive_reason = ?, updated_at = ? WHERE chat_id = ?""",
-                [(f"quarantined: unreadable row ({kind})"[:200], to_ts(now), chat_id)
+                       inactive_reason = ?, inactive_detail = ?, updated_at = ?
+                   WHERE chat_id = ?""",
+                [(Reason.QUARANTINED, kind[:200], to_ts(now), chat_id)
                  for chat_id, kind in problems],
             )
 

@@ -103,6 +103,16 @@ MENU_SOS = "sos"
 
 
 @dataclasses.dataclass(frozen=True)
+class PickLanguage(CallbackData, prefix="lang"):
+    """/language and the 🌐 buttons: a bot.core.i18n locale, or LANGUAGE_MENU for the list."""
+
+    locale: str
+
+
+LANGUAGE_MENU = "menu"
+
+
+@dataclasses.dataclass(frozen=True)
 class Setting(CallbackData, prefix="set"):
     """Settings menu: one of the SET_* items."""
 
@@ -261,7 +271,8 @@ class BroadcastTip(CallbackData, prefix="nt:bc"):
 #   cx                    cancel the draft (nothing stored yet)
 #   ce:<act>:<entry id>   act on a stored entry (the storage checks the owner)
 #   ck:<y|n>:<YYYYMMDD>   morning check-in answer for that night
-#   cl:<m|->              start logging in a new message (/sos "Log it", menus)
+#   cl:<m|->[+]           start logging in a new message (/sos "Log it", menus); "+":
+#                         subscribe first (offered to someone without a subscription)
 #   dc:<YYYYMMDD>         the weekly picture's PNG chart, on demand
 #   ds:<item>:<value>     a diary setting (check-in/stretch time, weekly, retention)
 
@@ -404,18 +415,21 @@ class CheckInButton(CallbackData, prefix="ck"):
 
 @dataclasses.dataclass(frozen=True)
 class LogStart(CallbackData, prefix="cl"):
-    """Open the logging steps in a new message; `muscle` preset by /sos "Log it"."""
+    """Open the logging steps; `muscle` preset by /sos "Log it". With `subscribe`, the
+    one tap that subscribes someone without a subscription and opens the steps there."""
 
     muscle: Muscle | None = None
+    subscribe: bool = False
 
     def pack(self) -> str:
-        return _checked(f"{self.prefix}:{_code(self.muscle, _MUSCLES)}")
+        flag = "+" if self.subscribe else ""
+        return _checked(f"{self.prefix}:{_code(self.muscle, _MUSCLES)}{flag}")
 
     @classmethod
     def parse(cls, data: object) -> LogStart | None:
-        match = re.fullmatch(rf"cl:([0-{len(_MUSCLES) - 1}-])", data, re.ASCII) \
+        match = re.fullmatch(rf"cl:([0-{len(_MUSCLES) - 1}-])(\+?)", data, re.ASCII) \
             if isinstance(data, str) else None
-        return cls(_decode(match.group(1), _MUSCLES)) if match else None
+        return cls(_decode(match.group(1), _MUSCLES), bool(match.group(2))) if match else None
 
 
 @dataclasses.dataclass(frozen=True)

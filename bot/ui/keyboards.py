@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from telegram import (
+    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -19,8 +20,9 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.core.i18n import current_locale
 from bot.diary.flow import Action, Ask
-from bot.diary.models import CheckInAnswer, CrampEntry, Trigger
+from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, Trigger
 from bot.diary.prompts import RETENTION_MONTHS
 from bot.services.needs import statuses_for
 from bot.ui import texts
@@ -39,6 +41,7 @@ from bot.ui.callbacks import (
     DIARY_SHOW,
     FORGET_NO,
     FORGET_YES,
+    LANGUAGE_MENU,
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
@@ -76,6 +79,7 @@ from bot.ui.callbacks import (
     NeedSex,
     NeedStatus,
     PickFood,
+    PickLanguage,
     PickTime,
     PickZone,
     RunCommand,
@@ -105,26 +109,26 @@ def _button(label: str, data: CallbackData) -> InlineKeyboardButton:
 
 def main_menu() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [_button(texts.BUTTON_TIP_NOW, Menu(MENU_TIP)),
-         _button(texts.BUTTON_FOODS, Menu(MENU_FOODS))],
-        [_button(texts.BUTTON_CAUSES, Menu(MENU_CAUSES)),
-         _button(texts.BUTTON_SETTINGS, Menu(MENU_SETTINGS))],
-        [_button(texts.BUTTON_SOS, Menu(MENU_SOS))],
+        [_button(texts.button_tip_now(), Menu(MENU_TIP)),
+         _button(texts.button_foods(), Menu(MENU_FOODS))],
+        [_button(texts.button_causes(), Menu(MENU_CAUSES)),
+         _button(texts.button_settings(), Menu(MENU_SETTINGS))],
+        [_button(texts.button_sos(), Menu(MENU_SOS))],
     ])
 
 
 def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
     """The /settings panel; every action edits this same message (see handlers.user)."""
-    toggle = (_button(texts.BUTTON_STOP_DAILY, Setting(SET_STOP))
+    toggle = (_button(texts.button_stop_daily(), Setting(SET_STOP))
               if subscriber.status != "stopped"
-              else _button(texts.BUTTON_RESUME_DAILY, Setting(SET_RESUME)))
-    pause = (_button(texts.BUTTON_RESUME_NOW, Setting(SET_RESUME))
+              else _button(texts.button_resume_daily(), Setting(SET_RESUME)))
+    pause = (_button(texts.button_resume_now(), Setting(SET_RESUME))
              if subscriber.status == "paused"
-             else _button(texts.BUTTON_PAUSE_WEEK, Setting(SET_PAUSE)))
+             else _button(texts.button_pause_week(), Setting(SET_PAUSE)))
     rows = [
-        [_button(texts.BUTTON_TIME, Setting(SET_TIME)),
-         _button(texts.BUTTON_TIMEZONE, Setting(SET_ZONE))],
-        [_button(texts.BUTTON_TOPICS, Setting(SET_TOPICS))],
+        [_button(texts.button_time(), Setting(SET_TIME)),
+         _button(texts.button_timezone(), Setting(SET_ZONE))],
+        [_button(texts.button_topics(), Setting(SET_TOPICS))],
         [pause, toggle] if subscriber.status != "stopped" else [toggle],
     ]
     rows.append(log_cramp_row())
@@ -132,7 +136,7 @@ def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
 
 
 def _back() -> list[InlineKeyboardButton]:
-    return [_button(texts.BUTTON_BACK, Setting(SET_PANEL))]
+    return [_button(texts.button_back(), Setting(SET_PANEL))]
 
 
 def time_choices(back: bool = False) -> InlineKeyboardMarkup:
@@ -145,8 +149,15 @@ def zone_choices(names: tuple[str, ...] | list[str] = QUICK_ZONES, back: bool = 
     buttons = [_button(z, PickZone(z)) for z in names]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     if clock:
-        rows.append([_button(texts.BUTTON_LOCAL_TIME, Setting(SET_CLOCK))])
+        rows.append([_button(texts.button_local_time(), Setting(SET_CLOCK))])
     return InlineKeyboardMarkup(rows + ([_back()] if back else []))
+
+
+def place_guesses(places: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One "Munich?" button per (place, zone) guessed from a mistyped name; it sets the
+    place's zone, and the clock button stays for anyone whose place is not among them."""
+    rows = [[_button(texts.place_guess_button(place), PickZone(zone))] for place, zone in places]
+    return InlineKeyboardMarkup([*rows, [_button(texts.button_local_time(), Setting(SET_CLOCK))]])
 
 
 # Sign-up: where the person is and what time it is for them
@@ -154,8 +165,8 @@ def zone_choices(names: tuple[str, ...] | list[str] = QUICK_ZONES, back: bool = 
 def location_keyboard() -> ReplyKeyboardMarkup:
     """Under the sign-up question: share a location, or pick the time, or keep the default."""
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(texts.BUTTON_SHARE_LOCATION, request_location=True)],
-         [KeyboardButton(texts.BUTTON_LOCAL_TIME), KeyboardButton(texts.BUTTON_KEEP_DEFAULTS)]],
+        [[KeyboardButton(texts.button_share_location(), request_location=True)],
+         [KeyboardButton(texts.button_local_time()), KeyboardButton(texts.button_keep_defaults())]],
         resize_keyboard=True, one_time_keyboard=True)
 
 
@@ -168,7 +179,7 @@ def local_time_choices(offsets: list[int], now: datetime) -> InlineKeyboardMarku
     buttons = [_button((now + timedelta(minutes=m)).strftime("%H:%M"), LocalNow(str(m)))
                for m in offsets]
     rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
-    rows.append([_button(texts.BUTTON_KEEP_DEFAULTS, Setting(SET_KEEP))])
+    rows.append([_button(texts.button_keep_defaults(), Setting(SET_KEEP))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -188,7 +199,7 @@ def command_choices(names: list[str]) -> InlineKeyboardMarkup:
 def topics_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
     rows = [[_button(texts.topic_button(key, key in subscriber.topics), ToggleTopic(key))]
             for key in TOPICS]
-    rows.append([_button(texts.BUTTON_TOPICS_DONE, ToggleTopic(TOPICS_DONE))])
+    rows.append([_button(texts.button_topics_done(), ToggleTopic(TOPICS_DONE))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -200,17 +211,18 @@ def tip_actions(tip_id: str, vote: int = 0) -> InlineKeyboardMarkup:
     python-telegram-bot freezes its objects once built, and it lets the transport encode
     each keyboard once (`bot.delivery.sender.BotTransport`).
     """
-    return _tip_actions(tip_id, max(-1, min(1, vote)))
+    return _tip_actions(tip_id, max(-1, min(1, vote)), current_locale())
 
 
-@functools.lru_cache(maxsize=1024)  # 3 per tip: a few hundred tips fit with room
-def _tip_actions(tip_id: str, vote: int) -> InlineKeyboardMarkup:
-    up = texts.BUTTON_HELPFUL + (texts.VOTE_MARK if vote > 0 else "")
-    down = texts.BUTTON_NOT_FOR_ME + (texts.VOTE_MARK if vote < 0 else "")
+@functools.lru_cache(maxsize=4096)  # 3 per tip and locale: a few hundred tips fit with room
+def _tip_actions(tip_id: str, vote: int, locale: str) -> InlineKeyboardMarkup:
+    """(`locale` keys the cache: the labels are the current locale's.)"""
+    up = texts.button_helpful() + (texts.VOTE_MARK if vote > 0 else "")
+    down = texts.button_not_for_me() + (texts.VOTE_MARK if vote < 0 else "")
     return InlineKeyboardMarkup([[
         _button(up, TipAction(VOTE_UP, tip_id)),
         _button(down, TipAction(VOTE_DOWN, tip_id)),
-        _button(texts.BUTTON_ANOTHER, TipAction(ANOTHER, tip_id)),
+        _button(texts.button_another(), TipAction(ANOTHER, tip_id)),
     ], log_cramp_row()])  # a small separate row under the reactions
 
 
@@ -218,15 +230,15 @@ def _tip_actions(tip_id: str, vote: int) -> InlineKeyboardMarkup:
 def causes_menu() -> InlineKeyboardMarkup:
     """Under the /causes overview: one button per detailed section."""
     return InlineKeyboardMarkup([
-        [_button(texts.BUTTON_CAUSES_SIGNS, CausesPage(CAUSES_SIGNS))],
-        [_button(texts.BUTTON_CAUSES_WHY, CausesPage(CAUSES_WHY)),
-         _button(texts.BUTTON_CAUSES_HELPS, CausesPage(CAUSES_HELPS))],
+        [_button(texts.button_causes_signs(), CausesPage(CAUSES_SIGNS))],
+        [_button(texts.button_causes_why(), CausesPage(CAUSES_WHY)),
+         _button(texts.button_causes_helps(), CausesPage(CAUSES_HELPS))],
     ])
 
 
 def causes_back() -> InlineKeyboardMarkup:
     """Under a /causes section: back to the overview."""
-    return InlineKeyboardMarkup([[_button(texts.BUTTON_BACK, CausesPage(CAUSES_OVERVIEW))]])
+    return InlineKeyboardMarkup([[_button(texts.button_back(), CausesPage(CAUSES_OVERVIEW))]])
 
 
 # ------------------------------------------------------------------ personal
@@ -239,19 +251,19 @@ def age_keyboard(rda: RdaTable) -> InlineKeyboardMarkup:
 
 def sex_keyboard(band: RdaBand) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(label, NeedSex(band.key, sex))
-                                  for sex, label in texts.NEED_SEX_BUTTONS]])
+                                  for sex, label in texts.need_sex_buttons()]])
 
 
 def status_keyboard(band: RdaBand, sex: str) -> InlineKeyboardMarkup:
     offered = statuses_for(band, sex)
     return InlineKeyboardMarkup([[_button(label, NeedStatus(band.key, sex, status))
-                                  for status, label in texts.NEED_STATUS_BUTTONS
+                                  for status, label in texts.need_status_buttons()
                                   if status in offered]])
 
 
 def forget_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button(texts.FORGET_YES_BUTTON, Forget(FORGET_YES)),
-                                  _button(texts.FORGET_NO_BUTTON, Forget(FORGET_NO))]])
+    return InlineKeyboardMarkup([[_button(texts.forget_yes_button(), Forget(FORGET_YES)),
+                                  _button(texts.forget_no_button(), Forget(FORGET_NO))]])
 
 
 # ------------------------------------------------------------------ admin
@@ -289,12 +301,18 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inline
 def sos_keyboard() -> InlineKeyboardMarkup:
     """"📝 Log it" per muscle the first aid covers: the muscle is then already chosen."""
     buttons = [_button(texts.sos_log_button(muscle), LogStart(muscle))
-               for muscle in texts.SOS_STEPS]
+               for muscle in texts.sos_steps()]
     return InlineKeyboardMarkup(_rows(buttons, 2))
 
 
+def subscribe_and_log(muscle: Muscle | None) -> InlineKeyboardMarkup:
+    """The one tap offered to someone without a subscription who wants to log a cramp."""
+    return InlineKeyboardMarkup([[_button(texts.button_subscribe_and_log(),
+                                          LogStart(muscle, subscribe=True))]])
+
+
 def log_cramp_row() -> list[InlineKeyboardButton]:
-    return [_button(texts.BUTTON_LOG, LogStart())]
+    return [_button(texts.button_log(), LogStart())]
 
 
 def diary_step(ask: Ask) -> InlineKeyboardMarkup:
@@ -302,42 +320,42 @@ def diary_step(ask: Ask) -> InlineKeyboardMarkup:
     buttons = [_button(texts.choice_label(choice), DraftButton(ask.draft.with_choice(choice)))
                for choice in ask.options]
     return InlineKeyboardMarkup([*_rows(buttons, 3),
-                                 [_button(texts.BUTTON_CANCEL, CancelDraftButton())]])
+                                 [_button(texts.button_cancel(), CancelDraftButton())]])
 
 
 def entry_summary(entry: CrampEntry, *, safety_pending: bool) -> InlineKeyboardMarkup:
     """Under a saved entry: the safety question while pending, else the optional extras;
     Undo always."""
     assert entry.id is not None
-    undo = _button(texts.BUTTON_UNDO, EntryButton(Action.UNDO, entry.id))
+    undo = _button(texts.button_undo(), EntryButton(Action.UNDO, entry.id))
     if safety_pending:
         return InlineKeyboardMarkup([
-            [_button(texts.BUTTON_SAFETY_YES, EntryButton(Action.SAFETY_YES, entry.id)),
-             _button(texts.BUTTON_SAFETY_NO, EntryButton(Action.SAFETY_NO, entry.id))],
+            [_button(texts.button_safety_yes(), EntryButton(Action.SAFETY_YES, entry.id)),
+             _button(texts.button_safety_no(), EntryButton(Action.SAFETY_NO, entry.id))],
             [undo]])
     tags = [_button(texts.trigger_button(entry, tag), EntryButton(Action.TRIGGER, entry.id, tag))
             for tag in Trigger]
     return InlineKeyboardMarkup([
         [_button(texts.woke_button(entry), EntryButton(Action.WOKE, entry.id))],
         *_rows(tags, TRIGGERS_PER_ROW),
-        [undo, _button(texts.BUTTON_DONE, EntryButton(Action.DONE, entry.id))]])
+        [undo, _button(texts.button_done(), EntryButton(Action.DONE, entry.id))]])
 
 
 def diary_screen(entries: Sequence[CrampEntry], settings: DiarySettings | None,
-                 today: date) -> InlineKeyboardMarkup:
-    rows = [[_button(texts.entry_delete_button(e), EntryButton(Action.DELETE, e.id))]
+                 today: date, zone: tzinfo) -> InlineKeyboardMarkup:
+    rows = [[_button(texts.entry_delete_button(e, zone), EntryButton(Action.DELETE, e.id))]
             for e in entries if e.id is not None]
     weekly_on = settings.weekly_enabled if settings else True
     months = settings.retention_months if settings else 12
     following = RETENTION_MONTHS[(RETENTION_MONTHS.index(months) + 1) % len(RETENTION_MONTHS)]
     rows += [
-        [_button(texts.BUTTON_CHECKIN_TIME, DiarySetting(DIARY_SET_CHECKIN, DIARY_MENU)),
-         _button(texts.BUTTON_STRETCH_TIME, DiarySetting(DIARY_SET_STRETCH, DIARY_MENU))],
+        [_button(texts.button_checkin_time(), DiarySetting(DIARY_SET_CHECKIN, DIARY_MENU)),
+         _button(texts.button_stretch_time(), DiarySetting(DIARY_SET_STRETCH, DIARY_MENU))],
         [_button(texts.weekly_button(weekly_on),
                  DiarySetting(DIARY_SET_WEEKLY, "off" if weekly_on else "on")),
          _button(texts.retention_button(months),
                  DiarySetting(DIARY_SET_RETENTION, str(following)))],
-        [*log_cramp_row(), _button(texts.BUTTON_CHART, ChartButton(today))],
+        [*log_cramp_row(), _button(texts.button_chart(), ChartButton(today))],
     ]
     return InlineKeyboardMarkup(rows)
 
@@ -346,17 +364,50 @@ def diary_times(item: str) -> InlineKeyboardMarkup:
     choices = DIARY_CHECKIN_TIMES if item == DIARY_SET_CHECKIN else DIARY_STRETCH_TIMES
     buttons = [_button(at, DiarySetting(item, at)) for at in choices]
     return InlineKeyboardMarkup([*_rows(buttons, 3),
-                                 [_button(texts.BUTTON_OFF, DiarySetting(item, DIARY_OFF)),
-                                  _button(texts.BUTTON_BACK,
+                                 [_button(texts.button_off(), DiarySetting(item, DIARY_OFF)),
+                                  _button(texts.button_back(),
                                           DiarySetting(DIARY_SHOW, DIARY_MENU))]])
 
 
 def checkin_question(night_of: date) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
-        _button(texts.BUTTON_CHECKIN_NO, CheckInButton(CheckInAnswer.NO_CRAMPS, night_of)),
-        _button(texts.BUTTON_CHECKIN_YES, CheckInButton(CheckInAnswer.CRAMPS, night_of)),
+        _button(texts.button_checkin_no(), CheckInButton(CheckInAnswer.NO_CRAMPS, night_of)),
+        _button(texts.button_checkin_yes(), CheckInButton(CheckInAnswer.CRAMPS, night_of)),
     ]])
 
 
+def log_another_for(night_of: date) -> InlineKeyboardMarkup:
+    """Under "you already logged a cramp for that night": the check-in's own Yes, which
+    opens the logging steps for last night."""
+    return InlineKeyboardMarkup([[
+        _button(texts.button_log_another(), CheckInButton(CheckInAnswer.CRAMPS, night_of))]])
+
+
 def weekly_chart(day: date) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button(texts.BUTTON_CHART, ChartButton(day))]])
+    return InlineKeyboardMarkup([[_button(texts.button_chart(), ChartButton(day))]])
+
+
+# ------------------------------------------------------------------ language
+
+def language_button() -> InlineKeyboardButton:
+    """🌐: opens the language list (on the settings panel and under the first /start)."""
+    return _button(texts.button_language(), PickLanguage(LANGUAGE_MENU))
+
+
+def with_language_button(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """The same keyboard with 🌐 as its last row."""
+    return InlineKeyboardMarkup([*markup.inline_keyboard, [language_button()]])
+
+
+def language_choices() -> InlineKeyboardMarkup:
+    """One button per language, each in its own name."""
+    return InlineKeyboardMarkup([[_button(name, PickLanguage(locale))]
+                                 for locale, name in texts.language_names().items()])
+
+
+def command_menu(admin: bool = False) -> list[BotCommand]:
+    """The command menu in the current locale; an admin's has the admin tools too."""
+    public = [BotCommand(name, description) for name, description in texts.menu_commands()]
+    if not admin:
+        return public
+    return public + [BotCommand(name, description) for name, description in texts.ADMIN_COMMANDS]

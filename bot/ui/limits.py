@@ -19,8 +19,8 @@ from tips.catalog import Tip
 def tip_renderings(tip: Tip) -> tuple[str, ...]:
     """Every text the bot sends for this tip, each in its longest form: the tip of the day
     with the one-time sign-up reminder under it, and a guest's /tip with the invitation."""
-    return (texts.tip_message(tip, daily=True) + texts.SETUP_REMINDER,
-            texts.tip_message(tip) + texts.TIP_FOR_GUEST)
+    return (texts.tip_message(tip, daily=True) + texts.setup_reminder(),
+            texts.tip_message(tip) + texts.tip_for_guest())
 
 
 def tip_problem(tip: Tip) -> str | None:

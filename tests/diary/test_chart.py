@@ -24,8 +24,8 @@ def eight_weeks(values):
 
 
 def draw(series):
-    return png(series, title=texts_draft.CHART_TITLE, y_axis=texts_draft.CHART_Y_AXIS,
-               x_axis=texts_draft.CHART_X_AXIS)
+    return png(series, title=texts_draft.chart_title(), y_axis=texts_draft.chart_y_axis(),
+               x_axis=texts_draft.chart_x_axis())
 
 
 def bar_heights(image: Image.Image) -> list[int]:

@@ -176,7 +176,7 @@ async def test_sos_answers_at_once_without_a_question_and_log_it_presets_the_mus
     assert "?" not in answer.text
     assert answer.callback_data == ["cl:0", "cl:1", "cl:2", "cl:3", "cl:4"]
     before_start = await bot.press(answer, "cl:0")
-    assert "/start" in before_start[0].text
+    assert before_start[0].callback_data == ["cl:0+"]  # one tap subscribes and logs it
     await bot.start()
     opened = await bot.press(answer, "cl:0")
     assert "2 of 4" in opened[0].text and "Calf" in opened[0].text
@@ -200,9 +200,9 @@ async def test_the_diary_lives_in_private_chats(bot):
     assert bot.rows("SELECT count(*) FROM cramp_entries") == [(0,)]
 
 
-async def test_cramp_before_start_asks_for_start_and_stores_nothing(bot):
+async def test_cramp_before_start_offers_the_tap_and_a_forged_step_stores_nothing(bot):
     answer = await bot.reply("/cramp")
-    assert "/start" in answer.text
+    assert answer.callback_data == ["cl:-+"]  # "Subscribe and log it", nothing made yet
     await bot.press(answer, "cd:0210", strict=False)
     assert bot.rows("SELECT count(*) FROM cramp_entries") == [(0,)]
     assert bot.rows("SELECT count(*) FROM subscribers") == [(0,)]
@@ -218,7 +218,7 @@ async def test_diary_lists_entries_and_deletes_them(bot):
     assert len(deletes) == 2
     await bot.press(screen, deletes[0])
     assert len(entries(bot)) == 1
-    assert "1 entries" in bot.standin.message(USER, screen.message_id).text
+    assert "(1 entry)" in bot.standin.message(USER, screen.message_id).text
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_saved_summary_leads_with_the_safety_question_when_it_applies():
     asking = valid(t.entry_saved(entry, safety_pending=True))
     assert "Mon 2 Mar, night · Calf · severe · Under 1 min · woke me · ☀️ Heat" in asking
     assert asking.strip().endswith("swollen, warm or red?</b>")
-    assert t.EXTRAS_HINT in valid(t.entry_saved(entry, safety_pending=False))
+    assert t.extras_hint() in valid(t.entry_saved(entry, safety_pending=False))
 
 
 def test_checkin_and_stretch_texts():
@@ -94,7 +94,7 @@ def test_weekly_summary_states_fired_rules_and_suggests_a_doctor():
     assert "3 or more nights or days a week, two weeks running" in text
     assert "woke you on 3 nights" in text
     assert "over 10 minutes" in text
-    assert t.DOCTOR_SUGGESTION in text
+    assert t.doctor_suggestion() in text
     assert "Longest: Over 10 min" in text and "Most often: calf" in text
 
 
@@ -102,7 +102,7 @@ def test_quiet_week_summary_says_no_rule_fired():
     picture = weekly_picture([], [], SUNDAY)
     text = valid(t.weekly_summary(picture, nights_series(picture.history), CAUSES))
     assert "No cramps logged this week." in text
-    assert t.NO_RULE in text and t.DOCTOR_SUGGESTION not in text
+    assert t.no_rule() in text and t.doctor_suggestion() not in text
 
 
 def test_report_text_matches_the_report():
@@ -127,10 +127,10 @@ def test_every_choice_has_a_label_and_diary_texts_are_valid():
     for vocabulary in (Muscle, Severity, Duration):
         for choice in vocabulary:
             assert t.choice_label(choice)
-    assert all(t.TRIGGER_LABELS[trigger] for trigger in Trigger)
+    assert all(t.trigger_labels()[trigger] for trigger in Trigger)
     valid(t.diary_list([], 0))
     entries = [night_cramp(THIS_MON)] * 3
     assert "…and 7 older." in valid(t.diary_list(entries, 10))
     valid(t.private_only("cramp"))
-    valid(t.ABOUT_DIARY)
+    valid(t.about_diary())
     valid(t.prompts_explained("08:00", None))
