@@ -4,8 +4,9 @@
 #   docker run -d --name magdaily -e TELEGRAM_BOT_TOKEN=... -v magdaily-data:/data magdaily
 #
 # Configuration comes only from environment variables given at run time
-# (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS, DATABASE_PATH, DEFAULT_TIMEZONE,
-# DEFAULT_SEND_TIME, LOG_LEVEL, SEND_RATE_PER_SECOND). No secret is baked into the image.
+# (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS, DATABASE_URL, DEFAULT_TIMEZONE,
+# DEFAULT_SEND_TIME, LOG_LEVEL, SEND_RATE_PER_SECOND, HEALTH_PORT, …; README.md has them
+# all). No secret is baked into the image.
 
 # ---- builder: install the project's runtime dependencies into a self-contained venv ----
 FROM python:3.11-slim-bookworm AS builder
@@ -27,8 +28,10 @@ RUN pip install --no-cache-dir .
 # ---- runtime: the venv plus the application, run as an unprivileged user ----
 FROM python:3.11-slim-bookworm
 
+# The database as a URL, so that a platform's or compose's DATABASE_URL (PostgreSQL)
+# replaces it rather than standing beside a DATABASE_PATH (refused as ambiguous).
 ENV PATH="/opt/venv/bin:$PATH" \
-    DATABASE_PATH=/data/bot.sqlite3 \
+    DATABASE_URL=sqlite:////data/bot.sqlite3 \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
@@ -53,8 +56,10 @@ VOLUME /data
 
 USER 10001:10001
 
-# Validates config, database schema and tip catalogue; exits 2 with one line on a problem.
+# With HEALTH_PORT (or a platform's PORT) set: GET /healthz of the running bot (updates
+# still arriving). Otherwise the checks of `run.py check`: config, database schema, tip
+# catalogue, a stalled sender. Exit 1 with one line when unhealthy.
 HEALTHCHECK --interval=60s --timeout=15s --start-period=20s --retries=3 \
-    CMD ["python", "run.py", "check"]
+    CMD ["python", "run.py", "health"]
 
 CMD ["python", "run.py"]

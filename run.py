@@ -3,6 +3,7 @@
     python run.py                 run against Telegram (or TELEGRAM_API_BASE_URL)
     python run.py --console       chat with the bot in this terminal, no Telegram needed
     python run.py check           validate config, database schema and tip catalogue
+    python run.py health          Docker's HEALTHCHECK: GET /healthz if HEALTH_PORT/PORT, else check
     python run.py backup PATH     verified copy of the live database (works while the bot runs)
     python run.py restore PATH    replace the database with a verified backup (bot stopped)
 

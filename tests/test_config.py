@@ -39,6 +39,7 @@ def test_defaults_without_any_environment(no_env_file):
     assert settings.log_level == "INFO"
     assert settings.webhook_url is None
     assert settings.webhook_port == 8443
+    assert settings.conflict_retry_seconds == 60.0
 
 
 def test_env_file_none_is_allowed():
@@ -58,6 +59,7 @@ def test_good_values_are_read(no_env_file, tmp_path):
             "SEND_RATE_PER_SECOND": "12.5",
             "MISSED_GRACE_HOURS": "1",
             "TICK_SECONDS": "5",
+            "CONFLICT_RETRY_SECONDS": "90",
             "LOG_LEVEL": "debug",
             "WEBHOOK_URL": "https://bot.example.org/tg",
             "WEBHOOK_PORT": "8080",
@@ -74,6 +76,7 @@ def test_good_values_are_read(no_env_file, tmp_path):
     assert settings.send_rate_per_second == 12.5
     assert settings.missed_grace_hours == 1.0
     assert settings.tick_seconds == 5.0
+    assert settings.conflict_retry_seconds == 90.0
     assert settings.log_level == "DEBUG"
     assert settings.webhook_url == "https://bot.example.org/tg"
     assert settings.webhook_port == 8080
@@ -192,6 +195,8 @@ BAD_VALUES = [
     ("ALLOW_PAID_BROADCAST", "2"),
     ("MISSED_GRACE_HOURS", "0"),
     ("TICK_SECONDS", "soon"),
+    ("CONFLICT_RETRY_SECONDS", "a minute"),
+    ("CONFLICT_RETRY_SECONDS", "-1"),
     ("LOG_LEVEL", "LOUD"),
     ("LOG_LEVEL", "verbose"),
     ("WEBHOOK_URL", "http://bot.example.org/tg"),

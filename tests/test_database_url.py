@@ -126,6 +126,28 @@ def test_a_bad_health_port_is_one_line(name, value):
         load(**{name: value})
 
 
-def test_health_and_webhook_on_one_port_is_refused():
-    with pytest.raises(ConfigError, match="same port"):
-        load(WEBHOOK_URL="https://bot.example.org/tg", WEBHOOK_PORT="8443", PORT="8443")
+def test_health_and_webhook_on_one_port_share_the_webhooks_server():
+    settings = load(WEBHOOK_URL="https://bot.example.org/tg", WEBHOOK_PORT="8443", PORT="8443")
+    assert (settings.webhook_port, settings.health_port) == (8443, 8443)
+    assert settings.health_beside_webhook
+    settings = load(WEBHOOK_URL="https://bot.example.org/tg", WEBHOOK_PORT="8443",
+                    HEALTH_PORT="8443")
+    assert settings.health_beside_webhook
+
+
+def test_a_platforms_one_port_serves_the_webhook_and_the_health_checks():
+    settings = load(WEBHOOK_URL="https://bot.example.org/tg", PORT="10000")
+    assert (settings.webhook_port, settings.webhook_listen) == (10000, "0.0.0.0")
+    assert settings.health_port == 10000 and settings.health_beside_webhook
+    settings = load(WEBHOOK_URL="https://bot.example.org/tg", PORT="10000",
+                    WEBHOOK_LISTEN="127.0.0.1")
+    assert (settings.webhook_port, settings.webhook_listen) == (10000, "127.0.0.1")
+
+
+def test_health_checks_keep_their_own_port_when_it_differs_or_when_polling():
+    settings = load(WEBHOOK_URL="https://bot.example.org/tg", HEALTH_PORT="8080")
+    assert (settings.webhook_port, settings.webhook_listen) == (8443, "127.0.0.1")
+    assert settings.health_port == 8080 and not settings.health_beside_webhook
+    settings = load(PORT="8443")  # polling: PORT is the health checks' alone
+    assert (settings.webhook_port, settings.health_port) == (8443, 8443)
+    assert not settings.health_beside_webhook

@@ -132,7 +132,9 @@ def test_cmd_starts_the_bot(final) -> None:
     assert cmds and json.loads(cmds[-1]) == ["python", "run.py"]
 
 
-def test_healthcheck_runs_config_check(final) -> None:
+def test_healthcheck_runs_run_py_health(final) -> None:
+    """`run.py health`: /healthz when HEALTH_PORT or PORT is set, the checks of `check`
+    otherwise (tests/test_health.py runs both)."""
     checks = [args for kw, args in final if kw == "HEALTHCHECK"]
     assert checks, "no HEALTHCHECK in the final stage"
     args = checks[-1]
@@ -142,15 +144,17 @@ def test_healthcheck_runs_config_check(final) -> None:
     command = _strip_flags(args)
     assert command.upper().startswith("CMD")
     words = _exec_or_shell(command[3:].strip())
-    assert "run.py" in words and words[words.index("run.py") + 1:][:1] == ["check"], \
-        f"HEALTHCHECK does not run `run.py check`: {words}"
+    assert "run.py" in words and words[words.index("run.py") + 1:][:1] == ["health"], \
+        f"HEALTHCHECK does not run `run.py health`: {words}"
 
 
 def test_data_volume_holds_the_database(final) -> None:
     volumes = [v for kw, args in final if kw == "VOLUME" for v in _exec_or_shell(args)]
     assert "/data" in volumes, "VOLUME /data is missing: the database would be lost"
     env_text = " ".join(args for kw, args in final if kw == "ENV")
-    assert re.search(r"(?:^|\s)DATABASE_PATH=/data/bot\.sqlite3(?:\s|$)", env_text)
+    # A URL (four slashes: an absolute path), which a DATABASE_URL given at run time replaces
+    assert re.search(r"(?:^|\s)DATABASE_URL=sqlite:////data/bot\.sqlite3(?:\s|$)", env_text)
+    assert "DATABASE_PATH=" not in env_text
     for name in ("PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"):
         assert re.search(rf"(?:^|\s){name}(?:\s|$)", env_text), f"ENV {name} is missing"
 

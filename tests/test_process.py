@@ -111,19 +111,32 @@ async def test_one_process_per_database_and_a_kill_9_leaves_no_stale_lock(tmp_pa
     assert rows.fetchall() == [(1,), (2,)]
 
 
-async def test_409_conflict_logs_one_error_and_stops_with_exit_2(tmp_path):
+CONFLICT_ANSWER = {"ok": False, "error_code": 409, "description":
+                   "Conflict: terminated by other getUpdates request; make sure that only "
+                   "one bot instance is running"}
+
+
+class Conflicting:
+    """Makes the stand-in answer getUpdates with 409 until `until` (the loop's time; 0: no
+    conflict, infinity: for ever), as Telegram does while another process polls."""
+
+    def __init__(self, standin: BotApiStandIn) -> None:
+        self.until = 0.0
+        self.answered = 0  # 409s given
+        self._answer = standin.call
+        standin.call = self.call  # type: ignore[method-assign]
+
+    async def call(self, method: str, params: dict):
+        if method.lower() == "getupdates" and asyncio.get_running_loop().time() < self.until:
+            self.answered += 1
+            return 409, CONFLICT_ANSWER
+        return await self._answer(method, params)
+
+
+async def test_409_during_a_deploy_overlap_is_retried_with_one_line_and_the_bot_goes_on(
+        tmp_path):
     standin = BotApiStandIn()
-    answer_call = standin.call
-    conflict = False
-
-    async def call(method: str, params: dict):
-        if conflict and method.lower() == "getupdates":
-            return 409, {"ok": False, "error_code": 409, "description":
-                         "Conflict: terminated by other getUpdates request; make sure that "
-                         "only one bot instance is running"}
-        return await answer_call(method, params)
-
-    standin.call = call
+    conflict = Conflicting(standin)
     async with await serve(standin, token=TOKEN) as server:
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url)
         process = await start_bot(env)
@@ -131,15 +144,52 @@ async def test_409_conflict_logs_one_error_and_stops_with_exit_2(tmp_path):
         try:
             standin.user_sends(7, "/start")
             await wait_for(lambda: standin.last_message(7) is not None, what="bot up")
-            conflict = True
+            conflict.until = asyncio.get_running_loop().time() + 3  # the old one drains 3 s
+            standin.release_pollers()  # end the long poll in flight; the next ones get 409
+            await wait_for(lambda: conflict.answered >= 3, what="several polls answered 409")
+            standin.user_sends(8, "/start")
+            await wait_for(lambda: standin.last_message(8) is not None, limit=20,
+                           what="an answer after the overlap")
+            still_running = process.returncode is None
+        finally:
+            text = await output.close()
+    assert still_running, text
+    assert process.returncode == 0, text
+    conflict_lines = [line for line in text.splitlines() if "409" in line]
+    assert len(conflict_lines) == 1, text
+    assert " WARNING " in conflict_lines[0] and "60 s" in conflict_lines[0], conflict_lines
+    assert [line for line in text.splitlines() if " ERROR " in line] == [], text
+    no_secret(text)
+
+
+async def test_409_lasting_past_the_retry_time_logs_one_error_and_stops_with_exit_2(tmp_path):
+    standin = BotApiStandIn()
+    conflict = Conflicting(standin)
+    async with await serve(standin, token=TOKEN) as server:
+        # The 60 s of production, shortened so the suite need not wait a minute.
+        env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url,
+                      CONFLICT_RETRY_SECONDS="2")
+        process = await start_bot(env)
+        output = Output(process)
+        try:
+            standin.user_sends(7, "/start")
+            await wait_for(lambda: standin.last_message(7) is not None, what="bot up")
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            conflict.until = float("inf")
             standin.release_pollers()  # end the long poll in flight; the next one gets 409
             await asyncio.wait_for(process.wait(), 15)
+            lasted = loop.time() - began
         finally:
             text = await output.close()
     assert process.returncode == 2, text
+    assert lasted >= 2, (lasted, text)  # retried for its 2 s, not stopped at the first 409
     errors = [line for line in text.splitlines() if " ERROR " in line]
     assert len(errors) == 1, text
     assert "409" in errors[0] and "another process" in errors[0], errors
+    retrying = [line for line in text.splitlines() if "409" in line and " ERROR " not in line]
+    assert len(retrying) == 1, text  # one line for the whole spell, not one per retry
+    assert " WARNING " in retrying[0] and "2 s" in retrying[0], retrying
     no_secret(text)
 
 

@@ -55,6 +55,9 @@ class Settings:
     missed_grace_hours: float = 3.0
     tick_seconds: float = 20.0
     stall_minutes: float = 10.0  # `run.py check` fails when the sender makes no progress
+    # How long Telegram's 409 Conflict (another poller) is retried before the bot stops:
+    # a rolling deploy overlaps old and new instance for a few seconds.
+    conflict_retry_seconds: float = 60.0
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -63,6 +66,14 @@ class Settings:
     # /healthz and /readyz (bot.runtime.health): off unless HEALTH_PORT (or PORT) is set.
     health_port: int | None = None
     health_listen: str = "127.0.0.1"
+
+    @property
+    def health_beside_webhook(self) -> bool:
+        """The health checks share the webhook's port, so its server answers them too.
+
+        Platforms give a service one PORT: the webhook and the checks both need it.
+        """
+        return self.webhook_url is not None and self.health_port == self.webhook_port
 
 
 def _env(source: Mapping[str, str | None], name: str) -> str | None:
@@ -195,10 +206,7 @@ def load_settings(environ: Mapping[str, str] | None = None,
     if webhook_url is not None and not webhook_url.startswith("https://") and not \
             webhook_url.startswith("http://127.0.0.1"):
         raise ConfigError("WEBHOOK_URL must be an https:// URL, e.g. WEBHOOK_URL=https://bot.example.org/tg")
-    webhook_port = _port(source, "WEBHOOK_PORT", "8443") or 8443
-    if webhook_url is not None and health_port == webhook_port:
-        raise ConfigError("HEALTH_PORT (or PORT) and WEBHOOK_PORT are the same port; give the "
-                          "health checks their own, e.g. HEALTH_PORT=8080")
+    webhook_port, webhook_listen = _webhook_address(source, webhook_url is not None)
     webhook_secret = _env(source, "WEBHOOK_SECRET")
     if webhook_secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
         raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and -, "
@@ -236,9 +244,10 @@ def load_settings(environ: Mapping[str, str] | None = None,
         missed_grace_hours=_positive_float(source, "MISSED_GRACE_HOURS", 3.0, "3"),
         tick_seconds=_positive_float(source, "TICK_SECONDS", 20.0, "20"),
         stall_minutes=_positive_float(source, "SENDER_STALL_MINUTES", 10.0, "10"),
+        conflict_retry_seconds=_positive_float(source, "CONFLICT_RETRY_SECONDS", 60.0, "60"),
         log_level=log_level,
         webhook_url=webhook_url,
-        webhook_listen=_env(source, "WEBHOOK_LISTEN") or "127.0.0.1",
+        webhook_listen=webhook_listen,
         webhook_port=webhook_port,
         webhook_secret=webhook_secret,
         health_port=health_port,
@@ -295,6 +304,18 @@ def _port(source: Mapping[str, str | None], name: str, example: str) -> int | No
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"{name} must be a port number, e.g. {name}={example}")
     return int(raw)
+
+
+def _webhook_address(source: Mapping[str, str | None], webhook: bool) -> tuple[int, str]:
+    """Where the webhook server listens: WEBHOOK_PORT, else (in webhook mode) the platform's
+    PORT on every interface, since the platform forwards its HTTPS there; else 8443."""
+    port = _port(source, "WEBHOOK_PORT", "8443")
+    default_listen = "127.0.0.1"
+    if port is None and webhook:
+        port = _port(source, "PORT", "8080")
+        if port is not None:
+            default_listen = "0.0.0.0"  # the platform's router must reach it
+    return port or 8443, _env(source, "WEBHOOK_LISTEN") or default_listen
 
 
 def _health(source: Mapping[str, str | None]) -> tuple[int | None, str]:

@@ -21,6 +21,7 @@ import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings, path_setting
@@ -34,7 +35,15 @@ from tips.catalog import CatalogError, Tip, load_catalog
 from tips.foods import load_foods
 from tips.reference import load_causes, load_rda
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.core.telegram_app import TelegramApp
+    from bot.runtime.health import DatabaseCheck, Health
+    from bot.runtime.lifecycle import Starter
+
 EXIT_BAD_SETTING = 2
+EXIT_UNHEALTHY = 1  # `health`: Docker reads 1 as unhealthy (and reserves 2)
 
 
 def _fail(message: str, secrets: list[str | None] | None = None) -> int:
@@ -50,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="console mode when TELEGRAM_BOT_TOKEN is unset (used by make run)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("check", help="validate config, database schema and tip catalogue")
+    sub.add_parser("health", help="Docker's HEALTHCHECK: GET /healthz when HEALTH_PORT or "
+                                  "PORT is set, else the same checks as `check`; exit 0 or 1")
     backup = sub.add_parser("backup", help="write a verified copy of the live database")
     backup.add_argument("path", type=Path)
     restore = sub.add_parser(
@@ -140,14 +151,45 @@ def _on_postgres(url: PostgresUrl, secrets: list[str | None]) -> int:
     return _fail(POSTGRES_NOT_YET, secrets)
 
 
+def _secrets(settings: Settings) -> list[str | None]:
+    return [settings.token, settings.webhook_secret,
+            *(settings.postgres.secrets() if settings.postgres else [])]
+
+
+def _health() -> int:
+    """Docker's HEALTHCHECK: the running bot's /healthz where it serves one, else the checks
+    of `check`; 0 healthy, 1 unhealthy (Docker reserves 2).
+
+    The health checks listen on the webhook's server when they share its port, else on
+    their own.
+    """
+    try:
+        settings = load_settings()
+    except ConfigError:
+        settings = None  # `check` says what is wrong, in its one line
+    if settings is None or settings.health_port is None:
+        return EXIT_UNHEALTHY if main(["check"]) else 0
+    from bot.runtime.health import local_address, probe
+
+    listen = settings.webhook_listen if settings.health_beside_webhook else \
+        settings.health_listen
+    problem = probe(local_address(listen), settings.health_port)
+    if problem is not None:
+        _fail(problem, _secrets(settings))
+        return EXIT_UNHEALTHY
+    print("ok: /healthz answered 200")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "health":
+        return _health()
     try:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(f"config error: {exc}")
-    secrets = [settings.token, settings.webhook_secret,
-               *(settings.postgres.secrets() if settings.postgres else [])]
+    secrets = _secrets(settings)
     console = args.console or (args.console_if_no_token and not settings.token)
     if console and args.command not in ("backup", "restore", "check"):
         try:
@@ -218,25 +260,42 @@ def main(argv: list[str]) -> int:
 
 def _run_bot(settings: Settings, catalog: list[Tip], secrets: list[str | None]) -> int:
     from bot.runtime.app import build_application
-    from bot.runtime.lifecycle import Starter, StartupFailed, run, start_polling
+    from bot.runtime.lifecycle import StartupFailed, run
 
-    starter: Starter = start_polling
-    if settings.webhook_url:
-        from bot.runtime.webhook import webhook_starter
-
-        starter = webhook_starter(settings)
-    on_poll = None
-    if settings.health_port is not None:
-        from bot.runtime.app import RUNTIME_KEY
-        from bot.runtime.health import STALE_AFTER, Health, with_health
-
-        # A webhook is posted to only when someone writes: quiet is not stale there.
-        health = Health(SystemClock(), stale_after=None if settings.webhook_url else STALE_AFTER)
-        on_poll = health.updates_seen
-        starter = with_health(starter, health, settings.health_listen, settings.health_port,
-                              lambda app: app.bot_data[RUNTIME_KEY].storage.reachable)
+    starter, on_poll = _updates_starter(settings)
     try:
         return asyncio.run(run(settings, lambda: build_application(
             settings, catalog=catalog, on_poll=on_poll), starter))
     except StartupFailed as exc:
         return _fail(str(exc), secrets)
+
+
+def _updates_starter(settings: Settings) -> tuple[Starter, Callable[[], None] | None]:
+    """Polling or the webhook, with the health checks (if on) on their own port or, when
+    they share the webhook's (a platform's one PORT), on the webhook's server; and what a
+    completed getUpdates reports to."""
+    from bot.runtime.lifecycle import start_polling
+
+    def updates(health: Health | None = None) -> Starter:
+        if not settings.webhook_url:
+            return start_polling
+        from bot.runtime.webhook import webhook_starter
+
+        return webhook_starter(settings, health)
+
+    port = settings.health_port
+    if port is None:
+        return updates(), None
+    from bot.runtime.app import RUNTIME_KEY
+    from bot.runtime.health import STALE_AFTER, Health, with_database_check, with_health
+
+    def storage_check(app: TelegramApp) -> DatabaseCheck:
+        return app.bot_data[RUNTIME_KEY].storage.reachable
+
+    # A webhook is posted to only when someone writes: quiet is not stale there.
+    health = Health(SystemClock(), stale_after=None if settings.webhook_url else STALE_AFTER)
+    if settings.health_beside_webhook:
+        starter = with_database_check(updates(health), health, storage_check)
+    else:
+        starter = with_health(updates(), health, settings.health_listen, port, storage_check)
+    return starter, health.updates_seen

@@ -8,19 +8,23 @@ and send traffic, or a deploy's switch-over, only to one whose readiness check p
   even when nobody writes). Counted from the start, so a fresh process has the same grace.
   200 when fresh, 503 when stale — a bot that no longer receives anything is better
   restarted. In webhook mode Telegram only posts when someone writes, so a quiet bot would
-  look stale: there `stale_after` is None and /healthz says alive while the server answers.
+  look stale: there `stale_after` is None, and "updates flowing" means the process is alive
+  and the webhook server answers — which it does by answering /healthz itself when the
+  checks share the webhook's port (a platform's one PORT; `with_database_check`).
 * `/readyz` — this instance is the leader (with SQLite, the only instance always is; with
   PostgreSQL a standby answers 503 "standby") and its database answers within
   DATABASE_CHECK_SECONDS.
 
 Both answer a small JSON object, e.g. {"status": "ok", "last_update_seconds": 12}. They
 show no subscriber data, no token and no database address. Off unless HEALTH_PORT (or a
-platform's PORT) is set (bot.config).
+platform's PORT) is set (bot.config). `probe` is the same check from outside the process,
+for `run.py health` (Docker's HEALTHCHECK).
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.client
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,6 +41,7 @@ from bot.runtime.lifecycle import ErrorCallback, Starter, StartupFailed, Stopper
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=2)
+PROBE_SECONDS = 10.0  # below the Dockerfile's HEALTHCHECK --timeout
 DATABASE_CHECK_SECONDS = 2.0
 
 DatabaseCheck = Callable[[], Awaitable[bool]]
@@ -88,6 +93,13 @@ class Health:
 
 def routes(health: Health) -> web.Application:
     """The aiohttp app serving /healthz and /readyz."""
+    app = web.Application()
+    add_routes(app, health)
+    return app
+
+
+def add_routes(app: web.Application, health: Health) -> None:
+    """/healthz and /readyz on an existing server (the webhook's, on a platform's one PORT)."""
 
     async def healthz(_request: web.Request) -> web.Response:
         ok, body = health.alive()
@@ -97,10 +109,8 @@ def routes(health: Health) -> web.Application:
         ok, body = await health.ready()
         return web.json_response(body, status=200 if ok else 503)
 
-    app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    return app
 
 
 async def serve(health: Health, listen: str, port: int) -> web.AppRunner:
@@ -158,8 +168,9 @@ def with_health(starter: Starter, health: Health, listen: str, port: int,
     the opened storage. A port that cannot be bound is one start-up line.
     """
 
+    with_check = with_database_check(starter, health, database_check)
+
     async def start(application: TelegramApp, on_error: ErrorCallback) -> Stopper:
-        health.database_ok = database_check(application)
         try:
             runner = await serve(health, listen, port)
         except OSError as exc:
@@ -168,7 +179,7 @@ def with_health(starter: Starter, health: Health, listen: str, port: int,
                                 "choose another, e.g. HEALTH_PORT=8080") from None
         log.info("health checks on http://%s:%d/healthz and /readyz", listen, port)
         try:
-            stop_updates = await starter(application, on_error)
+            stop_updates = await with_check(application, on_error)
         except BaseException:
             await runner.cleanup()
             raise
@@ -183,3 +194,49 @@ def with_health(starter: Starter, health: Health, listen: str, port: int,
         return stop
 
     return start
+
+
+def with_database_check(starter: Starter, health: Health,
+                        database_check: Callable[[TelegramApp], DatabaseCheck]) -> Starter:
+    """`starter` with /readyz's database probe attached once the runtime is (post_init).
+
+    Alone, it serves checks that live on another server: the webhook's, when they share
+    its port.
+    """
+
+    async def start(application: TelegramApp, on_error: ErrorCallback) -> Stopper | None:
+        health.database_ok = database_check(application)
+        return await starter(application, on_error)
+
+    return start
+
+
+def local_address(listen: str) -> str:
+    """Where a check in the same container reaches a server listening on `listen`."""
+    if listen in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if listen == "::":
+        return "::1"
+    return listen
+
+
+def probe(host: str, port: int, timeout: float = PROBE_SECONDS) -> str | None:
+    """GET /healthz as a platform's checker would: None for a 200, else the one-line reason.
+
+    Synchronous on purpose: it runs in its own short process (`run.py health`).
+    """
+    where = f"http://{host}:{port}/healthz"
+    try:
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            body = response.read(500).decode("utf-8", "replace").strip()
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException) as exc:
+        what = (getattr(exc, "strerror", None) or type(exc).__name__).lower()
+        return f"health check {where} did not answer ({what})"
+    if response.status != 200:
+        return f"health check {where} answered {response.status} {body}"
+    return None

@@ -6,9 +6,12 @@ three reasons they cannot offer:
 
 * start-up failures end as one line and exit code 2 (`startup.wait_for_telegram` first,
   then any failure of PTB's own start is classified the same way) instead of a traceback;
-* a 409 Conflict from getUpdates means another process polls with this token: we log one
-  ERROR line and stop with exit code 2 rather than keep sending beside it (PTB would
-  retry for ever and hand each 409 to the error handlers as a traceback);
+* a 409 Conflict from getUpdates means another process polls with this token. During a
+  rolling deploy that is normal for a few seconds (the old instance still drains its last
+  long poll), so a conflict is retried for up to CONFLICT_RETRY_SECONDS (60) with one
+  WARNING line; one that lasts longer is a real second bot: one ERROR line and exit code 2
+  rather than keep sending beside it (PTB would retry for ever and hand each 409 to the
+  error handlers as a traceback);
 * SIGTERM/SIGINT during the wait for an unreachable Telegram end the process cleanly.
 
 Exit codes: 0 after a stop signal, 2 for a start-up mistake or a conflict.
@@ -19,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
@@ -36,6 +41,13 @@ EXIT_STOPPED = 2  # a start-up mistake or a conflict: restarting will not help b
 
 CONFLICT_LINE = ("Telegram answered 409 Conflict: another process is polling with this bot "
                  "token; stopping so the two do not both answer (exit code 2)")
+CONFLICT_RETRY_LINE = ("Telegram answered 409 Conflict: another process is polling with this "
+                       "bot token (during a deploy, the old instance finishing its last poll); "
+                       "retrying for up to %g s before stopping")
+# A spell of 409s ends after this long without one. PTB's polling loop retries a failed
+# getUpdates at most 30 s apart, and a long poll lasts 10 s, so a conflict that goes on
+# always answers within this window: two bots left running never look like fresh spells.
+CONFLICT_QUIET_SECONDS = 60.0
 
 ErrorCallback = Callable[[TelegramError], None]
 Stopper = Callable[[], Awaitable[None]]
@@ -47,6 +59,38 @@ Starter = Callable[[TelegramApp, ErrorCallback],
 
 class StartupFailed(Exception):
     """A reason the bot cannot start, as the one line to print (never holds the token)."""
+
+
+class Verdict(Enum):
+    """What one 409 means for the process."""
+
+    FIRST = "first"  # a spell begins: say so once, keep polling
+    RETRY = "retry"  # the same spell, still within its grace: keep polling quietly
+    STOP = "stop"  # the spell outlasted its grace: another bot really runs
+
+
+@dataclass(slots=True)
+class ConflictSpell:
+    """Tells a deploy's short overlap from a second bot that keeps polling.
+
+    A spell starts at a 409 and goes on while 409s keep coming (each within
+    CONFLICT_QUIET_SECONDS of the one before). A 409 more than `grace` seconds after the
+    spell's first one stops the bot. `monotonic` is the clock (a test moves it by hand).
+    """
+
+    grace: float
+    monotonic: Callable[[], float] = time.monotonic
+    started: float | None = None
+    last: float | None = None
+
+    def seen(self) -> Verdict:
+        now = self.monotonic()
+        fresh = self.last is None or now - self.last > CONFLICT_QUIET_SECONDS
+        self.last = now
+        if fresh or self.started is None:
+            self.started = now
+            return Verdict.FIRST
+        return Verdict.STOP if now - self.started > self.grace else Verdict.RETRY
 
 
 @dataclass(slots=True)
@@ -80,9 +124,11 @@ def _classify(exc: TelegramError) -> str | None:
 
 
 async def run(settings: Settings, build: Callable[[], TelegramApp],
-              starter: Starter = start_polling) -> int:
+              starter: Starter = start_polling,
+              monotonic: Callable[[], float] = time.monotonic) -> int:
     """The whole life of the bot process; returns its exit code."""
     watch = _Watch()
+    spell = ConflictSpell(settings.conflict_retry_seconds, monotonic)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, watch.stop.set)
@@ -108,6 +154,11 @@ async def run(settings: Settings, build: Callable[[], TelegramApp],
 
     def on_error(exc: TelegramError) -> None:
         if isinstance(exc, Conflict):
+            verdict = spell.seen()
+            if verdict is Verdict.FIRST:
+                log.warning(CONFLICT_RETRY_LINE, settings.conflict_retry_seconds)
+            if verdict is not Verdict.STOP:
+                return
             if not watch.conflict:
                 watch.conflict = True
                 for handler in logging.getLogger().handlers:

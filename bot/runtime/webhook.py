@@ -12,6 +12,9 @@ aiohttp, already a dependency, and it binds the port *before* setWebhook is sent
 port in use is one line at start-up and Telegram is never pointed at a bot that is not
 listening. Updates go into the Application's queue exactly as PTB's server puts them.
 
+Platforms give a service one PORT; when the health checks share the webhook's port
+(`Settings.health_beside_webhook`), this server answers GET /healthz and /readyz too.
+
 A body that is not an update (garbage, or JSON nested deeper than the parser recurses) is
 a 400 with no traceback. Telegram posts an update again when it did not see our 200 (a
 timeout, a dropped connection), so the receiver remembers the most recent update_ids
@@ -35,6 +38,7 @@ from telegram.error import TelegramError
 
 from bot.core.config import Settings
 from bot.core.telegram_app import TelegramApp
+from bot.runtime.health import Health, add_routes
 from bot.runtime.lifecycle import ErrorCallback, Starter, StartupFailed
 from bot.runtime.logs import add_secret
 
@@ -118,9 +122,13 @@ class RecentIds:
         return True
 
 
-def receiver(application: TelegramApp,
-             secret: str, path: str) -> web.Application:
-    """The aiohttp app answering Telegram's POSTs: 403 without the secret, else queue it."""
+def receiver(application: TelegramApp, secret: str, path: str,
+             health: Health | None = None) -> web.Application:
+    """The aiohttp app answering Telegram's POSTs: 403 without the secret, else queue it.
+
+    With `health`, the same app answers the health checks, and each update taken counts as
+    one seen (the JSON's last_update_seconds).
+    """
     recent = RecentIds()
 
     async def receive(request: web.Request) -> web.Response:
@@ -137,15 +145,21 @@ def receiver(application: TelegramApp,
             log.info("update_id=%s posted again: already taken", update.update_id)
             return web.Response(status=200)
         await application.update_queue.put(update)
+        if health is not None:
+            health.updates_seen()
         return web.Response(status=200)
 
     app = web.Application()
     app.router.add_post("/" + path, receive)
+    if health is not None:
+        add_routes(app, health)
     return app
 
 
-def webhook_starter(settings: Settings) -> Starter:
-    """Bind the receiver on WEBHOOK_LISTEN:WEBHOOK_PORT, then tell Telegram the URL."""
+def webhook_starter(settings: Settings, health: Health | None = None) -> Starter:
+    """Bind the receiver on WEBHOOK_LISTEN:WEBHOOK_PORT, then tell Telegram the URL.
+
+    With `health`, the receiver serves the health checks too (their shared port)."""
     if settings.webhook_url is None or not settings.webhook_secret:
         raise ValueError(MISSING_SECRET)  # no path may start an unauthenticated webhook
     webhook_url, secret = settings.webhook_url, settings.webhook_secret
@@ -153,7 +167,7 @@ def webhook_starter(settings: Settings) -> Starter:
 
     async def start(application: TelegramApp,
                     on_error: ErrorCallback) -> Callable[[], Awaitable[None]]:
-        runner = web.AppRunner(receiver(application, secret, url_path(webhook_url)),
+        runner = web.AppRunner(receiver(application, secret, url_path(webhook_url), health),
                                access_log=None,
                                shutdown_timeout=1.0)
         await runner.setup()
@@ -170,8 +184,9 @@ def webhook_starter(settings: Settings) -> Starter:
             await runner.cleanup()
             raise StartupFailed(
                 f"Telegram refused WEBHOOK_URL {webhook_url} ({type(exc).__name__})") from None
-        log.info("webhook mode: listening on %s:%d path=/%s", settings.webhook_listen,
-                 settings.webhook_port, url_path(webhook_url))
+        log.info("webhook mode: listening on %s:%d path=/%s%s", settings.webhook_listen,
+                 settings.webhook_port, url_path(webhook_url),
+                 "" if health is None else ", health checks on /healthz and /readyz")
         return runner.cleanup
 
     return start
