@@ -7,7 +7,7 @@ import contextlib
 import random
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -167,3 +167,23 @@ def shown_reason(code: str | None, cause: str | None = None,
                  detail: str | None = None) -> str | None:
     """A stored reason (code, give-up cause, Telegram's words) as /stats and /mydata show it."""
     return None if code is None else texts.reason_text(code, cause, detail)
+
+
+@contextlib.contextmanager
+def interface_catalogue(folder: Path, monkeypatch, catalog) -> Iterator[None]:
+    """`catalog` (a Babel Catalog of the messages domain) compiled into `folder` as the
+    bot's interface catalogue of its locale, for the block; the cache is cleared around."""
+    from babel.messages.mofile import write_mo
+
+    from bot.core import i18n
+
+    target = folder / str(catalog.locale) / "LC_MESSAGES"
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", folder)
+    i18n.translations.cache_clear()
+    try:
+        yield
+    finally:
+        i18n.translations.cache_clear()

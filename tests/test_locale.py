@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from io import BytesIO
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 
 from bot.core import i18n
+from tests.helpers import interface_catalogue
 
 
 @pytest.mark.parametrize(("code", "locale"), [
@@ -31,15 +30,8 @@ def russian(tmp_path, monkeypatch):
     catalog.add("Hello", "Здравствуйте")
     catalog.add(("{count} tip", "{count} tips"), ("{count} совет", "{count} совета",
                                                    "{count} советов"))
-    folder = tmp_path / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    (folder / "messages.mo").write_bytes(buffer.getvalue())
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    i18n.translations.cache_clear()
-    yield
-    i18n.translations.cache_clear()
+    with interface_catalogue(tmp_path, monkeypatch, catalog):
+        yield
 
 
 def test_english_is_the_default_and_the_reference():
@@ -91,15 +83,8 @@ def broken_russian(tmp_path, monkeypatch):
     catalog.add("Your tips come at {time}.", "Советы приходят в {время}.")
     catalog.add("<b>Settings</b>", "<b>Настройки")
     catalog.add(("{count} tip", "{count} tips"), ("{count} совет", "{n} совета", "{count} советов"))
-    folder = tmp_path / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    (folder / "messages.mo").write_bytes(buffer.getvalue())
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    i18n.translations.cache_clear()
-    yield
-    i18n.translations.cache_clear()
+    with interface_catalogue(tmp_path, monkeypatch, catalog):
+        yield
 
 
 def test_a_translation_that_would_crash_or_be_refused_gives_the_english(broken_russian, caplog):

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import ast
 from datetime import date, datetime, time
-from io import BytesIO
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 
 from bot.core import i18n
 from bot.ui import formats, keyboards, texts
+from tests.helpers import interface_catalogue
 from tips.i18n_build import (
     LOCALES,
     compiled,
@@ -142,15 +141,8 @@ def russian(tmp_path, monkeypatch):
                 "без советов до {last}; снова с {resume}")
     catalog.add("👍 Helpful", "👍 Полезно")
     catalog.add("Calf", "Икра")
-    folder = tmp_path / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    (folder / "messages.mo").write_bytes(buffer.getvalue())
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    i18n.translations.cache_clear()
-    yield
-    i18n.translations.cache_clear()
+    with interface_catalogue(tmp_path, monkeypatch, catalog):
+        yield
 
 
 class Paused:
