@@ -8,7 +8,7 @@ Contracts:
 - The files are for the person and their doctor: plain column names, ISO dates, local
   date plus the UTC instant, enum values as stored. Reading a file back with Python's csv
   module gives exactly the rows written (after `inert`).
-- Two files, because they have different shapes: the entries (one row each, plus the
+- Separate files, because they have different shapes: the entries (one row each, plus the
   morning check-ins as their own file) and the settings/profile (key, value rows).
 """
 
@@ -19,6 +19,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.diary.models import CheckIn, CrampEntry, Trigger
+from bot.storage.models import Glass
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TRIGGER_SEPARATOR = ";"
@@ -95,3 +96,16 @@ def settings_csv(settings: Mapping[str, str]) -> str:
     """
     return write_csv(SETTINGS_COLUMNS, ({"setting": key, "value": value}
                                         for key, value in settings.items()))
+
+
+WATER_COLUMNS: tuple[str, ...] = ("local_date", "logged_at_utc", "ml")
+
+
+def water_csv(glasses: Iterable[Glass]) -> str:
+    """The water log, one row per glass, oldest first."""
+    ordered = sorted(glasses, key=lambda g: (g.logged_at, g.id))
+    return write_csv(WATER_COLUMNS, ({
+        "local_date": g.local_date.isoformat(),
+        "logged_at_utc": g.logged_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ml": str(g.ml),
+    } for g in ordered))
