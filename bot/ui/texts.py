@@ -84,6 +84,7 @@ def commands() -> tuple[tuple[str, str], ...]:
         ("diary", _("Your cramp diary and its settings")),
         ("report", _("A summary for your doctor, e.g. /report 8")),
         ("export", _("Your diary and settings as CSV files")),
+        ("water", _("Log a glass of water, see today's count")),
         ("language", _("Choose your language")),
     )
 
@@ -818,7 +819,7 @@ def help_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
         (_("Tips"), ("tip", "foods", "causes")),
         (_("Your daily tip"), ("settings", "time", "timezone", "topics", "pause", "resume",
                                "subscribe", "stop")),
-        (_("Cramp diary"), ("sos", "cramp", "diary", "report", "export")),
+        (_("Cramp diary"), ("sos", "cramp", "diary", "report", "export", "water")),
         (_("You and your data"), ("need", "mydata", "forget", "language")),
         (_("About"), ("about", "help")),
     )
