@@ -220,3 +220,18 @@ async def test_retention_deletes_glasses_older_than_the_diarys_months(bot):
     bot.clock.set(datetime(2027, 1, 16, 9, 0, tzinfo=UTC))
     await bot.deliver_due()
     assert glasses(bot, OTHER_USER) == []
+
+
+async def test_a_russian_reader_counts_glasses_in_all_three_plural_forms(bot):
+    await bot.start(language_code="ru")
+    first = await bot.reply("/water", language_code="ru")
+    assert first.text.startswith("💧 1 стакан сегодня (250 мл)")
+    second = await bot.reply("/water", language_code="ru")
+    assert second.text.startswith("💧 2 стакана сегодня (500 мл)")
+    for _ in range(3):
+        fifth = await bot.reply("/water", language_code="ru")
+    assert fifth.text.startswith("💧 5 стаканов сегодня (1")
+    await bot.press(fifth, "ws:menu:menu", language_code="ru")
+    await bot.press(fifth, "ws:t:8", language_code="ru")
+    shown = bot.standin.message(USER, fifth.message_id)
+    assert "8 стаканов в день" in shown.text and "почек" in shown.text
