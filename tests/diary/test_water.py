@@ -137,8 +137,10 @@ async def test_glass_size_and_target_are_settings_with_the_caution_where_a_targe
 async def test_forged_settings_change_nothing(bot):
     await bot.start()
     first = await bot.reply("/water")
-    for data in ("ws:t:99", "ws:t:0", "ws:t:-1", "ws:g:ml1000", "ws:x:1", "wu:abc"):
+    for data in ("ws:t:99", "ws:t:12", "ws:t:0", "ws:t:-1", "ws:g:ml1000", "ws:x:1", "wu:abc"):
         await bot.press(first, data, strict=False)
+        assert bot.standin.answered_callbacks[-1].text == (
+            "That button is no longer active. Send /settings for fresh ones.")
     assert bot.rows("SELECT glass, target FROM water_settings") == [("ml250", None)]
     assert len(glasses(bot)) == 1
 
