@@ -17,9 +17,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 
 from bot.diary.models import CheckIn, CrampEntry, Trigger
-from bot.storage.models import Glass
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TRIGGER_SEPARATOR = ";"
@@ -101,11 +101,12 @@ def settings_csv(settings: Mapping[str, str]) -> str:
 WATER_COLUMNS: tuple[str, ...] = ("local_date", "logged_at_utc", "ml")
 
 
-def water_csv(glasses: Iterable[Glass]) -> str:
-    """The water log, one row per glass, oldest first."""
-    ordered = sorted(glasses, key=lambda g: (g.logged_at, g.id))
+def water_csv(glasses: Iterable[tuple[date, datetime, int]]) -> str:
+    """The water log, one row per glass as (local date, logged instant in UTC, ml),
+    oldest first."""
+    ordered = sorted(glasses, key=lambda g: g[1])
     return write_csv(WATER_COLUMNS, ({
-        "local_date": g.local_date.isoformat(),
-        "logged_at_utc": g.logged_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "ml": str(g.ml),
-    } for g in ordered))
+        "local_date": day.isoformat(),
+        "logged_at_utc": logged_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ml": str(ml),
+    } for day, logged_at, ml in ordered))

@@ -307,7 +307,8 @@ class DiaryService:
         }
         return ExportFiles(export.entries_csv(entries), export.checkins_csv(checkins),
                            export.settings_csv(rows),
-                           export.water_csv(await self._storage.water.glasses(chat_id)))
+                           export.water_csv((g.local_date, g.logged_at, g.ml) for g in
+                                            await self._storage.water.glasses(chat_id)))
 
     async def counts(self, chat_id: int) -> DiaryCounts:
         return DiaryCounts(await self._storage.diary.entry_count(chat_id),
