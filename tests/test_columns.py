@@ -19,9 +19,18 @@ from bot.storage import Storage
 from bot.storage.broadcasts import _COLUMNS as BROADCAST_COLUMNS
 from bot.storage.columns import RowShape
 from bot.storage.diary import _ENTRY_COLUMNS, _SETTINGS_COLUMNS, CHECKIN
-from bot.storage.models import Broadcast, DiarySettings, DueSubscriber, Subscriber
+from bot.storage.models import (
+    Broadcast,
+    DiarySettings,
+    DueSubscriber,
+    Glass,
+    Subscriber,
+    WaterSettings,
+)
 from bot.storage.subscribers import DUE_COLUMNS, SUBSCRIBER_COLUMNS
 from bot.storage.tips import _COLUMNS as TIP_COLUMNS
+from bot.storage.water import _GLASS_COLUMNS as GLASS_COLUMNS
+from bot.storage.water import _SETTINGS_COLUMNS as WATER_SETTINGS_COLUMNS
 from tests.helpers import stored_rows
 from tips.catalog import Tip
 
@@ -44,6 +53,9 @@ LISTS = [
     (_ENTRY_COLUMNS, CrampEntry, {"when": "when_band"}, {"triggers"}, "cramp_entries",
      {"source_message_id"}),
     (CHECKIN.select(), CheckIn, {}, set(), "diary_checkins", set()),
+    (WATER_SETTINGS_COLUMNS, WaterSettings, {}, set(), "water_settings",
+     {"created_at", "updated_at"}),
+    (GLASS_COLUMNS, Glass, {}, set(), "water_glasses", set()),
     # a stored tip: the Tip's columns, then origin and retired (StoredTip's own fields)
     (TIP_COLUMNS, Tip, {}, {"level"}, "tips",
      {"origin", "retired", "left_catalog", "created_at", "updated_at"}),
@@ -112,3 +124,27 @@ async def test_a_subscriber_reads_back_every_column_into_its_own_field(tmp_path)
         last_daily_at=at(1790000000), last_topic="foods", rotation_cycle=3,
         paused_until=date(2027, 1, 2), inactive_reason="a reason", created_at=at(1700000000),
         updated_at=at(1710000000), need_mg=310, need_profile="31-50:female", setup_step="time")
+
+
+async def test_a_glass_and_water_settings_read_back_every_column_into_their_fields(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    try:
+        async with storage._db.write() as tx:
+            await tx.execute(
+                """INSERT INTO subscribers (chat_id, status, send_time, timezone, topics,
+                       created_at, updated_at)
+                   VALUES (7, 'active', '08:00', 'UTC', 'sleep', 1700000000, 1700000000)""")
+            await tx.execute(
+                """INSERT INTO water_settings (chat_id, glass, target, created_at, updated_at)
+                   VALUES (7, 'ml300', 9, 1700000000, 1700000001)""")
+            await tx.execute(
+                """INSERT INTO water_glasses (id, chat_id, local_date, ml, logged_at)
+                   VALUES (5, 7, '2026-03-29', 240, 1790000000)""")
+        settings = await storage.water.settings(7)
+        glass = await storage.water.glass(7, 5)
+    finally:
+        await storage.close()
+    assert settings == WaterSettings(chat_id=7, glass="ml300", target=9)
+    assert glass == Glass(id=5, chat_id=7, local_date=date(2026, 3, 29), ml=240,
+                          logged_at=datetime.fromtimestamp(1790000000, UTC))

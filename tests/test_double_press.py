@@ -65,6 +65,7 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     tip = await bot.reply("/tip")
     for action in ("fb:up:", "fb:down:", "fb:more:"):
         await _twice(bot, tip, _button(tip, action), pressed)
+    await _twice(bot, tip, "wa:tip", pressed)
 
     causes = await bot.reply("/causes")
     for data in ("causes:signs", "causes:home", "causes:why", "causes:home", "causes:helps"):
@@ -118,6 +119,11 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     await _twice(bot, step, f"ce:k:{entry}", pressed, in_place=True)
     diary = await bot.reply("/diary")
     await _twice(bot, diary, _button(diary, "ce:x:"), pressed, in_place=True)
+
+    # The water log: Undo, the settings and the way back redraw their own message.
+    water = await bot.reply("/water")
+    for data in (_button(water, "wu:"), "ws:menu:menu", "ws:g:cup", "ws:t:8", "ws:show:show"):
+        await _twice(bot, water, data, pressed, in_place=True)
 
     await _twice(bot, await bot.reply("/forget"), "forget:no", pressed, in_place=True)
     await _twice(bot, await bot.reply("/forget"), "forget:yes", pressed, in_place=True)

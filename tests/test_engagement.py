@@ -18,8 +18,10 @@ def tip_id_of(message) -> str:
 async def test_every_tip_carries_reactions_within_64_bytes(bot):
     await bot.start()
     answer = await bot.reply("/tip")
-    assert [d.split(":")[1] for d in answer.callback_data] == ["up", "down", "more", "-"]
-    assert answer.inline_keyboard[-1] == [{"text": "📝 Log a cramp", "callback_data": "cl:-"}]
+    assert [d.split(":")[1] for d in answer.callback_data] == ["up", "down", "more", "-",
+                                                                "tip"]
+    assert answer.inline_keyboard[-1] == [{"text": "📝 Log a cramp", "callback_data": "cl:-"},
+                                          {"text": "💧 +1 glass", "callback_data": "wa:tip"}]
     for tip in load_catalog():
         for action in ("up", "down", "more"):
             assert len(f"fb:{action}:{tip.id}".encode()) <= 64

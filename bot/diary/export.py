@@ -8,7 +8,7 @@ Contracts:
 - The files are for the person and their doctor: plain column names, ISO dates, local
   date plus the UTC instant, enum values as stored. Reading a file back with Python's csv
   module gives exactly the rows written (after `inert`).
-- Two files, because they have different shapes: the entries (one row each, plus the
+- Separate files, because they have different shapes: the entries (one row each, plus the
   morning check-ins as their own file) and the settings/profile (key, value rows).
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 
 from bot.diary.models import CheckIn, CrampEntry, Trigger
 
@@ -95,3 +96,17 @@ def settings_csv(settings: Mapping[str, str]) -> str:
     """
     return write_csv(SETTINGS_COLUMNS, ({"setting": key, "value": value}
                                         for key, value in settings.items()))
+
+
+WATER_COLUMNS: tuple[str, ...] = ("local_date", "logged_at_utc", "ml")
+
+
+def water_csv(glasses: Iterable[tuple[date, datetime, int]]) -> str:
+    """The water log, one row per glass as (local date, logged instant in UTC, ml),
+    oldest first."""
+    ordered = sorted(glasses, key=lambda g: g[1])
+    return write_csv(WATER_COLUMNS, ({
+        "local_date": day.isoformat(),
+        "logged_at_utc": logged_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ml": str(ml),
+    } for day, logged_at, ml in ordered))

@@ -10,7 +10,7 @@ Before all of them, in group -1, `guards.gate` drops the updates the bot never a
 (channel posts, business messages, edits, commands for another bot).
 
 Modules: common (Reply, Answer, send, edit in place, arguments, errors), user,
-personal, diary, language, admin.
+personal, diary, water, language, admin.
 Nothing outside this package imports them except bot.app, which calls
 `register`.
 """
@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.core.telegram_app import TelegramApp
-from bot.handlers import admin, common, diary, guards, language, personal, user
+from bot.handlers import admin, common, diary, guards, language, personal, user, water
 from bot.handlers.common import Answer, AnyHandler, on_press
 from bot.handlers.deps import Deps, install_deps
 from bot.ui.callbacks import (
@@ -61,6 +61,9 @@ from bot.ui.callbacks import (
     Setting,
     TipAction,
     ToggleTopic,
+    WaterAdd,
+    WaterSetting,
+    WaterUndo,
 )
 
 
@@ -102,6 +105,8 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("diary", diary.diary),
         CommandHandler("report", diary.report),
         CommandHandler("export", diary.export_command),
+        # the water log
+        CommandHandler("water", water.water),
         *admin.only([
             CommandHandler("broadcast", admin.broadcast),
             CommandHandler("broadcasts", admin.broadcasts),
@@ -137,6 +142,10 @@ def handlers() -> list[AnyHandler]:
         _press(CheckInButton, diary.checkin_button),
         _press(DiarySetting, diary.setting_button),
         CallbackQueryHandler(diary.send_chart, pattern=ChartButton.matches),
+        # the water log
+        _press(WaterAdd, water.add_button),
+        _press(WaterUndo, water.undo_button),
+        _press(WaterSetting, water.setting_button),
         *admin.only([
             _press(ConfirmBroadcast, admin.confirm_button),
             _press(DiscardBroadcast, admin.discard_button),

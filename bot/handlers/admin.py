@@ -196,8 +196,10 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
     found = await deps.tip_admin.stats()
     people, entries = await deps.diary.aggregate_counts()  # counts only
-    await send(update, context, Reply(texts.stats(found) + "\n" + texts.diary_stats(people,
-                                                                                   entries)))
+    water_keepers = await deps.water.people_keeping()  # a count only
+    await send(update, context, Reply("\n".join((texts.stats(found),
+                                                  texts.diary_stats(people, entries),
+                                                  texts.water_stats(water_keepers)))))
 
 
 # ------------------------------------------------------------------ buttons

@@ -25,6 +25,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.tip_admin import TipAdmin
 from bot.services.tipfeed import TipFeed
+from bot.services.water import WaterService
 from tips.foods import FoodTable
 from tips.reference import Causes, RdaTable
 
@@ -46,6 +47,7 @@ class Deps:
     languages: LanguageService
     sources: tuple[str, ...]
     diary: DiaryService
+    water: WaterService
     outage: Outage = field(default_factory=Outage)  # shared with the sender
 
     # The reference data in the language of the update being answered (set by the gate).

@@ -52,7 +52,8 @@ async def mydata_reply(deps: Deps, chat_id: int) -> Reply:
     if data is None:
         return Reply(texts.mydata_nothing())
     # Counts and settings, never the entries (those are in /diary, /export)
-    return Reply(texts.my_data(data) + "\n" + texts.diary_counts(await deps.diary.counts(chat_id)))
+    return Reply(texts.my_data(data) + "\n" + texts.diary_counts(await deps.diary.counts(chat_id))
+                 + "\n" + texts.water_counts(await deps.water.counts(chat_id)))
 
 
 async def forget_reply(deps: Deps, chat_id: int) -> Reply:

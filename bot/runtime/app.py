@@ -47,6 +47,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tip_admin import TipAdmin
 from bot.services.tipfeed import TipFeed
+from bot.services.water import WaterService
 from bot.storage import Storage
 from bot.ui import keyboards, limits, texts
 from bot.ui.outbox import OutboxRenderer, broadcast_progress
@@ -171,6 +172,7 @@ async def attach_runtime(
             languages=LanguageService(storage, clock),
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
             diary=diary,
+            water=WaterService(storage, clock),
             outage=outage,
         )
     except BaseException:

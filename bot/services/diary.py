@@ -95,6 +95,7 @@ class ExportFiles:
     entries_csv: str
     checkins_csv: str
     settings_csv: str
+    water_csv: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +285,7 @@ class DiaryService:
         entries = await self._storage.diary.entries_since(chat_id, date.min)
         checkins = await self._storage.diary.checkins_since(chat_id, date.min)
         settings = await self._storage.diary.settings(chat_id)
+        water = await self._storage.water.settings(chat_id)
 
         def hhmm(value: time | None) -> str:
             return value.strftime("%H:%M") if value else "off"
@@ -300,9 +302,13 @@ class DiaryService:
             "weekly_picture": ("on" if settings.weekly_enabled else "off") if settings
             else "off",
             "retention_months": str(settings.retention_months if settings else 12),
+            "water_glass": water.glass if water else "",
+            "water_target": str(water.target or "") if water else "",
         }
         return ExportFiles(export.entries_csv(entries), export.checkins_csv(checkins),
-                           export.settings_csv(rows))
+                           export.settings_csv(rows),
+                           export.water_csv((g.local_date, g.logged_at, g.ml) for g in
+                                            await self._storage.water.glasses(chat_id)))
 
     async def counts(self, chat_id: int) -> DiaryCounts:
         return DiaryCounts(await self._storage.diary.entry_count(chat_id),
@@ -318,14 +324,23 @@ class DiaryService:
     # ------------------------------------------------------------ retention
 
     async def sweep(self) -> int:
-        """Delete what is older than each person's retention; returns entries deleted."""
+        """Delete what is older than each person's retention: diary entries, check-ins
+        and the water log (whose keepers without a diary get the default 12 months).
+        Returns diary entries deleted."""
         now = self._clock.now()
-        cutoffs = []
-        for chat_id, months, zone in await self._storage.diary.retention_targets():
-            try:
-                today = local_date(now, resolve_zone(zone))
-            except ValueError:
-                today = now.date()
-            cutoffs.append((chat_id, retention_cutoff(today, months)))
+
+        def cutoffs(targets: list[tuple[int, int, str]]) -> list[tuple[int, date]]:
+            found = []
+            for chat_id, months, zone in targets:
+                try:
+                    today = local_date(now, resolve_zone(zone))
+                except ValueError:
+                    today = now.date()
+                found.append((chat_id, retention_cutoff(today, months)))
+            return found
+
+        await self._storage.water.delete_before(
+            cutoffs(await self._storage.water.retention_targets()))
         return await self._storage.diary.delete_before(
-            cutoffs, now - timedelta(days=UNDO_RECORDS_DAYS))
+            cutoffs(await self._storage.diary.retention_targets()),
+            now - timedelta(days=UNDO_RECORDS_DAYS))

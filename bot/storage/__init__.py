@@ -51,6 +51,7 @@ from bot.storage.rotation import RotationQueries
 from bot.storage.schema import migrate
 from bot.storage.subscribers import SubscriberQueries
 from bot.storage.tips import TipQueries
+from bot.storage.water import WaterQueries
 
 __all__ = [
     "Broadcast",
@@ -79,6 +80,7 @@ class Storage:
         self.privacy = PrivacyQueries(db, self.subscribers.forgotten)
         self.reports = ReportQueries(db, self.subscribers, self.tips)
         self.diary = DiaryQueries(db)
+        self.water = WaterQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:

@@ -249,3 +249,25 @@ class Changed:
 
     before: Subscriber
     subscriber: Subscriber
+
+
+# The water log
+
+@dataclass(frozen=True, slots=True)
+class WaterSettings:
+    """One person's water-log settings: a glass size code and their own daily target."""
+
+    chat_id: int
+    glass: str  # 'ml200' | 'ml250' | 'ml300' | 'cup'
+    target: int | None  # glasses a day; None: no target
+
+
+@dataclass(frozen=True, slots=True)
+class Glass:
+    """One logged glass: its person's local date when logged, and its size then."""
+
+    id: int
+    chat_id: int
+    local_date: date
+    ml: int
+    logged_at: datetime

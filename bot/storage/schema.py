@@ -366,6 +366,28 @@ MIGRATIONS: tuple[str, ...] = (
         CHECK (language_chosen IN (0, 1));
     """,
     BROADCAST_TEXTS,
+    # The water log: one row per glass, on the person's local date when it was logged,
+    # with its size in ml as it was then (a later change of glass size does not rewrite
+    # the past); and the person's own settings: a glass size code and an optional daily
+    # target in glasses. Health data: everything cascades from the subscriber row.
+    """
+    CREATE TABLE water_settings (
+        chat_id    INTEGER PRIMARY KEY REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        glass      TEXT    NOT NULL DEFAULT 'ml250'
+                   CHECK (glass IN ('ml200', 'ml250', 'ml300', 'cup')),
+        target     INTEGER CHECK (target IS NULL OR target BETWEEN 1 AND 30),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE water_glasses (
+        id         INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT    NOT NULL,
+        ml         INTEGER NOT NULL CHECK (ml > 0),
+        logged_at  INTEGER NOT NULL
+    );
+    CREATE INDEX water_glasses_chat_date ON water_glasses (chat_id, local_date);
+    """,
 )
 
 

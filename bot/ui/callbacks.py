@@ -468,3 +468,39 @@ DIARY_SET_RETENTION = "rt"  # value months
 DIARY_SHOW = "show"  # redraw the /diary screen
 DIARY_OFF = "off"
 DIARY_MENU = "menu"
+
+
+# ------------------------------------------------------------------ the water log
+#   wa:<source>       "💧 +1 glass" (under the tip, or under /water's answer)
+#   wu:<glass id>     "↩️ Undo" of that one glass
+#   ws:<item>:<value> a water setting: glass size (a code) or target (a number or "off")
+
+@dataclasses.dataclass(frozen=True)
+class WaterAdd(CallbackData, prefix="wa"):
+    """Log one glass for today. `source` says where the button was ('tip', 'water')."""
+
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class WaterUndo(CallbackData, prefix="wu"):
+    """Remove the one glass this id names (only in the pressing chat)."""
+
+    glass_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class WaterSetting(CallbackData, prefix="ws"):
+    """One of the WATER_SET_* items with its value; WATER_MENU shows the choices."""
+
+    item: str
+    value: str
+
+
+WATER_ADD_TIP = "tip"
+WATER_ADD_WATER = "water"
+WATER_SET_GLASS = "g"  # value: a glass size code ('ml200', 'ml250', 'ml300', 'cup')
+WATER_SET_TARGET = "t"  # value: glasses a day, or WATER_OFF
+WATER_MENU = "menu"  # item and value: show the settings keyboard
+WATER_SHOW = "show"  # item and value: back to today's count
+WATER_OFF = "off"

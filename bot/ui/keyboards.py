@@ -25,6 +25,7 @@ from bot.diary.flow import Action, Ask
 from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, Trigger
 from bot.diary.prompts import RETENTION_MONTHS
 from bot.services.needs import statuses_for
+from bot.services.water import GLASS_ML, TARGETS
 from bot.ui import texts
 from bot.ui.callbacks import (
     ANOTHER,
@@ -59,6 +60,13 @@ from bot.ui.callbacks import (
     TOPICS_DONE,
     VOTE_DOWN,
     VOTE_UP,
+    WATER_ADD_TIP,
+    WATER_ADD_WATER,
+    WATER_MENU,
+    WATER_OFF,
+    WATER_SET_GLASS,
+    WATER_SET_TARGET,
+    WATER_SHOW,
     BroadcastTip,
     CallbackData,
     CancelBroadcast,
@@ -86,11 +94,15 @@ from bot.ui.callbacks import (
     Setting,
     TipAction,
     ToggleTopic,
+    WaterAdd,
+    WaterSetting,
+    WaterUndo,
 )
 from tips.catalog import TOPICS
 from tips.reference import RdaBand, RdaTable
 
 if TYPE_CHECKING:
+    from bot.services.water import WaterDay
     from bot.storage.models import Broadcast, DiarySettings, Subscriber
 
 QUICK_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
@@ -223,7 +235,7 @@ def _tip_actions(tip_id: str, vote: int, locale: str) -> InlineKeyboardMarkup:
         _button(up, TipAction(VOTE_UP, tip_id)),
         _button(down, TipAction(VOTE_DOWN, tip_id)),
         _button(texts.button_another(), TipAction(ANOTHER, tip_id)),
-    ], log_cramp_row()])  # a small separate row under the reactions
+    ], [*log_cramp_row(), water_add_button(WATER_ADD_TIP)]])  # a small row under the reactions
 
 
 # /causes sections
@@ -411,3 +423,34 @@ def command_menu(admin: bool = False) -> list[BotCommand]:
     if not admin:
         return public
     return public + [BotCommand(name, description) for name, description in texts.ADMIN_COMMANDS]
+
+
+# ------------------------------------------------------------------ the water log
+
+def water_add_button(source: str) -> InlineKeyboardButton:
+    return _button(texts.button_water_add(), WaterAdd(source))
+
+
+def water_day(day: WaterDay) -> InlineKeyboardMarkup:
+    """Under a count: Undo of the glass just logged (if any), another glass, the settings."""
+    first = [water_add_button(WATER_ADD_WATER)]
+    if day.glass_id is not None:
+        first.insert(0, _button(texts.button_undo(), WaterUndo(day.glass_id)))
+    return InlineKeyboardMarkup([first, [_button(
+        texts.button_water_settings(), WaterSetting(WATER_MENU, WATER_MENU))]])
+
+
+def water_settings(day: WaterDay) -> InlineKeyboardMarkup:
+    """Glass sizes and targets, the current ones marked, and the way back to the count."""
+    def mark(label: str, chosen: bool) -> str:
+        return label + (texts.VOTE_MARK if chosen else "")
+
+    sizes = [_button(mark(texts.water_glass_label(code), code == day.glass),
+                     WaterSetting(WATER_SET_GLASS, code)) for code in GLASS_ML]
+    targets = [_button(mark(texts.water_target_label(None), day.target is None),
+                       WaterSetting(WATER_SET_TARGET, WATER_OFF))]
+    targets += [_button(mark(texts.water_target_label(n), day.target == n),
+                        WaterSetting(WATER_SET_TARGET, str(n))) for n in TARGETS]
+    return InlineKeyboardMarkup([*_rows(sizes, 2), *_rows(targets, 2),
+                                 [_button(texts.button_water_back(),
+                                          WaterSetting(WATER_SHOW, WATER_SHOW))]])

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from bot.services.privacy import MyData
     from bot.services.subscriptions import StartResult
     from bot.services.tip_admin import TipVotes
+    from bot.services.water import WaterCounts, WaterDay
     from bot.storage.models import Broadcast, DiarySettings, Stats, Subscriber
 
 BOT_NAME = "MagDaily"
@@ -83,6 +84,7 @@ def commands() -> tuple[tuple[str, str], ...]:
         ("diary", _("Your cramp diary and its settings")),
         ("report", _("A summary for your doctor, e.g. /report 8")),
         ("export", _("Your diary and settings as CSV files")),
+        ("water", _("Log a glass of water, see today's count")),
         ("language", _("Choose your language")),
     )
 
@@ -817,7 +819,7 @@ def help_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
         (_("Tips"), ("tip", "foods", "causes")),
         (_("Your daily tip"), ("settings", "time", "timezone", "topics", "pause", "resume",
                                "subscribe", "stop")),
-        (_("Cramp diary"), ("sos", "cramp", "diary", "report", "export")),
+        (_("Cramp diary"), ("sos", "cramp", "diary", "report", "export", "water")),
         (_("You and your data"), ("need", "mydata", "forget", "language")),
         (_("About"), ("about", "help")),
     )
@@ -2152,6 +2154,7 @@ def export_caption(kind: str) -> str:
         "entries": _("📔 Your cramp diary (CSV, one row per cramp)."),
         "checkins": _("🌅 Your morning check-ins (CSV)."),
         "settings": _("⚙️ Your settings and /need profile (CSV)."),
+        "water": _("💧 Your water log (CSV, one row per glass)."),
         "report": _("🩺 The report's week-by-week numbers (CSV)."),
     }
     return captions[kind]
@@ -2304,3 +2307,122 @@ def language_chosen() -> str:
     """The answer to a choice, already in the chosen language."""
     return _("✅ MagDaily writes to you in English from now on: tips, warning signs, the "
              "diary and the command menu.")
+
+
+# ------------------------------------------------------------------ the water log
+
+def button_water_add() -> str:
+    return _("💧 +1 glass")
+
+
+def button_water_settings() -> str:
+    return _("⚙️ Glass size and target")
+
+
+def button_water_back() -> str:
+    return _("💧 Back to today")
+
+
+def water_glass_label(glass: str) -> str:
+    """A glass size choice by its stored code ('ml200', 'ml250', 'ml300', 'cup')."""
+    if glass == "cup":
+        return _("US cup (8 fl oz)")
+    # Translators: {ml} is a number of millilitres, e.g. "250".
+    return _("{ml} ml").format(ml=formats.number(int(glass.removeprefix("ml"))))
+
+
+def water_target_label(target: int | None) -> str:
+    if target is None:
+        return _("No target")
+    return ngettext("{target} glass a day", "{target} glasses a day", target).format(
+        target=formats.number(target))
+
+
+def water_count(day: WaterDay) -> str:
+    """The day's count, with the person's own target beside it where they set one."""
+    count, ml = formats.number(day.glasses), formats.number(day.ml)
+    if day.glass == "cup":
+        if day.target is None:
+            text = ngettext("💧 {count} cup today (about {ml} ml)",
+                            "💧 {count} cups today (about {ml} ml)", day.glasses)
+        else:
+            text = ngettext("💧 {count} cup today (about {ml} ml) · your target: {target}",
+                            "💧 {count} cups today (about {ml} ml) · your target: {target}",
+                            day.glasses)
+    elif day.target is None:
+        text = ngettext("💧 {count} glass today ({ml} ml)",
+                        "💧 {count} glasses today ({ml} ml)", day.glasses)
+    else:
+        text = ngettext("💧 {count} glass today ({ml} ml) · your target: {target}",
+                        "💧 {count} glasses today ({ml} ml) · your target: {target}",
+                        day.glasses)
+    return text.format(count=count, ml=ml, target=formats.number(day.target or 0))
+
+
+def water_caution() -> str:
+    """Shown wherever a target is set: a number is not for everyone, and more is not better."""
+    return _("⚠️ With heart or kidney disease, or a fluid limit from your doctor, ask them "
+             "before aiming for any number. Drinking far more than your thirst asks for is "
+             "not better: too much water can lower the sodium in your blood.")
+
+
+def water_day(day: WaterDay) -> str:
+    """/water's answer and the +1 glass answer: the count, and the caution with a target."""
+    lines = [water_count(day)]
+    if day.undone is not None and day.undone != day.day:
+        lines.insert(0, _("↩️ One glass removed from {day}.").format(
+            day=formats.day_label(day.undone)))
+    elif day.undone is not None:
+        lines.insert(0, _("↩️ One glass removed."))
+    if day.target is not None:
+        lines.append(water_caution())
+    return "\n".join(lines)
+
+
+def water_settings(day: WaterDay) -> str:
+    """The settings view: what is chosen now, and how the choices work."""
+    lines = [_("<b>Water log settings</b>"),
+             _("Glass size: {size}").format(size=water_glass_label(day.glass)),
+             _("Daily target: {target}").format(target=water_target_label(day.target)),
+             _("Pick a glass size, and a daily target of your own if you want one. "
+               "Your thirst is a good guide on most days.")]
+    if day.target is not None:
+        lines.append(water_caution())
+    return "\n".join(lines)
+
+
+def water_already_undone() -> str:
+    return _("That glass is already removed.")
+
+
+def water_saved() -> str:
+    return _("✅ Saved.")
+
+
+def water_private_only() -> str:
+    return _("🔒 The water log is private: open a private chat with me and send /water "
+             "there.")
+
+
+def water_start_first() -> str:
+    return _("💧 The water log belongs to your subscription, so /forget can delete it with "
+             "everything else. Send /start first (one tap), then /water.")
+
+
+def water_counts(counts: WaterCounts) -> str:
+    """/mydata's water part: how many glasses are stored and the settings, never the log."""
+    lines = ["", _("<b>Your water log</b>"),
+             _("• Glasses logged: {count}").format(count=formats.number(counts.glasses))]
+    if counts.settings is not None:
+        lines += [_("• Glass size: {size}").format(
+                      size=water_glass_label(counts.settings.glass)),
+                  _("• Daily target: {target}").format(
+                      target=water_target_label(counts.settings.target))]
+    lines.append(_("/export sends every glass as CSV; /forget deletes them."))
+    return "\n".join(lines)
+
+
+def water_stats(people: int) -> str:
+    """/stats: a count of people only, never a glass. admin: English only."""
+    keepers = "1 person keeps one" if people == 1 else f"{people:,} people keep one"
+    return f"Water log: {keepers}"
