@@ -10,6 +10,7 @@ diagnoses or prescribes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
@@ -437,6 +438,12 @@ def resumed(subscriber: Subscriber) -> str:
 
 def tip_message(tip: Tip, daily: bool = False) -> str:
     """A tip; the daily one is marked as the tip of the day, an on-demand one is not."""
+    return _tip_message(tip, daily, current_locale())
+
+
+@functools.lru_cache(maxsize=2048)  # per tip, kind and locale: the sender words one tip
+def _tip_message(tip: Tip, daily: bool, locale: str) -> str:  # for thousands of chats
+    """(`locale` keys the cache: the words are the current locale's.)"""
     head = "<b>" + _("🌅 Tip of the day") + "</b> · " if daily else ""
     source = _("Source: {source}").format(source=escape(tip.source))
     return (
