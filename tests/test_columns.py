@@ -19,10 +19,12 @@ from bot.storage import Storage
 from bot.storage.broadcasts import _COLUMNS as BROADCAST_COLUMNS
 from bot.storage.columns import RowShape
 from bot.storage.diary import _ENTRY_COLUMNS, _SETTINGS_COLUMNS, CHECKIN
+from bot.storage.food import _ENTRY_COLUMNS as FOOD_ENTRY_COLUMNS
 from bot.storage.models import (
     Broadcast,
     DiarySettings,
     DueSubscriber,
+    FoodEntry,
     Glass,
     Subscriber,
     WaterSettings,
@@ -56,6 +58,7 @@ LISTS = [
     (WATER_SETTINGS_COLUMNS, WaterSettings, {}, set(), "water_settings",
      {"created_at", "updated_at"}),
     (GLASS_COLUMNS, Glass, {}, set(), "water_glasses", set()),
+    (FOOD_ENTRY_COLUMNS, FoodEntry, {}, set(), "food_log", set()),
     # a stored tip: the Tip's columns, then origin and retired (StoredTip's own fields)
     (TIP_COLUMNS, Tip, {}, {"level"}, "tips",
      {"origin", "retired", "left_catalog", "created_at", "updated_at"}),
@@ -148,3 +151,23 @@ async def test_a_glass_and_water_settings_read_back_every_column_into_their_fiel
     assert settings == WaterSettings(chat_id=7, glass="ml300", target=9)
     assert glass == Glass(id=5, chat_id=7, local_date=date(2026, 3, 29), ml=240,
                           logged_at=datetime.fromtimestamp(1790000000, UTC))
+
+
+async def test_a_food_log_entry_reads_back_every_column_into_its_field(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    try:
+        async with storage._db.write() as tx:
+            await tx.execute(
+                """INSERT INTO subscribers (chat_id, status, send_time, timezone, topics,
+                       created_at, updated_at)
+                   VALUES (7, 'active', '08:00', 'UTC', 'sleep', 1700000000, 1700000000)""")
+            await tx.execute(
+                """INSERT INTO food_log (id, chat_id, local_date, food, servings, mg, logged_at)
+                   VALUES (5, 7, '2026-03-29', 'chia seeds', 2, 111, 1790000000)""")
+        entry = await storage.food.entry(7, 5)
+    finally:
+        await storage.close()
+    assert entry == FoodEntry(id=5, chat_id=7, local_date=date(2026, 3, 29), food="chia seeds",
+                              servings=2, mg=111,
+                              logged_at=datetime.fromtimestamp(1790000000, UTC))
