@@ -65,7 +65,7 @@ async def test_ate_by_typing_finds_foods_and_offers_near_misses_that_log(bot):
 async def test_a_food_typed_in_the_readers_language_is_logged_by_its_code(bot):
     await bot.start(language_code="ru")
     logged = await bot.reply("/ate миндаль", language_code="ru")
-    assert "80" in logged.text and logged.text.startswith("🍽")
+    assert logged.text.startswith("🍽 Записано на сегодня: 1 порция") and "80 мг" in logged.text
     assert eaten(bot) == [("2026-11-25", "almonds", 1, 80)]
 
 
