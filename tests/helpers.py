@@ -20,6 +20,7 @@ from bot.delivery.pacer import Pacer
 from bot.runtime.app import Runtime
 from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
+from bot.services.food import FoodLogService
 from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
 from bot.ui import texts
@@ -160,7 +161,9 @@ def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = froz
 
 def make_renderer(feed: TipFeed, storage: Storage, clock: Clock) -> OutboxRenderer:
     """The shipped outbox renderer, as the wiring builds it, for a sender made by hand."""
-    return OutboxRenderer(feed, DiaryService(storage, clock), ContentLibrary.load())
+    content = ContentLibrary.load()
+    food_log = FoodLogService(storage, clock, content.english().foods.daily_value_mg)
+    return OutboxRenderer(feed, DiaryService(storage, clock, food_log), content)
 
 
 def shown_reason(code: str | None, cause: str | None = None,

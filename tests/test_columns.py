@@ -19,10 +19,12 @@ from bot.storage import Storage
 from bot.storage.broadcasts import _COLUMNS as BROADCAST_COLUMNS
 from bot.storage.columns import RowShape
 from bot.storage.diary import _ENTRY_COLUMNS, _SETTINGS_COLUMNS, CHECKIN
+from bot.storage.food import _ENTRY_COLUMNS as FOOD_ENTRY_COLUMNS
 from bot.storage.models import (
     Broadcast,
     DiarySettings,
     DueSubscriber,
+    FoodEntry,
     Glass,
     Subscriber,
     WaterSettings,
@@ -56,6 +58,7 @@ LISTS = [
     (WATER_SETTINGS_COLUMNS, WaterSettings, {}, set(), "water_settings",
      {"created_at", "updated_at"}),
     (GLASS_COLUMNS, Glass, {}, set(), "water_glasses", set()),
+    (FOOD_ENTRY_COLUMNS, FoodEntry, {}, set(), "food_log", set()),
     # a stored tip: the Tip's columns, then origin and retired (StoredTip's own fields)
     (TIP_COLUMNS, Tip, {}, {"level"}, "tips",
      {"origin", "retired", "left_catalog", "created_at", "updated_at"}),
@@ -126,7 +129,7 @@ async def test_a_subscriber_reads_back_every_column_into_its_own_field(tmp_path)
         updated_at=at(1710000000), need_mg=310, need_profile="31-50:female", setup_step="time")
 
 
-async def test_a_glass_and_water_settings_read_back_every_column_into_their_fields(tmp_path):
+async def test_the_water_and_food_logs_read_back_every_column_into_their_fields(tmp_path):
     path = tmp_path / "bot.sqlite3"
     storage = await Storage.open(path)
     try:
@@ -141,10 +144,18 @@ async def test_a_glass_and_water_settings_read_back_every_column_into_their_fiel
             await tx.execute(
                 """INSERT INTO water_glasses (id, chat_id, local_date, ml, logged_at)
                    VALUES (5, 7, '2026-03-29', 240, 1790000000)""")
+            await tx.execute(
+                """INSERT INTO food_log (id, chat_id, local_date, food, servings, mg, logged_at)
+                   VALUES (6, 7, '2026-03-30', 'chia seeds', 2, 111, 1790000002)""")
         settings = await storage.water.settings(7)
         glass = await storage.water.glass(7, 5)
+        entry = await storage.food.entry(7, 6)
     finally:
         await storage.close()
     assert settings == WaterSettings(chat_id=7, glass="ml300", target=9)
     assert glass == Glass(id=5, chat_id=7, local_date=date(2026, 3, 29), ml=240,
                           logged_at=datetime.fromtimestamp(1790000000, UTC))
+    assert entry == FoodEntry(id=6, chat_id=7, local_date=date(2026, 3, 30), food="chia seeds",
+                              servings=2, mg=111,
+                              logged_at=datetime.fromtimestamp(1790000002, UTC))
+

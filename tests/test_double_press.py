@@ -125,6 +125,11 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     for data in (_button(water, "wu:"), "ws:menu:menu", "ws:g:cup", "ws:t:8", "ws:show:show"):
         await _twice(bot, water, data, pressed, in_place=True)
 
+    # The food log: "I ate this" answers with a message of its own, whose Undo redraws it.
+    await _twice(bot, await bot.reply("/foods almonds"), "ate:almonds", pressed)
+    logged = await bot.reply("/ate spinach")
+    await _twice(bot, logged, _button(logged, "ateu:"), pressed, in_place=True)
+
     await _twice(bot, await bot.reply("/forget"), "forget:no", pressed, in_place=True)
     await _twice(bot, await bot.reply("/forget"), "forget:yes", pressed, in_place=True)
 

@@ -134,14 +134,16 @@ async def test_console_mode_chats_through_the_same_handlers(tmp_path):
         sys.executable, str(REPO / "run.py"), "--console-if-no-token", cwd=str(REPO), env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT)
-    script = "/start\n/foods almonds\n4\n/time 25:00\n/quit\n"
+    script = "/start\n4\n/foods almonds\n1\n/time 25:00\n/quit\n"
     output, _ = await asyncio.wait_for(process.communicate(script.encode()), 60)
     text = output.decode()
     assert process.returncode == 0, text
     assert "Welcome to MagDaily" in text
     assert "[1] 💡 Tip now" in text
+    assert "Your settings" in text.split("Welcome to MagDaily", 1)[1]  # button 4 = Settings
     assert "80 mg of magnesium" in text
-    assert "Your settings" in text.split("80 mg of magnesium", 1)[1]  # button 4 = Settings
+    # button 1 under the food = "I ate this"
+    assert "Logged for today: 1 serving of" in text.split("[1] 🍽 I ate this", 1)[1]
     assert "couldn’t read “25:00”" in text
     # the console's own database holds the console user; the real one stays untouched
     rows = sqlite3.connect(tmp_path / "console.sqlite3").execute(

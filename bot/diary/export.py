@@ -110,3 +110,19 @@ def water_csv(glasses: Iterable[tuple[date, datetime, int]]) -> str:
         "logged_at_utc": logged_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "ml": str(ml),
     } for day, logged_at, ml in ordered))
+
+
+FOOD_COLUMNS: tuple[str, ...] = ("local_date", "logged_at_utc", "food", "servings", "mg")
+
+
+def food_csv(entries: Iterable[tuple[date, datetime, str, int, int]]) -> str:
+    """The food log, one row per "I ate this" as (local date, logged instant in UTC, food
+    code, servings, mg of magnesium then), oldest first."""
+    ordered = sorted(entries, key=lambda e: e[1])
+    return write_csv(FOOD_COLUMNS, ({
+        "local_date": day.isoformat(),
+        "logged_at_utc": logged_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "food": food,
+        "servings": str(servings),
+        "mg": str(mg),
+    } for day, logged_at, food, servings, mg in ordered))

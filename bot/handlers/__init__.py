@@ -10,7 +10,7 @@ Before all of them, in group -1, `guards.gate` drops the updates the bot never a
 (channel posts, business messages, edits, commands for another bot).
 
 Modules: common (Reply, Answer, send, edit in place, arguments, errors), user,
-personal, diary, water, language, admin.
+personal, diary, water, food, language, admin.
 Nothing outside this package imports them except bot.app, which calls
 `register`.
 """
@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.core.telegram_app import TelegramApp
-from bot.handlers import admin, common, diary, guards, language, personal, user, water
+from bot.handlers import admin, common, diary, food, guards, language, personal, user, water
 from bot.handlers.common import Answer, AnyHandler, on_press
 from bot.handlers.deps import Deps, install_deps
 from bot.ui.callbacks import (
@@ -46,6 +46,8 @@ from bot.ui.callbacks import (
     DiscardBroadcast,
     DraftButton,
     EntryButton,
+    FoodAte,
+    FoodUndo,
     Forget,
     LocalNow,
     LogStart,
@@ -107,6 +109,8 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("export", diary.export_command),
         # the water log
         CommandHandler("water", water.water),
+        # the food log
+        CommandHandler("ate", food.ate),
         *admin.only([
             CommandHandler("broadcast", admin.broadcast),
             CommandHandler("broadcasts", admin.broadcasts),
@@ -146,6 +150,9 @@ def handlers() -> list[AnyHandler]:
         _press(WaterAdd, water.add_button),
         _press(WaterUndo, water.undo_button),
         _press(WaterSetting, water.setting_button),
+        # the food log
+        _press(FoodAte, food.ate_button),
+        _press(FoodUndo, food.undo_button),
         *admin.only([
             _press(ConfirmBroadcast, admin.confirm_button),
             _press(DiscardBroadcast, admin.discard_button),

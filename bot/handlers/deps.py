@@ -19,6 +19,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
+from bot.services.food import FoodLogService
 from bot.services.languages import LanguageService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
@@ -48,6 +49,7 @@ class Deps:
     sources: tuple[str, ...]
     diary: DiaryService
     water: WaterService
+    food_log: FoodLogService
     outage: Outage = field(default_factory=Outage)  # shared with the sender
 
     # The reference data in the language of the update being answered (set by the gate).

@@ -53,7 +53,8 @@ async def mydata_reply(deps: Deps, chat_id: int) -> Reply:
         return Reply(texts.mydata_nothing())
     # Counts and settings, never the entries (those are in /diary, /export)
     return Reply(texts.my_data(data) + "\n" + texts.diary_counts(await deps.diary.counts(chat_id))
-                 + "\n" + texts.water_counts(await deps.water.counts(chat_id)))
+                 + "\n" + texts.water_counts(await deps.water.counts(chat_id))
+                 + "\n" + texts.food_counts(await deps.food_log.count(chat_id)))
 
 
 async def forget_reply(deps: Deps, chat_id: int) -> Reply:

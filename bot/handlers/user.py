@@ -227,7 +227,7 @@ async def foods_reply(deps: Deps, chat_id: int, query: str = "") -> Reply:
         suggestions = suggest_foods(deps.foods, query)
         return Reply(texts.food_unknown(query, suggestions),
                      keyboards.food_choices([f.name for f in suggestions]))
-    return Reply(texts.food_answer(food, deps.foods))
+    return Reply(texts.food_answer(food, deps.foods), keyboards.food_answer(food.name))
 
 
 async def _emergency_number(deps: Deps, chat_id: int) -> str | None:

@@ -41,6 +41,7 @@ from bot.services.broadcasts import BroadcastService, run_progress_loop
 from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
+from bot.services.food import FoodLogService
 from bot.services.languages import LanguageService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
@@ -147,7 +148,8 @@ async def attach_runtime(
         defaults = Defaults(settings.default_timezone, settings.default_send_time)
         content = ContentLibrary.load()
         foods = content.english().foods
-        diary = DiaryService(storage, clock)
+        food_log = FoodLogService(storage, clock, foods.daily_value_mg)
+        diary = DiaryService(storage, clock, food_log)
         transport = transport or BotTransport(
             application.bot, paid_broadcast=settings.allow_paid_broadcast)
         outage = Outage()
@@ -173,6 +175,7 @@ async def attach_runtime(
             sources=tuple(sorted({tip.source for tip in tips} | {foods.source})),
             diary=diary,
             water=WaterService(storage, clock),
+            food_log=food_log,
             outage=outage,
         )
     except BaseException:

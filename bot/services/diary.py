@@ -34,6 +34,7 @@ from bot.diary.prompts import (
     next_slot,
     retention_cutoff,
 )
+from bot.services.food import FoodLogService, FoodWeek
 from bot.storage import Storage
 from bot.storage.models import DiarySettings, Subscriber
 from tips.reference import emergency_number
@@ -88,6 +89,7 @@ class DiaryView:
 class WeeklyView:
     picture: weekly.WeeklyPicture
     series: chart.Series
+    food: FoodWeek | None = None  # this week's logged foods, when there are any
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,7 @@ class ExportFiles:
     checkins_csv: str
     settings_csv: str
     water_csv: str
+    food_csv: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +115,10 @@ def zone_of(subscriber: Subscriber) -> tzinfo:
 
 
 class DiaryService:
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    def __init__(self, storage: Storage, clock: Clock, food: FoodLogService) -> None:
         self._storage = storage
         self._clock = clock
+        self._food = food
 
     async def _subscriber(self, chat_id: int) -> Subscriber | None:
         return await self._storage.subscribers.get(chat_id)
@@ -268,7 +272,8 @@ class DiaryService:
         """This week against last, the rules, and eight weeks of nights with cramps."""
         entries, checkins = await self._history(chat_id, today, weekly.HISTORY_WEEKS)
         picture = weekly.weekly_picture(entries, checkins, today)
-        return WeeklyView(picture, chart.nights_series(picture.history))
+        return WeeklyView(picture, chart.nights_series(picture.history),
+                          await self._food.week(chat_id, picture.this_week.start, today))
 
     async def report(self, chat_id: int, week_count: int) -> report.Report | NoDiary:
         today = await self.today(chat_id)
@@ -308,7 +313,9 @@ class DiaryService:
         return ExportFiles(export.entries_csv(entries), export.checkins_csv(checkins),
                            export.settings_csv(rows),
                            export.water_csv((g.local_date, g.logged_at, g.ml) for g in
-                                            await self._storage.water.glasses(chat_id)))
+                                            await self._storage.water.glasses(chat_id)),
+                           export.food_csv((f.local_date, f.logged_at, f.food, f.servings, f.mg)
+                                           for f in await self._storage.food.entries(chat_id)))
 
     async def counts(self, chat_id: int) -> DiaryCounts:
         return DiaryCounts(await self._storage.diary.entry_count(chat_id),
@@ -325,7 +332,8 @@ class DiaryService:
 
     async def sweep(self) -> int:
         """Delete what is older than each person's retention: diary entries, check-ins
-        and the water log (whose keepers without a diary get the default 12 months).
+        and the water and food logs (whose keepers without a diary get the default 12
+        months).
         Returns diary entries deleted."""
         now = self._clock.now()
 
@@ -341,6 +349,8 @@ class DiaryService:
 
         await self._storage.water.delete_before(
             cutoffs(await self._storage.water.retention_targets()))
+        await self._storage.food.delete_before(
+            cutoffs(await self._storage.food.retention_targets()))
         return await self._storage.diary.delete_before(
             cutoffs(await self._storage.diary.retention_targets()),
             now - timedelta(days=UNDO_RECORDS_DAYS))

@@ -34,6 +34,7 @@ from pathlib import Path
 from bot.storage.broadcasts import BroadcastQueries
 from bot.storage.db import Database
 from bot.storage.diary import DiaryQueries
+from bot.storage.food import FoodLogQueries
 from bot.storage.models import (
     Broadcast,
     DailyPlan,
@@ -81,6 +82,7 @@ class Storage:
         self.reports = ReportQueries(db, self.subscribers, self.tips)
         self.diary = DiaryQueries(db)
         self.water = WaterQueries(db)
+        self.food = FoodLogQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:

@@ -271,3 +271,19 @@ class Glass:
     local_date: date
     ml: int
     logged_at: datetime
+
+
+# The food log
+
+@dataclass(frozen=True, slots=True)
+class FoodEntry:
+    """One "I ate this": the food's code, on its person's local date when logged, with
+    the servings and the magnesium the table gave for them then."""
+
+    id: int
+    chat_id: int
+    local_date: date
+    food: str  # the food table's name of the row (its English key), never a label
+    servings: int
+    mg: int
+    logged_at: datetime

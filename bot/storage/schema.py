@@ -388,6 +388,23 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX water_glasses_chat_date ON water_glasses (chat_id, local_date);
     """,
+    # The food log: one row per "I ate this", on the person's local date when it was
+    # logged, naming the food by its code (the English name of the food table's row), with
+    # the servings (one per press) and the magnesium in mg as the table gave it then (a
+    # later change of the table does not rewrite the past). Health data: it cascades from
+    # the subscriber row.
+    """
+    CREATE TABLE food_log (
+        id         INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT    NOT NULL,
+        food       TEXT    NOT NULL,
+        servings   INTEGER NOT NULL DEFAULT 1 CHECK (servings > 0),
+        mg         INTEGER NOT NULL CHECK (mg >= 0),
+        logged_at  INTEGER NOT NULL
+    );
+    CREATE INDEX food_log_chat_date ON food_log (chat_id, local_date);
+    """,
 )
 
 

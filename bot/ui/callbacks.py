@@ -504,3 +504,21 @@ WATER_SET_TARGET = "t"  # value: glasses a day, or WATER_OFF
 WATER_MENU = "menu"  # item and value: show the settings keyboard
 WATER_SHOW = "show"  # item and value: back to today's count
 WATER_OFF = "off"
+
+
+# ------------------------------------------------------------------ the food log
+#   ate:<food name>   "🍽 I ate this" (under a /foods answer, or a near-miss of /ate)
+#   ateu:<entry id>   "↩️ Undo" of that one entry
+
+@dataclasses.dataclass(frozen=True)
+class FoodAte(CallbackData, prefix="ate"):
+    """Log one serving of the food this name (the table's English key) names, today."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FoodUndo(CallbackData, prefix="ateu"):
+    """Remove the one food-log entry this id names (only in the pressing chat)."""
+
+    entry_id: int

@@ -79,6 +79,8 @@ from bot.ui.callbacks import (
     DiscardBroadcast,
     DraftButton,
     EntryButton,
+    FoodAte,
+    FoodUndo,
     Forget,
     LocalNow,
     LogStart,
@@ -201,6 +203,23 @@ def food_choices(names: list[str]) -> InlineKeyboardMarkup | None:
     if not names:
         return None
     return InlineKeyboardMarkup([[_button(n, PickFood(n)) for n in names[:4]]])
+
+
+def food_answer(name: str) -> InlineKeyboardMarkup:
+    """Under one food's figures: log a serving of it."""
+    return InlineKeyboardMarkup([[_button(texts.button_food_ate(), FoodAte(name))]])
+
+
+def ate_choices(names: list[str]) -> InlineKeyboardMarkup | None:
+    """The near-misses of a typed /ate: each logs a serving of that food when pressed."""
+    if not names:
+        return None
+    return InlineKeyboardMarkup([[_button(n, FoodAte(n)) for n in names[:4]]])
+
+
+def food_logged(entry_id: int) -> InlineKeyboardMarkup:
+    """Under a logged serving: its Undo."""
+    return InlineKeyboardMarkup([[_button(texts.button_undo(), FoodUndo(entry_id))]])
 
 
 def command_choices(names: list[str]) -> InlineKeyboardMarkup:

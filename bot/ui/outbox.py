@@ -113,7 +113,8 @@ class OutboxRenderer:
         numbers as the chart, each fired rule with its advice from the urgency ladder."""
         day = _day(row)
         view = await self._diary.weekly(row.chat_id, day)
-        return (texts.weekly_summary(view.picture, view.series, self._content.current().causes),
+        return (texts.weekly_summary(view.picture, view.series, self._content.current().causes,
+                                     view.food),
                 keyboards.weekly_chart(day))
 
 

@@ -42,6 +42,7 @@ from tips.reference import Causes, WarningSign
 if TYPE_CHECKING:
     from bot.services.broadcasts import Progress
     from bot.services.diary import DiaryCounts
+    from bot.services.food import FoodWeek
     from bot.services.needs import Need
     from bot.services.privacy import MyData
     from bot.services.subscriptions import StartResult
@@ -86,6 +87,7 @@ def commands() -> tuple[tuple[str, str], ...]:
         ("report", _("A summary for your doctor, e.g. /report 8")),
         ("export", _("Your diary and settings as CSV files")),
         ("water", _("Log a glass of water, see today's count")),
+        ("ate", _("Log a serving of a food, e.g. /ate almonds")),
         ("language", _("Choose your language")),
     )
 
@@ -826,7 +828,8 @@ def help_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
         (_("Tips"), ("tip", "foods", "causes")),
         (_("Your daily tip"), ("settings", "time", "timezone", "topics", "pause", "resume",
                                "subscribe", "stop")),
-        (_("Cramp diary"), ("sos", "cramp", "diary", "report", "export", "water")),
+        (_("Cramp diary"), ("sos", "cramp", "diary", "report", "export", "water",
+                             "ate")),
         (_("You and your data"), ("need", "mydata", "forget", "language")),
         (_("About"), ("about", "help")),
     )
@@ -2040,8 +2043,10 @@ def days_with_daytime_cramps(days: int, last_week: int | None = None) -> str:
         days=days, last_week=last_week)
 
 
-def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes) -> str:
-    """The Sunday message: this week against last, the bars, the rules."""
+def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes,
+                   food: FoodWeek | None = None) -> str:
+    """The Sunday message: this week against last, the bars, the rules, and the logged
+    foods' magnesium estimate when something was logged this week."""
     this, last = picture.this_week, picture.last_week
     # Translators: {span} is a span of dates such as "2–8 Mar".
     lines = [_("📊 <b>Your cramp week</b>, {span}").format(span=span_label(this.start, this.end)),
@@ -2059,6 +2064,8 @@ def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes) -> str:
         _("😴 Nights a cramp woke you: {count} ({last})").format(
             count=this.disturbed_nights, last=last.disturbed_nights),
     ]
+    if food is not None:
+        lines.append(food_week(food))
     if this.entries:
         lines.append(_("📈 Severity: {counts}").format(counts=_counts(this.severity)))
         if this.longest is not None:
@@ -2162,6 +2169,7 @@ def export_caption(kind: str) -> str:
         "checkins": _("🌅 Your morning check-ins (CSV)."),
         "settings": _("⚙️ Your settings and /need profile (CSV)."),
         "water": _("💧 Your water log (CSV, one row per glass)."),
+        "food": _("🍽 Your food log (CSV, one row per serving)."),
         "report": _("🩺 The report's week-by-week numbers (CSV)."),
     }
     return captions[kind]
@@ -2433,3 +2441,81 @@ def water_stats(people: int) -> str:
     """/stats: a count of people only, never a glass. admin: English only."""
     keepers = "1 person keeps one" if people == 1 else f"{people:,} people keep one"
     return f"Water log: {keepers}"
+
+
+# ------------------------------------------------------------------ the food log
+
+def button_food_ate() -> str:
+    return _("🍽 I ate this")
+
+
+def food_logged(food: Food) -> str:
+    """The answer to "I ate this" and /ate: what was logged, for which day, and its figure."""
+    # Translators: {food} is a food's label such as "Almonds, dry roasted", {serving} an
+    # amount such as "1 oz (28 g)".
+    return _("🍽 Logged for today: 1 serving of <b>{food}</b> ({serving}), {mg} mg of "
+             "magnesium.").format(food=escape(food.label), serving=escape(food.serving),
+                                  mg=formats.number(food.mg))
+
+
+def food_undone(food: Food) -> str:
+    return _("↩️ Removed: 1 serving of {food}.").format(food=escape(food.label))
+
+
+def food_already_undone() -> str:
+    return _("That entry is already removed.")
+
+
+def food_private_only() -> str:
+    return _("🔒 The food log is private: open a private chat with me and send /ate there.")
+
+
+def food_start_first() -> str:
+    return _("🍽 The food log belongs to your subscription, so /forget can delete it with "
+             "everything else. Send /start first (one tap), then /ate.")
+
+
+def ate_usage() -> str:
+    return _("🍽 Tell me what you ate, e.g. <code>/ate {example}</code>. /foods lists every "
+             "food I know.").format(example=escape(example_food()))
+
+
+def ate_unknown(query: str, suggestions: list[Food]) -> str:
+    """(The suggestions also come as buttons that log, see keyboards.ate_choices.)"""
+    names = ", ".join(escape(food.name) for food in suggestions)
+    example = suggestions[0].name if suggestions else example_food()
+    # Translators: {query} is what the reader typed, {names} a list of food names.
+    return (
+        _("I don’t have “{query}” in my table, so nothing is logged. Some I do know: "
+          "{names}.").format(query=quote(query), names=names)
+        + "\n"
+        + _("Tap one to log a serving, or try e.g. <code>/ate {example}</code>.").format(
+            example=escape(example))
+    )
+
+
+def food_week(food: FoodWeek) -> str:
+    """The weekly picture's one line: a rough estimate from the logged foods only."""
+    week_need = food.need_mg * DAYS_PER_WEEK
+    values = {"mg": formats.number(food.mg), "need": formats.number(week_need),
+              "percent": formats.percent(percent_of(food.mg, week_need))}
+    if food.own_need:
+        return _("🍽 Magnesium from the foods you logged: about {mg} mg this week, {percent} "
+                 "of your /need figure for 7 days ({need} mg). A rough estimate from what you "
+                 "logged, not everything you ate.").format(**values)
+    return _("🍽 Magnesium from the foods you logged: about {mg} mg this week, {percent} of "
+             "the adult figure for 7 days ({need} mg; /need gives your own). A rough "
+             "estimate from what you logged, not everything you ate.").format(**values)
+
+
+def food_counts(servings: int) -> str:
+    """/mydata's food part: how many servings are stored, never the log."""
+    return "\n".join(["", _("<b>Your food log</b>"),
+                      _("• Servings logged: {count}").format(count=formats.number(servings)),
+                      _("/export sends every serving as CSV; /forget deletes them.")])
+
+
+def food_stats(people: int) -> str:
+    """/stats: a count of people only, never an entry. admin: English only."""
+    keepers = "1 person keeps one" if people == 1 else f"{people:,} people keep one"
+    return f"Food log: {keepers}"
