@@ -217,3 +217,45 @@ def test_update_marks_a_changed_english_fuzzy_and_keeps_a_removed_one_obsolete(t
     assert "Vote removed." in po.obsolete
     mo = ui_catalogue_path("ru", locales, ".mo").read_bytes()
     assert "Советы".encode() not in mo  # fuzzy: the reader gets the new English
+
+
+def words_at_import(source: str) -> list[str]:
+    """Text-layer calls that run when a module is imported (module level, class bodies,
+    default arguments): their words would be frozen in the language of the import."""
+    tree = ast.parse(source)
+    found: list[str] = []
+
+    def calls(node: ast.AST) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                name = ast.unparse(sub.func)
+                if name.startswith("texts.") or name in GETTEXT_CALLS:
+                    found.append(name)
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for default in [*node.args.defaults, *node.args.kw_defaults]:
+                    if default is not None:
+                        calls(default)
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body)
+            elif not isinstance(node, (ast.Import, ast.ImportFrom)):
+                calls(node)
+
+    visit(tree.body)
+    return found
+
+
+def test_no_text_is_worded_when_a_module_is_imported():
+    frozen = {str(path.relative_to(ROOT)): names
+              for path in sorted((ROOT / "bot").rglob("*.py"))
+              if (names := words_at_import(path.read_text(encoding="utf-8")))}
+    assert frozen == {}
+
+
+def test_the_import_check_finds_a_table_of_worded_notices():
+    source = ("NOTICES = {'up': texts.vote_up()}\n"
+              "def f(x=_('Hi')):\n    return texts.ok()\n"
+              "class C:\n    label = texts.button_ok()\n")
+    assert words_at_import(source) == ["texts.vote_up", "_", "texts.button_ok"]

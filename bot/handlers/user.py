@@ -605,10 +605,11 @@ async def topic_button(deps: Deps, update: Update, data: ToggleTopic) -> Answer:
                              keyboards.topics_menu(toggled.subscriber)))
 
 
+# Worded when a vote is answered (in the voter's language), so the table holds functions.
 _VOTE_NOTICES = {
-    "up": texts.vote_up(), "down": texts.vote_down(), "retired": texts.vote_retired(),
-    "unknown": texts.tip_gone(), "not_subscribed": texts.vote_guest(),
-    "cleared": texts.vote_cleared(),
+    "up": texts.vote_up, "down": texts.vote_down, "retired": texts.vote_retired,
+    "unknown": texts.tip_gone, "not_subscribed": texts.vote_guest,
+    "cleared": texts.vote_cleared,
 }
 
 
@@ -616,7 +617,7 @@ async def tip_action_button(deps: Deps, update: Update, data: TipAction) -> Answ
     chat_id = _chat_id(update)
     if data.action in (VOTE_UP, VOTE_DOWN) and data.tip_id:
         result = await deps.feedback.vote(chat_id, data.tip_id, data.action == VOTE_UP)
-        notice = _VOTE_NOTICES[result.outcome]
+        notice = _VOTE_NOTICES[result.outcome]()
         message = update.callback_query.message if update.callback_query else None
         text = getattr(message, "text_html", None)
         if result.outcome in ("unknown", "not_subscribed") or not text:
