@@ -83,7 +83,7 @@ async def test_a_double_press_queues_one(bot):
     bot.clock.set(datetime(2026, 11, 26, 11, 0, tzinfo=UTC))
     before = len(bot.standin.messages_to(USER))
     await bot.deliver_due()
-    assert [tip_of(m) for m in bot.standin.messages_to(USER)[before:]] == [tip_of(tip)], bot.rows("SELECT kind, status, due_at, error, local_date FROM deliveries")
+    assert [tip_of(m) for m in bot.standin.messages_to(USER)[before:]] == [tip_of(tip)]
 
 
 async def test_in_one_hour_at_21_30_moves_to_the_next_morning_and_says_so(bot):
@@ -100,7 +100,7 @@ async def test_in_one_hour_at_21_30_moves_to_the_next_morning_and_says_so(bot):
     assert bot.standin.messages_to(USER)[before:] == []
     bot.clock.set(datetime(2026, 11, 27, 7, 0, tzinfo=UTC))
     await bot.deliver_due()
-    assert [tip_of(m) for m in bot.standin.messages_to(USER)[before:]] == [tip_of(tip)], bot.rows("SELECT kind, status, due_at, error, local_date FROM deliveries")
+    assert [tip_of(m) for m in bot.standin.messages_to(USER)[before:]] == [tip_of(tip)]
 
 
 async def test_pause_cancels_a_pending_later(bot):
@@ -131,3 +131,28 @@ async def test_a_dst_day_keeps_local_times(bot):
     assert tip_of(tip) in [tip_of(m) for m in bot.standin.messages_to(USER)[before:]]
     assert bot.rows("SELECT due_at FROM deliveries WHERE kind = 'later'") == [
         (int(datetime(2026, 3, 29, 6, 0, tzinfo=UTC).timestamp()),)]
+
+
+async def test_a_day_with_tip_check_in_and_stretch_moves_a_later_to_the_next_morning(bot):
+    bot.clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    await bot.start()
+    screen = await bot.reply("/diary")
+    await bot.press(screen, "ds:ci:menu")
+    await bot.press(screen, "ds:ci:07:00")
+    await bot.press(screen, "ds:st:menu")
+    await bot.press(screen, "ds:st:20:00")
+    before = len(bot.standin.messages_to(USER))
+    for hour in range(6, 21):  # Thu 26 Nov: check-in 07:00, tip, stretch 20:00
+        bot.clock.set(datetime(2026, 11, 26, hour, 30, tzinfo=UTC))
+        await bot.deliver_due()
+    got = bot.standin.messages_to(USER)[before:]
+    assert len(got) == 3, [m.text for m in got]
+    tip = next(m for m in got if m.text.startswith("🌅 Tip of the day"))
+    bot.clock.set(datetime(2026, 11, 26, 20, 40, tzinfo=UTC))
+    shown = await choose(bot, tip, "hour")
+    assert shown.text == ("⏰ I'll send it again tomorrow at 07:00.\n"
+                          "That day already has its three scheduled messages, so it comes "
+                          "the next morning.")
+    shown = await choose(bot, tip, "morning")  # the check-in time, not 08:00
+    assert shown.text == "⏰ I'll send it again tomorrow at 07:00."
+    assert [(r[1], r[2]) for r in later_rows(bot)] == [("pending", "2026-11-27")]
