@@ -69,7 +69,8 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     await _twice(bot, tip, "wa:tip", pressed)
     # "⏰ Later" (under daily tips only): its choices redraw their own message.
     offered = await bot.press(tip, f"lt:ask:{tip_id}", strict=False)
-    await _twice(bot, offered[0], f"lt:hour:{tip_id}", pressed, in_place=True)
+    await _twice(bot, offered[0], f"lt:morning:{tip_id}", pressed,
+                 in_place=True)
 
     causes = await bot.reply("/causes")
     for data in ("causes:signs", "causes:home", "causes:why", "causes:home", "causes:helps"):
