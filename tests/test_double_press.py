@@ -63,9 +63,14 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     await _twice(bot, clock, "now:60", pressed, in_place=True)
 
     tip = await bot.reply("/tip")
+    tip_id = _button(tip, "fb:up:").removeprefix("fb:up:")
     for action in ("fb:up:", "fb:down:", "fb:more:"):
         await _twice(bot, tip, _button(tip, action), pressed)
     await _twice(bot, tip, "wa:tip", pressed)
+    # "⏰ Later" (under daily tips only): its choices redraw their own message.
+    offered = await bot.press(tip, f"lt:ask:{tip_id}", strict=False)
+    await _twice(bot, offered[0], f"lt:morning:{tip_id}", pressed,
+                 in_place=True)
 
     causes = await bot.reply("/causes")
     for data in ("causes:signs", "causes:home", "causes:why", "causes:home", "causes:helps"):

@@ -39,6 +39,8 @@ from bot.services.diary import DiaryService
 from bot.storage import Storage
 from bot.storage.models import DuePrompt, PromptPlan
 
+LATER_KIND = "later"  # a "⏰ Later" counts in the cap, though no prompt of its own
+
 log = logging.getLogger(__name__)
 
 
@@ -92,9 +94,10 @@ class PromptScheduler:
             enabled.add(PromptKind.STRETCH)
         if settings.weekly_enabled:
             enabled.add(PromptKind.WEEKLY)
-        already = {PromptKind(k) for k in
-                   await self._storage.diary.kinds_on(subscriber.chat_id, day)}
-        if not within_daily_cap(kind, enabled, day, already):
+        queued = await self._storage.diary.kinds_on(subscriber.chat_id, day)
+        already = {PromptKind(k) for k in queued if k != LATER_KIND}
+        if not within_daily_cap(kind, enabled, day, already,
+                                others=int(LATER_KIND in queued)):
             return skip
         return PromptPlan(subscriber.chat_id, kind.value, day, due.slot, following,
                           "pending")

@@ -83,11 +83,12 @@ def day_plan(enabled: Collection[PromptKind], day: date) -> tuple[PromptKind, ..
 
 
 def within_daily_cap(kind: PromptKind, enabled: Collection[PromptKind], day: date,
-                     already_sent: Collection[PromptKind]) -> bool:
+                     already_sent: Collection[PromptKind], others: int = 0) -> bool:
     """The last check before queueing: in today's plan, not sent yet, and under the cap
-    counting what was actually sent today (a belt to the plan's braces)."""
+    counting what was actually sent today (a belt to the plan's braces), with `others`
+    scheduled messages of no prompt kind (a "⏰ Later") that day."""
     return (kind in day_plan(enabled, day) and kind not in already_sent
-            and len(set(already_sent)) < MAX_SCHEDULED_PER_DAY)
+            and len(set(already_sent)) + others < MAX_SCHEDULED_PER_DAY)
 
 
 def next_slot(kind: PromptKind, at: time, tz: tzinfo, after: datetime,

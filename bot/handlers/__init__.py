@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.core.telegram_app import TelegramApp
-from bot.handlers import admin, common, diary, food, guards, language, personal, user, water
+from bot.handlers import admin, common, diary, food, guards, language, later, personal, user, water
 from bot.handlers.common import Answer, AnyHandler, on_press
 from bot.handlers.deps import Deps, install_deps
 from bot.ui.callbacks import (
@@ -49,6 +49,7 @@ from bot.ui.callbacks import (
     FoodAte,
     FoodUndo,
     Forget,
+    LaterButton,
     LocalNow,
     LogStart,
     Menu,
@@ -109,6 +110,8 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("export", diary.export_command),
         # the water log
         CommandHandler("water", water.water),
+        # "⏰ Later" under the daily tip
+        _press(LaterButton, later.later_button),
         # the food log
         CommandHandler("ate", food.ate),
         *admin.only([
@@ -150,6 +153,8 @@ def handlers() -> list[AnyHandler]:
         _press(WaterAdd, water.add_button),
         _press(WaterUndo, water.undo_button),
         _press(WaterSetting, water.setting_button),
+        # "⏰ Later" under the daily tip
+        _press(LaterButton, later.later_button),
         # the food log
         _press(FoodAte, food.ate_button),
         _press(FoodUndo, food.undo_button),

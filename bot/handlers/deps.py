@@ -21,6 +21,7 @@ from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
 from bot.services.food import FoodLogService
 from bot.services.languages import LanguageService
+from bot.services.later import LaterService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import SubscriptionService
@@ -50,6 +51,7 @@ class Deps:
     diary: DiaryService
     water: WaterService
     food_log: FoodLogService
+    later: LaterService
     outage: Outage = field(default_factory=Outage)  # shared with the sender
 
     # The reference data in the language of the update being answered (set by the gate).

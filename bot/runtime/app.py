@@ -43,6 +43,7 @@ from bot.services.diary import DiaryService
 from bot.services.feedback import FeedbackService
 from bot.services.food import FoodLogService
 from bot.services.languages import LanguageService
+from bot.services.later import LaterService
 from bot.services.needs import NeedService
 from bot.services.privacy import PrivacyService
 from bot.services.subscriptions import Defaults, SubscriptionService
@@ -176,6 +177,7 @@ async def attach_runtime(
             diary=diary,
             water=WaterService(storage, clock),
             food_log=food_log,
+            later=LaterService(storage, clock),
             outage=outage,
         )
     except BaseException:

@@ -287,7 +287,7 @@ class DiaryQueries:
         rows = await self._db.fetch_all(
             """SELECT DISTINCT kind FROM deliveries
                WHERE chat_id = ? AND local_date = ? AND status IN ('pending', 'sent')
-                 AND kind IN ('daily', 'checkin', 'stretch', 'weekly')""",
+                 AND kind IN ('daily', 'checkin', 'stretch', 'weekly', 'later')""",
             (chat_id, day.isoformat()))
         return {row[0] for row in rows}
 

@@ -30,7 +30,7 @@ from bot.storage.subscribers import DUE_COLUMNS, SubscriberQueries, decode_due
 
 # The kinds the sender sends from the outbox (on-demand tips are answered directly);
 # the diary's prompts ride the same queue, pacer and outcomes.
-SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly'"
+SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later'"
 
 
 # The tick's read: due rows with their current cycle's seen tips and 👎 votes, in one
@@ -261,6 +261,24 @@ class OutboxQueries:
                 (chat_id, kind, tip_id, ts, ts),
             )
         return int(cursor.lastrowid or 0)
+
+    async def queue_later(self, *, chat_id: int, tip_id: str | None, day: date,
+                          due_at: datetime, expires_at: datetime, now: datetime) -> None:
+        """Queue a "Later" of one message (a tip, or the stretch when `tip_id` is None),
+        or move the chat's pending one of it: a second press never queues a second."""
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                """UPDATE deliveries SET due_at = ?1, local_date = ?2, expires_at = ?5
+                   WHERE chat_id = ?3 AND kind = 'later' AND status = 'pending'
+                     AND coalesce(tip_id, '') = coalesce(?4, '')""",
+                (to_ts(due_at), day.isoformat(), chat_id, tip_id, to_ts(expires_at)))
+            if cursor.rowcount == 0:
+                await tx.execute(
+                    """INSERT INTO deliveries (chat_id, kind, tip_id, local_date, status,
+                                               due_at, expires_at, created_at)
+                       VALUES (?, 'later', ?, ?, 'pending', ?, ?, ?)""",
+                    (chat_id, tip_id, day.isoformat(), to_ts(due_at), to_ts(expires_at),
+                     to_ts(now)))
 
     async def count_since(self, chat_id: int, kind: str, since: datetime) -> int:
         """How many rows of `kind` one chat got since an instant (the ➕ daily cap)."""

@@ -522,3 +522,15 @@ class FoodUndo(CallbackData, prefix="ateu"):
     """Remove the one food-log entry this id names (only in the pressing chat)."""
 
     entry_id: int
+
+
+LATER_ASK = "ask"  # "⏰ Later" itself: offers the choices
+
+
+@dataclasses.dataclass(frozen=True)
+class LaterButton(CallbackData, prefix="lt"):
+    """"⏰ Later" under a daily tip (`choice` LATER_ASK), and its choices ('hour',
+    'evening', 'morning' of bot.services.later.LaterChoice) for that tip."""
+
+    choice: str
+    tip_id: str

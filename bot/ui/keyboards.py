@@ -43,6 +43,7 @@ from bot.ui.callbacks import (
     FORGET_NO,
     FORGET_YES,
     LANGUAGE_MENU,
+    LATER_ASK,
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
@@ -82,6 +83,7 @@ from bot.ui.callbacks import (
     FoodAte,
     FoodUndo,
     Forget,
+    LaterButton,
     LocalNow,
     LogStart,
     Menu,
@@ -234,7 +236,7 @@ def topics_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def tip_actions(tip_id: str, vote: int = 0) -> InlineKeyboardMarkup:
+def tip_actions(tip_id: str, vote: int = 0, *, later: bool = False) -> InlineKeyboardMarkup:
     """The reactions under every tip, the chat's vote marked (tip ids ≤ 32 chars).
 
     One shared object per (tip, vote): the sender puts one under every daily tip, and
@@ -242,11 +244,11 @@ def tip_actions(tip_id: str, vote: int = 0) -> InlineKeyboardMarkup:
     python-telegram-bot freezes its objects once built, and it lets the transport encode
     each keyboard once (`bot.delivery.sender.BotTransport`).
     """
-    return _tip_actions(tip_id, max(-1, min(1, vote)), current_locale())
+    return _tip_actions(tip_id, max(-1, min(1, vote)), current_locale(), later)
 
 
 @functools.lru_cache(maxsize=4096)  # 3 per tip and locale: a few hundred tips fit with room
-def _tip_actions(tip_id: str, vote: int, locale: str) -> InlineKeyboardMarkup:
+def _tip_actions(tip_id: str, vote: int, locale: str, later: bool) -> InlineKeyboardMarkup:
     """(`locale` keys the cache: the labels are the current locale's.)"""
     up = texts.button_helpful() + (texts.VOTE_MARK if vote > 0 else "")
     down = texts.button_not_for_me() + (texts.VOTE_MARK if vote < 0 else "")
@@ -254,7 +256,8 @@ def _tip_actions(tip_id: str, vote: int, locale: str) -> InlineKeyboardMarkup:
         _button(up, TipAction(VOTE_UP, tip_id)),
         _button(down, TipAction(VOTE_DOWN, tip_id)),
         _button(texts.button_another(), TipAction(ANOTHER, tip_id)),
-    ], [*log_cramp_row(), water_add_button(WATER_ADD_TIP)]])  # a small row under the reactions
+    ], [*log_cramp_row(), water_add_button(WATER_ADD_TIP),  # a small row under the reactions
+        *([_button(texts.button_later(), LaterButton(LATER_ASK, tip_id))] if later else [])]])
 
 
 # /causes sections
@@ -473,3 +476,11 @@ def water_settings(day: WaterDay) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([*_rows(sizes, 2), *_rows(targets, 2),
                                  [_button(texts.button_water_back(),
                                           WaterSetting(WATER_SHOW, WATER_SHOW))]])
+
+
+def later_choices(tip_id: str) -> InlineKeyboardMarkup:
+    """The three times a "⏰ Later" offers."""
+    return InlineKeyboardMarkup([[
+        _button(texts.button_later_hour(), LaterButton("hour", tip_id)),
+        _button(texts.button_later_evening(), LaterButton("evening", tip_id)),
+    ], [_button(texts.button_later_morning(), LaterButton("morning", tip_id))]])

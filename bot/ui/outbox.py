@@ -60,6 +60,7 @@ class OutboxRenderer:
         self._content = content
         self.kinds: dict[str, KindRenderer] = {
             "daily": self.tip,
+            "later": self.tip,
             "broadcast": self.broadcast,
             "checkin": self.checkin,
             "stretch": self.stretch,
@@ -90,10 +91,11 @@ class OutboxRenderer:
         if stored is None:
             return row.text, None
         tip = self._content.current().tip(stored)
-        text = texts.tip_message(tip, daily=row.kind == "daily")
+        daily = row.kind in ("daily", "later")  # a Later is the daily tip again
+        text = texts.tip_message(tip, daily=daily)
         if row.remind_setup:  # skipped the sign-up questions: reminded once, here
             text += texts.setup_reminder()
-        return text, keyboards.tip_actions(tip.id)
+        return text, keyboards.tip_actions(tip.id, later=daily)
 
     def broadcast(self, row: PendingDelivery) -> Rendered:
         """An admin's broadcast: their text as they confirmed it, in the recipient's

@@ -2519,3 +2519,48 @@ def food_stats(people: int) -> str:
     """/stats: a count of people only, never an entry. admin: English only."""
     keepers = "1 person keeps one" if people == 1 else f"{people:,} people keep one"
     return f"Food log: {keepers}"
+
+
+# "⏰ Later"
+def button_later() -> str:
+    return _("⏰ Later")
+
+
+def button_later_hour() -> str:
+    return _("In 1 hour")
+
+
+def button_later_evening() -> str:
+    return _("This evening")
+
+
+def button_later_morning() -> str:
+    return _("Tomorrow morning")
+
+
+def later_question() -> str:
+    return _("⏰ When should I send this tip again?")
+
+
+def later_planned(at: datetime, today: date, moved: str | None) -> str:
+    """The answer to a Later choice: when it comes, in local time, and why it moved."""
+    clock = formats.clock(at)
+    if at.date() == today:
+        text = _("⏰ I'll send it again today at {time}.").format(time=clock)
+    elif at.date() == today + timedelta(days=1):
+        text = _("⏰ I'll send it again tomorrow at {time}.").format(time=clock)
+    else:
+        text = _("⏰ I'll send it again on {day} at {time}.").format(
+            day=formats.day_label(at.date()), time=clock)
+    if moved == "quiet":
+        text += "\n" + _("That would be in quiet hours (22:00–07:00), so it comes at their "
+                         "end.")
+    elif moved == "cap":
+        text += "\n" + _("That day already has its three scheduled messages, so it comes "
+                         "the next morning.")
+    return text
+
+
+def later_off() -> str:
+    return _("⏰ Tips are paused or off in this chat, so I won't send it again. /resume "
+             "turns them back on.")
