@@ -156,3 +156,12 @@ async def test_a_day_with_tip_check_in_and_stretch_moves_a_later_to_the_next_mor
     shown = await choose(bot, tip, "morning")  # the check-in time, not 08:00
     assert shown.text == "⏰ I'll send it again tomorrow at 07:00."
     assert [(r[1], r[2]) for r in later_rows(bot)] == [("pending", "2026-11-27")]
+
+
+async def test_a_vote_on_the_daily_tip_keeps_its_later_button(bot):
+    tip = await daily_tip(bot, datetime(2026, 11, 26, 9, 1, tzinfo=UTC))
+    tip_id = later_data(tip).removeprefix("lt:ask:")
+    await bot.press(tip, f"fb:up:{tip_id}")
+    redrawn = bot.standin.message(USER, tip.message_id)
+    assert later_data(redrawn) == f"lt:ask:{tip_id}"
+    assert "👍 Helpful ✓" in [b["text"] for row in redrawn.inline_keyboard for b in row]

@@ -622,9 +622,11 @@ async def tip_action_button(deps: Deps, update: Update, data: TipAction) -> Answ
         text = getattr(message, "text_html", None)
         if result.outcome in ("unknown", "not_subscribed") or not text:
             return Answer(notice)
-        # The vote shows on the tip itself: the pressed button marked, or unmarked.
-        return Answer(notice, edit=Reply(text, keyboards.tip_actions(data.tip_id,
-                                                                     result.vote)))
+        # The vote shows on the tip itself: the pressed button marked, or unmarked; a daily
+        # tip keeps its "⏰ Later".
+        later = keyboards.offers_later(getattr(message, "reply_markup", None))
+        return Answer(notice, edit=Reply(text, keyboards.tip_actions(
+            data.tip_id, result.vote, later=later)))
     if data.action == ANOTHER:
         another = await deps.feedback.take(chat_id, "another")
         if another.limit_reached:

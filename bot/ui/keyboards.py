@@ -478,6 +478,13 @@ def water_settings(day: WaterDay) -> InlineKeyboardMarkup:
                                           WaterSetting(WATER_SHOW, WATER_SHOW))]])
 
 
+def offers_later(markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether a tip's keyboard has "⏰ Later" (a daily tip's): a redraw keeps it."""
+    rows = markup.inline_keyboard if markup is not None else ()
+    return any(isinstance(parsed := LaterButton.parse(button.callback_data), LaterButton)
+               and parsed.choice == LATER_ASK for row in rows for button in row)
+
+
 def later_choices(tip_id: str) -> InlineKeyboardMarkup:
     """The three times a "⏰ Later" offers."""
     return InlineKeyboardMarkup([[
