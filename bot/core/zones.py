@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -55,6 +55,15 @@ def _offset_name(minutes: int) -> str:
     sign = "+" if minutes >= 0 else "-"
     hours, mins = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{mins:02d}" if mins else f"UTC{sign}{hours}"
+
+
+def zone_or_utc(name: str) -> tzinfo:
+    """A stored zone name as a tzinfo, or UTC when the name no longer resolves (a tz
+    database that dropped it): a person's local day is then UTC's, never an error."""
+    try:
+        return resolve_zone(name)
+    except ValueError:
+        return UTC
 
 
 def resolve_zone(name: str) -> tzinfo:

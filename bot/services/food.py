@@ -21,7 +21,7 @@ from datetime import date
 
 from bot.core.clock import Clock
 from bot.core.timecalc import local_date
-from bot.core.zones import resolve_zone
+from bot.core.zones import zone_or_utc
 from bot.storage import Storage
 from tips.foods import Food
 
@@ -72,10 +72,7 @@ class FoodLogService:
         subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
             return NO_FOOD_LOG
-        try:
-            zone = resolve_zone(subscriber.timezone)
-        except ValueError:
-            zone = resolve_zone("UTC")
+        zone = zone_or_utc(subscriber.timezone)
         now = self._clock.now()
         entry_id = await self._storage.food.add(chat_id, local_date(now, zone), food.name,
                                                 food.mg, now)

@@ -16,12 +16,12 @@ Speaks in chat ids and plain results; knows nothing of Telegram. Decisions:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.core.clock import Clock
 from bot.core.timecalc import local_date, local_instant
-from bot.core.zones import resolve_zone
+from bot.core.zones import zone_or_utc
 from bot.diary.prompts import MAX_SCHEDULED_PER_DAY
 from bot.storage import Storage
 
@@ -72,10 +72,7 @@ class LaterService:
         subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None or subscriber.status != "active":
             return NoLater()
-        try:
-            tz: tzinfo = resolve_zone(subscriber.timezone)
-        except ValueError:
-            tz = UTC
+        tz = zone_or_utc(subscriber.timezone)
         now = self._clock.now()
         today = local_date(now, tz)
         if choice is LaterChoice.HOUR:

@@ -22,7 +22,7 @@ from datetime import date, tzinfo
 
 from bot.core.clock import Clock
 from bot.core.timecalc import local_date
-from bot.core.zones import resolve_zone
+from bot.core.zones import zone_or_utc
 from bot.storage import Storage
 from bot.storage.models import WaterSettings
 
@@ -70,10 +70,7 @@ class WaterService:
         subscriber = await self._storage.subscribers.get(chat_id)
         if subscriber is None:
             return None
-        try:
-            return resolve_zone(subscriber.timezone)
-        except ValueError:
-            return resolve_zone("UTC")
+        return zone_or_utc(subscriber.timezone)
 
     async def _day(self, chat_id: int, day: date, *, glass_id: int | None = None,
                    ) -> WaterDay:
