@@ -447,7 +447,7 @@ class Report:
         yield f"| database on disk after the day | {m['db_bytes'] / 2**20:,.0f} MB |"
         yield ""
         yield ("Where the due query's time goes (medians, ms, same 2,000 rows; the "
-               "statement `storage.outbox.DUE_SQL`: one SELECT whose seen and "
+               "statement `storage.outbox.due_sql`: one SELECT whose seen and "
                "disliked tips come as correlated lookups):")
         yield ""
         yield ("| SELECT without the lookups, sqlite3 | the SELECT, sqlite3 | the SELECT, "

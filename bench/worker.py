@@ -423,7 +423,7 @@ def summary(samples: list[float]) -> dict[str, float]:
 async def dueq(spec: dict[str, Any]) -> dict[str, Any]:
     """storage.outbox.due, and the raw due query two ways, on a warm database."""
     from bot.storage import Storage
-    from bot.storage.db import Database
+    from bot.storage.sqlite_engine import SqliteDatabase as Database
 
     runs, limit = spec.get("runs", 21), spec.get("limit", 2000)
     db = copy_db(spec["db"], spec["workdir"], f"dueq-{spec['tag']}.sqlite3")
@@ -697,8 +697,9 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
 
     db = storage._db  # the storage's own mechanism: same connection, same read path
     ts = int(now.timestamp())
-    plain_sql = f"SELECT {subscribers_module.DUE_COLUMNS} {outbox_module.DUE_WHERE}"
-    full_sql = outbox_module.DUE_SQL
+    plain_sql = (f"SELECT {subscribers_module.DUE_COLUMNS} "
+                 f"{outbox_module.due_where(db.dialect)}")
+    full_sql = outbox_module.due_sql(db.dialect)
     rows = await db.fetch_all(full_sql, (ts, 2000))
     decode = subscribers_module.decode_due
     tip_set, disliked = rotation_module.tip_ids, outbox_module._disliked

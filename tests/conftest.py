@@ -3,7 +3,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -11,16 +11,30 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
+from bot.core.database_url import PostgresUrl, parse_database_url
 from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from standin import BotApiStandIn, StandInRequest
 from tests import pg
 from tests.helpers import ADMIN, START, BotHarness, virtual_pacer
 
+ENGINES = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc):
+    """A module or test marked `both_engines` runs once per storage engine: every fixture
+    built on `db_engine` (database, settings, bot) then gives SQLite's file or a fresh
+    PostgreSQL database."""
+    if "db_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "both_engines"):
+        metafunc.parametrize("db_engine", ENGINES, indirect=True)
+
 
 def pytest_collection_modifyitems(items):
     """Every test that needs the PostgreSQL server is marked `postgres`, however it asks."""
     for item in items:
-        if "pg_server" in getattr(item, "fixturenames", ()):
+        callspec = getattr(item, "callspec", None)
+        if "pg_server" in getattr(item, "fixturenames", ()) or (
+                callspec is not None and callspec.params.get("db_engine") == "postgres"):
             item.add_marker(pytest.mark.postgres)
 
 
@@ -37,21 +51,49 @@ def pg_server():
         yield server
 
 
-@pytest.fixture
-async def pg_url(pg_server):
-    """A fresh, empty database on the session's server; dropped after the test."""
+@contextlib.asynccontextmanager
+async def fresh_database(server: pg.Server) -> AsyncIterator[str]:
+    """A new, empty database on `server` for one test (its URL); dropped afterwards."""
     name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_server.admin_url, timeout=10)
+    admin = await asyncpg.connect(server.admin_url, timeout=10)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield pg_server.url(name)
-    admin = await asyncpg.connect(pg_server.admin_url, timeout=10)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield server.url(name)
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(server.admin_url, timeout=10)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def pg_url(pg_server):
+    """A fresh, empty database on the session's server; dropped after the test."""
+    async with fresh_database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture
+def db_engine(request) -> str:
+    """The storage engine under test: "sqlite" unless the test is marked both_engines."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+async def database(db_engine, tmp_path, request) -> AsyncIterator[Path | PostgresUrl]:
+    """Where the test's bot keeps its data: a file in the test's folder, or a fresh
+    PostgreSQL database (what Storage.open and Settings take)."""
+    if db_engine == "sqlite":
+        yield tmp_path / "bot.sqlite3"
+        return
+    async with fresh_database(request.getfixturevalue("pg_server")) as url:
+        parsed = parse_database_url(url)
+        assert isinstance(parsed, PostgresUrl)
+        yield parsed
 
 
 @pytest.fixture
@@ -60,8 +102,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(token=None, database_path=tmp_path / "bot.sqlite3",
+def settings(tmp_path, database) -> Settings:
+    postgres = database if isinstance(database, PostgresUrl) else None
+    return Settings(token=None, database_path=tmp_path / "bot.sqlite3", postgres=postgres,
                     admin_ids=frozenset({ADMIN}))
 
 

@@ -8,14 +8,17 @@ import random
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 from telegram import Update
 from telegram.ext import Application
 
 from bot.core.clock import Clock, ManualClock
+from bot.core.database_url import PostgresUrl
 from bot.delivery.pacer import Pacer
 from bot.runtime.app import Runtime
 from bot.services.content import ContentLibrary
@@ -23,6 +26,7 @@ from bot.services.diary import DiaryService
 from bot.services.food import FoodLogService
 from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
+from bot.storage.postgres_engine import placeholders
 from bot.ui import texts
 from bot.ui.outbox import OutboxRenderer
 from standin import BotApiStandIn, Fault, SentMessage
@@ -33,17 +37,35 @@ ADMIN = 4242
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
-def stored_rows(path: Path, sql: str, params: Sequence = ()) -> list[tuple]:
-    """What the database file holds, read on a read-only connection of the test's own.
+def stored_rows(path: Path | PostgresUrl, sql: str, params: Sequence = ()) -> list[tuple]:
+    """What the database holds, read on a read-only connection of the test's own.
 
     Tests check stored facts here, not through the bot's storage API, so a query bug in
     the code under test cannot vouch for itself; read-only, so a check cannot change them.
-    SQL may call `shown(code, cause, detail)`: a stored reason as /stats and /mydata show it.
+    SQL may call `shown(code, cause, detail)`: a stored reason as /stats and /mydata show it
+    (SQLite only). On PostgreSQL the same SQL (with `?` placeholders) runs in a read-only
+    transaction on a connection of its own, from a thread (the test's loop is busy).
     """
+    if isinstance(path, PostgresUrl):
+        return _pg_rows(path, sql, params)
     uri = Path(path).resolve().as_uri() + "?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
         connection.create_function("shown", 3, shown_reason, deterministic=True)
         return connection.execute(sql, params).fetchall()
+
+
+def _pg_rows(url: PostgresUrl, sql: str, params: Sequence) -> list[tuple]:
+    async def read() -> list[tuple]:
+        connection = await asyncpg.connect(url.dsn, timeout=10)
+        try:
+            async with connection.transaction(readonly=True):
+                records = await connection.fetch(placeholders(sql), *params)
+        finally:
+            await connection.close()
+        return [tuple(record) for record in records]
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
 
 
 def virtual_pacer(clock: ManualClock, rate: float | None) -> Pacer:
@@ -70,7 +92,25 @@ class BotHarness:
 
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Rows the database file holds (see stored_rows)."""
-        return stored_rows(self.runtime.deps.settings.database_path, sql, params)
+        settings = self.runtime.deps.settings
+        return stored_rows(settings.postgres or settings.database_path, sql, params)
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.runtime.deps.settings.postgres is not None
+
+    def tables_with(self, column: str) -> list[str]:
+        """Every table with a column of that name, read from the schema (either engine)."""
+        if self.on_postgres:
+            rows = self.rows(
+                """SELECT table_name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND column_name = ?
+                   ORDER BY table_name""", (column,))
+        else:
+            rows = self.rows(
+                """SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
+                   WHERE m.type = 'table' AND c.name = ? ORDER BY m.name""", (column,))
+        return [name for (name,) in rows]
 
     async def _process(self, update: dict) -> None:
         taken = self.standin.next_update_nowait()

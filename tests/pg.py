@@ -136,7 +136,7 @@ def local_server() -> Iterator[Server]:
                 [str(bindir / "postgres"), "-D", str(data), "-p", str(port),
                  "-h", "127.0.0.1", "-k", str(folder), "-F",
                  "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                 "-c", "max_connections=50"],
+                 "-c", "max_connections=300"],
                 # In the test run's process group: a killed run takes its server along.
                 stdout=log_file, stderr=subprocess.STDOUT, cwd=folder, **user)
         _wait_ready(process, bindir, port, log)

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tests.test_need import walk_need
 
+pytestmark = pytest.mark.both_engines
+
 
 async def chat_id_tables(bot) -> list[str]:
     """Every table with a chat_id column, read from the schema so new tables count too."""
-    rows = bot.rows(
-        """SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
-           WHERE m.type = 'table' AND c.name = 'chat_id' ORDER BY m.name""")
-    return [name for (name,) in rows]
+    return bot.tables_with("chat_id")
 
 
 async def rows_per_table(bot, chat_id: int) -> dict[str, int]:
     counts = {}
     for table in await chat_id_tables(bot):
-        # Table names come from sqlite_master, not from input.
+        # Table names come from the schema, not from input.
         rows = bot.rows(
             f'SELECT count(*) FROM "{table}" WHERE chat_id = ?', (chat_id,))
         counts[table] = rows[0][0]

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage import DailyPlan, DeliveryOutcome, Storage
-from bot.storage.db import Database
 from bot.storage.schema import MIGRATIONS, migrate
+from bot.storage.sqlite_engine import SqliteDatabase as Database
 from bot.storage.subscribers import SubscriberQueries
 from tests.helpers import stored_rows
 from tips.catalog import load_catalog

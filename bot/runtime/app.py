@@ -139,7 +139,7 @@ async def attach_runtime(
 ) -> Runtime:
     """Open storage, seed tips, build Deps; with `background`, start tick and sender."""
     clock = clock or SystemClock()
-    storage = await Storage.open(settings.database_path)
+    storage = await Storage.open(settings.postgres or settings.database_path)
     try:
         tips = catalog if catalog is not None else load_catalog()
         changed = await storage.tips.sync(tips, clock.now())

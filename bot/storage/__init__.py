@@ -1,8 +1,9 @@
-"""Everything the bot keeps, in SQLite through aiosqlite. All SQL lives in this package.
+"""Everything the bot keeps, in SQLite (the default) or PostgreSQL. All SQL lives here.
 
-`Storage` composes one small mechanism (db.py: the connection, the one serialised write
-path with its one-hop bulk form on a writer thread, the checkpointer, read helpers), the
-migrations (schema.py) and one query object per aggregate:
+`Storage` composes one small mechanism (db.py's interface: the one serialised write path
+with its one-hop bulk form, read helpers; sqlite_engine.py and postgres_engine.py
+implement it, dialect.py spells what the two disagree on), the migrations (schema.py and
+schema_postgres.py, numbered per engine) and one query object per aggregate:
 
     storage.subscribers  who gets tips, when, on what          (subscribers.py)
     storage.rotation     seen tips per cycle, 👍/👎 votes        (rotation.py)
@@ -31,9 +32,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import asyncpg
+
+from bot.core.database_url import PostgresUrl
 from bot.storage.broadcasts import BroadcastQueries
 from bot.storage.db import Database
 from bot.storage.diary import DiaryQueries
+from bot.storage.engines import open_database
 from bot.storage.food import FoodLogQueries
 from bot.storage.models import (
     Broadcast,
@@ -85,9 +90,10 @@ class Storage:
         self.food = FoodLogQueries(db)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Storage:
-        """Open (creating folders and file as needed) and migrate to the latest schema."""
-        db = await Database.open(path)
+    async def open(cls, target: Path | str | PostgresUrl) -> Storage:
+        """Open a SQLite file (creating folders and file as needed) or a PostgreSQL
+        database, and migrate it to the latest schema."""
+        db = await open_database(target)
         try:
             await migrate(db)
         except BaseException:
@@ -105,5 +111,11 @@ class Storage:
         """The database answers a trivial query (readiness, bot.health)."""
         try:
             return bool(await self._db.fetch_value("SELECT 1") == 1)
-        except (OSError, sqlite3.Error, ValueError):  # ValueError: the connection is closed
+        except (OSError, sqlite3.Error, ValueError,  # ValueError: the connection is closed
+                asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
             return False
+
+    @property
+    def engine(self) -> str:
+        """"sqlite" or "postgres"."""
+        return self._db.engine

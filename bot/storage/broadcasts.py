@@ -37,12 +37,12 @@ class BroadcastQueries:
         """A new draft with its English `text` and other languages' texts, in one
         transaction; returns its id."""
         async with self._db.write() as tx:
-            cursor = await tx.execute(
+            rows = await tx.execute_fetchall(
                 """INSERT INTO broadcasts (admin_id, text, status, created_at)
-                   VALUES (?, ?, 'draft', ?)""",
+                   VALUES (?, ?, 'draft', ?) RETURNING id""",
                 (admin_id, text, to_ts(now)),
             )
-            broadcast_id = int(cursor.lastrowid or 0)
+            broadcast_id = int(rows[0][0])
             await tx.executemany(
                 "INSERT INTO broadcast_texts (broadcast_id, language, text) VALUES (?, ?, ?)",
                 [(broadcast_id, language, translated)

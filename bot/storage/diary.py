@@ -153,15 +153,15 @@ class DiaryQueries:
                 (source_message_id, to_ts(now), entry.chat_id))
             if used.rowcount == 0:
                 return None
-            cursor = await tx.execute(
+            rows = await tx.execute_fetchall(
                 """INSERT INTO cramp_entries (chat_id, muscle, severity, duration, when_band,
                        period, local_date, woke_up, red_flags, source_message_id, logged_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                 (entry.chat_id, entry.muscle.value, entry.severity.value,
                  entry.duration.value, entry.when.value, entry.period.value,
                  entry.local_date.isoformat(), _flag(entry.woke_up),
                  _flag(entry.red_flags), source_message_id, to_ts(entry.logged_at)))
-            entry_id = int(cursor.lastrowid or 0)
+            entry_id = int(rows[0][0])
             await tx.executemany(
                 "INSERT INTO cramp_entry_triggers (entry_id, tag) VALUES (?, ?)",
                 [(entry_id, tag.value) for tag in entry.triggers])
@@ -269,7 +269,7 @@ class DiaryQueries:
         for kind in PROMPT_KINDS:
             rows = await self._db.fetch_all(
                 f"""SELECT {SETTINGS.select('d')}, {SUBSCRIBER.select('s')}
-                    FROM diary_settings d INDEXED BY diary_{kind}_due
+                    FROM diary_settings d {self._db.dialect.indexed_by(f"diary_{kind}_due")}
                     JOIN subscribers s ON s.chat_id = d.chat_id
                     WHERE d.{kind}_next_at <= ? ORDER BY d.{kind}_next_at LIMIT ?""",
                 (ts, limit))

@@ -32,11 +32,13 @@ class FoodLogQueries:
                   ) -> int | None:
         """Log one serving; its id, or None when the chat has no subscriber row."""
         async with self._db.write() as tx:
-            cursor = await tx.execute(
+            rows = await tx.execute_fetchall(
                 """INSERT INTO food_log (chat_id, local_date, food, servings, mg, logged_at)
-                   SELECT chat_id, ?, ?, 1, ?, ? FROM subscribers WHERE chat_id = ?""",
+                   SELECT chat_id, CAST(? AS TEXT), CAST(? AS TEXT), 1, CAST(? AS INTEGER),
+                          CAST(? AS BIGINT)
+                   FROM subscribers WHERE chat_id = ? RETURNING id""",
                 (day.isoformat(), food, mg, to_ts(now), chat_id))
-        return cursor.lastrowid if cursor.rowcount else None
+        return int(rows[0][0]) if rows else None
 
     async def entry(self, chat_id: int, entry_id: int) -> FoodEntry | None:
         row = await self._db.fetch_one(

@@ -24,6 +24,7 @@ from types import MappingProxyType
 
 from bot.core.reasons import Reason
 from bot.storage.db import Database, Row, from_ts, to_ts
+from bot.storage.dialect import Dialect
 from bot.storage.models import DailyPlan, DeliveryOutcome, DueSubscriber, PendingDelivery
 from bot.storage.rotation import tip_ids
 from bot.storage.subscribers import DUE_COLUMNS, SubscriberQueries, decode_due
@@ -34,117 +35,141 @@ SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later'"
 
 
 # The tick's read: due rows with their current cycle's seen tips and 👎 votes, in one
-# statement. INDEXED BY: with the status index also present, SQLite's planner otherwise
-# scans every active row and sorts them (measured: 5x slower at 100k). Seen tips are a
-# column of the row; disliked ones come along as a list (tip ids never hold a comma:
-# tips.catalog.TIP_ID_RE) through their primary key, in the same hop. Parameters: (now as
-# UNIX seconds, limit).
-DUE_WHERE = """FROM subscribers AS s INDEXED BY subscribers_due
+# statement. INDEXED BY (SQLite only): with the status index also present, SQLite's
+# planner otherwise scans every active row and sorts them (measured: 5x slower at 100k).
+# Seen tips are a column of the row; disliked ones come along as a list (tip ids never
+# hold a comma: tips.catalog.TIP_ID_RE) through their primary key, in the same hop.
+# Parameters: (now as UNIX seconds, limit).
+def due_where(dialect: Dialect) -> str:
+    return f"""FROM subscribers AS s {dialect.indexed_by('subscribers_due')}
     WHERE status IN ('active', 'paused') AND next_send_at <= ?
     ORDER BY next_send_at LIMIT ?"""
-DUE_SQL = f"""SELECT {DUE_COLUMNS}, cycle_seen,
-      (SELECT group_concat(f.tip_id) FROM feedback f
+
+
+def due_sql(dialect: Dialect) -> str:
+    return f"""SELECT {DUE_COLUMNS}, cycle_seen,
+      (SELECT {dialect.group_concat('f.tip_id')} FROM feedback f
         WHERE f.chat_id = s.chat_id AND f.vote = -1)
-    {DUE_WHERE}"""
+    {due_where(dialect)}"""
+
 
 # The rotation's memory: subscribers.cycle_seen lists the tips shown in the current cycle
 # (comma-separated; tip ids hold no comma). A tip shown in a new cycle starts the list
 # again; one shown twice in a cycle (a replayed tick) is listed once; NULL (a missed
 # slot) leaves it. On the subscriber row rather than in a table of views, so the tick
 # reads it with the row instead of one index lookup per due subscriber, and writes it
-# with the update it makes anyway. Parameters ?1 = the tip id, ?2 = the plan's cycle;
-# the expression reads the row as it was before the UPDATE.
-SEEN_AFTER = """CASE WHEN ?1 IS NULL THEN cycle_seen
-        WHEN ?2 != rotation_cycle OR cycle_seen = '' THEN ?1
-        WHEN instr(',' || cycle_seen || ',', ',' || ?1 || ',') THEN cycle_seen
-        ELSE cycle_seen || ',' || ?1 END"""
+# with the update it makes anyway. `tip` = the tip id, `cycle` = the plan's cycle; the
+# expression reads the row as it was before the UPDATE.
+def seen_after(dialect: Dialect, tip: str, cycle: str) -> str:
+    listed = dialect.contains("',' || cycle_seen || ','", f"',' || {tip} || ','")
+    return f"""CASE WHEN {tip} IS NULL THEN cycle_seen
+        WHEN {cycle} != rotation_cycle OR cycle_seen = '' THEN {tip}
+        WHEN {listed} THEN cycle_seen
+        ELSE cycle_seen || ',' || {tip} END"""
 
 
-# The tick's writes, one statement each per slice of plans; ?1 is a JSON array of rows
-# (json_each: one statement, not one executemany step per row), ?2 now.
-_INSERT_SENDS = """INSERT INTO deliveries (chat_id, kind, tip_id, local_date, status, due_at,
-        created_at, expires_at)
-    SELECT json_extract(value, '$[0]'), 'daily', json_extract(value, '$[1]'),
-        json_extract(value, '$[2]'), 'pending', json_extract(value, '$[3]'), ?2,
-        json_extract(value, '$[4]')
-    FROM json_each(?1) WHERE true
-    ON CONFLICT DO NOTHING"""
-_INSERT_MISSES = """INSERT INTO deliveries (chat_id, kind, local_date, status, error, due_at,
-        created_at)
-    SELECT json_extract(value, '$[0]'), 'daily', json_extract(value, '$[1]'), 'missed',
-        json_extract(value, '$[2]'), json_extract(value, '$[3]'), ?2
-    FROM json_each(?1) WHERE true
-    ON CONFLICT DO NOTHING"""
-# Each plan: (chat id, tip id or null, cycle, next slot, this slot, topic or null). The
-# rotation's seen list as SEEN_AFTER computes it, with the plan's values in its place.
-_UPDATE_PLANNED = f"""UPDATE subscribers
-    SET cycle_seen = {SEEN_AFTER.replace("?1", "p.tip").replace("?2", "p.cycle")},
-        rotation_cycle = p.cycle, next_send_at = p.next,
-        last_daily_at = max(coalesce(last_daily_at, 0), p.slot),
-        last_topic = coalesce(p.topic, last_topic)
-    FROM (SELECT json_extract(value, '$[0]') AS chat, json_extract(value, '$[1]') AS tip,
-                 json_extract(value, '$[2]') AS cycle, json_extract(value, '$[3]') AS next,
-                 json_extract(value, '$[4]') AS slot, json_extract(value, '$[5]') AS topic
-          FROM json_each(?1)) AS p
-    WHERE subscribers.chat_id = p.chat"""
+class _Statements:
+    """The outbox's statements in one engine's dialect, built once per database."""
+
+    def __init__(self, d: Dialect) -> None:
+        self.due = due_sql(d)
+        # The tick's writes, one statement each per slice of plans; ?1 is a JSON array of
+        # rows (one statement, not one executemany step per row), ?2 now.
+        self.insert_sends = f"""INSERT INTO deliveries (chat_id, kind, tip_id, local_date,
+                status, due_at, created_at, expires_at)
+            SELECT p.chat, 'daily', p.tip, p.day, 'pending', p.due, ?2, p.expires
+            FROM {d.json_rows("?1", chat="int", tip="text", day="text", due="int",
+                              expires="int")} AS p WHERE true
+            ON CONFLICT DO NOTHING"""
+        self.insert_misses = f"""INSERT INTO deliveries (chat_id, kind, local_date, status,
+                error, due_at, created_at)
+            SELECT p.chat, 'daily', p.day, 'missed', p.reason, p.due, ?2
+            FROM {d.json_rows("?1", chat="int", day="text", reason="text", due="int")} AS p
+            WHERE true
+            ON CONFLICT DO NOTHING"""
+        # Each plan: (chat id, tip id or null, cycle, next slot, this slot, topic or
+        # null); the rotation's seen list as seen_after computes it.
+        self.update_planned = f"""UPDATE subscribers
+            SET cycle_seen = {seen_after(d, "p.tip", "p.cycle")},
+                rotation_cycle = p.cycle, next_send_at = p.next,
+                last_daily_at = {d.greatest("coalesce(last_daily_at, 0)", "p.slot")},
+                last_topic = coalesce(p.topic, last_topic)
+            FROM {d.json_rows("?1", chat="int", tip="text", cycle="int", next="int",
+                              slot="int", topic="text")} AS p
+            WHERE subscribers.chat_id = p.chat"""
+        # /tip and ➕: the seen list with the tip shown (?1 tip, ?2 cycle).
+        self.seen_on_demand = seen_after(d, "CAST(?1 AS TEXT)", "CAST(?2 AS INTEGER)")
+        # The sender's outcomes, one statement per batch (?1: a JSON array of [delivery
+        # id, status, message id, reason code, at, counted attempt 0/1, retry at, timed
+        # out 0/1, detail, cause]). Only rows still pending change, so a late or
+        # repeated outcome cannot undo a settled one; the sender's claim ends with it (a
+        # row retried later is claimed again when due).
+        self.settle = f"""UPDATE deliveries
+            SET status = p.new_status, message_id = coalesce(p.new_message_id, message_id),
+                error = p.new_error, error_detail = p.new_detail, error_cause = p.new_cause,
+                sent_at = CASE WHEN p.new_status = 'sent' THEN p.at ELSE sent_at END,
+                attempts = attempts + p.counted, due_at = coalesce(p.retry_at, due_at),
+                timeouts = timeouts + p.timed_out, last_attempt_at = p.at, claimed_by = NULL
+            FROM {d.json_rows("?1", row_id="int", new_status="text", new_message_id="int",
+                              new_error="text", at="int", counted="int", retry_at="int",
+                              timed_out="int", new_detail="text", new_cause="text")} AS p
+            WHERE deliveries.id = p.row_id AND deliveries.status = 'pending'"""
+        # The sender's refill: claim the oldest unclaimed rows due now (?1 the instance's
+        # epoch, ?2 now, ?3 how many), then read what to send for exactly the ids claimed
+        # (?1 their JSON array). Rows of a chat without a subscriber row cannot exist
+        # (foreign key); the join is the one the read needs for the chat's type and
+        # language. On PostgreSQL, SKIP LOCKED lets a claim pass rows another
+        # transaction is settling instead of waiting for them.
+        skip_locked = "FOR UPDATE SKIP LOCKED" if d.postgres else ""
+        self.claim = f"""UPDATE deliveries SET claimed_by = ?1
+            WHERE id IN (SELECT id FROM deliveries {d.indexed_by('deliveries_pending')}
+                         WHERE status = 'pending' AND claimed_by IS NULL AND due_at <= ?2
+                           AND kind IN ({SENT_KINDS})
+                         ORDER BY due_at, id LIMIT ?3 {skip_locked})
+            RETURNING id"""
+        self.claimed_rows = f"""SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id,
+                  d.broadcast_id, coalesce(t.text, b.text, ''), d.attempts,
+                  d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
+                      SELECT 1 FROM deliveries e {d.indexed_by('deliveries_chat')}
+                      WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
+                  d.local_date, d.expires_at, d.created_at, d.error, d.error_detail,
+                  s.language
+            FROM deliveries d
+            JOIN subscribers s ON s.chat_id = d.chat_id
+            LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
+            LEFT JOIN broadcasts b ON b.id = d.broadcast_id
+            WHERE d.id IN ({d.json_values("?1")})
+            ORDER BY d.due_at, d.id"""
+        # The other languages' texts of the broadcasts among the claimed rows (?1 ids).
+        self.broadcast_texts = f"""SELECT broadcast_id, language, text FROM broadcast_texts
+            WHERE broadcast_id IN ({d.json_values("?1")})"""
+        # Rows backing off after a failed attempt, due now (?1 now).
+        self.retry_waiting = f"""UPDATE deliveries SET due_at = ?1
+            WHERE status = 'pending' AND claimed_by IS NULL AND due_at > ?1 AND attempts > 0
+              AND error IS NOT NULL AND kind IN ({SENT_KINDS})"""
+        # Claims left by an instance that stopped or crashed (?1: a JSON array of ids to
+        # keep).
+        self.release = f"""UPDATE deliveries SET claimed_by = NULL
+            WHERE claimed_by IS NOT NULL AND status = 'pending'
+              AND id NOT IN ({d.json_values("?1")})"""
+        self.stall_overdue = f"""SELECT count(*) FROM deliveries
+               {d.indexed_by('deliveries_pending')}
+               WHERE status = 'pending' AND due_at <= ? AND kind IN ('daily', 'broadcast')"""
+        self.stall_last = f"""SELECT last_attempt_at FROM deliveries
+               {d.indexed_by('deliveries_attempted')}
+               WHERE last_attempt_at IS NOT NULL AND kind IN ('daily', 'broadcast')
+               ORDER BY last_attempt_at DESC LIMIT 1"""
 
 
-# The sender's outcomes, one statement per batch (?1: a JSON array of [delivery id,
-# status, message id, reason code, at, counted attempt 0/1, retry at, timed out 0/1,
-# detail, cause]). Only rows
-# still pending change, so a late or repeated outcome cannot undo a settled one; the
-# sender's claim ends with it (a row retried later is claimed again when due).
-_SETTLE = """UPDATE deliveries
-    SET status = p.new_status, message_id = coalesce(p.new_message_id, message_id),
-        error = p.new_error, error_detail = p.new_detail, error_cause = p.new_cause,
-        sent_at = CASE WHEN p.new_status = 'sent' THEN p.at ELSE sent_at END,
-        attempts = attempts + p.counted, due_at = coalesce(p.retry_at, due_at),
-        timeouts = timeouts + p.timed_out, last_attempt_at = p.at, claimed_by = NULL
-    FROM (SELECT json_extract(value, '$[0]') AS row_id,
-                 json_extract(value, '$[1]') AS new_status,
-                 json_extract(value, '$[2]') AS new_message_id,
-                 json_extract(value, '$[3]') AS new_error, json_extract(value, '$[4]') AS at,
-                 json_extract(value, '$[5]') AS counted,
-                 json_extract(value, '$[6]') AS retry_at,
-                 json_extract(value, '$[7]') AS timed_out,
-                 json_extract(value, '$[8]') AS new_detail,
-                 json_extract(value, '$[9]') AS new_cause
-          FROM json_each(?1)) AS p
-    WHERE deliveries.id = p.row_id AND deliveries.status = 'pending'"""
+_STATEMENTS: dict[str, _Statements] = {}
 
-# The sender's refill: claim the oldest unclaimed rows due now (?1 the instance's epoch,
-# ?2 now, ?3 how many), then read what to send for exactly the ids claimed (?1 their JSON
-# array). Rows of a chat without a subscriber row cannot exist (foreign key); the join
-# is the one the read needs for the chat's type and language.
-_CLAIM = f"""UPDATE deliveries SET claimed_by = ?1
-    WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_pending
-                 WHERE status = 'pending' AND claimed_by IS NULL AND due_at <= ?2
-                   AND kind IN ({SENT_KINDS})
-                 ORDER BY due_at, id LIMIT ?3)
-    RETURNING id"""
-_CLAIMED_ROWS = """SELECT d.id, d.chat_id, s.chat_type, d.kind, d.tip_id, d.broadcast_id,
-          coalesce(t.text, b.text, ''), d.attempts,
-          d.kind = 'daily' AND s.setup_step IN ('zone', 'time') AND NOT EXISTS (
-              SELECT 1 FROM deliveries e INDEXED BY deliveries_chat
-              WHERE e.chat_id = d.chat_id AND e.kind = 'daily' AND e.id < d.id),
-          d.local_date, d.expires_at, d.created_at, d.error, d.error_detail, s.language
-    FROM deliveries d
-    JOIN subscribers s ON s.chat_id = d.chat_id
-    LEFT JOIN tips t ON t.id = d.tip_id AND d.kind != 'broadcast'
-    LEFT JOIN broadcasts b ON b.id = d.broadcast_id
-    WHERE d.id IN (SELECT value FROM json_each(?1))
-    ORDER BY d.due_at, d.id"""
-# The other languages' texts of the broadcasts among the claimed rows (?1 their ids).
-_BROADCAST_TEXTS = """SELECT broadcast_id, language, text FROM broadcast_texts
-    WHERE broadcast_id IN (SELECT value FROM json_each(?1))"""
-# Rows backing off after a failed attempt, due now (?1 now).
-_RETRY_WAITING = f"""UPDATE deliveries SET due_at = ?1
-    WHERE status = 'pending' AND claimed_by IS NULL AND due_at > ?1 AND attempts > 0
-      AND error IS NOT NULL AND kind IN ({SENT_KINDS})"""
-# Claims left by an instance that stopped or crashed (?1: a JSON array of ids to keep).
-_RELEASE = """UPDATE deliveries SET claimed_by = NULL
-    WHERE claimed_by IS NOT NULL AND status = 'pending'
-      AND id NOT IN (SELECT value FROM json_each(?1))"""
+
+def statements(dialect: Dialect) -> _Statements:
+    """The outbox's statements for one dialect (built on first use)."""
+    found = _STATEMENTS.get(dialect.name)
+    if found is None:
+        found = _STATEMENTS[dialect.name] = _Statements(dialect)
+    return found
 
 
 @lru_cache(maxsize=1024)
@@ -159,10 +184,11 @@ class OutboxQueries:
     def __init__(self, db: Database, subscribers: SubscriberQueries) -> None:
         self._db = db
         self._subscribers = subscribers
+        self._sql = statements(db.dialect)
 
     async def due(self, now: datetime, limit: int) -> list[DueSubscriber]:
         """Subscribers whose next send instant has come, with their current cycle's seen tips."""
-        rows = await self._db.fetch_all(DUE_SQL, (to_ts(now), limit))
+        rows = await self._db.fetch_all(self._sql.due, (to_ts(now), limit))
         due: list[DueSubscriber] = []
         unreadable: list[tuple[int, str]] = []
         append = due.append
@@ -218,13 +244,13 @@ class OutboxQueries:
                           stamp(p.due_at), p.last_topic) for p in plans])
         resumes = [(p.chat_id,) for p in plans if p.resume]
 
+        sql = self._sql
+
         def write(tx: sqlite3.Connection) -> int:
-            queued_before = tx.total_changes
-            tx.execute(_INSERT_SENDS, (sends, ts))
-            queued = tx.total_changes - queued_before
+            queued = tx.execute(sql.insert_sends, (sends, ts)).rowcount
             if misses != "[]":
-                tx.execute(_INSERT_MISSES, (misses, ts))
-            tx.execute(_UPDATE_PLANNED, (updates,))
+                tx.execute(sql.insert_misses, (misses, ts))
+            tx.execute(sql.update_planned, (updates,))
             if resumes:
                 # A paused subscriber becomes due on the day the pause ends: it resumes
                 # here. Apart from the update above, so the status index is only
@@ -250,17 +276,18 @@ class OutboxQueries:
         ts = to_ts(now)
         async with self._db.write() as tx:
             await tx.execute(
-                f"""UPDATE subscribers SET cycle_seen = {SEEN_AFTER}, rotation_cycle = ?2,
-                       last_topic = ?3, updated_at = ?4
+                f"""UPDATE subscribers SET cycle_seen = {self._sql.seen_on_demand},
+                       rotation_cycle = ?2, last_topic = ?3, updated_at = ?4
                    WHERE chat_id = ?5""",
                 (tip_id, cycle, topic, ts, chat_id),
             )
-            cursor = await tx.execute(
+            async with tx.execute(
                 """INSERT INTO deliveries (chat_id, kind, tip_id, status, due_at, created_at)
-                   VALUES (?, ?, ?, 'pending', ?, ?)""",
+                   VALUES (?, ?, ?, 'pending', ?, ?) RETURNING id""",
                 (chat_id, kind, tip_id, ts, ts),
-            )
-        return int(cursor.lastrowid or 0)
+            ) as cursor:
+                row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
     async def queue_later(self, *, chat_id: int, tip_id: str | None, day: date,
                           due_at: datetime, expires_at: datetime, now: datetime) -> None:
@@ -297,13 +324,16 @@ class OutboxQueries:
         cannot be sent twice by one running bot whatever the refill's timing. (The
         PostgreSQL outbox: the same UPDATE … RETURNING with FOR UPDATE SKIP LOCKED.)
         """
+        sql = self._sql
+
         def take(tx: sqlite3.Connection) -> tuple[list[Row], list[Row]]:
-            claimed = dumps([row[0] for row in tx.execute(_CLAIM, (epoch, to_ts(now), limit))])
-            rows = tx.execute(_CLAIMED_ROWS, (claimed,)).fetchall()
+            claimed = dumps([row[0] for row in tx.execute(sql.claim,
+                                                          (epoch, to_ts(now), limit))])
+            rows = tx.execute(sql.claimed_rows, (claimed,)).fetchall()
             broadcasts = dumps(sorted({row[5] for row in rows if row[5] is not None}))
             if broadcasts == "[]":  # daily tips and prompts: no second read
                 return rows, []
-            return rows, tx.execute(_BROADCAST_TEXTS, (broadcasts,)).fetchall()
+            return rows, tx.execute(sql.broadcast_texts, (broadcasts,)).fetchall()
 
         rows, texts = await self._db.transact(take)
         translations: dict[int, dict[str, str]] = {}
@@ -325,10 +355,10 @@ class OutboxQueries:
         the ones that were in flight)."""
         kept = dumps(sorted(keep))
 
+        sql = self._sql
+
         def release(tx: sqlite3.Connection) -> int:
-            before = tx.total_changes
-            tx.execute(_RELEASE, (kept,))
-            return tx.total_changes - before
+            return int(tx.execute(sql.release, (kept,)).rowcount)
 
         return await self._db.transact(release)
 
@@ -336,10 +366,10 @@ class OutboxQueries:
         """Bring every unclaimed row waiting out a backoff after a failed attempt forward
         to `now` (Telegram answers again); returns how many. Rows never attempted keep
         their time, and an expired one is given up when the sender takes it."""
+        sql = self._sql
+
         def write(tx: sqlite3.Connection) -> int:
-            before = tx.total_changes
-            tx.execute(_RETRY_WAITING, (to_ts(now),))
-            return tx.total_changes - before
+            return int(tx.execute(sql.retry_waiting, (to_ts(now),)).rowcount)
 
         return await self._db.transact(write)
 
@@ -374,8 +404,10 @@ class OutboxQueries:
                         int(o.timed_out), o.detail and o.detail[:200], o.cause)
                        for o in first.values()])
 
+        sql = self._sql
+
         def write(tx: sqlite3.Connection) -> None:
-            tx.execute(_SETTLE, (batch,))
+            tx.execute(sql.settle, (batch,))
 
         await self._db.transact(write)
 
@@ -384,14 +416,8 @@ class OutboxQueries:
         as long: 0 when the sender keeps up or keeps making progress (the health check).
         """
         since = to_ts(now - after)
-        overdue = int(await self._db.fetch_value(
-            """SELECT count(*) FROM deliveries INDEXED BY deliveries_pending
-               WHERE status = 'pending' AND due_at <= ? AND kind IN ('daily', 'broadcast')""",
-            (since,), default=0))
+        overdue = int(await self._db.fetch_value(self._sql.stall_overdue, (since,), default=0))
         if not overdue:
             return 0
-        last = await self._db.fetch_value(
-            """SELECT last_attempt_at FROM deliveries INDEXED BY deliveries_attempted
-               WHERE last_attempt_at IS NOT NULL AND kind IN ('daily', 'broadcast')
-               ORDER BY last_attempt_at DESC LIMIT 1""")
+        last = await self._db.fetch_value(self._sql.stall_last)
         return overdue if last is None or last < since else 0

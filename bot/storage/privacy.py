@@ -47,7 +47,7 @@ class PrivacyQueries:
     async def vote_tally(self, chat_id: int) -> tuple[int, int]:
         """(helpful, not for me) votes one chat has stored."""
         row = await self._db.fetch_one(
-            """SELECT coalesce(sum(vote = 1), 0), coalesce(sum(vote = -1), 0)
+            """SELECT count(*) FILTER (WHERE vote = 1), count(*) FILTER (WHERE vote = -1)
                FROM feedback WHERE chat_id = ?""",
             (chat_id,),
         )

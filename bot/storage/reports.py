@@ -35,7 +35,9 @@ class ReportQueries:
         new_week = await self._db.fetch_value(
             "SELECT count(*) FROM subscribers WHERE created_at >= ?", (week_ago,), default=0)
         today, week = await self._db.fetch_one(
-            """SELECT sum(sent_at >= ?), sum(sent_at >= ?) FROM deliveries
+            """SELECT count(*) FILTER (WHERE sent_at >= ?),
+                      count(*) FILTER (WHERE sent_at >= ?)
+               FROM deliveries
                WHERE status = 'sent' AND kind != 'broadcast'""",
             (to_ts(day_start), week_ago),
         ) or (0, 0)
@@ -52,7 +54,7 @@ class ReportQueries:
         paid_today = paid_week = None
         if paid:
             paid_today, paid_week = await self._db.fetch_one(
-                """SELECT coalesce(sum(sent_at >= ?), 0), count(*) FROM deliveries
+                """SELECT count(*) FILTER (WHERE sent_at >= ?), count(*) FROM deliveries
                    WHERE status = 'sent' AND kind IN ('daily', 'broadcast')
                      AND sent_at >= ?""",
                 (to_ts(day_start), week_ago),

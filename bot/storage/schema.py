@@ -1,4 +1,5 @@
-"""The database schema as numbered migrations, tracked in SQLite's PRAGMA user_version.
+"""The SQLite schema as numbered migrations, tracked in SQLite's PRAGMA user_version
+(PostgreSQL's are numbered on their own, in schema_postgres.py).
 
 Owns the tables and indexes every query module relies on, and the upgrade of an existing
 file to them on open. A database newer than this code is refused rather than guessed at.
@@ -7,6 +8,7 @@ file to them on open. A database newer than this code is refused rather than gue
 from __future__ import annotations
 
 from bot.storage.db import Database
+from bot.storage.schema_postgres import POSTGRES_MIGRATIONS
 
 # Reasons become codes (bot.core.reasons.Reason) beside Telegram's own words: the English
 # the bot stored is read once here. `error` / `inactive_reason` keep their names and hold
@@ -460,18 +462,20 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 async def migrate(db: Database) -> None:
-    """Bring the file up to the latest schema version, one migration at a time."""
-    version = await db.fetch_value("PRAGMA user_version", default=0)
+    """Bring the database up to its engine's latest schema, one migration at a time.
+
+    Each engine numbers its own migrations (this module's MIGRATIONS for SQLite, in
+    PRAGMA user_version; schema_postgres.POSTGRES_MIGRATIONS for PostgreSQL, in the
+    schema_version table). A database newer than this code is refused, not guessed at.
+    """
+    migrations = POSTGRES_MIGRATIONS if db.dialect.postgres else MIGRATIONS
+    version = await db.schema_version()
     if version < 0:  # range(-1, n) would run the last migration first
         raise RuntimeError(f"schema version {version} is invalid")
-    if version > len(MIGRATIONS):
+    if version > len(migrations):
         raise RuntimeError(
             f"database schema version {version} is newer than this bot "
-            f"({len(MIGRATIONS)}); upgrade the bot"
+            f"({len(migrations)}); upgrade the bot"
         )
-    for number in range(version, len(MIGRATIONS)):
-        # executescript commits first; the version bump rides in the same script so a
-        # crash mid-migration leaves the previous version number in place.
-        await db.run_script(
-            "BEGIN;\n" + MIGRATIONS[number] + f"\nPRAGMA user_version = {number + 1};\nCOMMIT;"
-        )
+    for number in range(version, len(migrations)):
+        await db.apply_migration(number + 1, migrations[number])

@@ -115,19 +115,6 @@ def decode_due(row: Sequence[Any], seen: frozenset[str],
         row[6], row[7], bool(row[8]), seen, disliked))
 
 
-async def _references(tx: Any) -> list[tuple[str, str]]:
-    """(table, column) of every foreign key that points at subscribers.chat_id."""
-    found: list[tuple[str, str]] = []
-    async with tx.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
-        tables = [row[0] for row in await cursor.fetchall()]
-    for table in tables:
-        async with tx.execute(f"PRAGMA foreign_key_list({table})") as cursor:
-            for row in await cursor.fetchall():
-                if row[2] == "subscribers" and row[4] in (None, "chat_id"):
-                    found.append((table, row[3]))
-    return found
-
-
 def _instant(moment: datetime | None) -> int | None:
     return to_ts(moment) if moment else None
 
@@ -138,6 +125,10 @@ Decide = Callable[[Subscriber, PromptTimes | None], SubscriberChange | None]
 
 # Kinds of pending rows a stop or a pause cancels (a block settles every pending row).
 _CANCELLED_KINDS = "('daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later')"
+
+# move_chat's new values, typed: PostgreSQL cannot infer a parameter's type in a SELECT list.
+_CASTS = {"chat_id": "CAST(? AS BIGINT)", "chat_type": "CAST(? AS TEXT)",
+          "updated_at": "CAST(? AS BIGINT)"}
 
 
 def _prompt_times(connection: sqlite3.Connection, chat_id: int) -> PromptTimes | None:
@@ -400,18 +391,18 @@ class SubscriberQueries:
                                   (new_chat_id,)) as cursor:
                 if await cursor.fetchone() is not None:
                     return False
-            async with tx.execute("PRAGMA table_info(subscribers)") as cursor:
-                columns = [row[1] for row in await cursor.fetchall()]
+            columns = await self._db.columns_of("subscribers")
             replaced: dict[str, object] = {"chat_id": new_chat_id, "chat_type": "supergroup",
                                            "updated_at": to_ts(now)}
-            copied = ", ".join("?" if name in replaced else name for name in columns)
+            copied = ", ".join(_CASTS.get(name, "?") if name in replaced else name
+                               for name in columns)
             inserted = await tx.execute(
                 f"INSERT INTO subscribers ({', '.join(columns)}) "
                 f"SELECT {copied} FROM subscribers WHERE chat_id = ?",
                 (*(replaced[name] for name in columns if name in replaced), old_chat_id))
             if inserted.rowcount == 0:
                 return False
-            for table, column in await _references(tx):
+            for table, column in await self._db.references_to("subscribers", "chat_id"):
                 await tx.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
                                  (new_chat_id, old_chat_id))
             await tx.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))

@@ -52,19 +52,20 @@ class TipQueries:
         """
         ts = to_ts(now)
         ids = json.dumps([t.id for t in tips])
+        listed = self._db.dialect.json_values("?", "text")
         async with self._db.write() as tx:
             before = tx.total_changes
             if tips:
                 await tx.execute(
-                    """UPDATE tips SET retired = 1, left_catalog = 1, updated_at = ?
+                    f"""UPDATE tips SET retired = 1, left_catalog = 1, updated_at = ?
                        WHERE origin = 'catalog' AND left_catalog = 0 AND retired = 0
-                         AND id NOT IN (SELECT value FROM json_each(?))""",
+                         AND id NOT IN ({listed})""",
                     (ts, ids),
                 )
             await tx.execute(
-                """UPDATE tips SET retired = 0, left_catalog = 0, updated_at = ?
+                f"""UPDATE tips SET retired = 0, left_catalog = 0, updated_at = ?
                    WHERE origin = 'catalog' AND left_catalog = 1
-                     AND id IN (SELECT value FROM json_each(?))""",
+                     AND id IN ({listed})""",
                 (ts, ids),
             )
             await tx.executemany(
@@ -76,7 +77,7 @@ class TipQueries:
                     updated_at = excluded.updated_at
                 WHERE tips.origin = 'catalog'
                   AND (tips.topic, tips.text, tips.source)
-                      IS NOT (excluded.topic, excluded.text, excluded.source)
+                      <> (excluded.topic, excluded.text, excluded.source)
                 """,
                 [(t.id, t.topic, t.text, t.source, ts, ts) for t in tips],
             )
@@ -86,8 +87,8 @@ class TipQueries:
         """Every tip (of one topic, if given), retired ones included, by topic and id."""
         rows = await self._db.fetch_all(
             f"""SELECT {_COLUMNS} FROM tips
-               WHERE (? IS NULL OR topic = ?) ORDER BY topic, id""",
-            (topic, topic),
+               WHERE (CAST(?1 AS TEXT) IS NULL OR topic = ?1) ORDER BY topic, id""",
+            (topic,),
         )
         return [_decode(row) for row in rows]
 
@@ -131,10 +132,11 @@ class TipQueries:
         """Every tip (of one topic, if given) with its 👍 and 👎 counts."""
         rows = await self._db.fetch_all(
             f"""SELECT {_T_COLUMNS},
-                      coalesce(sum(f.vote = 1), 0), coalesce(sum(f.vote = -1), 0)
+                      count(f.vote) FILTER (WHERE f.vote = 1),
+                      count(f.vote) FILTER (WHERE f.vote = -1)
                FROM tips t LEFT JOIN feedback f ON f.tip_id = t.id
-               WHERE (? IS NULL OR t.topic = ?)
+               WHERE (CAST(?1 AS TEXT) IS NULL OR t.topic = ?1)
                GROUP BY t.id ORDER BY t.topic, t.id""",
-            (topic, topic),
+            (topic,),
         )
         return [(_decode(row), int(row[_N + 2]), int(row[_N + 3])) for row in rows]

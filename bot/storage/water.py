@@ -58,17 +58,18 @@ class WaterQueries:
         transaction; its id, or None when the chat has no subscriber row."""
         ts = to_ts(now)
         async with self._db.write() as tx:
-            cursor = await tx.execute(
+            rows = await tx.execute_fetchall(
                 """INSERT INTO water_glasses (chat_id, local_date, ml, logged_at)
-                   SELECT chat_id, ?, ?, ? FROM subscribers WHERE chat_id = ?""",
+                   SELECT chat_id, CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS BIGINT)
+                   FROM subscribers WHERE chat_id = ? RETURNING id""",
                 (day.isoformat(), ml, ts, chat_id))
-            if not cursor.rowcount:
+            if not rows:
                 return None
             await tx.execute(
                 """INSERT INTO water_settings (chat_id, created_at, updated_at)
                    VALUES (?, ?, ?) ON CONFLICT (chat_id) DO NOTHING""",
                 (chat_id, ts, ts))
-        return cursor.lastrowid
+        return int(rows[0][0])
 
     async def glass(self, chat_id: int, glass_id: int) -> Glass | None:
         row = await self._db.fetch_one(
