@@ -16,6 +16,8 @@ from bot.ui.outbox import broadcast_progress
 from tests.helpers import ADMIN, USER, ten_percent_faults
 from tips.catalog import TOPICS
 
+pytestmark = pytest.mark.both_engines
+
 ADMIN_COMMANDS = ["/broadcast hello", "/broadcasts", "/cancel 1", "/newtip foods x | y",
                   "/tips", "/retire food-001", "/stats"]
 

@@ -4,9 +4,6 @@ stored per language, previewed one by one; a recipient gets theirs, others the E
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-
 import pytest
 from telegram import Update
 
@@ -15,19 +12,18 @@ from bot.services.broadcasts import split_languages
 from bot.ui.outbox import broadcast_text
 from tests.helpers import ADMIN, USER, make_renderer
 
+pytestmark = pytest.mark.both_engines
+
 FOUR = ("<b>Good news</b>: new tips!\n"
         "[ru]\n<b>Хорошие новости</b>: новые советы!\n"
         "[es]\n<b>Buenas noticias</b>: ¡consejos nuevos!\n"
         "[pt-BR]\n<b>Boas notícias</b>: dicas novas!")
 
 
-def set_language(bot, chat_id: int, language: str) -> None:
-    """What /language stores: the chat's locale on its subscriber row."""
-    path = bot.runtime.deps.settings.database_path
-    with contextlib.closing(sqlite3.connect(path)) as connection:
-        connection.execute("UPDATE subscribers SET language = ? WHERE chat_id = ?",
-                           (language, chat_id))
-        connection.commit()
+async def set_language(bot, chat_id: int, language: str) -> None:
+    """What /language stores: the chat's chosen locale on its subscriber row."""
+    assert await bot.storage.subscribers.set_language(chat_id, language, chosen=True,
+                                                      now=bot.clock.now())
 
 
 # ------------------------------------------------------------------ the admin's syntax
@@ -87,9 +83,9 @@ def test_the_recipient_gets_their_language_else_the_english():
 async def test_a_four_language_broadcast_is_previewed_stored_and_counted_per_language(bot):
     for chat in (USER, USER + 1, USER + 2, USER + 3, USER + 4):
         await bot.start(chat)
-    set_language(bot, USER + 1, "ru")
-    set_language(bot, USER + 2, "ru")
-    set_language(bot, USER + 3, "es")
+    await set_language(bot, USER + 1, "ru")
+    await set_language(bot, USER + 2, "ru")
+    await set_language(bot, USER + 3, "es")
     answers = await bot.say("/broadcast " + FOUR, chat_id=ADMIN)
     assert [a.raw_text for a in answers[:4]] == [
         "<b>Good news</b>: new tips!", "<b>Хорошие новости</b>: новые советы!",
@@ -181,10 +177,10 @@ async def test_help_for_admins_shows_how_to_write_other_languages(bot):
 async def test_stats_count_active_subscribers_per_language(bot):
     for chat in (USER, USER + 1, USER + 2, USER + 3, USER + 4, USER + 5):
         await bot.start(chat)
-    set_language(bot, USER + 1, "ru")
-    set_language(bot, USER + 2, "ru")
-    set_language(bot, USER + 3, "pt-BR")
-    set_language(bot, USER + 4, "es")
+    await set_language(bot, USER + 1, "ru")
+    await set_language(bot, USER + 2, "ru")
+    await set_language(bot, USER + 3, "pt-BR")
+    await set_language(bot, USER + 4, "es")
     await bot.reply("/stop", chat_id=USER + 4)
     text = (await bot.reply("/stats", chat_id=ADMIN)).text
     assert "Active subscribers by language: en 2 · ru 2 · pt-BR 1" in text

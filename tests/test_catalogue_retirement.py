@@ -17,6 +17,8 @@ from standin import BotApiStandIn, StandInRequest
 from tests.helpers import ADMIN, USER, BotHarness, virtual_pacer
 from tips.catalog import Tip, load_catalog
 
+pytestmark = pytest.mark.both_engines
+
 # The ids the review retired, written out from tips/data/CHANGES.md ("Retired ids").
 RETIRED_IDS = (
     "hyd-012", "hyd-015", "food-012", "rest-006", "rest-008", "rest-009", "rest-011",

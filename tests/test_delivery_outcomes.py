@@ -21,6 +21,8 @@ from standin import Fault
 from tests.helpers import shown_reason
 from tips.catalog import TOPICS
 
+pytestmark = pytest.mark.both_engines
+
 CHAT = 70_001
 DUE = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.helpers import USER
 from tips.catalog import load_catalog
+
+pytestmark = pytest.mark.both_engines
 
 # The sign-up keyboard's button for keeping the defaults (UTC, 09:00).
 KEEP_DEFAULTS = "Keep the default"

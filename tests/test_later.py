@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.helpers import USER
+
+pytestmark = pytest.mark.both_engines
 
 
 def later_rows(bot) -> list[tuple[str, str, str]]:

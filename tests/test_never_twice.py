@@ -15,6 +15,7 @@ import time as wall
 from collections import Counter
 from datetime import time, timedelta
 
+import pytest
 from telegram import Update
 
 from bench.fixtures import NewSubscriber, add_subscribers
@@ -26,6 +27,8 @@ from bot.storage import Storage
 from standin import BotApiStandIn, StandInRequest
 from tests.helpers import START, stored_rows
 from tips.catalog import TOPICS
+
+pytestmark = pytest.mark.both_engines
 
 DUE_FIRST = 500_000
 USER_ACTIONS = ("/tip", "👍", "➕", "/settings", "/topics", "/foods", "/diary")

@@ -14,10 +14,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.ui import limits
 from standin.formatting import parse_formatted_text, utf16_len
 from tests.helpers import ADMIN, USER
 from tips.catalog import Tip
+
+pytestmark = pytest.mark.both_engines
 
 LIMIT = 4096
 GUEST = 7007

@@ -20,6 +20,8 @@ from standin import Fault
 from tests.helpers import OTHER_USER, USER, make_renderer, stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
 
+pytestmark = pytest.mark.both_engines
+
 NINE = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
 
 

@@ -15,6 +15,8 @@ from bot.core.config import Settings
 from tests.helpers import ADMIN, USER
 from tips.catalog import TOPICS
 
+pytestmark = pytest.mark.both_engines
+
 DUE = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CHATS = list(range(30_000, 30_040))
 

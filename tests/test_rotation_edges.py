@@ -19,6 +19,8 @@ from bot.core.timecalc import local_instant, next_send
 from tips.catalog import Tip
 from tips.selector import pick_next
 
+pytestmark = pytest.mark.both_engines
+
 NEW_YORK = ZoneInfo("America/New_York")
 FAR_WEST = ZoneInfo("Etc/GMT+12")  # UTC-12
 
