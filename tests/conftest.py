@@ -15,7 +15,7 @@ from bot.core.database_url import PostgresUrl, parse_database_url
 from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from standin import BotApiStandIn, StandInRequest
 from tests import pg
-from tests.helpers import ADMIN, START, BotHarness, virtual_pacer
+from tests.helpers import ADMIN, START, BotHarness, settings_for, virtual_pacer
 
 ENGINES = ("sqlite", "postgres")
 
@@ -103,9 +103,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(tmp_path, database) -> Settings:
-    postgres = database if isinstance(database, PostgresUrl) else None
-    return Settings(token=None, database_path=tmp_path / "bot.sqlite3", postgres=postgres,
-                    admin_ids=frozenset({ADMIN}))
+    return settings_for(database, tmp_path, admin_ids=frozenset({ADMIN}))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.core.clock import Clock, ManualClock
+from bot.core.config import Settings
 from bot.core.database_url import PostgresUrl
 from bot.delivery.pacer import Pacer
 from bot.runtime.app import Runtime
@@ -66,6 +67,14 @@ def _pg_rows(url: PostgresUrl, sql: str, params: Sequence) -> list[tuple]:
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, read()).result()
+
+
+def settings_for(database: Path | PostgresUrl, folder: Path, **kwargs) -> Settings:
+    """Settings keeping the bot's data in `database` (the `database` fixture: a file in the
+    test's `folder`, or a PostgreSQL database; then the file path is never used)."""
+    postgres = database if isinstance(database, PostgresUrl) else None
+    path = database if isinstance(database, Path) else folder / "bot.sqlite3"
+    return Settings(token=None, database_path=path, postgres=postgres, **kwargs)
 
 
 def virtual_pacer(clock: ManualClock, rate: float | None) -> Pacer:
