@@ -42,11 +42,10 @@ class Telegram:
         return Sent(len(self.sent))
 
 
-async def test_when_telegram_answers_again_the_waiting_tips_go_at_once(tmp_path, caplog):
+async def test_when_telegram_answers_again_the_waiting_tips_go_at_once(database, caplog):
     caplog.set_level(logging.INFO)
     clock = ManualClock(NINE + timedelta(seconds=30))
-    path = tmp_path / "bot.sqlite3"
-    storage = await Storage.open(path)
+    storage = await Storage.open(database)
     try:
         await storage.tips.sync(load_catalog(), clock.now())
         feed = TipFeed(storage, clock)
@@ -68,7 +67,7 @@ async def test_when_telegram_answers_again_the_waiting_tips_go_at_once(tmp_path,
         await minute(timedelta(seconds=30))  # 1-3 fail: retried in 10 s
         await minute(timedelta(seconds=40))  # fail again: retried in 20 s, at 09:01:00
         await minute(timedelta(minutes=1))  # 1-3 fail a third time (40 s), 4 a first (10 s)
-        waiting = stored_rows(path, "SELECT chat_id, due_at FROM deliveries ORDER BY chat_id")
+        waiting = stored_rows(database, "SELECT chat_id, due_at FROM deliveries ORDER BY chat_id")
         assert [at - int(NINE.timestamp()) for _, at in waiting] == [100, 100, 100, 70]
         telegram.down = False
         await minute(timedelta(minutes=1, seconds=10))  # 4 goes through, and 1-3 with it

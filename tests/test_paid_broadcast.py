@@ -12,7 +12,7 @@ import pytest
 
 from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.config import Settings
-from tests.helpers import ADMIN, USER
+from tests.helpers import ADMIN, USER, settings_for
 from tips.catalog import TOPICS
 
 pytestmark = pytest.mark.both_engines
@@ -26,11 +26,11 @@ def is_paid(message) -> bool:
 
 
 @pytest.fixture
-def settings(tmp_path, request) -> Settings:
+def settings(database, tmp_path, request) -> Settings:
     paid = getattr(request, "param", True)
-    return Settings(token=None, database_path=tmp_path / "bot.sqlite3",
-                    admin_ids=frozenset({ADMIN}), allow_paid_broadcast=paid,
-                    send_rate_per_second=1000.0 if paid else 25.0)
+    return settings_for(database, tmp_path, admin_ids=frozenset({ADMIN}),
+                        allow_paid_broadcast=paid,
+                        send_rate_per_second=1000.0 if paid else 25.0)
 
 
 async def _daily_tips(bot) -> list:
