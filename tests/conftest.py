@@ -23,9 +23,10 @@ ENGINES = ("sqlite", "postgres")
 def pytest_generate_tests(metafunc):
     """A module or test marked `both_engines` runs once per storage engine: every fixture
     built on `db_engine` (database, settings, bot) then gives SQLite's file or a fresh
-    PostgreSQL database."""
-    if "db_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
-            "both_engines"):
+    PostgreSQL database. A test in it marked `sqlite_only(reason)` runs on SQLite only."""
+    marked = metafunc.definition.get_closest_marker
+    if "db_engine" in metafunc.fixturenames and marked("both_engines") and not marked(
+            "sqlite_only"):
         metafunc.parametrize("db_engine", ENGINES, indirect=True)
 
 

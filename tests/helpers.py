@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -43,9 +44,10 @@ def stored_rows(path: Path | PostgresUrl, sql: str, params: Sequence = ()) -> li
 
     Tests check stored facts here, not through the bot's storage API, so a query bug in
     the code under test cannot vouch for itself; read-only, so a check cannot change them.
-    SQL may call `shown(code, cause, detail)`: a stored reason as /stats and /mydata show it
-    (SQLite only). On PostgreSQL the same SQL (with `?` placeholders) runs in a read-only
-    transaction on a connection of its own, from a thread (the test's loop is busy).
+    SQL may call `shown(code, cause, detail)` in its select list: a stored reason as /stats
+    and /mydata show it. On PostgreSQL the same SQL (with `?` placeholders) runs in a
+    read-only transaction on a connection of its own, from a thread (the test's loop is
+    busy); `shown(…)` there reads its three values and renders them here.
     """
     if isinstance(path, PostgresUrl):
         return _pg_rows(path, sql, params)
@@ -55,15 +57,35 @@ def stored_rows(path: Path | PostgresUrl, sql: str, params: Sequence = ()) -> li
         return connection.execute(sql, params).fetchall()
 
 
+# `shown(a, b, c)` on PostgreSQL: the three values as a text array marked as shown's.
+_SHOWN_CALL = re.compile(r"\bshown\(([^()]*)\)")
+_SHOWN_MARK = "shown()"
+
+
+def _shown_on_postgres(sql: str) -> str:
+    def values(match: re.Match[str]) -> str:
+        args = ", ".join(f"CAST({arg.strip()} AS TEXT)" for arg in match.group(1).split(","))
+        return f"ARRAY['{_SHOWN_MARK}', {args}]"
+
+    return _SHOWN_CALL.sub(values, sql)
+
+
+def _shown_value(value: object) -> object:
+    if isinstance(value, list) and value and value[0] == _SHOWN_MARK:
+        return shown_reason(*value[1:])
+    return value
+
+
 def _pg_rows(url: PostgresUrl, sql: str, params: Sequence) -> list[tuple]:
     async def read() -> list[tuple]:
         connection = await asyncpg.connect(url.dsn, timeout=10)
         try:
             async with connection.transaction(readonly=True):
-                records = await connection.fetch(placeholders(sql), *params)
+                records = await connection.fetch(placeholders(_shown_on_postgres(sql)),
+                                                 *params)
         finally:
             await connection.close()
-        return [tuple(record) for record in records]
+        return [tuple(_shown_value(value) for value in record) for record in records]
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, read()).result()
@@ -75,6 +97,15 @@ def settings_for(database: Path | PostgresUrl, folder: Path, **kwargs) -> Settin
     postgres = database if isinstance(database, PostgresUrl) else None
     path = database if isinstance(database, Path) else folder / "bot.sqlite3"
     return Settings(token=None, database_path=path, postgres=postgres, **kwargs)
+
+
+async def edit_rows(storage: Storage, *statements: tuple[str, Sequence]) -> None:
+    """Change stored rows past the services, as a hand edit or an older version's bug
+    would have left them, in one transaction on the bot's own write connection (either
+    engine)."""
+    async with storage._db.write() as tx:
+        for sql, params in statements:
+            await tx.execute(sql, params)
 
 
 def virtual_pacer(clock: ManualClock, rate: float | None) -> Pacer:

@@ -17,10 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.clock import ManualClock
+from bot.core.database_url import PostgresUrl
 from bot.core.zones import parse_zone
 from bot.delivery.pacer import Pacer
 from bot.delivery.scheduler import DailyScheduler
@@ -30,8 +32,10 @@ from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tipfeed import TipFeed
 from bot.storage import DailyPlan, Storage
 from standin import Fault
-from tests.helpers import make_renderer, stored_rows, virtual_pacer
+from tests.helpers import edit_rows, make_renderer, stored_rows, virtual_pacer
 from tips.catalog import TOPICS, load_catalog
+
+pytestmark = pytest.mark.both_engines
 
 DAY0 = datetime(2026, 3, 6, 12, 0, 30, tzinfo=UTC)
 NINE = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
@@ -62,8 +66,8 @@ class Transport:
 class Bench:
     """The real services on one database and a clock the test controls."""
 
-    def __init__(self, storage, path, clock, feed, transport, **sender_options):
-        self.storage, self.path, self.clock, self.feed = storage, path, clock, feed
+    def __init__(self, storage, database, clock, feed, transport, **sender_options):
+        self.storage, self.database, self.clock, self.feed = storage, database, clock, feed
         self.transport = transport
         self.scheduler = DailyScheduler(storage, feed, clock)
         self.sender = Sender(storage, transport, make_renderer(feed, storage, clock), clock,
@@ -72,7 +76,7 @@ class Bench:
         self.subscriptions = SubscriptionService(storage, clock, Defaults("UTC", time(9)))
 
     def rows(self, sql, params=()):
-        return stored_rows(self.path, sql, params)
+        return stored_rows(self.database, sql, params)
 
     async def at(self, when: datetime) -> None:
         """Move the clock, tick once and drain, as the background jobs would."""
@@ -85,7 +89,7 @@ class Bench:
             await self.at(min(end, self.clock.now() + timedelta(minutes=1)))
 
 
-async def _open(path: Path, clock) -> tuple[Storage, TipFeed]:
+async def _open(path: Path | PostgresUrl, clock) -> tuple[Storage, TipFeed]:
     storage = await Storage.open(path)
     await storage.tips.sync(load_catalog(), clock.now())
     feed = TipFeed(storage, clock)
@@ -94,11 +98,10 @@ async def _open(path: Path, clock) -> tuple[Storage, TipFeed]:
 
 
 @pytest.fixture
-async def bench(tmp_path):
+async def bench(database):
     clock = ManualClock(DAY0)
-    storage, feed = await _open(tmp_path / "bot.sqlite3", clock)
-    yield Bench(storage, tmp_path / "bot.sqlite3", clock, feed, Transport(clock),
-                backoff_base=60)
+    storage, feed = await _open(database, clock)
+    yield Bench(storage, database, clock, feed, Transport(clock), backoff_base=60)
     await storage.close()
 
 
@@ -119,7 +122,7 @@ class ScaledClock:
         await asyncio.sleep(seconds / self.factor)
 
 
-async def _outage_bench(path: Path, clock: ScaledClock, count: int):
+async def _outage_bench(path: Path | PostgresUrl, clock: ScaledClock, count: int):
     """The storage-fault tests' setup: `count` tips due at 09:00 in a real database, a
     Telegram answering in 50 ms, an unpaced sender, all on the scaled clock."""
     storage, feed = await _open(path, clock)
@@ -133,18 +136,27 @@ async def _outage_bench(path: Path, clock: ScaledClock, count: int):
     return storage, feed, chats, transport, pacer, sender
 
 
+# A full disk as each engine reports it.
+DISK_FULL = {
+    "sqlite": sqlite3.OperationalError("database or disk is full"),
+    "postgres": asyncpg.DiskFullError("could not extend file: No space left on device"),
+}
+
+
 def fail_writes(storage: Storage, failing, slow: float = 0.0) -> Counter:
     """Make every write transaction end like a full disk while `failing()` is true.
 
     Injected at the storage mechanism (both ways a transaction runs: `write()` on the
     shared connection, `transact()` on the writer thread), after the statements ran,
-    so the transaction is rolled back exactly as SQLite does on SQLITE_FULL. `slow`:
+    so the transaction is rolled back as on a full disk (SQLITE_FULL, PostgreSQL's
+    disk_full). `slow`:
     a failing transaction first takes that many real seconds (as one ending in
     SQLITE_BUSY after the busy timeout does), so sends go on while it fails.
     """
     db = storage._db
     original = db.write
     counts: Counter = Counter()
+    full = DISK_FULL[storage.engine]
 
     @contextlib.asynccontextmanager
     async def write():
@@ -153,7 +165,7 @@ def fail_writes(storage: Storage, failing, slow: float = 0.0) -> Counter:
             if failing():
                 await asyncio.sleep(slow)
                 counts["failed"] += 1
-                raise sqlite3.OperationalError("database or disk is full")
+                raise full
             counts["ok"] += 1
 
     original_transact = db.transact
@@ -164,7 +176,7 @@ def fail_writes(storage: Storage, failing, slow: float = 0.0) -> Counter:
             if failing():
                 monotonic_time.sleep(slow)
                 counts["failed"] += 1
-                raise sqlite3.OperationalError("database or disk is full")
+                raise full
             counts["ok"] += 1
             return result
 
@@ -176,7 +188,7 @@ def fail_writes(storage: Storage, failing, slow: float = 0.0) -> Counter:
 
 
 @pytest.mark.parametrize(("outage_seconds", "slow"), [(5, 0.05), (120, 0.0)])
-async def test_storage_write_failures_never_stop_sending(tmp_path, outage_seconds, slow):
+async def test_storage_write_failures_never_stop_sending(database, outage_seconds, slow):
     """3,000 tips due, writes fail for 5 s / 2 min, then the disk recovers: every tip goes
     out exactly once, sending resumes within seconds, a broadcast confirmed after the
     recovery is sent, and during the outage no more than 8 workers + 32 unflushed
@@ -186,7 +198,7 @@ async def test_storage_write_failures_never_stop_sending(tmp_path, outage_second
     after it (not once per retry), and once when outcomes are recorded again."""
     factor = 20.0
     clock = ScaledClock(NINE + timedelta(seconds=30), factor)
-    path = tmp_path / "bot.sqlite3"
+    path = database
     storage, feed, chats, transport, _pacer, sender = await _outage_bench(path, clock, 3000)
     scheduler = DailyScheduler(storage, feed, clock, on_batch=sender.wake)
     assert (await scheduler.tick()).queued == len(chats)
@@ -224,7 +236,9 @@ async def test_storage_write_failures_never_stop_sending(tmp_path, outage_second
     errors = [(text, at) for level, text, at in told if level == logging.ERROR]
     assert [text.startswith("cannot record ") for text, _at in errors] == [True] * len(errors)
     assert [at for _text, at in errors] == [1, *range(50, failed + 1, 50)], errors
-    assert "(OperationalError: database or disk is full)" in errors[0][0], "says why"
+    said = {"sqlite": "(OperationalError: database or disk is full)",
+            "postgres": "(DiskFullError: could not extend file: No space left on device)"}
+    assert said[storage.engine] in errors[0][0], "says why"
     # A failing disk is not hammered: retries 0.1 s doubling, at most 2 s apart, so about
     # 63 tries in 2 minutes (fewer when the machine is slow, never many more).
     assert failed <= 10 + outage_seconds / 2, failed
@@ -243,12 +257,12 @@ async def test_storage_write_failures_never_stop_sending(tmp_path, outage_second
         ("broadcast", "sent", len(chats)), ("daily", "sent", len(chats))]
 
 
-async def test_a_crash_during_a_storage_outage_resends_at_most_the_bound(tmp_path):
+async def test_a_crash_during_a_storage_outage_resends_at_most_the_bound(database):
     """The process dies while writes fail: after the restart, at most 8 + 32 messages
     (requests in flight plus unwritten outcomes) go out a second time; nobody is missed."""
     factor = 20.0
     clock = ScaledClock(NINE + timedelta(seconds=30), factor)
-    path = tmp_path / "bot.sqlite3"
+    path = database
     storage, feed, chats, transport, pacer, sender = await _outage_bench(path, clock, 1000)
     await DailyScheduler(storage, feed, clock).tick()
     failing = True
@@ -276,14 +290,14 @@ async def test_a_crash_during_a_storage_outage_resends_at_most_the_bound(tmp_pat
 
 @pytest.mark.parametrize("recovers", [False, True])
 async def test_a_stop_during_a_storage_outage_tries_for_5_s_then_says_what_may_repeat(
-        tmp_path, caplog, recovers):
+        database, caplog, recovers):
     """SIGTERM while writes fail: the sender stops taking rows, tries to record what it sent
     for about 5 s (inside the 10 s the bot gives it), then ends with one ERROR that says
     how many outcomes are unrecorded. Exactly those go out once more after the restart;
     nobody is missed. A write that works again within those 5 s records everything."""
     factor = 5.0  # a loaded test machine's lag counts five times, not twenty
     clock = ScaledClock(NINE + timedelta(seconds=30), factor)
-    path = tmp_path / "bot.sqlite3"
+    path = database
     storage, feed, chats, transport, pacer, sender = await _outage_bench(path, clock, 1000)
     await DailyScheduler(storage, feed, clock).tick()
     state = {"failing": False}
@@ -331,12 +345,13 @@ async def test_a_stop_during_a_storage_outage_tries_for_5_s_then_says_what_may_r
 
 # ---------------------------------------------------------------- the health check
 
+@pytest.mark.sqlite_only("`run.py check` opens DATABASE_PATH; on PostgreSQL it is the CLI's")
 async def test_check_fails_in_one_line_when_the_sender_stalls(bench):
     """`run.py check` reads the database: overdue rows and no send attempt for 10 min."""
     from bot.core.config import Settings
     from bot.runtime.cli import _check_database
 
-    settings = Settings(token=None, database_path=bench.path)
+    settings = Settings(token=None, database_path=bench.database)
     await bench.subscriptions.start(1, 1, "private")
     await add_subscribers(bench.storage,
         [NewSubscriber(2, time(9), "UTC", ("foods",), datetime(2020, 1, 1, 9, tzinfo=UTC))],
@@ -614,7 +629,7 @@ async def test_two_ticks_racing_on_two_connections_queue_one_tip_each(bench):
     await add_subscribers(bench.storage,
         [NewSubscriber(c, time(9), "UTC", tuple(TOPICS), NINE) for c in chats],
         bench.clock.now())
-    other, other_feed = await _open(bench.path, bench.clock)
+    other, other_feed = await _open(bench.database, bench.clock)
     try:
         bench.clock.set(NINE + timedelta(seconds=5))
         rival = DailyScheduler(other, other_feed, bench.clock)
@@ -685,11 +700,10 @@ async def test_a_subscriber_whose_topics_are_all_retired_still_gets_a_tip(bench)
 async def test_one_unreadable_subscriber_is_quarantined_and_the_tick_goes_on(bench, caplog):
     for chat in (1, 2, 3):
         await bench.subscriptions.start(chat, chat, "private")
-    with contextlib.closing(sqlite3.connect(bench.path)) as connection:
-        connection.execute("UPDATE subscribers SET send_time = 'soon' WHERE chat_id = 2")
-        connection.execute("UPDATE subscribers SET timezone = 'Mars/Base', "
-                           "need_profile = 'SECRET-HEALTH' WHERE chat_id = 3")
-        connection.commit()
+    await edit_rows(bench.storage,
+                    ("UPDATE subscribers SET send_time = 'soon' WHERE chat_id = 2", ()),
+                    ("UPDATE subscribers SET timezone = 'Mars/Base', "
+                     "need_profile = 'SECRET-HEALTH' WHERE chat_id = 3", ()))
     await bench.every_minute_until(NINE + timedelta(minutes=2))
     assert sorted(c for c, _a, _t in bench.transport.sends) == [1]
     rows = bench.rows("SELECT chat_id, status, inactive_reason FROM subscribers "
