@@ -84,17 +84,31 @@ def db_engine(request) -> str:
     return getattr(request, "param", "sqlite")
 
 
-@pytest.fixture
-async def database(db_engine, tmp_path, request) -> AsyncIterator[Path | PostgresUrl]:
-    """Where the test's bot keeps its data: a file in the test's folder, or a fresh
-    PostgreSQL database (what Storage.open and Settings take)."""
+@contextlib.asynccontextmanager
+async def database_on(db_engine: str, file: Path, request) -> AsyncIterator[Path | PostgresUrl]:
+    """`file`, or a fresh PostgreSQL database on the session's server."""
     if db_engine == "sqlite":
-        yield tmp_path / "bot.sqlite3"
+        yield file
         return
     async with fresh_database(request.getfixturevalue("pg_server")) as url:
         parsed = parse_database_url(url)
         assert isinstance(parsed, PostgresUrl)
         yield parsed
+
+
+@pytest.fixture
+async def database(db_engine, tmp_path, request) -> AsyncIterator[Path | PostgresUrl]:
+    """Where the test's bot keeps its data: a file in the test's folder, or a fresh
+    PostgreSQL database (what Storage.open and Settings take)."""
+    async with database_on(db_engine, tmp_path / "bot.sqlite3", request) as found:
+        yield found
+
+
+@pytest.fixture
+async def second_database(db_engine, tmp_path, request) -> AsyncIterator[Path | PostgresUrl]:
+    """Another database on the same engine, for a test that compares two separate runs."""
+    async with database_on(db_engine, tmp_path / "second.sqlite3", request) as found:
+        yield found
 
 
 @pytest.fixture

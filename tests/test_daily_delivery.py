@@ -6,10 +6,8 @@ Time only moves when the test moves the ManualClock; nothing here sleeps.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import random
-import sqlite3
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
@@ -19,6 +17,7 @@ import pytest
 
 from bench.fixtures import NewSubscriber, add_subscribers
 from bot.core.clock import ManualClock
+from bot.core.database_url import PostgresUrl
 from bot.core.timecalc import local_instant, next_send
 from bot.core.zones import resolve_zone
 from bot.delivery.pacer import Pacer
@@ -28,6 +27,7 @@ from bot.services.subscriptions import Defaults, SubscriptionService
 from bot.services.tipfeed import TipFeed
 from bot.storage import DeliveryOutcome, Storage
 from tests.helpers import (
+    edit_rows,
     make_renderer,
     shown_reason,
     stored_rows,
@@ -35,6 +35,8 @@ from tests.helpers import (
     virtual_pacer,
 )
 from tips.catalog import TOPICS, load_catalog
+
+pytestmark = pytest.mark.both_engines
 
 NINE = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)  # a Saturday, 09:00 UTC
 ZONES = [
@@ -67,10 +69,10 @@ class RecordingTransport:
 
 
 class Engine:
-    def __init__(self, storage: Storage, path: Path, clock: ManualClock, transport,
-                 feed: TipFeed):
+    def __init__(self, storage: Storage, database: Path | PostgresUrl, clock: ManualClock,
+                 transport, feed: TipFeed):
         self.storage = storage
-        self.path = path
+        self.database = database
         self.clock = clock
         self.transport = transport
         self.feed = feed
@@ -80,12 +82,13 @@ class Engine:
         self.subscriptions = SubscriptionService(storage, clock, Defaults("UTC", time(9)))
 
     def rows(self, sql: str, params=()) -> list[tuple]:
-        return stored_rows(self.path, sql, params)
+        return stored_rows(self.database, sql, params)
 
-    def next_slot(self) -> datetime | None:
-        """The earliest upcoming daily slot, so the simulation can jump straight to it."""
-        ((at,),) = self.rows("SELECT min(next_send_at) FROM subscribers "
-                             "WHERE status IN ('active', 'paused')")
+    async def next_slot(self) -> datetime | None:
+        """The earliest upcoming daily slot, so the simulation can jump straight to it
+        (read on the bot's own connection: the harness's pace, not a checked fact)."""
+        at = await self.storage._db.fetch_value("SELECT min(next_send_at) FROM subscribers "
+                                                "WHERE status IN ('active', 'paused')")
         return None if at is None else datetime.fromtimestamp(at, UTC)
 
     async def run_until(self, end: datetime, step: timedelta = timedelta(minutes=1)) -> None:
@@ -98,7 +101,7 @@ class Engine:
             now = self.clock.now()
             if now >= end:
                 break
-            upcoming = [t for t in (self.next_slot(),
+            upcoming = [t for t in (await self.next_slot(),
                                     await self.storage.outbox.next_pending_due()) if t is not None]
             target = now + step
             if upcoming and min(upcoming) > target:
@@ -112,14 +115,13 @@ class Engine:
 
 
 @pytest.fixture
-async def engine(tmp_path):
+async def engine(database):
     clock = ManualClock(datetime(2026, 3, 6, 12, 0, 30, tzinfo=UTC))
-    path = tmp_path / "bot.sqlite3"
-    storage = await Storage.open(path)
+    storage = await Storage.open(database)
     await storage.tips.sync(load_catalog(), clock.now())
     feed = TipFeed(storage, clock)
     await feed.refresh()
-    yield Engine(storage, path, clock, RecordingTransport(clock), feed)
+    yield Engine(storage, database, clock, RecordingTransport(clock), feed)
     await storage.close()
 
 
@@ -473,19 +475,18 @@ async def test_chats_due_at_one_instant_are_each_planned_from_their_own_row(engi
     for chat in (1, 2, 3, 4, 5):
         await engine.subscriptions.start(chat, chat, "private")  # 09:00 UTC, due today
     ts = int(datetime(2026, 3, 7, 9, 0, tzinfo=UTC).timestamp())
-    with contextlib.closing(sqlite3.connect(engine.path)) as connection, connection:
-        assert connection.execute(
-            "SELECT count(*) FROM subscribers WHERE next_send_at = ?", (ts,)).fetchone() == (5,)
+    assert engine.rows("SELECT count(*) FROM subscribers WHERE next_send_at = ?",
+                       (ts,)) == [(5,)]
+    await edit_rows(
+        engine.storage,
         # 2: a tip already went out at 06:00 today (its time was moved afterwards)
-        connection.execute("UPDATE subscribers SET last_daily_at = ? WHERE chat_id = 2",
-                           (ts - 3 * 3600,))
+        ("UPDATE subscribers SET last_daily_at = ? WHERE chat_id = 2", (ts - 3 * 3600,)),
         # 3: the same slot, but the row's time is 21:00
-        connection.execute("UPDATE subscribers SET send_time = '21:00' WHERE chat_id = 3")
+        ("UPDATE subscribers SET send_time = '21:00' WHERE chat_id = 3", ()),
         # 4: the same instant in Tokyo (18:00 there), time 09:00
-        connection.execute("UPDATE subscribers SET timezone = 'Asia/Tokyo' WHERE chat_id = 4")
+        ("UPDATE subscribers SET timezone = 'Asia/Tokyo' WHERE chat_id = 4", ()),
         # 5: yesterday's tip went out as usual
-        connection.execute("UPDATE subscribers SET last_daily_at = ? WHERE chat_id = 5",
-                           (ts - 86400,))
+        ("UPDATE subscribers SET last_daily_at = ? WHERE chat_id = 5", (ts - 86400,)))
     engine.clock.set(datetime(2026, 3, 7, 9, 0, 30, tzinfo=UTC))
     await engine.scheduler.tick()
     await engine.sender.drain_once()
@@ -539,13 +540,13 @@ def test_a_write_lasts_less_than_the_sender_may_run_with_outcomes_unwritten():
     assert write_slice_for(30_000, 32) == 250
 
 
-async def test_the_same_day_written_in_small_or_whole_slices_stores_the_same_rows(tmp_path):
+async def test_the_same_day_written_in_small_or_whole_slices_stores_the_same_rows(
+        database, second_database):
     """How many plans go into one transaction is a speed setting only: 300 chats over two
     days, written 7 at a time or a batch at a time, end with the same outbox and rows."""
     stored = []
-    for write_slice in (7, 2000):
+    for write_slice, path in ((7, database), (2000, second_database)):
         clock = ManualClock(datetime(2026, 3, 6, 12, 0, 30, tzinfo=UTC))
-        path = tmp_path / f"slice-{write_slice}.sqlite3"
         storage = await Storage.open(path)
         try:
             await storage.tips.sync(load_catalog(), clock.now())

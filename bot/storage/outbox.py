@@ -329,6 +329,8 @@ class OutboxQueries:
         def take(tx: sqlite3.Connection) -> tuple[list[Row], list[Row]]:
             claimed = dumps([row[0] for row in tx.execute(sql.claim,
                                                           (epoch, to_ts(now), limit))])
+            if claimed == "[]":  # nothing due: the idle sender's poll, no second read
+                return [], []
             rows = tx.execute(sql.claimed_rows, (claimed,)).fetchall()
             broadcasts = dumps(sorted({row[5] for row in rows if row[5] is not None}))
             if broadcasts == "[]":  # daily tips and prompts: no second read
