@@ -2,8 +2,9 @@
 /resume, /time, /timezone, restarts and clock moves across DST changes (Europe and
 Nuuk's midnight jump on 2026-03-29, Sydney's fall-back on 2026-04-05).
 
-The real SubscriptionService, DailyScheduler and Sender run on one SQLite file and a
-manual clock; Telegram is a recording fake. Two promises are checked after every step:
+The real SubscriptionService, DailyScheduler and Sender run on one database (a new SQLite
+file per example, or the test's PostgreSQL database emptied for each) and a manual clock;
+Telegram is a recording fake. Two promises are checked after every step:
 - none gets two: of two daily tips to one chat, the earlier fell on an earlier local
   date in the zone the chat had at the later one;
 - exactly one per local day: every local date that an active, unpaused subscriber spent
@@ -30,7 +31,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -41,9 +42,11 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 
 from bot.core.clock import ManualClock
+from bot.core.database_url import PostgresUrl
 from bot.core.timecalc import local_date, local_instant
 from bot.core.zones import parse_zone, resolve_zone
 from bot.delivery.scheduler import DailyScheduler
@@ -51,8 +54,10 @@ from bot.delivery.sender import Sender, Sent
 from bot.services.subscriptions import Defaults, NotSubscribed, SubscriptionService
 from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
-from tests.helpers import make_renderer, virtual_pacer
+from tests.helpers import edit_rows, make_renderer, virtual_pacer
 from tips.catalog import load_catalog
+
+pytestmark = pytest.mark.both_engines
 
 CHATS = (1,)
 ZONES = ("UTC", "Europe/Berlin", "America/Nuuk", "Australia/Sydney", "Asia/Kolkata",
@@ -78,7 +83,17 @@ def _midnight(day: date, zone: str) -> datetime:
     return local_instant(day, time(0, 0), resolve_zone(zone))
 
 
+async def _empty(storage: Storage) -> None:
+    """Every row of the previous example gone (the schema stays: migrations run once)."""
+    tables = [t for t in await storage._db.tables() if t != "schema_version"]
+    await edit_rows(storage, (f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE", ()))
+
+
 class DailyTips(RuleBasedStateMachine):
+    # Where an example keeps its data: None, a new SQLite file in a folder of its own; or a
+    # PostgreSQL database (the test's), emptied when the example starts.
+    postgres: ClassVar[PostgresUrl | None] = None
+
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
@@ -91,13 +106,15 @@ class DailyTips(RuleBasedStateMachine):
         self.up_since = START  # the last start after a downtime: no promise before it
         self.transport = Recorder(self.clock, lambda chat: self.zone.get(chat, "UTC"))
         self.storage: Storage | None = None
-        self.run(self._open())
+        self.run(self._open(fresh=True))
 
     def run(self, coroutine):
         return self.loop.run_until_complete(coroutine)
 
-    async def _open(self) -> None:
-        self.storage = await Storage.open(self.folder / "bot.sqlite3")
+    async def _open(self, *, fresh: bool = False) -> None:
+        self.storage = await Storage.open(self.postgres or self.folder / "bot.sqlite3")
+        if fresh and self.postgres is not None:
+            await _empty(self.storage)
         await self.storage.tips.sync(CATALOG, self.clock.now())
         feed = TipFeed(self.storage, self.clock)
         await feed.refresh()
@@ -322,10 +339,21 @@ class DailyTips(RuleBasedStateMachine):
                 day += timedelta(days=1)
 
 
-DailyTips.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
-test_daily_tips_one_per_local_day = DailyTips.TestCase
+def machine_on(database: Path | PostgresUrl) -> type[DailyTips]:
+    """DailyTips keeping its data in the test's PostgreSQL database, or in a new SQLite
+    file per example."""
+    if isinstance(database, PostgresUrl):
+        return type("DailyTipsOnPostgres", (DailyTips,), {"postgres": database})
+    return DailyTips
+
+
+def test_daily_tips_one_per_local_day(database) -> None:
+    """60 random examples on SQLite; 20 on PostgreSQL, where each costs a server's round
+    trips (the rules and promises are the engine's business only through storage)."""
+    machine = machine_on(database)
+    run_state_machine_as_test(machine, settings=settings(
+        max_examples=20 if machine.postgres else 60, stateful_step_count=25, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow]))
 
 
 Step = tuple[str, dict[str, Any]]
@@ -361,14 +389,14 @@ KNOWN_BAD_SEQUENCES: dict[str, list[Step]] = {
 
 
 @pytest.mark.parametrize("steps", KNOWN_BAD_SEQUENCES.values(), ids=KNOWN_BAD_SEQUENCES)
-def test_known_bad_sequence(steps: list[Step]) -> None:
+def test_known_bad_sequence(database, steps: list[Step]) -> None:
     """The sequences that broke delivery, as explicit steps of DailyTips.
 
     Random generation cannot be seeded with examples for a state machine, so these are
     run directly: the same rules and the same two promises, checked after every step as
     hypothesis would, so a regression is found on every run and not only by lucky seeds.
     """
-    machine = DailyTips()
+    machine = machine_on(database)()
     checks: list[Callable[[], None]] = [
         machine.none_gets_two_tips_on_one_local_day,
         machine.every_clean_local_day_has_exactly_one_tip,
@@ -385,14 +413,14 @@ def test_known_bad_sequence(steps: list[Step]) -> None:
         machine.teardown()
 
 
-def test_westward_move_after_a_tip() -> None:
+def test_westward_move_after_a_tip(database) -> None:
     """Sydney's tip of 2026-03-27 goes out at 2026-03-26 22:00 UTC, 20:00 in Nuuk; the
     chat then moves to America/Nuuk, where 2026-03-27 is a whole day with no change.
 
     The promise asks for one tip on that Nuuk date. It got none while a daily
     row was unique per calendar date in the zone it was planned in (found by the machine).
     """
-    machine = DailyTips()
+    machine = machine_on(database)()
     try:
         machine.first_start()
         machine.set_timezone(chat=1, zone="Australia/Sydney")
