@@ -14,11 +14,13 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from bot.core.database_url import PostgresUrl
 from bot.storage import DailyPlan, DeliveryOutcome, Storage
+from bot.storage.engines import open_database
 from bot.storage.schema import MIGRATIONS, migrate
-from bot.storage.sqlite_engine import SqliteDatabase as Database
 from bot.storage.subscribers import SubscriberQueries
 from tests.helpers import stored_rows
 from tips.catalog import load_catalog
@@ -28,12 +30,14 @@ BOT = REPO / "bot"
 STORAGE = BOT / "storage"
 NOW = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 
+pytestmark = pytest.mark.both_engines
 
-async def test_a_failed_write_rolls_back_only_its_own_statements(tmp_path):
+
+async def test_a_failed_write_rolls_back_only_its_own_statements(database):
     """Two tasks share one connection: a transaction that fails must not take another
     task's write with it, nor let that write land inside its own open transaction."""
-    path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
+    path = database
+    db = await open_database(database)
     await migrate(db)
     subscribers = SubscriberQueries(db)
     inside = asyncio.Event()
@@ -65,12 +69,12 @@ async def test_a_failed_write_rolls_back_only_its_own_statements(tmp_path):
 
 
 async def test_a_one_hop_transaction_is_whole_or_absent_and_never_mixes_with_a_write(
-        tmp_path):
+        database):
     """`transact` runs a whole transaction on the writer thread: one that fails half-way
     stores nothing, a write() waiting meanwhile lands on its own, one that succeeds stores
     all of it, and closing stops the thread."""
-    path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
+    path = database
+    db = await open_database(database)
     await migrate(db)
     subscribers = SubscriberQueries(db)
     started = threading.Event()
@@ -107,16 +111,17 @@ async def test_a_one_hop_transaction_is_whole_or_absent_and_never_mixes_with_a_w
     assert stored_rows(path, "SELECT text FROM broadcasts ORDER BY id") == [
         ("first",), ("second",)]
     assert stored_rows(path, "SELECT chat_id FROM subscribers") == [(7,)]
-    assert not [t for t in threading.enumerate() if t.name.startswith("sqlite-writer")]
+    writer = {"sqlite": "sqlite-writer", "postgres": "postgres-writer"}[db.engine]
+    assert not [t for t in threading.enumerate() if t.name.startswith(writer)]
 
 
 async def test_a_cancelled_one_hop_transaction_still_ends_whole_before_the_next_write(
-        tmp_path):
+        database):
     """Shutting down mid-tick cancels the tick while its slice is being written: the
     thread cannot stop half-way, so the transaction ends whole, and the next write waits
     for it instead of failing on a locked database."""
-    path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
+    path = database
+    db = await open_database(database)
     await migrate(db)
     started = threading.Event()
 
@@ -146,20 +151,33 @@ async def test_a_cancelled_one_hop_transaction_still_ends_whole_before_the_next_
         ("one",), ("two",), ("three",)]
 
 
-async def test_a_database_from_a_newer_bot_is_refused_and_left_unmigrated(tmp_path):
-    path = tmp_path / "bot.sqlite3"
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA user_version = 99")
-    connection.close()
+async def test_a_database_from_a_newer_bot_is_refused_and_left_unmigrated(database):
+    """Each engine keeps its version its own way (SQLite's user_version, PostgreSQL's
+    schema_version table); version 99 is refused on both and nothing is created."""
+    if isinstance(database, PostgresUrl):
+        connection = await asyncpg.connect(database.dsn)
+        try:
+            await connection.execute("CREATE TABLE schema_version (version integer PRIMARY KEY)"
+                                     "; INSERT INTO schema_version VALUES (99)")
+        finally:
+            await connection.close()
+        version = "SELECT max(version) FROM schema_version"
+        tables = ("SELECT count(*) FROM information_schema.tables "
+                  "WHERE table_schema = current_schema() AND table_name != 'schema_version'")
+    else:
+        with contextlib.closing(sqlite3.connect(database)) as file:
+            file.execute("PRAGMA user_version = 99")
+        version, tables = "PRAGMA user_version", "SELECT count(*) FROM sqlite_master"
     with pytest.raises(RuntimeError, match="newer than this bot"):
-        await Storage.open(path)
-    assert stored_rows(path, "PRAGMA user_version") == [(99,)]
-    assert stored_rows(path, "SELECT count(*) FROM sqlite_master") == [(0,)]
+        await Storage.open(database)
+    assert stored_rows(database, version) == [(99,)]
+    assert stored_rows(database, tables) == [(0,)]
 
 
 async def test_upgrading_keeps_each_chats_current_cycle_of_seen_tips(tmp_path):
     """Version 6 moves the seen tips onto the subscriber row: the current cycle's views
-    survive the upgrade (so nobody is sent a repeat), earlier cycles' do not."""
+    survive the upgrade (so nobody is sent a repeat), earlier cycles' do not. SQLite
+    only: version 5 files exist only there (PostgreSQL starts with the seen list)."""
     path = tmp_path / "bot.sqlite3"
     with contextlib.closing(sqlite3.connect(path)) as connection:
         for number, script in enumerate(MIGRATIONS[:5], start=1):  # a version-5 file
@@ -184,8 +202,8 @@ async def test_upgrading_keeps_each_chats_current_cycle_of_seen_tips(tmp_path):
 
 
 async def test_the_seen_list_lists_a_tip_once_restarts_with_a_cycle_and_survives_a_miss(
-        tmp_path):
-    path = tmp_path / "bot.sqlite3"
+        database):
+    path = database
     storage = await Storage.open(path)
     try:
         await storage.tips.sync(load_catalog(), NOW)
@@ -215,7 +233,8 @@ async def test_the_seen_list_lists_a_tip_once_restarts_with_a_cycle_and_survives
 async def test_writes_reach_the_database_file_within_seconds_and_the_checkpointer_stops(
         tmp_path):
     """Checkpoints run beside the bot, not inside a commit: a change is copied from the
-    WAL into the database file itself within a few seconds, and closing stops the thread."""
+    WAL into the database file itself within a few seconds, and closing stops the thread.
+    SQLite only: its WAL file and checkpointer thread."""
     path = tmp_path / "bot.sqlite3"
     storage = await Storage.open(path)
     try:
@@ -238,12 +257,12 @@ async def test_writes_reach_the_database_file_within_seconds_and_the_checkpointe
     assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpointer"]
 
 
-async def test_send_outcomes_are_stored_as_given_and_never_undo_a_settled_row(tmp_path):
+async def test_send_outcomes_are_stored_as_given_and_never_undo_a_settled_row(database):
     """One batch of outcomes, written in one statement: every field lands on its own row
     (texts with quotes, newlines and emoji intact), a retry keeps the row pending with
     its new due time, an outcome without a message id keeps the stored one, a row
     already settled stays as it was, and of two outcomes for one row the first counts."""
-    path = tmp_path / "bot.sqlite3"
+    path = database
     storage = await Storage.open(path)
     later = NOW + timedelta(minutes=1)
     retry = NOW + timedelta(minutes=10)
@@ -295,8 +314,8 @@ async def test_send_outcomes_are_stored_as_given_and_never_undo_a_settled_row(tm
     ]
 
 
-async def test_reopening_keeps_what_was_stored(tmp_path):
-    path = tmp_path / "bot.sqlite3"
+async def test_reopening_keeps_what_was_stored(database):
+    path = database
     storage = await Storage.open(path)
     await storage.subscribers.add(
         chat_id=7, user_id=7, chat_type="private", status="active", send_time=time(7, 15),
@@ -316,8 +335,8 @@ async def test_reopening_keeps_what_was_stored(tmp_path):
 # --- the tick's due query, read in one statement -----------------------------------
 
 
-async def test_due_rows_carry_what_the_tick_needs_and_this_cycles_views(tmp_path):
-    storage = await Storage.open(tmp_path / "bot.sqlite3")
+async def test_due_rows_carry_what_the_tick_needs_and_this_cycles_views(database):
+    storage = await Storage.open(database)
     try:
         await storage.tips.sync(load_catalog(), NOW)
         ids = sorted(tip.id for tip in load_catalog())
