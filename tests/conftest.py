@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -13,6 +14,7 @@ from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.database_url import PostgresUrl, parse_database_url
 from bot.runtime.app import attach_runtime, build_application, detach_runtime
+from bot.storage import Storage
 from standin import BotApiStandIn, StandInRequest
 from tests import pg
 from tests.helpers import ADMIN, START, BotHarness, settings_for, virtual_pacer
@@ -84,31 +86,105 @@ def db_engine(request) -> str:
     return getattr(request, "param", "sqlite")
 
 
-@contextlib.asynccontextmanager
-async def database_on(db_engine: str, file: Path, request) -> AsyncIterator[Path | PostgresUrl]:
-    """`file`, or a fresh PostgreSQL database on the session's server."""
-    if db_engine == "sqlite":
-        yield file
-        return
-    async with fresh_database(request.getfixturevalue("pg_server")) as url:
-        parsed = parse_database_url(url)
-        assert isinstance(parsed, PostgresUrl)
-        yield parsed
+@pytest.fixture(scope="session")
+def reused_pg(pg_server) -> Iterator[dict[str, PostgresUrl]]:
+    """Holds the session's reused database (see emptied_database); dropped at the end."""
+    held: dict[str, PostgresUrl] = {}
+    yield held
+    if "url" in held:
+        async def drop() -> None:
+            admin = await asyncpg.connect(pg_server.admin_url, timeout=10)
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{held["url"].database}" '
+                                    "WITH (FORCE)")
+            finally:
+                await admin.close()
+
+        asyncio.run(drop())
+
+
+async def _shape(connection: asyncpg.Connection) -> tuple:
+    """The tables and schema version a database has (a test that changed them spoils it)."""
+    tables = tuple(row[0] for row in await connection.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"))
+    version = await connection.fetchval("SELECT max(version) FROM schema_version") \
+        if "schema_version" in tables else None
+    return tables, version
+
+
+async def emptied_database(server: pg.Server, held: dict) -> PostgresUrl:
+    """The session's database, migrated once and emptied for each test: creating and
+    migrating one per test costs about half a second (each xdist worker has its own
+    server, so no other test uses it meanwhile). Connections a test left open are ended;
+    one whose tables or version a test changed is replaced."""
+    url = held.get("url")
+    if url is not None:
+        connection = await asyncpg.connect(url.dsn, timeout=10)
+        try:
+            await connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            tables, _version = shape = await _shape(connection)
+            if shape == held["shape"]:
+                # Only tables holding rows (truncating all of them takes ~0.1 s), then
+                # every sequence from 1 again, as in a new database.
+                filled = [row[0] for row in await connection.fetch(" UNION ALL ".join(
+                    f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")"
+                    for t in tables if t != "schema_version"))]
+                if filled:
+                    quoted = ", ".join(f'"{t}"' for t in filled)
+                    await connection.execute(f"TRUNCATE {quoted} CASCADE")
+                await connection.execute(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S' "
+                    "AND c.relnamespace = current_schema()::regnamespace")
+                return url
+        finally:
+            await connection.close()
+        admin = await asyncpg.connect(server.admin_url, timeout=10)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        finally:
+            await admin.close()
+    name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server.admin_url, timeout=10)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = parse_database_url(server.url(name))
+    assert isinstance(url, PostgresUrl)
+    await (await Storage.open(url)).close()  # migrated
+    connection = await asyncpg.connect(url.dsn, timeout=10)
+    try:
+        held["shape"] = await _shape(connection)
+    finally:
+        await connection.close()
+    held["url"] = url
+    return url
 
 
 @pytest.fixture
 async def database(db_engine, tmp_path, request) -> AsyncIterator[Path | PostgresUrl]:
-    """Where the test's bot keeps its data: a file in the test's folder, or a fresh
-    PostgreSQL database (what Storage.open and Settings take)."""
-    async with database_on(db_engine, tmp_path / "bot.sqlite3", request) as found:
-        yield found
+    """Where the test's bot keeps its data: a file in the test's folder, or on PostgreSQL
+    the session's database with no rows and the current schema (what Storage.open and
+    Settings take). A test about migrating an empty PostgreSQL database takes pg_url."""
+    if db_engine == "sqlite":
+        yield tmp_path / "bot.sqlite3"
+        return
+    yield await emptied_database(request.getfixturevalue("pg_server"),
+                                 request.getfixturevalue("reused_pg"))
 
 
 @pytest.fixture
 async def second_database(db_engine, tmp_path, request) -> AsyncIterator[Path | PostgresUrl]:
     """Another database on the same engine, for a test that compares two separate runs."""
-    async with database_on(db_engine, tmp_path / "second.sqlite3", request) as found:
-        yield found
+    if db_engine == "sqlite":
+        yield tmp_path / "second.sqlite3"
+        return
+    async with fresh_database(request.getfixturevalue("pg_server")) as url:
+        parsed = parse_database_url(url)
+        assert isinstance(parsed, PostgresUrl)
+        yield parsed
 
 
 @pytest.fixture

@@ -17,11 +17,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.core.database_url import PostgresUrl
+from bot.core.database_url import PostgresUrl, parse_database_url
 from bot.storage import DailyPlan, DeliveryOutcome, Storage
 from bot.storage.engines import open_database
 from bot.storage.schema import MIGRATIONS, migrate
 from bot.storage.subscribers import SubscriberQueries
+from tests.conftest import fresh_database
 from tests.helpers import stored_rows
 from tips.catalog import load_catalog
 
@@ -151,27 +152,31 @@ async def test_a_cancelled_one_hop_transaction_still_ends_whole_before_the_next_
         ("one",), ("two",), ("three",)]
 
 
-async def test_a_database_from_a_newer_bot_is_refused_and_left_unmigrated(database):
+async def test_a_database_from_a_newer_bot_is_refused_and_left_unmigrated(database, request):
     """Each engine keeps its version its own way (SQLite's user_version, PostgreSQL's
     schema_version table); version 99 is refused on both and nothing is created."""
     if isinstance(database, PostgresUrl):
-        connection = await asyncpg.connect(database.dsn)
-        try:
-            await connection.execute("CREATE TABLE schema_version (version integer PRIMARY KEY)"
-                                     "; INSERT INTO schema_version VALUES (99)")
-        finally:
-            await connection.close()
-        version = "SELECT max(version) FROM schema_version"
-        tables = ("SELECT count(*) FROM information_schema.tables "
-                  "WHERE table_schema = current_schema() AND table_name != 'schema_version'")
-    else:
-        with contextlib.closing(sqlite3.connect(database)) as file:
-            file.execute("PRAGMA user_version = 99")
-        version, tables = "PRAGMA user_version", "SELECT count(*) FROM sqlite_master"
+        async with fresh_database(request.getfixturevalue("pg_server")) as url:
+            empty = parse_database_url(url)  # not the test's: that one is migrated
+            assert isinstance(empty, PostgresUrl)
+            connection = await asyncpg.connect(empty.dsn)
+            try:
+                await connection.execute("CREATE TABLE schema_version (version integer "
+                                         "PRIMARY KEY); INSERT INTO schema_version VALUES (99)")
+            finally:
+                await connection.close()
+            with pytest.raises(RuntimeError, match="newer than this bot"):
+                await Storage.open(empty)
+            assert stored_rows(empty, "SELECT max(version) FROM schema_version") == [(99,)]
+            assert stored_rows(empty, "SELECT count(*) FROM information_schema.tables "
+                                      "WHERE table_schema = current_schema()") == [(1,)]
+        return
+    with contextlib.closing(sqlite3.connect(database)) as file:
+        file.execute("PRAGMA user_version = 99")
     with pytest.raises(RuntimeError, match="newer than this bot"):
         await Storage.open(database)
-    assert stored_rows(database, version) == [(99,)]
-    assert stored_rows(database, tables) == [(0,)]
+    assert stored_rows(database, "PRAGMA user_version") == [(99,)]
+    assert stored_rows(database, "SELECT count(*) FROM sqlite_master") == [(0,)]
 
 
 async def test_upgrading_keeps_each_chats_current_cycle_of_seen_tips(tmp_path):
