@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -54,23 +55,34 @@ def pg_server():
         yield server
 
 
+async def create_database(server: pg.Server) -> str:
+    """A new, empty database on `server`; its name."""
+    name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
+    await _on_server(server, f'CREATE DATABASE "{name}"')
+    return name
+
+
+async def drop_database(server: pg.Server, name: str) -> None:
+    """Drops it, ending whatever connections a test left open to it."""
+    await _on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _on_server(server: pg.Server, statement: str) -> None:
+    admin = await asyncpg.connect(server.admin_url, timeout=10)
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
 @contextlib.asynccontextmanager
 async def fresh_database(server: pg.Server) -> AsyncIterator[str]:
     """A new, empty database on `server` for one test (its URL); dropped afterwards."""
-    name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server.admin_url, timeout=10)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    name = await create_database(server)
     try:
         yield server.url(name)
     finally:
-        admin = await asyncpg.connect(server.admin_url, timeout=10)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_database(server, name)
 
 
 @pytest.fixture
@@ -87,20 +99,12 @@ def db_engine(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def reused_pg(pg_server) -> Iterator[dict[str, PostgresUrl]]:
+def reused_pg(pg_server) -> Iterator[dict[str, Any]]:
     """Holds the session's reused database (see emptied_database); dropped at the end."""
-    held: dict[str, PostgresUrl] = {}
+    held: dict[str, Any] = {}
     yield held
-    if "url" in held:
-        async def drop() -> None:
-            admin = await asyncpg.connect(pg_server.admin_url, timeout=10)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{held["url"].database}" '
-                                    "WITH (FORCE)")
-            finally:
-                await admin.close()
-
-        asyncio.run(drop())
+    if "url" in held and held["url"].database:
+        asyncio.run(drop_database(pg_server, held["url"].database))
 
 
 async def _shape(connection: asyncpg.Connection) -> tuple:
@@ -112,7 +116,7 @@ async def _shape(connection: asyncpg.Connection) -> tuple:
     return tables, version
 
 
-async def emptied_database(server: pg.Server, held: dict) -> PostgresUrl:
+async def emptied_database(server: pg.Server, held: dict[str, Any]) -> PostgresUrl:
     """The session's database, migrated once and emptied for each test: creating and
     migrating one per test costs about half a second (each xdist worker has its own
     server, so no other test uses it meanwhile). Connections a test left open are ended;
@@ -140,18 +144,8 @@ async def emptied_database(server: pg.Server, held: dict) -> PostgresUrl:
                 return url
         finally:
             await connection.close()
-        admin = await asyncpg.connect(server.admin_url, timeout=10)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-        finally:
-            await admin.close()
-    name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server.admin_url, timeout=10)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = parse_database_url(server.url(name))
+        await drop_database(server, url.database or "")
+    url = parse_database_url(server.url(await create_database(server)))
     assert isinstance(url, PostgresUrl)
     await (await Storage.open(url)).close()  # migrated
     connection = await asyncpg.connect(url.dsn, timeout=10)
