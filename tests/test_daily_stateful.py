@@ -348,11 +348,11 @@ def machine_on(database: Path | PostgresUrl) -> type[DailyTips]:
 
 
 def test_daily_tips_one_per_local_day(database) -> None:
-    """60 random examples on SQLite; 15 on PostgreSQL, where each costs a server's round
+    """60 random examples on SQLite; 10 on PostgreSQL, where each costs a server's round
     trips (the rules and promises are the engine's business only through storage)."""
     machine = machine_on(database)
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=15 if machine.postgres else 60, stateful_step_count=25, deadline=None,
+        max_examples=10 if machine.postgres else 60, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow]))
 
 
