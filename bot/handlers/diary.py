@@ -57,6 +57,7 @@ from bot.ui.callbacks import (
     DraftButton,
     EntryButton,
     LogStart,
+    StretchDone,
 )
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,19 @@ async def checkin_button(deps: Deps, update: Update, data: CheckInButton) -> Ans
     if data.answer is CheckInAnswer.NO_CRAMPS:
         return Answer(edit=Reply(texts.checkin_recorded(data.answer)))
     return Answer(edit=step_reply(flow.start(when=When.LAST_NIGHT)))
+
+
+async def stretch_done_button(deps: Deps, update: Update, data: StretchDone) -> Answer:
+    chat_id = _private(update)
+    if chat_id is None:
+        return expired()
+    recorded = await deps.diary.stretch_done(chat_id, data.day)
+    if isinstance(recorded, NoDiary):
+        return Answer(edit=Reply(texts.diary_start_first()))
+    if not recorded:
+        return Answer(texts.stretch_too_old())
+    return Answer(texts.stretch_recorded(),
+                  edit=Reply(texts.evening_stretch() + "\n\n" + texts.stretch_recorded()))
 
 
 async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

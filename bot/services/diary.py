@@ -202,6 +202,20 @@ class DiaryService:
             CheckIn(chat_id, night_of, answer, now))
         return NightHasCramps(night_of) if contradicted and recorded else recorded
 
+    async def stretch_done(self, chat_id: int, day: date) -> bool | NoDiary:
+        """Record that the person did the evening stretch of local date `day` (the date of
+        the stretch message answered); False when that message is too old or
+        future-dated, by the check-in's rule (today's or yesterday's only)."""
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        now = self._clock.now()
+        if not checkin_accepts(day, local_date(now, zone_of(subscriber))):
+            return False
+        await self._ensure(subscriber)
+        await self._storage.diary.record_stretch(chat_id, day, now)
+        return True
+
     async def _night_has_cramps(self, chat_id: int, night_of: date) -> bool:
         return any(entry.local_date == night_of and entry.period is Period.NIGHT
                    for entry in await self._storage.diary.entries_since(chat_id, night_of))

@@ -454,6 +454,28 @@ class ChartButton(CallbackData, prefix="dc"):
 
 
 @dataclasses.dataclass(frozen=True)
+class StretchDone(CallbackData, prefix="sd"):
+    """"✅ I stretched" under the evening stretch, carrying the stretch message's local
+    date, so a press after midnight still records the evening it answered."""
+
+    day: date
+
+    def pack(self) -> str:
+        return _checked(f"{self.prefix}:{self.day.strftime('%Y%m%d')}")
+
+    @classmethod
+    def parse(cls, data: object) -> StretchDone | None:
+        match = re.fullmatch(r"sd:(20[0-9]{2})([0-9]{2})([0-9]{2})", data, re.ASCII) \
+            if isinstance(data, str) else None
+        if match is None:
+            return None
+        try:
+            return cls(date(*(int(part) for part in match.groups())))
+        except ValueError:
+            return None
+
+
+@dataclasses.dataclass(frozen=True)
 class DiarySetting(CallbackData, prefix="ds"):
     """One diary setting: `item` one of DIARY_SET_*, `value` read by the handler."""
 
@@ -525,12 +547,14 @@ class FoodUndo(CallbackData, prefix="ateu"):
 
 
 LATER_ASK = "ask"  # "⏰ Later" itself: offers the choices
+LATER_STRETCH = ""  # in place of a tip id: the Later is the evening stretch's
 
 
 @dataclasses.dataclass(frozen=True)
 class LaterButton(CallbackData, prefix="lt"):
-    """"⏰ Later" under a daily tip (`choice` LATER_ASK), and its choices ('hour',
-    'evening', 'morning' of bot.services.later.LaterChoice) for that tip."""
+    """"⏰ Later" under a daily tip or the evening stretch (`choice` LATER_ASK), and its
+    choices ('hour', 'evening', 'morning' of bot.services.later.LaterChoice) for that tip,
+    or for the stretch when `tip_id` is LATER_STRETCH (no tip id is empty)."""
 
     choice: str
     tip_id: str

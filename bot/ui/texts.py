@@ -2538,7 +2538,9 @@ def button_later_morning() -> str:
     return _("Tomorrow morning")
 
 
-def later_question() -> str:
+def later_question(stretch: bool = False) -> str:
+    if stretch:
+        return _("⏰ When should I send the stretch again?")
     return _("⏰ When should I send this tip again?")
 
 
@@ -2564,3 +2566,18 @@ def later_planned(at: datetime, today: date, moved: str | None) -> str:
 def later_off() -> str:
     return _("⏰ Tips are paused or off in this chat, so I won't send it again. /resume "
              "turns them back on.")
+
+
+# ------------------------------------------------------------------ the evening stretch's answer
+
+def button_stretch_done() -> str:
+    return _("✅ I stretched")
+
+
+def stretch_recorded() -> str:
+    return _("✅ Noted: you stretched today. Your weekly picture counts the days you "
+             "stretched.")
+
+
+def stretch_too_old() -> str:
+    return _("This stretch is from an earlier day, so I didn't record it.")
