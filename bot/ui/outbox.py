@@ -121,7 +121,7 @@ class OutboxRenderer:
         day = _day(row)
         view = await self._diary.weekly(row.chat_id, day)
         return (texts.weekly_summary(view.picture, view.series, self._content.current().causes,
-                                     view.food),
+                                     view.food, view.days),
                 keyboards.weekly_chart(day))
 
 
