@@ -155,3 +155,25 @@ async def test_an_old_or_forged_stretch_button_records_nothing(bot):
         assert bot.standin.answered_callbacks[-1].text == (
             "This stretch is from an earlier day, so I didn't record it.")
     assert bot.rows("SELECT local_date FROM diary_stretches") == []
+
+
+async def test_forget_deletes_the_stretch_days(bot):
+    stretch = await stretch_message(bot)
+    await bot.press(stretch, "sd:20261126")
+    assert bot.rows("SELECT count(*) FROM diary_stretches") == [(1,)]
+    await bot.press(await bot.reply("/forget"), "forget:yes")
+    assert bot.rows("SELECT count(*) FROM diary_stretches") == [(0,)]
+
+
+async def test_retention_deletes_stretch_days_older_than_the_diarys_months(bot):
+    stretch = await stretch_message(bot)  # Thu 26 Nov 2026
+    await bot.press(stretch, "sd:20261126")
+    screen = await bot.reply("/diary")
+    await bot.press(screen, "ds:rt:24")
+    await bot.press(screen, "ds:rt:3")
+    bot.clock.set(datetime(2027, 2, 26, 9, 0, tzinfo=UTC))
+    await bot.deliver_due()  # 3 months before 26 Feb is 26 Nov: kept
+    assert bot.rows("SELECT local_date FROM diary_stretches") == [("2026-11-26",)]
+    bot.clock.set(datetime(2027, 2, 27, 9, 0, tzinfo=UTC))
+    await bot.deliver_due()
+    assert bot.rows("SELECT local_date FROM diary_stretches") == []

@@ -1,4 +1,5 @@
-"""Bars of nights with cramps per week: as Unicode text and as a PNG drawn with Pillow.
+"""Bars of nights with cramps per week: as Unicode text and as a PNG drawn with Pillow;
+and the week's days side by side as a second PNG (`days_png`, 960 × 540, the same font).
 
 Contracts:
 - Both drawings and the caption (texts_draft.chart_caption) take the same `Series`, so
