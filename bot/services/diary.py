@@ -19,7 +19,7 @@ Decisions:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.core.clock import Clock
 from bot.core.timecalc import local_date
@@ -195,13 +195,10 @@ class DiaryService:
         """Record a morning answer; False when the button is too old (or future-dated),
         NightHasCramps (and the night recorded as one with cramps) for "No cramps" about a
         night that already has a logged cramp."""
-        subscriber = await self._subscriber(chat_id)
-        if subscriber is None:
-            return NO_DIARY
-        now = self._clock.now()
-        if not checkin_accepts(night_of, local_date(now, zone_of(subscriber))):
-            return False
-        await self._ensure(subscriber)
+        accepted = await self._accepts(chat_id, night_of)
+        if not isinstance(accepted, datetime):
+            return accepted
+        now = accepted
         contradicted = (answer is CheckInAnswer.NO_CRAMPS
                         and await self._night_has_cramps(chat_id, night_of))
         if contradicted:
@@ -214,6 +211,15 @@ class DiaryService:
         """Record that the person did the evening stretch of local date `day` (the date of
         the stretch message answered); False when that message is too old or
         future-dated, by the check-in's rule (today's or yesterday's only)."""
+        accepted = await self._accepts(chat_id, day)
+        if not isinstance(accepted, datetime):
+            return accepted
+        await self._storage.diary.record_stretch(chat_id, day, accepted)
+        return True
+
+    async def _accepts(self, chat_id: int, day: date) -> datetime | bool | NoDiary:
+        """Whether an answer to a prompt of local date `day` (today's or yesterday's) is
+        taken now: the moment it is (settings row made), False, or NO_DIARY."""
         subscriber = await self._subscriber(chat_id)
         if subscriber is None:
             return NO_DIARY
@@ -221,8 +227,7 @@ class DiaryService:
         if not checkin_accepts(day, local_date(now, zone_of(subscriber))):
             return False
         await self._ensure(subscriber)
-        await self._storage.diary.record_stretch(chat_id, day, now)
-        return True
+        return now
 
     async def _night_has_cramps(self, chat_id: int, night_of: date) -> bool:
         return any(entry.local_date == night_of and entry.period is Period.NIGHT
