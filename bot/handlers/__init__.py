@@ -62,6 +62,7 @@ from bot.ui.callbacks import (
     PickZone,
     RunCommand,
     Setting,
+    StretchDone,
     TipAction,
     ToggleTopic,
     WaterAdd,
@@ -147,6 +148,7 @@ def handlers() -> list[AnyHandler]:
         _press(CancelDraftButton, diary.cancel_button),
         _press(EntryButton, diary.entry_button),
         _press(CheckInButton, diary.checkin_button),
+        _press(StretchDone, diary.stretch_done_button),
         _press(DiarySetting, diary.setting_button),
         CallbackQueryHandler(diary.send_chart, pattern=ChartButton.matches),
         # the water log

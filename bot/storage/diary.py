@@ -1,7 +1,7 @@
 """The cramp diary's rows: settings, entries with their trigger tags, check-ins, prompts.
 
-Owns diary_settings, cramp_entries, cramp_entry_triggers, cramp_entry_sources and
-diary_checkins, and the diary prompts' outbox rows. Contracts:
+Owns diary_settings, cramp_entries, cramp_entry_triggers, cramp_entry_sources,
+diary_checkins and diary_stretches, and the diary prompts' outbox rows. Contracts:
 - Every read or write of an entry names the chat as well as the id (`WHERE id = ? AND
   chat_id = ?`): ids travel in button data, which anyone can forge, so an id alone never
   reaches another person's entry.
@@ -259,6 +259,25 @@ class DiaryQueries:
         return int(await self._db.fetch_value(
             "SELECT count(*) FROM diary_checkins WHERE chat_id = ?", (chat_id,), default=0))
 
+    # ------------------------------------------------------------ evening stretches
+
+    async def record_stretch(self, chat_id: int, day: date, now: datetime) -> None:
+        """Store that the person stretched on local date `day`; a second "done" for the
+        same day changes nothing, and a chat without a subscriber row stores nothing."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                """INSERT INTO diary_stretches (chat_id, local_date, done_at)
+                   SELECT chat_id, ?, ? FROM subscribers WHERE chat_id = ?
+                   ON CONFLICT (chat_id, local_date) DO NOTHING""",
+                (day.isoformat(), to_ts(now), chat_id))
+
+    async def stretch_days(self, chat_id: int, first: date) -> list[date]:
+        """The local dates from `first` on that the person stretched, oldest first."""
+        rows = await self._db.fetch_all(
+            """SELECT local_date FROM diary_stretches WHERE chat_id = ? AND local_date >= ?
+               ORDER BY local_date""", (chat_id, first.isoformat()))
+        return [date.fromisoformat(row[0]) for row in rows]
+
     # ------------------------------------------------------------ prompts
 
     async def due_prompts(self, now: datetime, limit: int) -> list[DuePrompt]:
@@ -345,6 +364,9 @@ class DiaryQueries:
             deleted = tx.total_changes - before
             await tx.executemany(
                 "DELETE FROM diary_checkins WHERE chat_id = ? AND night_of < ?",
+                [(chat_id, cutoff.isoformat()) for chat_id, cutoff in cutoffs])
+            await tx.executemany(
+                "DELETE FROM diary_stretches WHERE chat_id = ? AND local_date < ?",
                 [(chat_id, cutoff.isoformat()) for chat_id, cutoff in cutoffs])
             await tx.execute("DELETE FROM cramp_entry_sources WHERE used_at < ?",
                              (to_ts(sources_before),))

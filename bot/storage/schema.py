@@ -458,6 +458,17 @@ MIGRATIONS: tuple[str, ...] = (
         ON deliveries (chat_id, coalesce(tip_id, ''))
         WHERE kind = 'later' AND status = 'pending';
     """,
+    # The evening stretch's "done": one row per person and local date they said they
+    # stretched (the date of the stretch message they answered). A fact, never a label;
+    # health data, so it cascades from the subscriber row and follows the diary's retention.
+    """
+    CREATE TABLE diary_stretches (
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT    NOT NULL,
+        done_at    INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, local_date)
+    );
+    """,
 )
 
 

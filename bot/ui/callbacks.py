@@ -432,6 +432,23 @@ class LogStart(CallbackData, prefix="cl"):
         return cls(_decode(match.group(1), _MUSCLES), bool(match.group(2))) if match else None
 
 
+def _pack_day(prefix: str, day: date) -> str:
+    """"<prefix>:YYYYMMDD": a button that carries one local date."""
+    return _checked(f"{prefix}:{day.strftime('%Y%m%d')}")
+
+
+def _parse_day(prefix: str, data: object) -> date | None:
+    """The date of a `_pack_day` button, or None for anything else (a 30 February too)."""
+    match = re.fullmatch(rf"{re.escape(prefix)}:(20[0-9]{{2}})([0-9]{{2}})([0-9]{{2}})", data,
+                         re.ASCII) if isinstance(data, str) else None
+    if match is None:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
 @dataclasses.dataclass(frozen=True)
 class ChartButton(CallbackData, prefix="dc"):
     """Send the PNG chart of the eight weeks ending with the week of `day`."""
@@ -439,18 +456,28 @@ class ChartButton(CallbackData, prefix="dc"):
     day: date
 
     def pack(self) -> str:
-        return _checked(f"{self.prefix}:{self.day.strftime('%Y%m%d')}")
+        return _pack_day(self.prefix, self.day)
 
     @classmethod
     def parse(cls, data: object) -> ChartButton | None:
-        match = re.fullmatch(r"dc:(20[0-9]{2})([0-9]{2})([0-9]{2})", data, re.ASCII) \
-            if isinstance(data, str) else None
-        if match is None:
-            return None
-        try:
-            return cls(date(*(int(part) for part in match.groups())))
-        except ValueError:
-            return None
+        day = _parse_day(cls.prefix, data)
+        return cls(day) if day else None
+
+
+@dataclasses.dataclass(frozen=True)
+class StretchDone(CallbackData, prefix="sd"):
+    """"✅ I stretched" under the evening stretch, carrying the stretch message's local
+    date, so a press after midnight still records the evening it answered."""
+
+    day: date
+
+    def pack(self) -> str:
+        return _pack_day(self.prefix, self.day)
+
+    @classmethod
+    def parse(cls, data: object) -> StretchDone | None:
+        day = _parse_day(cls.prefix, data)
+        return cls(day) if day else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -525,12 +552,14 @@ class FoodUndo(CallbackData, prefix="ateu"):
 
 
 LATER_ASK = "ask"  # "⏰ Later" itself: offers the choices
+LATER_STRETCH = ""  # in place of a tip id: the Later is the evening stretch's
 
 
 @dataclasses.dataclass(frozen=True)
 class LaterButton(CallbackData, prefix="lt"):
-    """"⏰ Later" under a daily tip (`choice` LATER_ASK), and its choices ('hour',
-    'evening', 'morning' of bot.services.later.LaterChoice) for that tip."""
+    """"⏰ Later" under a daily tip or the evening stretch (`choice` LATER_ASK), and its
+    choices ('hour', 'evening', 'morning' of bot.services.later.LaterChoice) for that tip,
+    or for the stretch when `tip_id` is LATER_STRETCH (no tip id is empty)."""
 
     choice: str
     tip_id: str

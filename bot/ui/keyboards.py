@@ -44,6 +44,7 @@ from bot.ui.callbacks import (
     FORGET_YES,
     LANGUAGE_MENU,
     LATER_ASK,
+    LATER_STRETCH,
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
@@ -96,6 +97,7 @@ from bot.ui.callbacks import (
     PickZone,
     RunCommand,
     Setting,
+    StretchDone,
     TipAction,
     ToggleTopic,
     WaterAdd,
@@ -415,6 +417,14 @@ def log_another_for(night_of: date) -> InlineKeyboardMarkup:
     opens the logging steps for last night."""
     return InlineKeyboardMarkup([[
         _button(texts.button_log_another(), CheckInButton(CheckInAnswer.CRAMPS, night_of))]])
+
+
+def stretch_actions(day: date) -> InlineKeyboardMarkup:
+    """Under the evening stretch of local date `day`: "done" (counted in the weekly
+    picture) and "⏰ Later"."""
+    return InlineKeyboardMarkup([[
+        _button(texts.button_stretch_done(), StretchDone(day)),
+        _button(texts.button_later(), LaterButton(LATER_ASK, LATER_STRETCH))]])
 
 
 def weekly_chart(day: date) -> InlineKeyboardMarkup:

@@ -135,7 +135,7 @@ async def test_weekly_picture_on_sunday_with_a_chart_whose_caption_matches_the_b
     bars = re.findall(r"([█░]+) (\d+)$", text, re.MULTILINE)
     assert [int(n) for _, n in bars][-1] == 3 and len(bars) == 8
     photos = await bot.press(weekly[0], weekly[0].callback_data[0])
-    assert len(photos) == 1 and photos[0].media == "photo"
+    assert [p.media for p in photos] == ["photo", "photo"]  # the weeks, then the days
     image = Image.open(io.BytesIO(photos[0].file_bytes))
     assert image.format == "PNG" and image.size == (960, 600)
     caption_numbers = [int(n) for n in photos[0].text.rsplit(":", 1)[1].split("·")]
