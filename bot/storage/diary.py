@@ -267,7 +267,8 @@ class DiaryQueries:
         async with self._db.write() as tx:
             await tx.execute(
                 """INSERT INTO diary_stretches (chat_id, local_date, done_at)
-                   SELECT chat_id, ?, ? FROM subscribers WHERE chat_id = ?
+                   SELECT chat_id, CAST(? AS TEXT), CAST(? AS BIGINT)
+                   FROM subscribers WHERE chat_id = ?
                    ON CONFLICT (chat_id, local_date) DO NOTHING""",
                 (day.isoformat(), to_ts(now), chat_id))
 

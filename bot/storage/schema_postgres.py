@@ -225,4 +225,13 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         epoch BIGINT   NOT NULL
     );
     """,
+    # SQLite's 15: the evening stretch's "done", one row per person and local date.
+    """
+    CREATE TABLE diary_stretches (
+        chat_id    BIGINT NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT   NOT NULL,
+        done_at    BIGINT NOT NULL,
+        PRIMARY KEY (chat_id, local_date)
+    );
+    """,
 )
