@@ -111,8 +111,6 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("export", diary.export_command),
         # the water log
         CommandHandler("water", water.water),
-        # "⏰ Later" under the daily tip
-        _press(LaterButton, later.later_button),
         # the food log
         CommandHandler("ate", food.ate),
         *admin.only([
@@ -155,7 +153,7 @@ def handlers() -> list[AnyHandler]:
         _press(WaterAdd, water.add_button),
         _press(WaterUndo, water.undo_button),
         _press(WaterSetting, water.setting_button),
-        # "⏰ Later" under the daily tip
+        # "⏰ Later" under the daily tip and the evening stretch
         _press(LaterButton, later.later_button),
         # the food log
         _press(FoodAte, food.ate_button),
