@@ -137,7 +137,8 @@ def _instant(moment: datetime | None) -> int | None:
 Decide = Callable[[Subscriber, PromptTimes | None], SubscriberChange | None]
 
 # Kinds of pending rows a stop or a pause cancels (a block settles every pending row).
-_CANCELLED_KINDS = "('daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later')"
+_CANCELLED_KINDS = ("('daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later', "
+                    "'nudge')")
 
 
 def _prompt_times(connection: sqlite3.Connection, chat_id: int) -> PromptTimes | None:

@@ -65,6 +65,7 @@ class OutboxRenderer:
             "checkin": self.checkin,
             "stretch": self.stretch,
             "weekly": self.weekly,
+            "nudge": self.nudge,
         }
         self._awaited = {kind for kind, render in self.kinds.items()
                          if inspect.iscoroutinefunction(render)}
@@ -109,6 +110,10 @@ class OutboxRenderer:
 
     def stretch(self, row: PendingDelivery) -> Rendered:
         return texts.evening_stretch(), None
+
+    def nudge(self, row: PendingDelivery) -> Rendered:
+        """The afternoon water nudge, with the one-tap glass."""
+        return texts.water_nudge(), keyboards.nudge()
 
     async def weekly(self, row: PendingDelivery) -> Rendered:
         """The weekly picture from the diary as it is now: bars and rules from the same
