@@ -126,9 +126,8 @@ class PromptScheduler:
         """One due water nudge: queue it on a dry day inside its window, record it
         missed when too late, or skip it; and its next slot (none while the setting is
         off: a hot day plans its own)."""
-        subscriber, prompts = due.subscriber, due.prompts
-        chat_id, kind = subscriber.chat_id, PromptKind.NUDGE.value
-        tz = zone_or_utc(subscriber.timezone)
+        chat_id, prompts, kind = due.chat_id, due.prompts, PromptKind.NUDGE.value
+        tz = zone_or_utc(due.timezone)
         planned, latest = nudge_window(prompts.stretch_time if prompts else None)
         day = slot_date(due.slot, tz)
         start, end = local_instant(day, planned, tz), local_instant(day, latest, tz)
@@ -140,12 +139,11 @@ class PromptScheduler:
         facts = facts or NudgeDay(False, False, frozenset())
         if not (due.enabled or facts.hot) or facts.glass:
             return skip
-        if not receives_prompts(subscriber.status, subscriber.chat_type,
-                                subscriber.paused_until, day):
+        if not receives_prompts(due.status, due.chat_type, due.paused_until, day):
             return skip
         if now > end or now - due.slot > self._grace:
             return PromptPlan(chat_id, kind, day, due.slot, following, "missed")
-        enabled = _enabled(subscriber.status, prompts) | {PromptKind.NUDGE}
+        enabled = _enabled(due.status, prompts) | {PromptKind.NUDGE}
         if not _room(PromptKind.NUDGE, enabled, day, facts.kinds):
             return skip
         return PromptPlan(chat_id, kind, day, due.slot, following, "pending", expires_at=end)
@@ -157,11 +155,10 @@ class PromptScheduler:
             due = await self._storage.water.due_nudges(now, self._batch_size)
             if not due:
                 break
-            days = {item.subscriber.chat_id: slot_date(
-                item.slot, zone_or_utc(item.subscriber.timezone)) for item in due}
-            facts = await self._storage.water.nudge_days(list(days.items()))
-            plans = [self.plan_nudge(item, facts.get(item.subscriber.chat_id), now)
-                     for item in due]
+            days = [(item.chat_id, slot_date(item.slot, zone_or_utc(item.timezone)))
+                    for item in due]
+            facts = await self._storage.water.nudge_days(days)
+            plans = [self.plan_nudge(item, facts.get(item.chat_id), now) for item in due]
             queued += await self._storage.diary.apply_prompt_plans(plans, now)
             self._on_batch()
             due_total += len(due)

@@ -272,10 +272,16 @@ class DueNudge:
     whether the setting is on, the stretch time it keeps clear of, and the subscription.
     Whether its day has a glass or is a hot day is read for the whole batch at once."""
 
+    chat_id: int
     slot: datetime
     enabled: bool
     prompts: PromptTimes | None  # the diary prompts that are on (None: no diary)
-    subscriber: Subscriber
+    # Of the subscription, only what the decision reads (a whole Subscriber row is most
+    # of the due query's cost at 2,000 rows).
+    timezone: str
+    status: str
+    chat_type: str
+    paused_until: date | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,12 +22,17 @@ from bot.storage.columns import RowShape
 from bot.storage.db import Database, from_ts, to_ts
 from bot.storage.diary import SCHEDULED_KINDS, optional_time
 from bot.storage.models import DueNudge, Glass, NudgeDay, PromptTimes, WaterSettings
-from bot.storage.subscribers import SUBSCRIBER, decode_subscriber
 
 SETTINGS = RowShape(WaterSettings, decode={"nudge": bool, "nudge_next_at": from_ts})
 GLASS = RowShape(Glass, decode={"local_date": date.fromisoformat, "logged_at": from_ts})
 _SETTINGS_COLUMNS = SETTINGS.select()
 _GLASS_COLUMNS = GLASS.select()
+
+
+def _slot(value: int) -> datetime:
+    slot = from_ts(value)
+    assert slot is not None  # the due query reads non-null slots only
+    return slot
 
 
 class WaterQueries:
@@ -101,23 +106,23 @@ class WaterQueries:
 
     async def due_nudges(self, now: datetime, limit: int) -> list[DueNudge]:
         """Nudges whose slot has come, oldest first, with the diary prompts that are on
-        (the stretch to keep clear of, the daily cap's plan) and the subscription."""
+        (the stretch to keep clear of, the daily cap's plan) and what the decision reads
+        of the subscription."""
         rows = await self._db.fetch_all(
-            f"""SELECT w.nudge_next_at, w.nudge, d.chat_id, d.checkin_time, d.stretch_time,
-                       d.weekly_enabled, {SUBSCRIBER.select('s')}
-                FROM water_settings w INDEXED BY water_nudge_due
-                JOIN subscribers s ON s.chat_id = w.chat_id
-                LEFT JOIN diary_settings d ON d.chat_id = w.chat_id
-                WHERE w.nudge_next_at <= ? ORDER BY w.nudge_next_at LIMIT ?""",
+            """SELECT w.chat_id, w.nudge_next_at, w.nudge, d.chat_id, d.checkin_time,
+                      d.stretch_time, d.weekly_enabled, s.timezone, s.status, s.chat_type,
+                      s.paused_until
+               FROM water_settings w INDEXED BY water_nudge_due
+               JOIN subscribers s ON s.chat_id = w.chat_id
+               LEFT JOIN diary_settings d ON d.chat_id = w.chat_id
+               WHERE w.nudge_next_at <= ? ORDER BY w.nudge_next_at LIMIT ?""",
             (to_ts(now), limit))
-        found = []
-        for row in rows:
-            slot = from_ts(row[0])
-            assert slot is not None
-            prompts = None if row[2] is None else PromptTimes(
-                optional_time(row[3]), optional_time(row[4]), bool(row[5]))
-            found.append(DueNudge(slot, bool(row[1]), prompts, decode_subscriber(row[6:])))
-        return found
+        return [DueNudge(row[0], _slot(row[1]), bool(row[2]),
+                         None if row[3] is None else PromptTimes(
+                             optional_time(row[4]), optional_time(row[5]), bool(row[6])),
+                         row[7], row[8], row[9],
+                         date.fromisoformat(row[10]) if row[10] else None)
+                for row in rows]
 
     async def nudge_days(self, days: Sequence[tuple[int, date]]) -> dict[int, NudgeDay]:
         """Each (chat, local date)'s glass, hot day and scheduled kinds: one statement for
