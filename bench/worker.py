@@ -586,6 +586,30 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def fixture_now(db: Path) -> datetime:
+    """The instant a bench fixture was made at (its subscribers' created_at)."""
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
+    return datetime.fromtimestamp(created, UTC)
+
+
+async def runtime_on(db: Path, sink: str) -> tuple[Any, Any, Any]:
+    """The bot as shipped (Application, attach_runtime, background tasks off) on `db`, on a
+    ManualClock at the fixture's "now": (application, runtime, clock)."""
+    from bot.core.clock import ManualClock
+    from bot.core.config import Settings
+    from bot.delivery.pacer import Pacer
+    from bot.runtime.app import attach_runtime
+
+    clock = ManualClock(fixture_now(db))
+    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db)
+    app = make_application(settings, "aiohttp")
+    await app.initialize()
+    runtime = await attach_runtime(app, settings, clock=clock, background=False,
+                                   pacer=Pacer(None))
+    return app, runtime, clock
+
+
 async def million(spec: dict[str, Any]) -> dict[str, Any]:
     """1,000,000 subscribers: the due query, the tick, an average minute and a whole day.
 
@@ -596,21 +620,10 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
     """
     import cProfile
 
-    from bot.core.clock import ManualClock
-    from bot.core.config import Settings
-    from bot.delivery.pacer import Pacer
-    from bot.runtime.app import attach_runtime, detach_runtime
+    from bot.runtime.app import detach_runtime
 
     db = Path(spec["db"])  # used in place: this scenario is the fixture's only user
-    with contextlib.closing(sqlite3.connect(db)) as connection:
-        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
-    start = datetime.fromtimestamp(created, UTC)  # the fixture's "now"
-    clock = ManualClock(start)
-    settings = Settings(token=None, api_base_url=f"{spec['sink']}/bot", database_path=db)
-    app = make_application(settings, "aiohttp")
-    await app.initialize()
-    runtime = await attach_runtime(app, settings, clock=clock, background=False,
-                                   pacer=Pacer(None))
+    app, runtime, clock = await runtime_on(db, spec["sink"])
     storage = runtime.storage
     scheduler = runtime.scheduler
     runs = spec.get("runs", 11)
@@ -713,25 +726,14 @@ async def nudges(spec: dict[str, Any]) -> dict[str, Any]:
     apart, and its nudge due query with the batch's facts (one statement) for 2,000 rows.
     Every zone's nudges fall due at its 15:00, so a day has a few busy minutes.
     """
-    from bot.core.clock import ManualClock
-    from bot.core.config import Settings
     from bot.core.zones import zone_or_utc
-    from bot.delivery.pacer import Pacer
     from bot.diary.prompts import slot_date
-    from bot.runtime.app import attach_runtime, detach_runtime
+    from bot.runtime.app import detach_runtime
     from bot.storage.models import DueNudge
 
     db = Path(spec["db"])
-    with contextlib.closing(sqlite3.connect(db)) as connection:
-        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
-    start = datetime.fromtimestamp(created, UTC)
-    setup = add_water_nudges(db, start)
-    clock = ManualClock(start)
-    settings = Settings(token=None, api_base_url=f"{spec['sink']}/bot", database_path=db)
-    app = make_application(settings, "aiohttp")
-    await app.initialize()
-    runtime = await attach_runtime(app, settings, clock=clock, background=False,
-                                   pacer=Pacer(None))
+    setup = add_water_nudges(db, fixture_now(db))
+    app, runtime, clock = await runtime_on(db, spec["sink"])
     storage, prompts = runtime.storage, runtime.prompts
     runs = spec.get("runs", 11)
     try:
