@@ -352,6 +352,9 @@ class DiaryService:
             "retention_months": str(settings.retention_months if settings else 12),
             "water_glass": water.glass if water else "",
             "water_target": str(water.target or "") if water else "",
+            "water_nudge": "on" if water and water.nudge else "off",
+            "water_hot_days": ";".join(day.isoformat() for day in
+                                       await self._storage.water.hot_days(chat_id)),
         }
         return ExportFiles(export.entries_csv(entries), export.checkins_csv(checkins),
                            export.settings_csv(rows),

@@ -39,13 +39,18 @@ from bot.storage.models import DiarySettings, DuePrompt, PromptPlan
 from bot.storage.subscribers import SUBSCRIBER, decode_subscriber
 
 PROMPT_KINDS = ("checkin", "stretch", "weekly")
+# The kinds the at-most-three-a-day rule counts, queued or sent, per chat and local date.
+SCHEDULED_KINDS = "('daily', 'checkin', 'stretch', 'weekly', 'later', 'nudge')"
+# Where each planned kind keeps its next slot (the water nudge's is the water log's).
+_NEXT_AT = {**{kind: "diary_settings" for kind in PROMPT_KINDS}, "nudge": "water_settings"}
 
 
 def _hhmm(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
 
-def _time(value: str | None) -> time | None:
+def optional_time(value: str | None) -> time | None:
+    """A stored 'HH:MM', or None for a prompt that is off."""
     if not value:
         return None
     hour, minute = (int(part) for part in value.split(":"))
@@ -65,7 +70,7 @@ def _now_if_missing(value: int | None) -> datetime:
 
 
 SETTINGS = RowShape(DiarySettings, decode={
-    "checkin_time": _time, "stretch_time": _time, "weekly_enabled": bool,
+    "checkin_time": optional_time, "stretch_time": optional_time, "weekly_enabled": bool,
     "retention_months": int, "checkin_next_at": from_ts, "stretch_next_at": from_ts,
     "weekly_next_at": from_ts})
 # The trigger tags are rows of cramp_entry_triggers, read with the entries.
@@ -305,14 +310,15 @@ class DiaryQueries:
     async def kinds_on(self, chat_id: int, day: date) -> set[str]:
         """The scheduled kinds queued or sent to a chat for one local date (the daily cap)."""
         rows = await self._db.fetch_all(
-            """SELECT DISTINCT kind FROM deliveries
+            f"""SELECT DISTINCT kind FROM deliveries
                WHERE chat_id = ? AND local_date = ? AND status IN ('pending', 'sent')
-                 AND kind IN ('daily', 'checkin', 'stretch', 'weekly', 'later')""",
+                 AND kind IN {SCHEDULED_KINDS}""",
             (chat_id, day.isoformat()))
         return {row[0] for row in rows}
 
     async def apply_prompt_plans(self, plans: Sequence[PromptPlan], now: datetime) -> int:
-        """Queue the tick's prompt rows and move each prompt to its next slot, atomically.
+        """Queue the tick's prompt rows (the water nudge's too) and move each to its next
+        slot, atomically.
 
         The unique (chat, kind, local date) index makes a replayed tick a no-op.
         Returns how many rows were queued for sending.
@@ -322,9 +328,10 @@ class DiaryQueries:
             before = tx.total_changes
             await tx.executemany(
                 """INSERT INTO deliveries (chat_id, kind, local_date, status, due_at,
-                       created_at)
-                   VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING""",
-                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts)
+                       created_at, expires_at)
+                   VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING""",
+                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts,
+                  to_ts(p.expires_at) if p.expires_at else None)
                  for p in plans if p.status == "pending"])
             queued = tx.total_changes - before
             await tx.executemany(
@@ -335,9 +342,9 @@ class DiaryQueries:
                 [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts,
                   Reason.LATE_OR_QUIET_HOURS)
                  for p in plans if p.status == "missed"])
-            for kind in PROMPT_KINDS:
+            for kind, table in _NEXT_AT.items():
                 await tx.executemany(
-                    f"UPDATE diary_settings SET {kind}_next_at = ? WHERE chat_id = ?",
+                    f"UPDATE {table} SET {kind}_next_at = ? WHERE chat_id = ?",
                     [(to_ts(p.next_at) if p.next_at else None, p.chat_id)
                      for p in plans if p.kind == kind])
         return queued

@@ -31,7 +31,7 @@ from bot.storage.subscribers import DUE_COLUMNS, SubscriberQueries, decode_due
 
 # The kinds the sender sends from the outbox (on-demand tips are answered directly);
 # the diary's prompts ride the same queue, pacer and outcomes.
-SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later'"
+SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later', 'nudge'"
 
 
 # The tick's read: due rows with their current cycle's seen tips and 👎 votes, in one

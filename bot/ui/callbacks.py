@@ -500,7 +500,8 @@ DIARY_MENU = "menu"
 # ------------------------------------------------------------------ the water log
 #   wa:<source>       "💧 +1 glass" (under the tip, or under /water's answer)
 #   wu:<glass id>     "↩️ Undo" of that one glass
-#   ws:<item>:<value> a water setting: glass size (a code) or target (a number or "off")
+#   ws:<item>:<value> a water setting: glass size (a code), target (a number or "off"),
+#                     the afternoon nudge ("on" / "off"), or today as a hot day ("hot:hot")
 
 @dataclasses.dataclass(frozen=True)
 class WaterAdd(CallbackData, prefix="wa"):
@@ -526,6 +527,11 @@ class WaterSetting(CallbackData, prefix="ws"):
 
 WATER_ADD_TIP = "tip"
 WATER_ADD_WATER = "water"
+WATER_ADD_CHECKIN = "checkin"  # under the morning check-in
+WATER_ADD_NUDGE = "nudge"  # under the afternoon nudge
+WATER_SET_NUDGE = "n"  # value: WATER_ON or WATER_OFF
+WATER_ON = "on"
+WATER_HOT = "hot"  # item and value: today is a hot or training day (sends an answer)
 WATER_SET_GLASS = "g"  # value: a glass size code ('ml200', 'ml250', 'ml300', 'cup')
 WATER_SET_TARGET = "t"  # value: glasses a day, or WATER_OFF
 WATER_MENU = "menu"  # item and value: show the settings keyboard

@@ -65,6 +65,7 @@ class OutboxRenderer:
             "checkin": self.checkin,
             "stretch": self.stretch,
             "weekly": self.weekly,
+            "nudge": self.nudge,
         }
         self._awaited = {kind for kind, render in self.kinds.items()
                          if inspect.iscoroutinefunction(render)}
@@ -114,6 +115,10 @@ class OutboxRenderer:
     def stretch(self, row: PendingDelivery) -> Rendered:
         """The evening stretch, with "done" for the row's day and "⏰ Later"."""
         return texts.evening_stretch(), keyboards.stretch_actions(_day(row))
+
+    def nudge(self, row: PendingDelivery) -> Rendered:
+        """The afternoon water nudge, with the one-tap glass."""
+        return texts.water_nudge(), keyboards.nudge()
 
     async def weekly(self, row: PendingDelivery) -> Rendered:
         """The weekly picture from the diary as it is now: bars and rules from the same

@@ -1211,6 +1211,7 @@ def reason_texts() -> dict[str, str]:
         Reason.SUBSCRIBER_STOPPED: _("subscriber stopped"),
         Reason.SUBSCRIBER_PAUSED: _("subscriber paused"),
         Reason.CANCELLED_BY_ADMIN: _("cancelled by admin"),
+        Reason.GLASS_LOGGED: _("a glass was logged that day"),
         Reason.OTHER: "{detail}",
     }
 
@@ -2414,7 +2415,8 @@ def water_settings(day: WaterDay) -> str:
              _("Glass size: {size}").format(size=water_glass_label(day.glass)),
              _("Daily target: {target}").format(target=water_target_label(day.target)),
              _("Pick a glass size, and a daily target of your own if you want one. "
-               "Your thirst is a good guide on most days.")]
+               "Your thirst is a good guide on most days."),
+             water_nudge_settings(day)]
     if day.target is not None:
         lines.append(water_caution())
     return "\n".join(lines)
@@ -2447,8 +2449,70 @@ def water_counts(counts: WaterCounts) -> str:
                       size=water_glass_label(counts.settings.glass)),
                   _("• Daily target: {target}").format(
                       target=water_target_label(counts.settings.target))]
+    lines.append(water_nudge_counts(counts))
     lines.append(_("/export sends every glass as CSV; /forget deletes them."))
     return "\n".join(lines)
+
+
+# -- the afternoon water nudge and hot days
+
+def button_water_hot() -> str:
+    return _("🔥 Hot day / 🏃 training")
+
+
+def button_water_nudge(turn_on: bool) -> str:
+    return _("🔔 Turn on the afternoon reminder") if turn_on else \
+        _("🔕 Turn off the afternoon reminder")
+
+
+def button_water_from_settings() -> str:
+    return _("💧 Water log and reminder")
+
+
+def water_nudge_settings(day: WaterDay) -> str:
+    """The settings view's lines on the nudge: on or off, when it comes, and when not."""
+    state = (_("🔔 Afternoon reminder: on") if day.nudge
+             else _("🔕 Afternoon reminder: off"))
+    # Translators: {time} is a local time such as "15:00".
+    rule = _("It is one short message at {time}, only on a day with no glass logged by "
+             "then, and never within 3 hours of your evening stretch or of 22:00. "
+             "🔥 Hot day / 🏃 training on the morning check-in, or /water hot, turns it on "
+             "for that day.").format(time=formats.clock(day.nudge_at))
+    return state + "\n" + rule
+
+
+def water_nudge() -> str:
+    """The afternoon nudge itself: short and kind, never a scolding."""
+    return _("💧 An afternoon reminder: a glass of water, if you feel like one? Tap below "
+             "when you have had it.")
+
+
+def water_hot_day(nudge_at: datetime | None) -> str:
+    """The answer to 🔥 Hot day / 🏃 training and /water hot (NHS and ACSM-style advice on
+    drinking around heat and exercise), with when today's reminder comes if it does."""
+    lines = [_("🔥 Noted for today. On a hot or training day, drink some water before you "
+               "start, sip during it and drink again afterwards; thirst and pale yellow "
+               "urine are good guides. With heart or kidney disease, or a fluid limit from "
+               "your doctor, follow their advice instead.")]
+    if nudge_at is not None:
+        # Translators: {time} is a local time such as "15:00".
+        lines.append(_("🔔 If no glass is logged by {time}, I will send one reminder "
+                       "then.").format(time=formats.clock(nudge_at.time())))
+    return "\n".join(lines)
+
+
+def water_usage() -> str:
+    """/water with words it does not know: the two forms it takes."""
+    return _("💧 /water logs one glass for today. /water hot marks today as a hot or "
+             "training day.")
+
+
+def water_nudge_counts(counts: WaterCounts) -> str:
+    """/mydata's lines on the nudge setting and the hot days (a count, never the dates)."""
+    on = counts.settings is not None and counts.settings.nudge
+    return "\n".join([
+        _("• Afternoon reminder: on") if on else _("• Afternoon reminder: off"),
+        _("• Hot or training days: {count}").format(count=formats.number(counts.hot_days))])
 
 
 def water_stats(people: int) -> str:

@@ -28,7 +28,7 @@ async def test_a_month_of_diary_keeping(bot):
                 or question.message_id in answered:
             continue
         answered.add(question.message_id)
-        no, yes = question.callback_data
+        no, yes = question.callback_data[:2]
         if len(answered) % 3 == 0:  # a cramp every third night, logged from the check-in
             await bot.press(question, yes)
             for data in ("cd:0--0", "cd:01-0", "cd:0110"):
