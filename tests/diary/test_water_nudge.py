@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import sqlite3
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,8 @@ import pytest
 from bot.core.config import Settings
 from bot.runtime.app import attach_runtime, detach_runtime
 from tests.helpers import ADMIN, USER
+
+pytestmark = pytest.mark.both_engines
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NUDGE = ("💧 An afternoon reminder: a glass of water, if you feel like one? Tap below when "
@@ -209,18 +210,18 @@ async def test_one_per_local_day_across_a_replayed_tick_and_a_restart(bot):
     await run_until(bot, datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
     slot = int(datetime(2026, 11, 25, 14, 0, tzinfo=UTC).timestamp())
 
-    def replay() -> None:  # a crash before the next slot was stored
-        with sqlite3.connect(bot.runtime.deps.settings.database_path) as connection:
-            connection.execute("UPDATE water_settings SET nudge_next_at = ?", (slot,))
+    async def replay() -> None:  # a crash before the next slot was stored
+        async with bot.storage._db.write() as tx:  # either engine: the bot's own write path
+            await tx.execute("UPDATE water_settings SET nudge_next_at = ?", (slot,))
 
-    replay()
+    await replay()
     bot.clock.set(datetime(2026, 11, 25, 14, 30, tzinfo=UTC))
     await bot.deliver_due()
     settings = bot.runtime.deps.settings
     await detach_runtime(bot.app)
     bot.runtime = await attach_runtime(bot.app, settings, clock=bot.clock, background=False,
                                        pacer=bot.pacer)
-    replay()
+    await replay()
     bot.clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
     await bot.deliver_due()
     assert [(d, s) for d, s, _ in nudges(bot)] == [("2026-11-25", "sent")]
