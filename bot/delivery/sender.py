@@ -350,7 +350,7 @@ class Sender:
             if outcomes:
                 self._writing = len(outcomes)
                 try:
-                    await self._storage.outbox.apply_outcomes(outcomes)
+                    await self._storage.outbox.apply_outcomes(outcomes, self.epoch)
                 except BaseException as exc:
                     # Keep them for the next flush: a lost outcome would leave its row
                     # "busy" for ever and, after a restart, send it a second time.
