@@ -16,9 +16,13 @@ from datetime import time as clock_time
 from typing import Any
 
 import aiohttp
+import asyncpg
 
 from bench.fixtures import NewSubscriber, add_subscribers
+from bot.core.clock import ManualClock
 from bot.core.database_url import PostgresUrl, parse_database_url
+from bot.runtime.health import Health
+from bot.runtime.standby import Candidacy
 from bot.storage import Storage
 from standin import BotApiStandIn
 from standin.http import serve
@@ -57,13 +61,14 @@ def postgres(raw: str) -> PostgresUrl:
     return url
 
 
-async def seed(url: PostgresUrl) -> tuple[list[int], list[int]]:
+async def seed(url: PostgresUrl, broadcast: int = BROADCAST,
+               due: int = DAILY) -> tuple[list[int], list[int]]:
     """Broadcast recipients (their daily tip tomorrow) and chats whose tip is due shortly."""
     now = datetime.now(UTC)
     storage = await Storage.open(url)
     try:
-        recipients = list(range(100_000, 100_000 + BROADCAST))
-        daily = list(range(300_000, 300_000 + DAILY))
+        recipients = list(range(100_000, 100_000 + broadcast))
+        daily = list(range(300_000, 300_000 + due))
         await add_subscribers(storage, [
             NewSubscriber(chat, clock_time(0, 0), "UTC", tuple(TOPICS), now + timedelta(days=1))
             for chat in recipients], now)
@@ -81,6 +86,29 @@ async def get(port: int, path: str) -> tuple[int, dict]:
         return answer.status, await answer.json()
 
 
+def environment(tmp_path, api: Any, pg_url: str, health_port: int) -> dict[str, str]:
+    variables = bot_env(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url,
+        DATABASE_URL=pg_url, ADMIN_IDS=str(ADMIN_ID), SEND_RATE_PER_SECOND="1000",
+        ALLOW_PAID_BROADCAST="true", TICK_SECONDS="1", HEALTH_PORT=str(health_port),
+        LOG_LEVEL="INFO")
+    del variables["DATABASE_PATH"]  # DATABASE_URL names the one database
+    return variables
+
+
+def broadcast_copies(standin: BotApiStandIn) -> list[int]:
+    return [m.chat_id for m in standin.sent if m.text == TEXT and m.chat_id != ADMIN_ID]
+
+
+async def confirm_broadcast(standin: BotApiStandIn) -> None:
+    standin.user_sends(ADMIN_ID, f"/broadcast {TEXT}")
+    await wait_for(lambda: any(m.callback_data[:1] == ["bc:go:1"]
+                               for m in standin.messages_to(ADMIN_ID)), what="preview")
+    confirm = next(m for m in standin.messages_to(ADMIN_ID)
+                   if m.callback_data[:1] == ["bc:go:1"])
+    standin.user_presses(ADMIN_ID, confirm.message_id, "bc:go:1")
+
+
 async def test_a_standby_takes_over_a_killed_leaders_broadcast_within_10_s(pg_url, tmp_path):
     url = postgres(pg_url)
     recipients, daily = await seed(url)
@@ -91,16 +119,10 @@ async def test_a_standby_takes_over_a_killed_leaders_broadcast_within_10_s(pg_ur
     async with await serve(fronts[0], token=TOKEN) as first_api, \
             await serve(fronts[1], token=TOKEN) as second_api:  # type: ignore[arg-type]
         def env(api: Any, port: int) -> dict[str, str]:
-            variables = bot_env(
-                tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url,
-                DATABASE_URL=pg_url, ADMIN_IDS=str(ADMIN_ID), SEND_RATE_PER_SECOND="1000",
-                ALLOW_PAID_BROADCAST="true", TICK_SECONDS="1", HEALTH_PORT=str(port),
-                LOG_LEVEL="INFO")
-            del variables["DATABASE_PATH"]  # DATABASE_URL names the one database
-            return variables
+            return environment(tmp_path, api, pg_url, port)
 
         def received() -> list[int]:
-            return [m.chat_id for m in standin.sent if m.text == TEXT and m.chat_id != ADMIN_ID]
+            return broadcast_copies(standin)
 
         first = Output(await start_bot(env(first_api, health[0])))
         second: Output | None = None
@@ -118,12 +140,7 @@ async def test_a_standby_takes_over_a_killed_leaders_broadcast_within_10_s(pg_ur
             assert status == 200
             assert (await get(health[0], "/readyz"))[0] == 200
 
-            standin.user_sends(ADMIN_ID, f"/broadcast {TEXT}")
-            await wait_for(lambda: any(m.callback_data[:1] == ["bc:go:1"]
-                                       for m in standin.messages_to(ADMIN_ID)), what="preview")
-            confirm = next(m for m in standin.messages_to(ADMIN_ID)
-                           if m.callback_data[:1] == ["bc:go:1"])
-            standin.user_presses(ADMIN_ID, confirm.message_id, "bc:go:1")
+            await confirm_broadcast(standin)
             await wait_for(lambda: len(received()) >= 3000, limit=30,
                            what="the broadcast under way")
         finally:
@@ -169,3 +186,88 @@ async def test_a_standby_takes_over_a_killed_leaders_broadcast_within_10_s(pg_ur
     for output in (first_output, second_output):
         no_secret(output)
     assert "leading with epoch 2" in second_output
+
+
+LOCK_HOLDER = """SELECT pid FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND database = (
+        SELECT oid FROM pg_database WHERE datname = current_database())"""
+
+
+async def test_a_leader_that_loses_its_lock_stops_sending_at_once_and_exits_3(
+        pg_url, tmp_path):
+    """The leader's lock connection is cut (as a network fault or a server restart would)
+    while it sends a broadcast: it starts no further send, says so in one line and exits
+    with code 3; the standby takes over and finishes; the stale leader's late outcomes do
+    not undo the new leader's."""
+    url = postgres(pg_url)
+    recipients, _ = await seed(url, broadcast=3000, due=0)
+    standin = BotApiStandIn()
+    standin.latency = 0.002
+    fronts = [Front(standin), Front(standin)]
+    async with await serve(fronts[0], token=TOKEN) as first_api, \
+            await serve(fronts[1], token=TOKEN) as second_api:  # type: ignore[arg-type]
+        first = Output(await start_bot(environment(tmp_path, first_api, pg_url, free_port())))
+        await wait_for(lambda: "leading with epoch 1" in first.text, limit=30,
+                       what="the first instance leading")
+        second = Output(await start_bot(environment(tmp_path, second_api, pg_url,
+                                                    free_port())))
+        try:
+            await wait_for(lambda: "waiting as a standby" in second.text, limit=30,
+                           what="the second instance waiting as a standby")
+            await wait_for(lambda: fronts[0].calls["getupdates"] >= 1, limit=30,
+                           what="the first instance polling")
+            await confirm_broadcast(standin)
+            await wait_for(lambda: len(broadcast_copies(standin)) >= 500, limit=30,
+                           what="the broadcast under way")
+            admin = await asyncpg.connect(pg_url)
+            try:
+                holder = await admin.fetchval(LOCK_HOLDER)
+                sends_at_loss = fronts[0].calls["sendmessage"]
+                assert await admin.fetchval("SELECT pg_terminate_backend($1)", holder)
+            finally:
+                await admin.close()
+            await asyncio.wait_for(first.process.wait(), 30)
+            sends_after_loss = fronts[0].calls["sendmessage"] - sends_at_loss
+            await wait_for(lambda: set(broadcast_copies(standin)) >= set(recipients), limit=30,
+                           what="the broadcast finished by the new leader")
+        finally:
+            first_output = await first.close()
+            second_output = await second.close()
+    print(f"lost lock: {sends_after_loss} sends reached the stand-in from the old leader "
+          "after its lock connection was cut")
+    assert first.process.returncode == 3, first_output[-3000:]
+    assert [line for line in first_output.splitlines() if "lost the leadership" in line], \
+        first_output[-3000:]
+    # Only sends already under way (100 at 1,000/s) may still arrive.
+    assert sends_after_loss <= 100
+    assert stored_rows(url, "SELECT kind, status, count(*) FROM deliveries "
+                            "GROUP BY kind, status") == [("broadcast", "sent", 3000)]
+    assert "leading with epoch 2" in second_output
+    for output in (first_output, second_output):
+        no_secret(output)
+
+
+async def test_a_lost_lock_calls_every_stop_at_once_and_the_instance_is_no_longer_ready(
+        pg_url):
+    """In process: the callbacks `run` and the wiring register (stop the sender, stop the
+    process) run as soon as the lock connection is cut, and /readyz turns "standby"."""
+    async def reachable() -> bool:
+        return True
+
+    health = Health(ManualClock(datetime(2026, 12, 7, tzinfo=UTC)), database_ok=reachable)
+    candidacy = Candidacy(postgres(pg_url), health)
+    assert await asyncio.wait_for(candidacy.wait(asyncio.Event()), 10)
+    assert candidacy.epoch == 1 and (await health.ready())[0]
+    called: list[str] = []
+    candidacy.on_lost(lambda: called.append("sender"))
+    candidacy.on_lost(lambda: called.append("process"))
+    admin = await asyncpg.connect(pg_url)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)",
+                                    await admin.fetchval(LOCK_HOLDER))
+    finally:
+        await admin.close()
+    await asyncio.wait_for(candidacy.lost.wait(), 5)
+    assert called == ["sender", "process"]
+    assert await health.ready() == (False, {"status": "standby", "leader": False})
+    await candidacy.release()

@@ -4,13 +4,19 @@ flight) cannot overwrite what its successor does with the same rows."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from bot.core.clock import ManualClock
+from bot.delivery.pacer import Dispatch, Pacer
+from bot.delivery.sender import Sender, Sent
+from bot.services.tipfeed import TipFeed
 from bot.storage import Storage
 from bot.storage.models import DeliveryOutcome
-from tests.helpers import stored_rows
+from tests.helpers import make_renderer, stored_rows
+from tips.catalog import load_catalog
 
 pytestmark = pytest.mark.both_engines
 
@@ -96,5 +102,62 @@ async def test_a_reply_nobody_claimed_is_settled_without_an_epoch_but_not_with_o
                                             NEW)
         assert stored_rows(database, "SELECT status, message_id FROM deliveries ORDER BY id") == [
             ("sent", 7), ("pending", None)]
+    finally:
+        await storage.close()
+
+
+class GatedPacer(Pacer):
+    """Holds every send at the pacer until the test opens the gate (a rate limit's wait)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    async def acquire(self, chat_id: int, is_group: bool = False) -> Dispatch:
+        self.waiting += 1
+        await self.gate.wait()
+        return await super().acquire(chat_id, is_group)
+
+
+class CountingTransport:
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def send(self, chat_id, text, markup):
+        self.sent.append(chat_id)
+        return Sent(len(self.sent))
+
+
+async def test_a_halted_sender_starts_no_send_even_for_rows_waiting_at_the_pacer(database):
+    """What a leader does when its lock is lost: the sends waiting for their turn at the
+    pacer never start; their rows stay pending for the next leader, which sends each once."""
+    storage = await Storage.open(database)
+    try:
+        clock = ManualClock(NOW)
+        await storage.tips.sync(load_catalog(), NOW)
+        feed = TipFeed(storage, clock)
+        await feed.refresh()
+        await queued(storage, range(1, 7))
+        pacer, transport = GatedPacer(), CountingTransport()
+        stale = Sender(storage, transport, make_renderer(feed, storage, clock), clock, pacer,
+                       concurrency=4, epoch=OLD)
+        drain = asyncio.create_task(stale.drain_once())
+        for _ in range(500):  # bounded: four workers reach the pacer within a few turns
+            if pacer.waiting == 4:
+                break
+            await asyncio.sleep(0.01)
+        assert pacer.waiting == 4
+        stale.stop()
+        pacer.gate.set()
+        await asyncio.wait_for(drain, 10)
+        assert transport.sent == []
+        assert stored_rows(database, "SELECT DISTINCT status FROM deliveries") == [("pending",)]
+        successor = Sender(storage, transport, make_renderer(feed, storage, clock), clock,
+                           Pacer(None), concurrency=4, epoch=NEW)
+        await successor.drain_once()
+        assert sorted(transport.sent) == [1, 2, 3, 4, 5, 6]
+        assert stored_rows(database, "SELECT DISTINCT status, claimed_by FROM deliveries") == [
+            ("sent", None)]
     finally:
         await storage.close()
