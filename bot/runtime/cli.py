@@ -9,6 +9,8 @@ the logs). An unreachable Telegram is not a failure: the bot waits for it (bot.s
 Which command takes the one-instance lock (bot.instance_lock):
   run (polling or webhook), --console, restore — yes: they write or replace the database;
   check, backup — no: they only read, and must keep working while the bot runs.
+With DATABASE_URL=postgresql://… there is no file lock: `run` waits as a standby until it
+leads (bot.runtime.standby), and backup/restore point to pg_dump.
 """
 
 from __future__ import annotations
