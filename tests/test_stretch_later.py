@@ -4,9 +4,13 @@ with a note, cancelled by /pause; and "done" stored as a fact for that local dat
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
-from tests.helpers import USER
+import pytest
+
+from tests.helpers import ADMIN, OTHER_USER, USER
 
 STRETCH_TITLE = "🧘 One-minute stretch before bed"
 
@@ -177,3 +181,67 @@ async def test_retention_deletes_stretch_days_older_than_the_diarys_months(bot):
     bot.clock.set(datetime(2027, 2, 27, 9, 0, tzinfo=UTC))
     await bot.deliver_due()
     assert bot.rows("SELECT local_date FROM diary_stretches") == []
+
+
+# ------------------------------------------------------- the stretch days as the person's data
+
+async def stretched_on(bot, days: dict[int, tuple[int, ...]]) -> None:
+    """Subscribe each chat (UTC) with the stretch at 20:00, then press "✅ I stretched" at
+    20:05 on each of its November days."""
+    bot.clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    for chat_id in days:
+        await bot.start(chat_id)
+        screen = await bot.reply("/diary", chat_id=chat_id)
+        await bot.press(screen, "ds:st:menu")
+        await bot.press(screen, "ds:st:20:00")
+    for day in range(25, max(max(chosen) for chosen in days.values()) + 1):
+        bot.clock.set(datetime(2026, 11, day, 20, 1, tzinfo=UTC))
+        await bot.deliver_due()
+        bot.clock.set(datetime(2026, 11, day, 20, 5, tzinfo=UTC))
+        for chat_id in (chat for chat, chosen in days.items() if day in chosen):
+            stretch = [m for m in bot.standin.messages_to(chat_id)
+                       if m.text.startswith(STRETCH_TITLE)][-1]
+            await bot.press(stretch, f"sd:202611{day}")
+
+
+@pytest.mark.both_engines
+async def test_mydata_counts_the_stretch_days_and_never_names_them(bot):
+    await stretched_on(bot, {USER: (26, 27)})
+    mine = await bot.reply("/mydata")
+    assert "• Evening stretches marked done: 2" in mine.text
+    diary_part = mine.text.split("Your cramp diary")[1]
+    assert "Nov" not in diary_part and "2026" not in diary_part  # a count, not the days
+
+
+@pytest.mark.both_engines
+async def test_export_lists_every_stretch_day_and_only_the_askers(bot):
+    await stretched_on(bot, {USER: (26, 27), OTHER_USER: (27,)})
+    files = await bot.say("/export")
+    stretches = [f for f in files if f.file_name == "evening-stretches.csv"]
+    assert len(stretches) == 1
+    assert stretches[0].text == "🧘 Your evening stretches marked done (CSV, one row per day)."
+    rows = list(csv.DictReader(io.StringIO(stretches[0].file_bytes.decode("utf-8"))))
+    assert rows == [
+        {"local_date": "2026-11-26", "marked_at_utc": "2026-11-26T20:05:00Z"},
+        {"local_date": "2026-11-27", "marked_at_utc": "2026-11-27T20:05:00Z"}]
+
+
+@pytest.mark.both_engines
+async def test_forget_deletes_both_stretch_days_and_keeps_someone_elses(bot):
+    await stretched_on(bot, {USER: (26, 27), OTHER_USER: (27,)})
+    assert bot.rows("SELECT count(*) FROM diary_stretches WHERE chat_id = ?", (USER,)) == [(2,)]
+    await bot.press(await bot.reply("/forget"), "forget:yes")
+    assert bot.rows("SELECT chat_id, local_date FROM diary_stretches") == [
+        (OTHER_USER, "2026-11-27")]
+    await bot.start()
+    mine = await bot.reply("/mydata")
+    assert "• Evening stretches marked done: 0" in mine.text
+
+
+@pytest.mark.both_engines
+async def test_stats_counts_people_who_marked_a_stretch_never_days(bot):
+    await stretched_on(bot, {USER: (26, 27), OTHER_USER: (27,)})
+    await bot.start(ADMIN)
+    stats = await bot.reply("/stats", chat_id=ADMIN)
+    assert "Evening stretch done: 2 people have marked one" in stats.text
+    assert "2026-11" not in stats.text and "27 Nov" not in stats.text

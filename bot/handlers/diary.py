@@ -198,7 +198,8 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, cha
                              ("morning-checkins.csv", files.checkins_csv, "checkins"),
                              ("settings-and-profile.csv", files.settings_csv, "settings"),
                              ("water-log.csv", files.water_csv, "water"),
-                             ("food-log.csv", files.food_csv, "food")):
+                             ("food-log.csv", files.food_csv, "food"),
+                             ("evening-stretches.csv", files.stretches_csv, "stretches")):
         await context.bot.send_document(chat_id, InputFile(body.encode("utf-8"), filename=name),
                                         caption=texts.export_caption(kind))
     log.info("chat_id=%s export sent", chat_id)

@@ -107,6 +107,7 @@ class ExportFiles:
     settings_csv: str
     water_csv: str
     food_csv: str
+    stretches_csv: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,7 @@ class DiaryCounts:
     entries: int
     checkins: int
     settings: DiarySettings | None
+    stretches: int  # evening stretches marked done
 
 
 def zone_of(subscriber: Subscriber) -> tzinfo:
@@ -361,18 +363,24 @@ class DiaryService:
                            export.water_csv((g.local_date, g.logged_at, g.ml) for g in
                                             await self._storage.water.glasses(chat_id)),
                            export.food_csv((f.local_date, f.logged_at, f.food, f.servings, f.mg)
-                                           for f in await self._storage.food.entries(chat_id)))
+                                           for f in await self._storage.food.entries(chat_id)),
+                           export.stretches_csv(await self._storage.diary.stretches(chat_id)))
 
     async def counts(self, chat_id: int) -> DiaryCounts:
         return DiaryCounts(await self._storage.diary.entry_count(chat_id),
                            await self._storage.diary.checkin_count(chat_id),
-                           await self._storage.diary.settings(chat_id))
+                           await self._storage.diary.settings(chat_id),
+                           await self._storage.diary.stretch_count(chat_id))
 
     async def aggregate_counts(self) -> tuple[int, int]:
         """(people with a diary, entries logged in the last 7 days): all /stats may show."""
         since = self._clock.now() - timedelta(days=7)
         return (await self._storage.diary.people_with_diary(),
                 await self._storage.diary.entries_logged_since(since))
+
+    async def people_stretching(self) -> int:
+        """How many people marked an evening stretch done: a count, all /stats may show."""
+        return await self._storage.diary.people_stretching()
 
     # ------------------------------------------------------------ retention
 

@@ -284,6 +284,24 @@ class DiaryQueries:
                ORDER BY local_date""", (chat_id, first.isoformat()))
         return [date.fromisoformat(row[0]) for row in rows]
 
+    async def stretches(self, chat_id: int) -> list[tuple[date, datetime]]:
+        """Every stretch day of one chat as (local date, when it was marked), oldest first:
+        what /export writes."""
+        rows = await self._db.fetch_all(
+            """SELECT local_date, done_at FROM diary_stretches WHERE chat_id = ?
+               ORDER BY local_date""", (chat_id,))
+        return [(date.fromisoformat(day), datetime.fromtimestamp(done_at, UTC))
+                for day, done_at in rows]
+
+    async def stretch_count(self, chat_id: int) -> int:
+        return int(await self._db.fetch_value(
+            "SELECT count(*) FROM diary_stretches WHERE chat_id = ?", (chat_id,), default=0))
+
+    async def people_stretching(self) -> int:
+        """How many people have marked at least one stretch: all /stats shows."""
+        return int(await self._db.fetch_value(
+            "SELECT count(DISTINCT chat_id) FROM diary_stretches", default=0))
+
     # ------------------------------------------------------------ prompts
 
     async def due_prompts(self, now: datetime, limit: int) -> list[DuePrompt]:

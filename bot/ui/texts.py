@@ -2185,6 +2185,7 @@ def export_caption(kind: str) -> str:
         "settings": _("⚙️ Your settings and /need profile (CSV)."),
         "water": _("💧 Your water log (CSV, one row per glass)."),
         "food": _("🍽 Your food log (CSV, one row per serving)."),
+        "stretches": stretches_caption(),
         "report": _("🩺 The report's week-by-week numbers (CSV)."),
     }
     return captions[kind]
@@ -2300,7 +2301,8 @@ def diary_counts(counts: DiaryCounts) -> str:
     lines = ["", _("<b>Your cramp diary</b>"),
              _("• Cramps logged: {count}").format(count=formats.number(counts.entries)),
              _("• Morning check-ins answered: {count}").format(
-                 count=formats.number(counts.checkins))]
+                 count=formats.number(counts.checkins)),
+             stretches_marked(counts.stretches)]
     if counts.settings is not None:
         lines += [f"• {line}" for line in _diary_settings(counts.settings)]
     lines.append(_("/diary shows the entries, /export sends them as CSV."))
@@ -2749,3 +2751,20 @@ def report_week_line(week: WeekDays) -> str:
         days=formats.number(week.day_count),
         mg=_("{mg} mg").format(mg=formats.number(week.mg)) if week.mg is not None else "—",
         stretched=formats.number(week.stretch_days))
+
+
+# ------------------------------------------------------------------ stretch days kept
+
+def stretches_marked(count: int) -> str:
+    """/mydata's diary part: how many evenings "✅ I stretched" stored, never which."""
+    return _("• Evening stretches marked done: {count}").format(count=formats.number(count))
+
+
+def stretches_caption() -> str:
+    return _("🧘 Your evening stretches marked done (CSV, one row per day).")
+
+
+def stretch_stats(people: int) -> str:
+    """/stats: a count of people only, never a day. admin: English only."""
+    marked = "1 person has marked one" if people == 1 else f"{people:,} people have marked one"
+    return f"Evening stretch done: {marked}"

@@ -34,10 +34,10 @@ async def test_export_sends_csv_files_that_round_trip_and_escape_formulas(bot):
         connection.execute("UPDATE subscribers SET need_profile = ? WHERE chat_id = ?",
                            ("=HYPERLINK(\"http://x\")", USER))
     files = await bot.say("/export")
-    assert [f.media for f in files] == ["document"] * 5
+    assert [f.media for f in files] == ["document"] * 6
     names = [f.file_name for f in files]
     assert names == ["cramp-diary.csv", "morning-checkins.csv", "settings-and-profile.csv",
-                     "water-log.csv", "food-log.csv"]
+                     "water-log.csv", "food-log.csv", "evening-stretches.csv"]
     entries = list(csv.DictReader(io.StringIO(files[0].file_bytes.decode("utf-8"))))
     assert len(entries) == 1
     assert entries[0]["muscle"] == "calf" and entries[0]["severity"] == "moderate"
