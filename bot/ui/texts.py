@@ -2172,9 +2172,11 @@ def about_diary() -> str:
         "📔 <b>The cramp diary</b> stores, for each cramp you log: where, how bad, how long, "
         "when (night or day and the date), whether it woke you, the tags you chose, your "
         "answer to the swollen/warm/red question, and when you logged it. Morning check-ins "
-        "store the night and your answer. Nothing else: no free text. Entries older than your "
-        "retention (12 months unless you choose) are deleted automatically; /forget deletes "
-        "them all at once, /export sends you everything. Admins only ever see counts."
+        "store the night and your answer; the evening stretch, the days you marked it done; "
+        "the water and food logs, each glass and food with its date, and your hot days. "
+        "Nothing else: no free text. Entries older than your retention (12 months unless you "
+        "choose) are deleted automatically; /forget deletes them all at once, /export sends "
+        "you everything. Admins only ever see counts."
     )
 
 
