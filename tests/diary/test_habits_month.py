@@ -42,6 +42,8 @@ HOT = ("🔥 Noted for today. On a hot or training day, drink some water before 
        "guides. With heart or kidney disease, or a fluid limit from your doctor, follow "
        "their advice instead.")
 PROMISE = "\n🔔 If no glass is logged by 15:00, I will send one reminder then."
+CROWDED = ("ℹ️ Your daily tip, morning check-in and evening stretch already take the three "
+           "scheduled messages a day, so this reminder does not come while all three are on.")
 CAREFUL = "A diary shows what moves together, not what causes what."
 
 
@@ -156,12 +158,14 @@ class Month:
         await self.bot.press(asked, ask.replace(":ask:", f":{choice}:"))
         return self.bot.standin.message(USER, asked.message_id).text
 
-    async def settings_nudge(self, on: bool) -> None:
+    async def settings_nudge(self, on: bool) -> str:
         panel = await self.bot.reply("/settings")
         await self.bot.press(panel, "ws:menu:menu")
         await self.bot.press(panel, "ws:n:on" if on else "ws:n:off")
         state = "🔔 Afternoon reminder: on" if on else "🔕 Afternoon reminder: off"
-        assert state in self.bot.standin.message(USER, panel.message_id).text
+        shown = self.bot.standin.message(USER, panel.message_id).text
+        assert state in shown
+        return shown
 
 
 Action = Callable[[Month], Awaitable[None]]
@@ -285,8 +289,8 @@ def plan() -> dict[tuple[date, int], list[Action]]:
 
     # -- nudge on again, with the stretch: the stretch keeps its place
     @at(d(11, 2), 10)
-    async def mon_2(m: Month) -> None:
-        await m.settings_nudge(True)
+    async def mon_2(m: Month) -> None:  # on, and told it has no place while all are on
+        assert CROWDED in await m.settings_nudge(True)
         await m.water(d(11, 2), 2)
 
     @at(d(11, 3), 12)
@@ -320,7 +324,7 @@ async def live_the_month(bot) -> Month:
     screen = await bot.reply("/diary")
     await bot.press(screen, "ds:ci:menu")
     await bot.press(screen, "ds:ci:07:00")
-    await month.settings_nudge(True)
+    assert CROWDED not in await month.settings_nudge(True)
     acts = plan()
     now = local(d(10, 9), 19)
     for _ in range(31 * 25):  # one tick every UTC hour, to Sun 8 Nov 09:00
