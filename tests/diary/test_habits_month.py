@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.diary.test_water_nudge import CROWDED, HOT, NUDGE
 from tests.helpers import USER
 
 pytestmark = pytest.mark.both_engines
@@ -35,15 +36,7 @@ pytestmark = pytest.mark.both_engines
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST, LAST = date(2026, 10, 10), date(2026, 11, 8)
 MG = {"almonds": 80, "pumpkin seeds": 156, "chia seeds": 111}  # one serving, the table's
-NUDGE = ("💧 An afternoon reminder: a glass of water, if you feel like one? Tap below when "
-         "you have had it.")
-HOT = ("🔥 Noted for today. On a hot or training day, drink some water before you start, "
-       "sip during it and drink again afterwards; thirst and pale yellow urine are good "
-       "guides. With heart or kidney disease, or a fluid limit from your doctor, follow "
-       "their advice instead.")
 PROMISE = "\n🔔 If no glass is logged by 15:00, I will send one reminder then."
-CROWDED = ("ℹ️ Your daily tip, morning check-in and evening stretch already take the three "
-           "scheduled messages a day, so this reminder does not come while all three are on.")
 CAREFUL = "A diary shows what moves together, not what causes what."
 
 
