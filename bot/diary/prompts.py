@@ -151,6 +151,18 @@ def day_plan(enabled: Collection[PromptKind], day: date) -> tuple[PromptKind, ..
     return tuple(wanted[:MAX_SCHEDULED_PER_DAY])
 
 
+def nudge_crowded_out(checkin: time | None, stretch: time | None) -> bool:
+    """Whether the daily tip, check-in and stretch take every day's three places, so the
+    water nudge, last in PRIORITY, never gets one (a hot day's neither): the settings say
+    so instead of promising a reminder that cannot come. Sundays are fuller still (the
+    weekly picture), so a weekday decides."""
+    enabled = enabled_kinds(True, checkin, stretch, False) | {PromptKind.NUDGE}
+    return PromptKind.NUDGE not in day_plan(enabled, _A_WEEKDAY)
+
+
+_A_WEEKDAY = date(2026, 1, 5)  # a Monday: day_plan only asks whether a date is a Sunday
+
+
 def within_daily_cap(kind: PromptKind, enabled: Collection[PromptKind], day: date,
                      already_sent: Collection[PromptKind], others: int = 0) -> bool:
     """The last check before queueing: in today's plan, not sent yet, and under the cap

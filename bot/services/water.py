@@ -32,6 +32,7 @@ from bot.diary.prompts import (
     day_plan,
     enabled_kinds,
     next_slot,
+    nudge_crowded_out,
     nudge_window,
     receives_prompts,
 )
@@ -65,6 +66,7 @@ class WaterDay:
     undone: date | None = None  # the day an Undo just removed a glass from
     nudge: bool = False  # the afternoon nudge is on
     nudge_at: time = time(15, 0)  # when it comes, given the person's stretch time
+    nudge_room: bool = True  # False: tip, check-in and stretch leave it no place in a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +108,13 @@ class WaterService:
                    ) -> WaterDay:
         settings = await self._storage.water.settings(chat_id)
         glasses, ml = await self._storage.water.day_total(chat_id, day)
+        diary = await self._storage.diary.settings(chat_id)
+        checkin, stretch = (diary.checkin_time, diary.stretch_time) if diary else (None, None)
         return WaterDay(day, glasses, ml, settings.glass if settings else DEFAULT_GLASS,
                         settings.target if settings else None, glass_id,
                         nudge=bool(settings and settings.nudge),
-                        nudge_at=await self._nudge_at(chat_id))
+                        nudge_at=nudge_window(stretch)[0],
+                        nudge_room=not nudge_crowded_out(checkin, stretch))
 
     async def log_glass(self, chat_id: int) -> WaterDay | NoWaterLog:
         """One glass of the current size on the person's local today."""

@@ -2482,7 +2482,12 @@ def water_nudge_settings(day: WaterDay) -> str:
              "then, and never within 3 hours of your evening stretch or of 22:00. "
              "🔥 Hot day / 🏃 training on the morning check-in, or /water hot, turns it on "
              "for that day.").format(time=formats.clock(day.nudge_at))
-    return state + "\n" + rule
+    lines = [state, rule]
+    if day.nudge and not day.nudge_room:
+        lines.append(_("ℹ️ Your daily tip, morning check-in and evening stretch already take "
+                       "the three scheduled messages a day, so this reminder does not come "
+                       "while all three are on."))
+    return "\n".join(lines)
 
 
 def water_nudge() -> str:

@@ -26,6 +26,8 @@ HOT = ("🔥 Noted for today. On a hot or training day, drink some water before 
        "sip during it and drink again afterwards; thirst and pale yellow urine are good "
        "guides. With heart or kidney disease, or a fluid limit from your doctor, follow "
        "their advice instead.")
+CROWDED = ("ℹ️ Your daily tip, morning check-in and evening stretch already take the three "
+           "scheduled messages a day, so this reminder does not come while all three are on.")
 
 
 async def subscribe(bot, *, nudge: bool = True, checkin: str | None = None,
@@ -351,3 +353,20 @@ async def test_a_queued_nudge_the_sender_could_not_send_in_its_window_is_dropped
     await bot.runtime.sender.drain_once()
     assert nudge_messages(bot) == []
     assert [s for _, s, _ in nudges(bot)] == ["missed"]
+
+
+async def test_the_settings_say_when_tip_check_in_and_stretch_leave_it_no_place(bot):
+    bot.clock.set(datetime(2026, 11, 24, 20, 0, tzinfo=UTC))
+    await subscribe(bot, checkin="07:00", stretch="21:00")
+    panel = await bot.reply("/settings")
+    await bot.press(panel, "ws:menu:menu")
+    assert CROWDED in bot.standin.message(USER, panel.message_id).text
+    await run_until(bot, datetime(2026, 11, 26, 20, 0, tzinfo=UTC))
+    assert nudges(bot) == []  # what the line says is what happens
+    screen = await bot.reply("/diary")
+    await bot.press(screen, "ds:st:menu")
+    await bot.press(screen, "ds:st:off")
+    await bot.press(panel, "ws:menu:menu", strict=False)
+    assert CROWDED not in bot.standin.message(USER, panel.message_id).text
+    await run_until(bot, datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
+    assert [(d, s) for d, s, _ in nudges(bot)] == [("2026-11-27", "sent")]
