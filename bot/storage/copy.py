@@ -220,6 +220,9 @@ async def copy_sqlite_to_postgres(source: Path, target: PostgresUrl, *,
                 counts = await _copy_rows(database, connection, source_tables, order,
                                           batch, rows)
                 await _continue_identities(connection)
+            # Fresh statistics, so the planner picks the bot's indexes from the first
+            # query rather than after autovacuum's next look.
+            await connection.execute("ANALYZE")
             return counts
         except asyncpg.PostgresError as exc:
             raise CopyError(f"PostgreSQL at {target.where()} refused the copy (SQLSTATE "
