@@ -654,6 +654,29 @@ async def _peak(spec: dict[str, Any], settings: Any, sink: str, rate: float | No
     return result
 
 
+def fixture_now(db: Path) -> datetime:
+    """The instant a bench fixture was made at (its subscribers' created_at)."""
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
+    return datetime.fromtimestamp(created, UTC)
+
+
+async def runtime_on(settings: Any, start: datetime) -> tuple[Any, Any, Any]:
+    """The bot as shipped (Application, attach_runtime, background tasks off) on the
+    settings' database, on a ManualClock at `start` (the fixture's "now"): (application,
+    runtime, clock)."""
+    from bot.core.clock import ManualClock
+    from bot.delivery.pacer import Pacer
+    from bot.runtime.app import attach_runtime
+
+    clock = ManualClock(start)
+    app = make_application(settings, "aiohttp")
+    await app.initialize()
+    runtime = await attach_runtime(app, settings, clock=clock, background=False,
+                                   pacer=Pacer(None))
+    return app, runtime, clock
+
+
 async def million(spec: dict[str, Any]) -> dict[str, Any]:
     """1,000,000 subscribers: the due query, the tick, an average minute and a whole day.
 
@@ -662,29 +685,19 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
     (``ticks`` fewer in quick mode, then scaled to a day). Nothing is sent here: the
     outbox rows stay pending (sending is measured by the other scenarios).
     """
-
-
-    db = Path(spec["db"])  # on SQLite used in place: this scenario is the fixture's only user
-    with contextlib.closing(sqlite3.connect(db)) as connection:
-        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
+    start = fixture_now(Path(spec["db"]))
+    # On SQLite the file is used in place: this scenario is the fixture's only user.
     async with engine_settings({**spec, "in_place": True}, "million",
                                api_base_url=f"{spec['sink']}/bot") as (settings, setup):
-        return {**setup, **await _million(spec, settings, created)}
+        return {**setup, **await _million(spec, settings, start)}
 
 
-async def _million(spec: dict[str, Any], settings: Any, created: int) -> dict[str, Any]:
+async def _million(spec: dict[str, Any], settings: Any, start: datetime) -> dict[str, Any]:
     import cProfile
 
-    from bot.core.clock import ManualClock
-    from bot.delivery.pacer import Pacer
-    from bot.runtime.app import attach_runtime, detach_runtime
+    from bot.runtime.app import detach_runtime
 
-    start = datetime.fromtimestamp(created, UTC)  # the fixture's "now"
-    clock = ManualClock(start)
-    app = make_application(settings, "aiohttp")
-    await app.initialize()
-    runtime = await attach_runtime(app, settings, clock=clock, background=False,
-                                   pacer=Pacer(None))
+    app, runtime, clock = await runtime_on(settings, start)
     storage = runtime.storage
     scheduler = runtime.scheduler
     runs = spec.get("runs", 11)
@@ -740,6 +753,111 @@ async def _million(spec: dict[str, Any], settings: Any, created: int) -> dict[st
         "minute_due": statistics.median([d for _, d in busy]) if busy else 0,
         "tick_us_per_due": 1e6 * sum(w for w, _ in busy) / total_due if total_due else 0.0,
         "db_counts": counts, "db_bytes": size,
+    }
+
+
+def add_water_nudges(db: Path, start: datetime, share: int = 10) -> dict[str, int]:
+    """Set-up, not measured: every `share`-th subscriber turns the afternoon nudge on (its
+    next slot as the bot plans it: 15:00 local, the first one after `start`), and half of
+    them log a glass on that slot's local day (their nudge is skipped as the bot skips it).
+    """
+    from bot.core.zones import resolve_zone
+    from bot.diary.prompts import PromptKind, next_slot, nudge_window
+
+    at = nudge_window(None)[0]
+    slots: dict[str, tuple[int, str]] = {}
+    ts = int(start.timestamp())
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        rows = connection.execute(
+            "SELECT chat_id, timezone FROM subscribers WHERE chat_id % ? = 0",
+            (share,)).fetchall()
+        settings, glasses = [], []
+        for chat_id, zone in rows:
+            if zone not in slots:
+                instant, day = next_slot(PromptKind.NUDGE, at, resolve_zone(zone), start)
+                slots[zone] = (int(instant.timestamp()), day.isoformat())
+            slot, day = slots[zone]
+            settings.append((chat_id, slot, ts, ts))
+            if chat_id % (2 * share) == 0:
+                glasses.append((chat_id, day, 250, slot - 3600))
+        with connection:
+            connection.executemany(
+                "INSERT INTO water_settings (chat_id, nudge, nudge_next_at, created_at, "
+                "updated_at) VALUES (?, 1, ?, ?, ?)", settings)
+            connection.executemany(
+                "INSERT INTO water_glasses (chat_id, local_date, ml, logged_at) "
+                "VALUES (?, ?, ?, ?)", glasses)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return {"nudges": len(settings), "with_glass": len(glasses), "instants": len(
+        {slot for slot, _ in slots.values()})}
+
+
+async def nudges(spec: dict[str, Any]) -> dict[str, Any]:
+    """The afternoon water nudge at 1,000,000 subscribers, 10 % of them with it on.
+
+    The prompt scheduler's tick (`runtime.prompts.tick`: the diary prompts' due queries and
+    the nudges', set-based facts, plans, writes) over a day of ticks one virtual minute
+    apart, and its nudge due query with the batch's facts (one statement) for 2,000 rows.
+    Every zone's nudges fall due at its 15:00, so a day has a few busy minutes.
+    """
+    from bot.core.config import Settings
+    from bot.core.zones import zone_or_utc
+    from bot.diary.prompts import slot_date
+    from bot.runtime.app import detach_runtime
+    from bot.storage.models import DueNudge
+
+    db = Path(spec["db"])
+    setup = add_water_nudges(db, fixture_now(db))
+    settings = Settings(token=None, api_base_url=f"{spec['sink']}/bot", database_path=db)
+    app, runtime, clock = await runtime_on(settings, fixture_now(db))
+    storage, prompts = runtime.storage, runtime.prompts
+    runs = spec.get("runs", 11)
+    try:
+        # 1. the nudge due query and its batch's facts, 2,000 rows, at the busiest instant
+        with contextlib.closing(sqlite3.connect(db)) as connection:
+            (busiest,) = connection.execute(
+                "SELECT nudge_next_at FROM water_settings GROUP BY nudge_next_at "
+                "ORDER BY count(*) DESC LIMIT 1").fetchone()
+        at = datetime.fromtimestamp(busiest, UTC)
+
+        def days(due: list[DueNudge]) -> list[tuple[int, Any]]:
+            return [(d.chat_id, slot_date(d.slot, zone_or_utc(d.timezone))) for d in due]
+
+        samples, facts_ms = [], []
+        found: list[DueNudge] = await storage.water.due_nudges(at, 2000)
+        for _ in range(runs):
+            began = time.perf_counter()
+            found = await storage.water.due_nudges(at, 2000)
+            middle = time.perf_counter()
+            await storage.water.nudge_days(days(found))
+            samples.append((middle - began) * 1000)
+            facts_ms.append((time.perf_counter() - middle) * 1000)
+        # 2. a day of prompt ticks
+        walls, dues, queued = [], [], 0
+        with Meter() as day:
+            for _ in range(spec.get("ticks", 1440)):
+                clock.advance(seconds=60)
+                began = time.perf_counter()
+                result = await prompts.tick()
+                walls.append(time.perf_counter() - began)
+                dues.append(result.due)
+                queued += result.queued
+        counts = await delivery_counts(storage, "nudge")
+    finally:
+        await detach_runtime(app)
+        await app.shutdown()
+    busy = [(w, d) for w, d in zip(walls, dues, strict=True) if d]
+    idle = [w for w, d in zip(walls, dues, strict=True) if not d]
+    total_due = sum(dues)
+    return {
+        "subscribers": spec["n"], **setup, "due_rows": len(found),
+        "due_query": summary(samples), "facts": summary(facts_ms),
+        "ticks": len(walls), "day_wall": day.wall, "day_cpu": day.cpu,
+        "day_due": total_due, "queued": queued, "busy_ticks": len(busy),
+        "busiest_ms": 1000 * max((w for w, _ in busy), default=0.0),
+        "idle_tick_ms": 1000 * statistics.median(idle) if idle else 0.0,
+        "tick_us_per_due": 1e6 * sum(w for w, _ in busy) / total_due if total_due else 0.0,
+        "db_counts": counts,
     }
 
 
@@ -833,7 +951,7 @@ def top_functions(profile: Any, limit: int = 12) -> list[tuple[str, float]]:
 
 
 SCENARIOS = {"populate": populate, "ours": ours, "common": common, "dueq": dueq,
-             "peak": peak, "million": million}
+             "peak": peak, "million": million, "nudges": nudges}
 
 
 def main(argv: list[str]) -> None:

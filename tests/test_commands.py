@@ -208,7 +208,7 @@ async def test_settings_shows_everything_with_buttons(bot):
     assert "06:45" in answer.text and "America/New_York" in answer.text
     assert "daily tips on" in answer.text
     assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:pause",
-                                    "set:stop", "cl:-", "lang:menu"]
+                                    "set:stop", "cl:-", "ws:menu:menu", "lang:menu"]
     # each action redraws the panel it was pressed in: no new message
     count = len(bot.standin.messages_to(USER))
     assert await bot.press(answer, "set:stop") == []

@@ -192,7 +192,7 @@ async def test_a_version_9_database_reads_english_not_chosen(tmp_path):
         connection.commit()
     storage = await Storage.open(path)
     await storage.close()
-    assert stored_rows(path, "PRAGMA user_version") == [(14,)]
+    assert stored_rows(path, "PRAGMA user_version") == [(16,)]
     assert stored_rows(path, "SELECT language, language_chosen FROM subscribers") == [("en", 0)]
 
 

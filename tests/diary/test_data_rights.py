@@ -53,10 +53,10 @@ async def test_report_sends_message_png_and_csv_with_the_same_weeks(bot):
     await bot.start()
     await log(bot)
     answers = await bot.say("/report 8")
-    assert [a.media for a in answers] == [None, "photo", "document"]
+    assert [a.media for a in answers] == [None, "photo", "photo", "document"]
     assert "8 weeks" in answers[0].text and "Cramps logged: 1" in answers[0].text
     assert answers[1].file_bytes.startswith(b"\x89PNG\r\n\x1a\n")
-    rows = list(csv.DictReader(io.StringIO(answers[2].file_bytes.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(answers[3].file_bytes.decode("utf-8"))))
     assert len(rows) == 8 and sum(int(r["entries"]) for r in rows) == 1
     caption = [int(n) for n in answers[1].text.rsplit(":", 1)[1].split("·")]
     assert caption == [int(r["nights_with_cramps"]) for r in rows]

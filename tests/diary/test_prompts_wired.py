@@ -56,7 +56,8 @@ async def test_one_checkin_and_one_stretch_per_local_day_across_the_spring_dst_c
     assert {at.hour for day, at in checkins if day > "2027-03-28"} == {5}
     question = [m for m in bot.standin.messages_to(USER) if "Any cramps last night" in m.text]
     assert len(question) == 14
-    assert question[0].callback_data == ["ck:n:20270322", "ck:y:20270322"]
+    assert question[0].callback_data == ["ck:n:20270322", "ck:y:20270322", "wa:checkin",
+                                         "ws:hot:hot"]
 
 
 async def test_a_replayed_tick_never_doubles_a_prompt(bot):
@@ -135,7 +136,7 @@ async def test_weekly_picture_on_sunday_with_a_chart_whose_caption_matches_the_b
     bars = re.findall(r"([█░]+) (\d+)$", text, re.MULTILINE)
     assert [int(n) for _, n in bars][-1] == 3 and len(bars) == 8
     photos = await bot.press(weekly[0], weekly[0].callback_data[0])
-    assert len(photos) == 1 and photos[0].media == "photo"
+    assert [p.media for p in photos] == ["photo", "photo"]  # the weeks, then the days
     image = Image.open(io.BytesIO(photos[0].file_bytes))
     assert image.format == "PNG" and image.size == (960, 600)
     caption_numbers = [int(n) for n in photos[0].text.rsplit(":", 1)[1].split("·")]
@@ -154,7 +155,7 @@ async def test_checkin_no_is_one_tap_and_yes_opens_logging_with_last_night(bot):
     await setup_prompts(bot, stretch=None)
     await run_hours(bot, 24)
     question = next(m for m in bot.standin.messages_to(USER) if "Any cramps" in m.text)
-    no, yes = question.callback_data
+    no, yes = question.callback_data[:2]
     await bot.press(question, no)
     assert "without cramps" in bot.standin.message(USER, question.message_id).text
     assert bot.rows("SELECT answer FROM diary_checkins") == [("no_cramps",)]
