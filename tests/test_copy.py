@@ -8,6 +8,7 @@ import hashlib
 import os
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -25,6 +26,7 @@ from tests.diary.test_data_rights import log
 from tests.helpers import ADMIN, OTHER_USER, USER, running_bot, stored_rows
 from tests.test_need import walk_need
 from tests.test_privacy import full_history
+from tests.test_stretch_later import STRETCH_TITLE
 
 REPO = Path(__file__).resolve().parent.parent
 WRONG = "Wr0ng%40pass-9c1e"
@@ -66,6 +68,8 @@ async def fill_through_the_bot(bot) -> None:
     screen = await bot.reply("/diary")
     await bot.press(screen, "ds:ci:menu")
     await bot.press(screen, "ds:ci:08:00")
+    await bot.press(screen, "ds:st:menu")
+    await bot.press(screen, "ds:st:20:00")
     water = await bot.reply("/water")
     await bot.press(water, "ws:menu:menu")
     await bot.press(bot.standin.message(USER, water.message_id), "ws:g:ml300")
@@ -79,7 +83,13 @@ async def fill_through_the_bot(bot) -> None:
     bot.clock.advance(days=1)
     await bot.deliver_due()
     question = next(m for m in bot.standin.messages_to(USER) if "Any cramps" in m.text)
+    await bot.press(question, "ws:hot:hot")  # a hot day
     await bot.press(question, question.callback_data[0])
+    bot.clock.set(datetime(2026, 11, 26, 20, 1, tzinfo=UTC))
+    await bot.deliver_due()
+    stretch = next(m for m in bot.standin.messages_to(USER)
+                   if m.text.startswith(STRETCH_TITLE))
+    await bot.press(stretch, "sd:20261126")  # "I stretched"
 
 
 async def test_every_table_arrives_whole_and_the_bot_carries_on_on_postgres(
