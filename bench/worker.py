@@ -16,16 +16,23 @@ Scenarios:
   of every message at the sink (limiter off, or paced, e.g. paid broadcasts at 1,000/s).
 * ``million``: 1,000,000 subscribers: due query and where its time goes, the tick, an
   average minute and a simulated day of ticks on a manual clock.
+
+With ``postgres`` in the spec (the address of a server the run may create databases on),
+``ours``, ``peak`` and ``million`` run the bot on PostgreSQL instead: a fresh database per
+run, the SQLite fixture moved into it by `run.py copy`'s own code (bot.storage.copy:
+PostgreSQL's COPY, in batches), timed and reported as ``copy_s``, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import collections.abc
 import contextlib
 import importlib.util
 import json
 import logging
+import os
 import resource
 import shutil
 import sqlite3
@@ -187,6 +194,60 @@ def copy_db(source: str, workdir: str, name: str) -> Path:
     return target
 
 
+@contextlib.asynccontextmanager
+async def engine_settings(spec: dict[str, Any], name: str, **settings: Any
+                          ) -> collections.abc.AsyncIterator[tuple[Any, dict[str, Any]]]:
+    """Settings for the scenario's database: a copy of the fixture file on SQLite, or a
+    fresh PostgreSQL database holding the same rows; and what setting it up measured."""
+    from bot.core.config import Settings
+
+    if not spec.get("postgres"):
+        db = Path(spec["db"]) if spec.get("in_place") else copy_db(
+            spec["db"], spec["workdir"], f"{name}.sqlite3")
+        try:
+            yield Settings(token=None, database_path=db, **settings), {"engine": "sqlite"}
+        finally:
+            if not spec.get("in_place"):
+                db.unlink(missing_ok=True)
+        return
+    import asyncpg
+
+    from bot.core.database_url import PostgresUrl, parse_database_url
+    from bot.storage.copy import copy_sqlite_to_postgres
+
+    admin = spec["postgres"]
+    database = f"bench_{name.replace('-', '_')}_{os.getpid()}"
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await connection.close()
+    try:
+        url = parse_database_url(admin.rsplit("/", 1)[0] + f"/{database}")
+        assert isinstance(url, PostgresUrl)
+        began = time.perf_counter()
+        counts = await copy_sqlite_to_postgres(Path(spec["db"]), url, batch=20_000)
+        setup = {"engine": "postgres", "copy_s": time.perf_counter() - began,
+                 "copy_rows": sum(counts.values())}
+        yield Settings(token=None, database_path=Path(spec["workdir"]) / "unused.sqlite3",
+                       postgres=url, **settings), setup
+    finally:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+async def database_bytes(storage: Any, settings: Any) -> int:
+    """The database's size on disk: the file and its WAL, or PostgreSQL's own count."""
+    if settings.postgres is not None:
+        return int(await storage._db.fetch_value(
+            "SELECT pg_database_size(current_database())"))
+    db = settings.database_path
+    return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
+
+
 def speak_four_languages(db: Path) -> None:
     """A mixed audience: a quarter each English, Russian, Spanish, Brazilian Portuguese
     (the fixture was made by the bot's own storage, so the column is there)."""
@@ -231,16 +292,20 @@ def make_application(settings: Any, kind: str) -> Any:
 
 
 async def ours(spec: dict[str, Any]) -> dict[str, Any]:
-    from bot.core.config import Settings
+
+    sink, rate = spec["sink"], spec.get("rate") or None
+    async with engine_settings(spec, f"ours-{spec['tag']}", api_base_url=f"{sink}/bot",
+                               send_rate_per_second=rate or 25.0) as (settings, setup):
+        if spec.get("languages"):
+            speak_four_languages(settings.database_path)
+        return {**setup, **await _ours(spec, settings, sink, rate)}
+
+
+async def _ours(spec: dict[str, Any], settings: Any, sink: str, rate: float | None
+                ) -> dict[str, Any]:
     from bot.delivery.pacer import Pacer
     from bot.runtime.app import attach_runtime, detach_runtime
 
-    sink, rate = spec["sink"], spec.get("rate") or None
-    db = copy_db(spec["db"], spec["workdir"], f"ours-{spec['tag']}.sqlite3")
-    if spec.get("languages"):
-        speak_four_languages(db)
-    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db,
-                        send_rate_per_second=rate or 25.0)
     app = make_application(settings, spec["request"])
     await app.initialize()
     if spec.get("legacy"):
@@ -283,7 +348,6 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
         result.update(windows(seen["times"]))
     if profiler is not None:
         result["profile"] = profile_breakdown(profiler)
-    db.unlink(missing_ok=True)
     return result
 
 
@@ -517,14 +581,19 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     the run is limiter-off and the lateness at each `model` rate is computed as
     max(pipeline time of the k-th message, the pacer's k-th release on a virtual clock).
     """
-    from bot.core.config import Settings
+
+    sink, rate, paid = spec["sink"], spec.get("rate") or None, bool(spec.get("paid"))
+    async with engine_settings(spec, f"peak-{spec['tag']}", api_base_url=f"{sink}/bot",
+                               send_rate_per_second=rate or 25.0,
+                               allow_paid_broadcast=paid) as (settings, setup):
+        return {**setup, **await _peak(spec, settings, sink, rate, paid)}
+
+
+async def _peak(spec: dict[str, Any], settings: Any, sink: str, rate: float | None,
+                paid: bool) -> dict[str, Any]:
     from bot.delivery.pacer import Pacer
     from bot.runtime.app import attach_runtime, detach_runtime
 
-    sink, rate, paid = spec["sink"], spec.get("rate") or None, bool(spec.get("paid"))
-    db = copy_db(spec["db"], spec["workdir"], f"peak-{spec['tag']}.sqlite3")
-    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db,
-                        send_rate_per_second=rate or 25.0, allow_paid_broadcast=paid)
     app = make_application(settings, "aiohttp")
     await app.initialize()
     runtime = await attach_runtime(app, settings, background=False, pacer=Pacer(rate))
@@ -554,7 +623,6 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     finally:
         await detach_runtime(app)
         await app.shutdown()
-    db.unlink(missing_ok=True)
     arrivals = sorted(seen["times"])
     late = [t - started for t in arrivals]
     result: dict[str, Any] = {
@@ -593,16 +661,15 @@ def fixture_now(db: Path) -> datetime:
     return datetime.fromtimestamp(created, UTC)
 
 
-async def runtime_on(db: Path, sink: str) -> tuple[Any, Any, Any]:
-    """The bot as shipped (Application, attach_runtime, background tasks off) on `db`, on a
-    ManualClock at the fixture's "now": (application, runtime, clock)."""
+async def runtime_on(settings: Any, start: datetime) -> tuple[Any, Any, Any]:
+    """The bot as shipped (Application, attach_runtime, background tasks off) on the
+    settings' database, on a ManualClock at `start` (the fixture's "now"): (application,
+    runtime, clock)."""
     from bot.core.clock import ManualClock
-    from bot.core.config import Settings
     from bot.delivery.pacer import Pacer
     from bot.runtime.app import attach_runtime
 
-    clock = ManualClock(fixture_now(db))
-    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db)
+    clock = ManualClock(start)
     app = make_application(settings, "aiohttp")
     await app.initialize()
     runtime = await attach_runtime(app, settings, clock=clock, background=False,
@@ -618,12 +685,19 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
     (``ticks`` fewer in quick mode, then scaled to a day). Nothing is sent here: the
     outbox rows stay pending (sending is measured by the other scenarios).
     """
+    start = fixture_now(Path(spec["db"]))
+    # On SQLite the file is used in place: this scenario is the fixture's only user.
+    async with engine_settings({**spec, "in_place": True}, "million",
+                               api_base_url=f"{spec['sink']}/bot") as (settings, setup):
+        return {**setup, **await _million(spec, settings, start)}
+
+
+async def _million(spec: dict[str, Any], settings: Any, start: datetime) -> dict[str, Any]:
     import cProfile
 
     from bot.runtime.app import detach_runtime
 
-    db = Path(spec["db"])  # used in place: this scenario is the fixture's only user
-    app, runtime, clock = await runtime_on(db, spec["sink"])
+    app, runtime, clock = await runtime_on(settings, start)
     storage = runtime.storage
     scheduler = runtime.scheduler
     runs = spec.get("runs", 11)
@@ -636,7 +710,7 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
             began = time.perf_counter()
             due = await storage.outbox.due(clock.now(), 2000)
             samples.append((time.perf_counter() - began) * 1000)
-        parts = await due_parts(storage, db, clock.now(), runs)
+        parts = await due_parts(storage, settings, clock.now(), runs)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(3):
@@ -664,10 +738,10 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
                 walls.append(time.perf_counter() - began)
                 dues.append(result.due)
         counts = await delivery_counts(storage, "daily")
+        size = await database_bytes(storage, settings)
     finally:
         await detach_runtime(app)
         await app.shutdown()
-    size = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
     busy = [(w, d) for w, d in zip(walls, dues, strict=True) if d]
     total_due = sum(dues)
     return {
@@ -726,6 +800,7 @@ async def nudges(spec: dict[str, Any]) -> dict[str, Any]:
     apart, and its nudge due query with the batch's facts (one statement) for 2,000 rows.
     Every zone's nudges fall due at its 15:00, so a day has a few busy minutes.
     """
+    from bot.core.config import Settings
     from bot.core.zones import zone_or_utc
     from bot.diary.prompts import slot_date
     from bot.runtime.app import detach_runtime
@@ -733,7 +808,8 @@ async def nudges(spec: dict[str, Any]) -> dict[str, Any]:
 
     db = Path(spec["db"])
     setup = add_water_nudges(db, fixture_now(db))
-    app, runtime, clock = await runtime_on(db, spec["sink"])
+    settings = Settings(token=None, api_base_url=f"{spec['sink']}/bot", database_path=db)
+    app, runtime, clock = await runtime_on(settings, fixture_now(db))
     storage, prompts = runtime.storage, runtime.prompts
     runs = spec.get("runs", 11)
     try:
@@ -797,13 +873,14 @@ async def any_pending(storage: Any, kind: str) -> bool:
 
     Polled every 0.2 s while a peak run sends; counting every row by status instead (a
     scan of 100,000 rows) took CPU from the run it measures."""
-    rows = await storage._db.fetch_all(
-        "SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_pending"
+    db = storage._db
+    rows = await db.fetch_all(
+        f"SELECT EXISTS (SELECT 1 FROM deliveries {db.dialect.indexed_by('deliveries_pending')}"
         " WHERE status = 'pending' AND kind = ?)", (kind,))
     return bool(rows[0][0])
 
 
-async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[str, Any]:
+async def due_parts(storage: Any, settings: Any, now: datetime, runs: int) -> dict[str, Any]:
     """storage.outbox.due taken apart (its statement from bot/storage/outbox.py, the same
     without the seen/disliked lookups, and the Python around it), medians in ms for 2,000
     due rows."""
@@ -819,7 +896,8 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
     rows = await db.fetch_all(full_sql, (ts, 2000))
     decode = subscribers_module.decode_due
     tip_set, disliked = rotation_module.tip_ids, outbox_module._disliked
-    connection = sqlite3.connect(str(path))
+    postgres = settings.postgres is not None
+    connection = None if postgres else sqlite3.connect(str(settings.database_path))
 
     async def timed_async(call: Any) -> float:
         out = []
@@ -837,20 +915,28 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
             out.append((time.perf_counter() - began) * 1000)
         return statistics.median(out)
 
+    parts: dict[str, Any] = {
+        "rows": len(rows),
+        # The statement through the engine's own read path (aiosqlite, or asyncpg's pool).
+        "full_aiosqlite_ms": await timed_async(lambda: db.fetch_all(full_sql, (ts, 2000))),
+        "hydrate_ms": timed(lambda: [decode(r, tip_set(r[-2]), disliked(r[-1]))
+                                     for r in rows]),
+    }
+    if postgres:
+        parts["plain_asyncpg_ms"] = await timed_async(
+            lambda: db.fetch_all(plain_sql, (ts, 2000)))
+        plan = await db.fetch_all("EXPLAIN (ANALYZE, BUFFERS) " + full_sql, (ts, 2000))
+        parts["plan"] = [row[0] for row in plan]
+        return parts
+    assert connection is not None
     try:
-        return {
-            "rows": len(rows),
-            "plain_sqlite3_ms": timed(lambda: connection.execute(plain_sql, (ts, 2000))
-                                      .fetchall()),
-            "full_sqlite3_ms": timed(lambda: connection.execute(full_sql, (ts, 2000))
-                                     .fetchall()),
-            "full_aiosqlite_ms": await timed_async(
-                lambda: db.fetch_all(full_sql, (ts, 2000))),
-            "hydrate_ms": timed(lambda: [decode(r, tip_set(r[-2]), disliked(r[-1]))
-                                         for r in rows]),
-        }
+        parts["plain_sqlite3_ms"] = timed(lambda: connection.execute(plain_sql, (ts, 2000))
+                                          .fetchall())
+        parts["full_sqlite3_ms"] = timed(lambda: connection.execute(full_sql, (ts, 2000))
+                                         .fetchall())
     finally:
         connection.close()
+    return parts
 
 
 def top_functions(profile: Any, limit: int = 12) -> list[tuple[str, float]]:

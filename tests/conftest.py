@@ -12,10 +12,8 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.database_url import PostgresUrl, parse_database_url
-from bot.runtime.app import attach_runtime, build_application, detach_runtime
-from standin import BotApiStandIn, StandInRequest
 from tests import pg
-from tests.helpers import ADMIN, START, BotHarness, virtual_pacer
+from tests.helpers import ADMIN, START, running_bot
 
 ENGINES = ("sqlite", "postgres")
 
@@ -110,15 +108,8 @@ def settings(tmp_path, database) -> Settings:
 
 @pytest.fixture
 async def bot(settings, clock):
-    standin = BotApiStandIn()
-    app = build_application(settings, request=StandInRequest(standin), clock=clock,
-                            background=False)
-    await app.initialize()
-    pacer = virtual_pacer(clock, None)
-    runtime = await attach_runtime(app, settings, clock=clock, background=False, pacer=pacer)
-    yield BotHarness(app, standin, runtime, clock, pacer)
-    await detach_runtime(app)
-    await app.shutdown()
+    async with running_bot(settings, clock) as harness:
+        yield harness
 
 
 # The checkout's data/ belongs to whoever runs the bot from it (`make run`): a test that

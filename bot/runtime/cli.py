@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings, path_setting
-from bot.core.database_url import PostgresUrl
+from bot.core.database_url import DatabaseUrlError, PostgresUrl, parse_database_url
 from bot.runtime.instance_lock import AlreadyRunning, InstanceLock
 from bot.runtime.logs import redact, secret_forms, setup_logging
 from bot.storage import Storage
@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser(
         "restore", help="replace the database with a verified backup (the bot must be stopped)")
     restore.add_argument("path", type=Path)
+    copy = sub.add_parser(
+        "copy", help="copy a stopped bot's SQLite data into an empty PostgreSQL database")
+    copy.add_argument("--from", dest="source", required=True, metavar="sqlite:///PATH")
+    copy.add_argument("--to", dest="target", required=True, metavar="postgresql://…")
     return parser
 
 
@@ -229,10 +233,53 @@ def _health() -> int:
     return 0
 
 
+COPY_DIRECTION = ("copy goes from SQLite to PostgreSQL only, e.g. run.py copy --from "
+                  "sqlite:///data/bot.sqlite3 --to postgresql://magdaily:PASSWORD@db:5432/"
+                  "magdaily (a PostgreSQL database moves with pg_dump and pg_restore)")
+
+
+def _copy(source_url: str, target_url: str) -> int:
+    """`copy --from sqlite:///… --to postgresql://…`: the SQLite bot's data into an empty
+    PostgreSQL database (bot.storage.copy), holding the file's instance lock throughout so
+    the bot cannot start on it half-way. Needs no other setting."""
+    from bot.storage.copy import CopyError, copy_sqlite_to_postgres
+
+    try:
+        source, target = parse_database_url(source_url), parse_database_url(target_url)
+    except DatabaseUrlError as exc:  # its message never holds the address's password
+        return _fail(f"copy --from/--to: {exc}")
+    secrets: list[str | None] = [
+        *(source.secrets() if isinstance(source, PostgresUrl) else []),
+        *(target.secrets() if isinstance(target, PostgresUrl) else [])]
+    if isinstance(source, PostgresUrl) or not isinstance(target, PostgresUrl):
+        return _fail(COPY_DIRECTION, secrets)
+    setup_logging("WARNING", [secret for secret in secrets if secret])
+    if not source.is_file():
+        return _fail(f"{source} does not exist (--from names the bot's SQLite file)")
+    try:
+        lock = InstanceLock.acquire(source)
+    except AlreadyRunning as exc:
+        return _fail(f"cannot copy while the bot runs: {exc}")
+    except OSError as exc:
+        return _fail(f"{source}: cannot create its lock file ({exc.strerror or exc})")
+    with lock:
+        try:
+            counts = asyncio.run(copy_sqlite_to_postgres(source, target))
+        except CopyError as exc:
+            return _fail(str(exc), secrets)
+    for table, rows in counts.items():
+        print(f"{table}: {rows} rows")
+    print(f"ok: copied {sum(counts.values())} rows in {len(counts)} tables from {source} "
+          f"to {target.redacted()}, counts verified; set DATABASE_URL to it and start the bot")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.command == "health":
         return _health()
+    if args.command == "copy":
+        return _copy(args.source, args.target)
     try:
         settings = load_settings()
     except ConfigError as exc:
