@@ -57,19 +57,20 @@ def pg_server():
 async def fresh_database(server: pg.Server) -> AsyncIterator[str]:
     """A new, empty database on `server` for one test (its URL); dropped afterwards."""
     name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server.admin_url, timeout=10)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await _admin(server, f'CREATE DATABASE "{name}"')
     try:
         yield server.url(name)
     finally:
-        admin = await asyncpg.connect(server.admin_url, timeout=10)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(server: pg.Server, sql: str, *params: object) -> None:
+    """One statement on the server's maintenance database."""
+    admin = await asyncpg.connect(server.admin_url, timeout=10)
+    try:
+        await admin.execute(sql, *params)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture
@@ -127,13 +128,9 @@ async def _schema_shape(url: str) -> str:
 async def _empty(server: pg.Server, url: str, shape: str) -> None:
     """Every row gone and every id counter back at 1, if the schema is as migrated;
     raises otherwise (the caller then drops the database)."""
-    admin = await asyncpg.connect(server.admin_url, timeout=10)
-    try:
-        await admin.execute(
-            """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-               WHERE datname = $1 AND pid <> pg_backend_pid()""", url.rsplit("/", 1)[1])
-    finally:
-        await admin.close()
+    await _admin(server, """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                            WHERE datname = $1 AND pid <> pg_backend_pid()""",
+                 url.rsplit("/", 1)[1])
     connection = await asyncpg.connect(url, timeout=10)
     try:
         await connection.execute("SET lock_timeout = '5s'")
@@ -148,24 +145,12 @@ async def _empty(server: pg.Server, url: str, shape: str) -> None:
         await connection.close()
 
 
-async def _drop(server: pg.Server, url: str) -> None:
-    admin = await asyncpg.connect(server.admin_url, timeout=10)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 @contextlib.asynccontextmanager
 async def migrated_database(server: pg.Server, spare: Spare) -> AsyncIterator[str]:
     """The worker's spare database, empty at the latest schema (made on first use)."""
     if spare.url is None or spare.shape is None:
         name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(server.admin_url, timeout=10)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
+        await _admin(server, f'CREATE DATABASE "{name}"')
         url = server.url(name)
         storage = await Storage.open(postgres_url(url))
         await storage.close()
@@ -178,7 +163,7 @@ async def migrated_database(server: pg.Server, spare: Spare) -> AsyncIterator[st
             await _empty(server, url, shape)
         except (asyncpg.PostgresError, OSError, RuntimeError):
             spare.url = spare.shape = None
-            await _drop(server, url)
+            await _admin(server, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def postgres_url(url: str) -> PostgresUrl:
