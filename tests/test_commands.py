@@ -5,9 +5,13 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, time
 
+import pytest
+
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.catalog import TOPICS
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_start_welcomes_subscribes_and_shows_settings(bot):

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from bot.ui import callbacks
 from tests.helpers import ADMIN, USER
+
+pytestmark = pytest.mark.both_engines
 
 
 async def _twice(bot, message, data: str, pressed: list[str], *, in_place: bool = False

@@ -26,6 +26,8 @@ from bot.storage import Storage
 from bot.storage.schema import MIGRATIONS
 from tests.helpers import USER, stored_rows
 
+pytestmark = pytest.mark.both_engines
+
 CONTENT = Path(__file__).resolve().parent.parent / "tips" / "locales"
 RU_LOCAL_NUMBER = "местную службу экстренной помощи"
 # The test's interface catalogue: (English, Russian, Brazilian Portuguese).

@@ -327,7 +327,7 @@ class SubscriberQueries:
         async with self._db.write() as tx:
             cursor = await tx.execute(
                 """UPDATE subscribers SET language = ?, language_chosen = ?, updated_at = ?
-                   WHERE chat_id = ? AND (? OR language_chosen = 0)""",
+                   WHERE chat_id = ? AND (? = 1 OR language_chosen = 0)""",
                 (language, int(chosen), to_ts(now), chat_id, int(chosen)))
         self._languages.pop(chat_id, None)  # read again when next asked: the row decides
         if cursor.rowcount > 0:

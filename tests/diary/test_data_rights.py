@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.helpers import ADMIN, OTHER_USER, USER
+
+pytestmark = pytest.mark.both_engines
 
 DIARY_TABLES = ("diary_settings", "cramp_entries", "cramp_entry_triggers",
                 "cramp_entry_sources", "diary_checkins")
@@ -30,9 +33,9 @@ async def test_export_sends_csv_files_that_round_trip_and_escape_formulas(bot):
     entry = next(d for d in summary.callback_data if d.startswith("ce:u:")).split(":")[2]
     await bot.press(summary, f"ce:t4:{entry}")
     # A profile value that a spreadsheet would run as a formula.
-    with sqlite3.connect(bot.runtime.deps.settings.database_path) as connection:
-        connection.execute("UPDATE subscribers SET need_profile = ? WHERE chat_id = ?",
-                           ("=HYPERLINK(\"http://x\")", USER))
+    async with bot.storage._db.write() as tx:
+        await tx.execute("UPDATE subscribers SET need_profile = ? WHERE chat_id = ?",
+                         ("=HYPERLINK(\"http://x\")", USER))
     files = await bot.say("/export")
     assert [f.media for f in files] == ["document"] * 6
     names = [f.file_name for f in files]

@@ -7,7 +7,11 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.helpers import USER
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_a_month_of_diary_keeping(bot):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from PIL import Image
 
 from tests.helpers import USER
+
+pytestmark = pytest.mark.both_engines
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -65,11 +67,11 @@ async def test_a_replayed_tick_never_doubles_a_prompt(bot):
     await run_hours(bot, 23)
     # A crash before the next slot was stored: the same slot comes round again.
     day = sent(bot, "checkin")[0][0]
-    with sqlite3.connect(bot.runtime.deps.settings.database_path) as connection:
-        slot = datetime.combine(date.fromisoformat(day), datetime.min.time(), BERLIN) \
-            + timedelta(hours=7)
-        connection.execute("UPDATE diary_settings SET checkin_next_at = ?",
-                           (int(slot.timestamp()),))
+    slot = datetime.combine(date.fromisoformat(day), datetime.min.time(), BERLIN) \
+        + timedelta(hours=7)
+    async with bot.storage._db.write() as tx:
+        await tx.execute("UPDATE diary_settings SET checkin_next_at = ?",
+                         (int(slot.timestamp()),))
     await bot.deliver_due()
     assert [d for d, _ in sent(bot, "checkin")].count(day) == 1
 
