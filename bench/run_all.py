@@ -14,6 +14,13 @@ Everything runs on 127.0.0.1. A lean Bot API sink (bench.sink) runs in its own p
 the bot process's CPU time measures the bot alone; every scenario runs in a fresh process
 (bench.worker), so peak RSS and CPU never mix between runs. Results are printed as
 Markdown and written to bench/results/latest.md. Nothing here asserts a timing.
+
+Both engines: the 1,000,000-subscriber scenario, the pacer under load and paid broadcasts
+also run on PostgreSQL (`--engines sqlite` leaves it out): on MAGDAILY_BENCH_DATABASE_URL
+(a server the run may create databases on) or else a throwaway server started from the
+machine's PostgreSQL binaries (tests/pg.py, with PostgreSQL's durable defaults: fsync on).
+Each run gets a fresh database holding the SQLite fixture's rows, moved by `run.py copy`'s
+code; the report puts the two engines side by side.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ PAID_RATE = 1000.0  # Telegram's ceiling with paid broadcasts
 RTT = 0.05  # a round trip to Telegram from a nearby hosting region (seconds)
 HOGS = 2  # CPU-bound processes beside the bot in the pacer-under-load runs
 MILLION = 1_000_000
+ENGINES = ("sqlite", "postgres")
 
 
 # --------------------------------------------------------------------- machine
@@ -74,6 +82,56 @@ def _mem_total_gb() -> float:
             if line.startswith("MemTotal:"):
                 return int(line.split()[1]) / 2**20
     return 0.0
+
+
+def _disk() -> str:
+    """The block device the temporary folder (where the databases live) is on."""
+    try:
+        device = os.stat(tempfile.gettempdir()).st_dev
+        name = Path(f"/sys/dev/block/{os.major(device)}:{os.minor(device)}").resolve().name
+        rotational = Path(f"/sys/block/{name}/queue/rotational")
+        kind = ("rotating" if rotational.read_text().strip() == "1" else "solid-state"
+                if rotational.exists() else "unknown kind")
+        return f"{name} ({kind})"
+    except OSError:
+        return "unknown"
+
+
+@contextlib.contextmanager
+def postgres_server(log: list[str]) -> Iterator[dict[str, Any] | None]:
+    """Where the PostgreSQL runs create their databases: MAGDAILY_BENCH_DATABASE_URL, or a
+    throwaway server; None (and why, in the notes) where neither can be had."""
+    given = os.environ.get("MAGDAILY_BENCH_DATABASE_URL", "").strip()
+    if given:
+        yield {"admin": given, "where": "MAGDAILY_BENCH_DATABASE_URL", **_pg_facts(given)}
+        return
+    from tests import pg
+
+    try:
+        with pg.local_server(durable=True) as server:
+            yield {"admin": server.admin_url, "where": "a throwaway server (tests/pg.py), "
+                   "PostgreSQL's defaults but max_connections=300", **_pg_facts(server.admin_url)}
+    except pg.Unavailable as exc:
+        log.append(f"PostgreSQL runs skipped: {exc}")
+        yield None
+
+
+def _pg_facts(admin: str) -> dict[str, Any]:
+    import asyncio
+
+    import asyncpg
+
+    async def read() -> dict[str, Any]:
+        connection = await asyncpg.connect(admin, timeout=10)
+        try:
+            settings = {name: await connection.fetchval(f"SHOW {name}") for name in (
+                "shared_buffers", "fsync", "synchronous_commit", "wal_level", "work_mem")}
+            return {"version": await connection.fetchval("SHOW server_version"),
+                    "settings": settings}
+        finally:
+            await connection.close()
+
+    return asyncio.run(read())
 
 
 def _version(package: str) -> str:
@@ -131,6 +189,7 @@ def machine() -> dict[str, Any]:
             "python-telegram-bot", "httpx", "httpcore", "anyio", "sniffio", "aiohttp",
             "aiosqlite", "APScheduler")},
         "sniffio_importable": util.find_spec("sniffio") is not None,
+        "disk": _disk(),
         "python_ms": python_speed(),
     }
 
@@ -208,6 +267,20 @@ class Runner:
     sink: Sink
     workdir: str
     log: list[str] = field(default_factory=list)
+    postgres: str | None = None  # where PostgreSQL runs create their databases
+    sqlite: bool = True  # whether the runs on both engines include SQLite
+
+    def on_engines(self, report: Report, scenario: str, spec: dict[str, Any], label: str,
+                   timeout: float = 420) -> dict[str, Any] | None:
+        """The PostgreSQL twin of a run (its SQLite result is added by the caller); the
+        result, or None when PostgreSQL is not part of this run."""
+        if self.postgres is None:
+            return None
+        result = self.run(scenario, {**spec, "postgres": self.postgres,
+                                     "tag": f"{spec.get('tag', scenario)}-pg"},
+                          f"{label}, PostgreSQL", timeout=timeout)
+        report.engines.setdefault(scenario_key(scenario, spec), {})["postgres"] = result
+        return result
 
     def run(self, scenario: str, spec: dict[str, Any], label: str,
             timeout: float = 420) -> dict[str, Any]:
@@ -256,6 +329,13 @@ class Runner:
 
 
 # ---------------------------------------------------------------------- report
+
+def scenario_key(scenario: str, spec: dict[str, Any]) -> str:
+    """Which side-by-side row a run belongs to."""
+    if scenario == "peak":
+        return "paid"
+    return "load" if scenario == "ours" else scenario
+
 
 def _f(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
@@ -313,12 +393,15 @@ class Report:
     instant: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     profile: dict[str, Any] | None = None
     million: dict[str, Any] | None = None
+    nudges: dict[str, Any] | None = None
     loaded: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     peak: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     headline: dict[str, dict[str, Any]] = field(default_factory=dict)  # N -> ours as shipped
     # N -> (English only, a mixed-language audience): the same drain, medians of runs
     languages: dict[str, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
+    # scenario -> engine -> result: the runs made on both engines, side by side
+    engines: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def targets(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """The issue's targets against the shipped configuration, each row with the
@@ -412,6 +495,94 @@ class Report:
             yield (f"| peak RSS ≤ {TARGET_RSS_MB:g} MB, N = 100,000 | {big['peak_rss_mb']:.1f} MB "
                    f"| {yes(big['peak_rss_mb'] <= TARGET_RSS_MB)} |"), big
 
+    def engine_lines(self) -> Iterator[str]:
+        """SQLite and PostgreSQL side by side, with PostgreSQL's targets."""
+        pg = self.info.get("postgres")
+        if not self.engines or not pg:
+            return
+        yield "## SQLite and PostgreSQL side by side"
+        yield ""
+        yield (f"PostgreSQL {pg['version']} on {pg['where']}, loopback; "
+               + ", ".join(f"{k} {v}" for k, v in pg["settings"].items())
+               + ". Each PostgreSQL run starts from a fresh database holding the SQLite "
+               "fixture's rows, moved by `run.py copy`'s code (COPY in batches, one "
+               "transaction, counts verified, ANALYZE). Failover is not run here: the "
+               "end-to-end failover test (a leader killed with SIGKILL mid-broadcast) "
+               "measures the takeover; see its figure in the README.")
+        yield ""
+        yield "| measure | SQLite | PostgreSQL | PostgreSQL target | met? |"
+        yield "|---|---|---|---|---|"
+        yield from self._engine_rows()
+        yield ""
+        m = self.engines.get("million", {}).get("postgres")
+        plan = m and m.get("due_parts", {}).get("plan")
+        if plan:
+            yield ("The due query's plan on PostgreSQL (EXPLAIN ANALYZE, 1,000,000 "
+                   "subscribers, 2,000 due):")
+            yield ""
+            yield "```"
+            yield from plan
+            yield "```"
+            yield ""
+
+    def _engine_rows(self) -> Iterator[str]:
+        """One row per measure: (scenario, measure, how a result shows it, PostgreSQL's
+        target, whether a PostgreSQL result meets it, or None where only reported)."""
+        def due_ms(r: dict[str, Any]) -> float:
+            return float(r["due_query"]["median_ms"])
+
+        def achieved(r: dict[str, Any], rate: float) -> float:
+            return float(r.get("steady_rate", 0.0)) / rate
+
+        def duplicates(r: dict[str, Any]) -> int:
+            return int(r["sink_count"] - r["sink_distinct"])
+
+        rows: list[tuple[str, str, Any, str, Any]] = [
+            ("million", f"{MILLION:,} subscribers: due query + hydration, 2,000 rows (median)",
+             lambda r: f"{due_ms(r):.1f} ms", f"≤ {TARGET_DUE_MS:g} ms",
+             lambda r: due_ms(r) <= TARGET_DUE_MS),
+            ("million", f"{MILLION:,} subscribers: tick per due subscriber, over the day",
+             lambda r: f"{r['tick_us_per_due']:.0f} µs", f"≤ {TARGET_TICK_US:g} µs",
+             lambda r: r["tick_us_per_due"] <= TARGET_TICK_US),
+            ("million", "an average minute's tick, median / p99",
+             lambda r: f"{r['minute_ms']['p50']:.0f} / {r['minute_ms']['p99']:.0f} ms "
+                       f"(~{r['minute_due']:.0f} due)", "reported", None),
+            ("million", "a whole day of ticks, CPU seconds of the bot process",
+             lambda r: f"{day_cpu(r):,.0f} s{day_note(r)}", "reported", None),
+            ("million", "peak RSS of the bot process",
+             lambda r: f"{r['peak_rss_mb']:.0f} MB", "reported", None),
+            ("million", "database size after the day",
+             lambda r: f"{r['db_bytes'] / 2**20:,.0f} MB", "reported", None),
+            ("million", f"`run.py copy` of the {MILLION:,}-subscriber file",
+             lambda r: f"{r['copy_s']:.1f} s, {r['copy_rows']:,} rows" if "copy_s" in r
+             else "–", "reported", None),
+            ("paid", f"paid broadcasts at {PAID_RATE:,.0f}/s: achieved, busiest 1-s window",
+             lambda r: f"{100 * achieved(r, PAID_RATE):.1f} %, max {r.get('max_in_1s', 0):,}",
+             f"≥ 98 %, none above {PAID_RATE:,.0f}",
+             lambda r: achieved(r, PAID_RATE) >= 0.98
+             and r.get("max_in_1s", 0) <= PAID_RATE),
+            ("paid", "paid broadcasts: duplicate sends at the sink",
+             lambda r: f"{duplicates(r):,}", "0", lambda r: duplicates(r) == 0),
+            ("paid", "paid broadcasts: delivered, last arrival after the tick began",
+             lambda r: f"{r['sink_distinct']:,} of {r['queued']:,}, "
+                       f"{fmt_s(r['lateness']['max'])}", "reported", None),
+            ("load", f"pacer at {RATE:g}/s beside {HOGS} CPU-bound processes: achieved, "
+                     "busiest 1-s window",
+             lambda r: f"{100 * achieved(r, RATE):.1f} %, max {r.get('max_in_1s', 0)}",
+             f"≥ 95 %, none above {RATE:g}",
+             lambda r: achieved(r, RATE) >= 0.95 and r.get("max_in_1s", 0) <= RATE),
+        ]
+        for scenario, measure, show, target, met in rows:
+            pair = self.engines.get(scenario)
+            if not pair:
+                continue
+            lite, pg = pair.get("sqlite"), pair.get("postgres")
+            cells = [("not run" if r is None else r["error"] if "error" in r else show(r))
+                     for r in (lite, pg)]
+            verdict = "" if met is None or pg is None or "error" in pg else \
+                ("yes" if met(pg) else "**no**")
+            yield f"| {measure} | {cells[0]} | {cells[1]} | {target} | {verdict} |"
+
     def million_lines(self) -> Iterator[str]:
         m = self.million
         if not m:
@@ -462,6 +633,36 @@ class Report:
         yield "|---|---|"
         for name, share in m["profile_top"]:
             yield f"| `{name}` | {share} % |"
+        yield ""
+
+    def nudge_lines(self) -> Iterator[str]:
+        n = self.nudges
+        if not n:
+            return
+        yield f"## {MILLION:,} subscribers, 10 % with the afternoon water nudge"
+        yield ""
+        if "error" in n:
+            yield f"Failed: {n['error']}"
+            yield ""
+            return
+        yield (f"{n['nudges']:,} subscribers with the nudge on (every tenth), due at 15:00 "
+               f"local in {n['instants']} distinct instants over the day; half of them "
+               "logged a glass that day (their nudge is skipped). The prompt scheduler's "
+               "tick (`runtime.prompts.tick`), one virtual minute apart for a day. Targets: "
+               "tick ≤ 50 µs per due, due query ≤ 10 ms per 2,000.")
+        yield ""
+        q, f = n["due_query"], n["facts"]
+        yield "| measure | figure |"
+        yield "|---|---|"
+        yield (f"| nudge due query (`storage.water.due_nudges`, {n['due_rows']:,} rows) | "
+               f"**{q['median_ms']:.1f} ms** median ({q['min_ms']:.1f}–{q['max_ms']:.1f}) |")
+        yield (f"| the batch's glass, hot-day and cap facts (`nudge_days`, one statement) | "
+               f"{f['median_ms']:.1f} ms median |")
+        yield (f"| tick per due nudge, over the day | **{n['tick_us_per_due']:.0f} µs** |")
+        yield (f"| a day of ticks ({n['ticks']:,} ticks, {n['day_due']:,} due, "
+               f"{n['queued']:,} queued) | {n['day_wall']:,.1f} s wall, "
+               f"{n['day_cpu']:,.1f} s CPU; busiest tick {n['busiest_ms']:,.0f} ms, an idle "
+               f"one {n['idle_tick_ms']:.2f} ms |")
         yield ""
 
     def loaded_lines(self) -> Iterator[str]:
@@ -543,7 +744,7 @@ class Report:
         yield ""
         yield (f"- {m['cpus']} CPUs ({m['usable_cpus']} usable), {m['cpu_model']}, "
                f"{m['memory_gb']} GB RAM, Linux {m['kernel']}")
-        yield f"- Python {m['python']}, SQLite {m['sqlite']}"
+        yield f"- Python {m['python']}, SQLite {m['sqlite']}, databases on {m['disk']}"
         yield "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         if "python_ms" in m:
             yield (f"- Host speed: a fixed pure-Python loop of 2,000,000 additions takes "
@@ -568,7 +769,9 @@ class Report:
             for line, record in targets:
                 yield f"{line} {host_ms(record)} |"
             yield ""
+        yield from self.engine_lines()
         yield from self.million_lines()
+        yield from self.nudge_lines()
         yield from self.loaded_lines()
         yield from self.peak_lines()
         yield "## Limiter off: delivery throughput"
@@ -770,7 +973,7 @@ def fixture(runner: Runner, name: str, n: int, shape: str, due: int = LIMITED_SA
     return path
 
 
-PARTS = ("million", "load", "peak", "10k", "languages", "100k")
+PARTS = ("million", "nudges", "load", "peak", "10k", "languages", "100k")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -785,7 +988,11 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: bench/README.md for a full run of every part)")
     parser.add_argument("--only", action="append", choices=PARTS,
                         help="run only these parts (repeatable; for day-to-day work)")
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help="sqlite, postgres or both (default): which engines the "
+                             "million, load and peak parts run on")
     args = parser.parse_args(argv)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip() in ENGINES]
     only = set(args.only or PARTS)
 
     started = time.perf_counter()
@@ -804,14 +1011,21 @@ def main(argv: list[str] | None = None) -> int:
             "to show what adding `sniffio` to the dependencies buys.")
     print(f"MagDaily delivery benchmark ({info['mode']})", file=sys.stderr)
 
-    with tempfile.TemporaryDirectory(prefix="magdaily-bench-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="magdaily-bench-") as workdir, \
+            contextlib.ExitStack() as stack:
+        server = (stack.enter_context(postgres_server(report.notes))
+                  if "postgres" in engines else None)
+        if server is not None:
+            info["postgres"] = server
         sink = Sink()
         try:
-            runner = Runner(sink, workdir)
+            runner = Runner(sink, workdir, postgres=server["admin"] if server else None,
+                            sqlite="sqlite" in engines)
             shipped = shipped_kind()
             info["shipped"] = shipped
-            if "million" in only:
-                plan_million(runner, report, args.quick)
+            if "million" in only or "nudges" in only:
+                plan_million(runner, report, args.quick, "million" in only,
+                             "nudges" in only)
             if "load" in only:
                 plan_load(runner, report)
             if "peak" in only:
@@ -960,12 +1174,24 @@ def plan_100k(runner: Runner, report: Report, shipped: str) -> None:
 
 
 
-def plan_million(runner: Runner, report: Report, quick: bool) -> None:
-    """1,000,000 subscribers; quick mode ticks one virtual hour and scales it to a day."""
+def plan_million(runner: Runner, report: Report, quick: bool, daily: bool = True,
+                 nudges: bool = True) -> None:
+    """1,000,000 subscribers; quick mode ticks one virtual hour and scales it to a day.
+    Then, on the same file, 10 % of them with the afternoon water nudge: a whole day of
+    the prompt scheduler's ticks (cheap when nothing is due, so quick mode runs it too)."""
     path = fixture(runner, "day-1m", MILLION, "day", due=2000, timeout=900)
-    report.million = runner.run("million", {"db": path, "n": MILLION,
-                                            "ticks": 60 if quick else 1440},
-                                f"{MILLION:,} subscribers, a day of ticks", timeout=900)
+    if daily:
+        spec = {"db": path, "n": MILLION, "ticks": 60 if quick else 1440}
+        label = f"{MILLION:,} subscribers, a day of ticks"
+        # PostgreSQL first: the SQLite run ticks the fixture file in place.
+        runner.on_engines(report, "million", spec, label, timeout=900)
+        if runner.sqlite:
+            report.million = runner.run("million", spec, label, timeout=900)
+            report.engines.setdefault("million", {})["sqlite"] = report.million
+    if nudges:
+        report.nudges = runner.run("nudges", {"db": path, "n": MILLION},
+                                   f"{MILLION:,} subscribers, 10 % with the water nudge",
+                                   timeout=900)
     Path(path).unlink(missing_ok=True)
     Path(f"{path}-wal").unlink(missing_ok=True)
 
@@ -975,13 +1201,20 @@ def plan_load(runner: Runner, report: Report) -> None:
     n = 10_000
     some_due = fixture(runner, "load-10k", n, "sample", due=LIMITED_SAMPLE)
     runs = [("new", False), ("legacy", True)]
-    for name, legacy in runs:
+    for name, legacy in runs if runner.sqlite else ():
         r = runner.run("ours", {"db": some_due, "request": "aiohttp", "rate": RATE,
                                 "tag": f"load-{name}", "legacy": legacy, "hogs": HOGS},
                        f"pacer beside {HOGS} CPU-bound processes ({name})")
         if "error" not in r:
             r["legacy"] = legacy
+        else:
+            report.engines.setdefault("load", {}).setdefault("sqlite", r)
         report.loaded.append((f"{LIMITED_SAMPLE} messages, N = {n:,}", r))
+        if not legacy:
+            report.engines.setdefault("load", {})["sqlite"] = r
+    runner.on_engines(report, "ours", {"db": some_due, "request": "aiohttp", "rate": RATE,
+                                       "tag": "load-new", "hogs": HOGS},
+                      f"pacer beside {HOGS} CPU-bound processes (new)")
 
 
 def plan_peak(runner: Runner, report: Report, quick: bool) -> None:
@@ -992,9 +1225,12 @@ def plan_peak(runner: Runner, report: Report, quick: bool) -> None:
     report.peak.append((label, runner.run(
         "peak", {"db": all_due, "tag": "off", "model": [RATE, PAID_RATE]},
         f"peak minute, {label}, limiter off", timeout=600)))
-    report.peak.append((label, runner.run(
-        "peak", {"db": all_due, "tag": "paid", "rate": PAID_RATE, "paid": True},
-        f"peak minute, {label}, paid broadcasts at {PAID_RATE:,.0f}/s", timeout=600)))
+    paid = {"db": all_due, "tag": "paid", "rate": PAID_RATE, "paid": True}
+    paid_label = f"peak minute, {label}, paid broadcasts at {PAID_RATE:,.0f}/s"
+    if runner.sqlite:
+        report.peak.append((label, runner.run("peak", paid, paid_label, timeout=600)))
+        report.engines.setdefault("paid", {})["sqlite"] = report.peak[-1][1]
+    runner.on_engines(report, "peak", paid, paid_label, timeout=600)
     Path(all_due).unlink(missing_ok=True)
     # The same against a distant Telegram: the sink answers each send RTT after it arrived.
     n = 10_000 if quick else 30_000

@@ -16,16 +16,23 @@ Scenarios:
   of every message at the sink (limiter off, or paced, e.g. paid broadcasts at 1,000/s).
 * ``million``: 1,000,000 subscribers: due query and where its time goes, the tick, an
   average minute and a simulated day of ticks on a manual clock.
+
+With ``postgres`` in the spec (the address of a server the run may create databases on),
+``ours``, ``peak`` and ``million`` run the bot on PostgreSQL instead: a fresh database per
+run, the SQLite fixture moved into it by `run.py copy`'s own code (bot.storage.copy:
+PostgreSQL's COPY, in batches), timed and reported as ``copy_s``, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import collections.abc
 import contextlib
 import importlib.util
 import json
 import logging
+import os
 import resource
 import shutil
 import sqlite3
@@ -187,6 +194,60 @@ def copy_db(source: str, workdir: str, name: str) -> Path:
     return target
 
 
+@contextlib.asynccontextmanager
+async def engine_settings(spec: dict[str, Any], name: str, **settings: Any
+                          ) -> collections.abc.AsyncIterator[tuple[Any, dict[str, Any]]]:
+    """Settings for the scenario's database: a copy of the fixture file on SQLite, or a
+    fresh PostgreSQL database holding the same rows; and what setting it up measured."""
+    from bot.core.config import Settings
+
+    if not spec.get("postgres"):
+        db = Path(spec["db"]) if spec.get("in_place") else copy_db(
+            spec["db"], spec["workdir"], f"{name}.sqlite3")
+        try:
+            yield Settings(token=None, database_path=db, **settings), {"engine": "sqlite"}
+        finally:
+            if not spec.get("in_place"):
+                db.unlink(missing_ok=True)
+        return
+    import asyncpg
+
+    from bot.core.database_url import PostgresUrl, parse_database_url
+    from bot.storage.copy import copy_sqlite_to_postgres
+
+    admin = spec["postgres"]
+    database = f"bench_{name.replace('-', '_')}_{os.getpid()}"
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await connection.close()
+    try:
+        url = parse_database_url(admin.rsplit("/", 1)[0] + f"/{database}")
+        assert isinstance(url, PostgresUrl)
+        began = time.perf_counter()
+        counts = await copy_sqlite_to_postgres(Path(spec["db"]), url, batch=20_000)
+        setup = {"engine": "postgres", "copy_s": time.perf_counter() - began,
+                 "copy_rows": sum(counts.values())}
+        yield Settings(token=None, database_path=Path(spec["workdir"]) / "unused.sqlite3",
+                       postgres=url, **settings), setup
+    finally:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+async def database_bytes(storage: Any, settings: Any) -> int:
+    """The database's size on disk: the file and its WAL, or PostgreSQL's own count."""
+    if settings.postgres is not None:
+        return int(await storage._db.fetch_value(
+            "SELECT pg_database_size(current_database())"))
+    db = settings.database_path
+    return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
+
+
 def speak_four_languages(db: Path) -> None:
     """A mixed audience: a quarter each English, Russian, Spanish, Brazilian Portuguese
     (the fixture was made by the bot's own storage, so the column is there)."""
@@ -231,16 +292,20 @@ def make_application(settings: Any, kind: str) -> Any:
 
 
 async def ours(spec: dict[str, Any]) -> dict[str, Any]:
-    from bot.core.config import Settings
+
+    sink, rate = spec["sink"], spec.get("rate") or None
+    async with engine_settings(spec, f"ours-{spec['tag']}", api_base_url=f"{sink}/bot",
+                               send_rate_per_second=rate or 25.0) as (settings, setup):
+        if spec.get("languages"):
+            speak_four_languages(settings.database_path)
+        return {**setup, **await _ours(spec, settings, sink, rate)}
+
+
+async def _ours(spec: dict[str, Any], settings: Any, sink: str, rate: float | None
+                ) -> dict[str, Any]:
     from bot.delivery.pacer import Pacer
     from bot.runtime.app import attach_runtime, detach_runtime
 
-    sink, rate = spec["sink"], spec.get("rate") or None
-    db = copy_db(spec["db"], spec["workdir"], f"ours-{spec['tag']}.sqlite3")
-    if spec.get("languages"):
-        speak_four_languages(db)
-    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db,
-                        send_rate_per_second=rate or 25.0)
     app = make_application(settings, spec["request"])
     await app.initialize()
     if spec.get("legacy"):
@@ -283,7 +348,6 @@ async def ours(spec: dict[str, Any]) -> dict[str, Any]:
         result.update(windows(seen["times"]))
     if profiler is not None:
         result["profile"] = profile_breakdown(profiler)
-    db.unlink(missing_ok=True)
     return result
 
 
@@ -517,14 +581,19 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     the run is limiter-off and the lateness at each `model` rate is computed as
     max(pipeline time of the k-th message, the pacer's k-th release on a virtual clock).
     """
-    from bot.core.config import Settings
+
+    sink, rate, paid = spec["sink"], spec.get("rate") or None, bool(spec.get("paid"))
+    async with engine_settings(spec, f"peak-{spec['tag']}", api_base_url=f"{sink}/bot",
+                               send_rate_per_second=rate or 25.0,
+                               allow_paid_broadcast=paid) as (settings, setup):
+        return {**setup, **await _peak(spec, settings, sink, rate, paid)}
+
+
+async def _peak(spec: dict[str, Any], settings: Any, sink: str, rate: float | None,
+                paid: bool) -> dict[str, Any]:
     from bot.delivery.pacer import Pacer
     from bot.runtime.app import attach_runtime, detach_runtime
 
-    sink, rate, paid = spec["sink"], spec.get("rate") or None, bool(spec.get("paid"))
-    db = copy_db(spec["db"], spec["workdir"], f"peak-{spec['tag']}.sqlite3")
-    settings = Settings(token=None, api_base_url=f"{sink}/bot", database_path=db,
-                        send_rate_per_second=rate or 25.0, allow_paid_broadcast=paid)
     app = make_application(settings, "aiohttp")
     await app.initialize()
     runtime = await attach_runtime(app, settings, background=False, pacer=Pacer(rate))
@@ -554,7 +623,6 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     finally:
         await detach_runtime(app)
         await app.shutdown()
-    db.unlink(missing_ok=True)
     arrivals = sorted(seen["times"])
     late = [t - started for t in arrivals]
     result: dict[str, Any] = {
@@ -586,6 +654,29 @@ async def peak(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def fixture_now(db: Path) -> datetime:
+    """The instant a bench fixture was made at (its subscribers' created_at)."""
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
+    return datetime.fromtimestamp(created, UTC)
+
+
+async def runtime_on(settings: Any, start: datetime) -> tuple[Any, Any, Any]:
+    """The bot as shipped (Application, attach_runtime, background tasks off) on the
+    settings' database, on a ManualClock at `start` (the fixture's "now"): (application,
+    runtime, clock)."""
+    from bot.core.clock import ManualClock
+    from bot.delivery.pacer import Pacer
+    from bot.runtime.app import attach_runtime
+
+    clock = ManualClock(start)
+    app = make_application(settings, "aiohttp")
+    await app.initialize()
+    runtime = await attach_runtime(app, settings, clock=clock, background=False,
+                                   pacer=Pacer(None))
+    return app, runtime, clock
+
+
 async def million(spec: dict[str, Any]) -> dict[str, Any]:
     """1,000,000 subscribers: the due query, the tick, an average minute and a whole day.
 
@@ -594,23 +685,19 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
     (``ticks`` fewer in quick mode, then scaled to a day). Nothing is sent here: the
     outbox rows stay pending (sending is measured by the other scenarios).
     """
+    start = fixture_now(Path(spec["db"]))
+    # On SQLite the file is used in place: this scenario is the fixture's only user.
+    async with engine_settings({**spec, "in_place": True}, "million",
+                               api_base_url=f"{spec['sink']}/bot") as (settings, setup):
+        return {**setup, **await _million(spec, settings, start)}
+
+
+async def _million(spec: dict[str, Any], settings: Any, start: datetime) -> dict[str, Any]:
     import cProfile
 
-    from bot.core.clock import ManualClock
-    from bot.core.config import Settings
-    from bot.delivery.pacer import Pacer
-    from bot.runtime.app import attach_runtime, detach_runtime
+    from bot.runtime.app import detach_runtime
 
-    db = Path(spec["db"])  # used in place: this scenario is the fixture's only user
-    with contextlib.closing(sqlite3.connect(db)) as connection:
-        (created,) = connection.execute("SELECT max(created_at) FROM subscribers").fetchone()
-    start = datetime.fromtimestamp(created, UTC)  # the fixture's "now"
-    clock = ManualClock(start)
-    settings = Settings(token=None, api_base_url=f"{spec['sink']}/bot", database_path=db)
-    app = make_application(settings, "aiohttp")
-    await app.initialize()
-    runtime = await attach_runtime(app, settings, clock=clock, background=False,
-                                   pacer=Pacer(None))
+    app, runtime, clock = await runtime_on(settings, start)
     storage = runtime.storage
     scheduler = runtime.scheduler
     runs = spec.get("runs", 11)
@@ -623,7 +710,7 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
             began = time.perf_counter()
             due = await storage.outbox.due(clock.now(), 2000)
             samples.append((time.perf_counter() - began) * 1000)
-        parts = await due_parts(storage, db, clock.now(), runs)
+        parts = await due_parts(storage, settings, clock.now(), runs)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(3):
@@ -651,10 +738,10 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
                 walls.append(time.perf_counter() - began)
                 dues.append(result.due)
         counts = await delivery_counts(storage, "daily")
+        size = await database_bytes(storage, settings)
     finally:
         await detach_runtime(app)
         await app.shutdown()
-    size = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
     busy = [(w, d) for w, d in zip(walls, dues, strict=True) if d]
     total_due = sum(dues)
     return {
@@ -666,6 +753,111 @@ async def million(spec: dict[str, Any]) -> dict[str, Any]:
         "minute_due": statistics.median([d for _, d in busy]) if busy else 0,
         "tick_us_per_due": 1e6 * sum(w for w, _ in busy) / total_due if total_due else 0.0,
         "db_counts": counts, "db_bytes": size,
+    }
+
+
+def add_water_nudges(db: Path, start: datetime, share: int = 10) -> dict[str, int]:
+    """Set-up, not measured: every `share`-th subscriber turns the afternoon nudge on (its
+    next slot as the bot plans it: 15:00 local, the first one after `start`), and half of
+    them log a glass on that slot's local day (their nudge is skipped as the bot skips it).
+    """
+    from bot.core.zones import resolve_zone
+    from bot.diary.prompts import PromptKind, next_slot, nudge_window
+
+    at = nudge_window(None)[0]
+    slots: dict[str, tuple[int, str]] = {}
+    ts = int(start.timestamp())
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        rows = connection.execute(
+            "SELECT chat_id, timezone FROM subscribers WHERE chat_id % ? = 0",
+            (share,)).fetchall()
+        settings, glasses = [], []
+        for chat_id, zone in rows:
+            if zone not in slots:
+                instant, day = next_slot(PromptKind.NUDGE, at, resolve_zone(zone), start)
+                slots[zone] = (int(instant.timestamp()), day.isoformat())
+            slot, day = slots[zone]
+            settings.append((chat_id, slot, ts, ts))
+            if chat_id % (2 * share) == 0:
+                glasses.append((chat_id, day, 250, slot - 3600))
+        with connection:
+            connection.executemany(
+                "INSERT INTO water_settings (chat_id, nudge, nudge_next_at, created_at, "
+                "updated_at) VALUES (?, 1, ?, ?, ?)", settings)
+            connection.executemany(
+                "INSERT INTO water_glasses (chat_id, local_date, ml, logged_at) "
+                "VALUES (?, ?, ?, ?)", glasses)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return {"nudges": len(settings), "with_glass": len(glasses), "instants": len(
+        {slot for slot, _ in slots.values()})}
+
+
+async def nudges(spec: dict[str, Any]) -> dict[str, Any]:
+    """The afternoon water nudge at 1,000,000 subscribers, 10 % of them with it on.
+
+    The prompt scheduler's tick (`runtime.prompts.tick`: the diary prompts' due queries and
+    the nudges', set-based facts, plans, writes) over a day of ticks one virtual minute
+    apart, and its nudge due query with the batch's facts (one statement) for 2,000 rows.
+    Every zone's nudges fall due at its 15:00, so a day has a few busy minutes.
+    """
+    from bot.core.config import Settings
+    from bot.core.zones import zone_or_utc
+    from bot.diary.prompts import slot_date
+    from bot.runtime.app import detach_runtime
+    from bot.storage.models import DueNudge
+
+    db = Path(spec["db"])
+    setup = add_water_nudges(db, fixture_now(db))
+    settings = Settings(token=None, api_base_url=f"{spec['sink']}/bot", database_path=db)
+    app, runtime, clock = await runtime_on(settings, fixture_now(db))
+    storage, prompts = runtime.storage, runtime.prompts
+    runs = spec.get("runs", 11)
+    try:
+        # 1. the nudge due query and its batch's facts, 2,000 rows, at the busiest instant
+        with contextlib.closing(sqlite3.connect(db)) as connection:
+            (busiest,) = connection.execute(
+                "SELECT nudge_next_at FROM water_settings GROUP BY nudge_next_at "
+                "ORDER BY count(*) DESC LIMIT 1").fetchone()
+        at = datetime.fromtimestamp(busiest, UTC)
+
+        def days(due: list[DueNudge]) -> list[tuple[int, Any]]:
+            return [(d.chat_id, slot_date(d.slot, zone_or_utc(d.timezone))) for d in due]
+
+        samples, facts_ms = [], []
+        found: list[DueNudge] = await storage.water.due_nudges(at, 2000)
+        for _ in range(runs):
+            began = time.perf_counter()
+            found = await storage.water.due_nudges(at, 2000)
+            middle = time.perf_counter()
+            await storage.water.nudge_days(days(found))
+            samples.append((middle - began) * 1000)
+            facts_ms.append((time.perf_counter() - middle) * 1000)
+        # 2. a day of prompt ticks
+        walls, dues, queued = [], [], 0
+        with Meter() as day:
+            for _ in range(spec.get("ticks", 1440)):
+                clock.advance(seconds=60)
+                began = time.perf_counter()
+                result = await prompts.tick()
+                walls.append(time.perf_counter() - began)
+                dues.append(result.due)
+                queued += result.queued
+        counts = await delivery_counts(storage, "nudge")
+    finally:
+        await detach_runtime(app)
+        await app.shutdown()
+    busy = [(w, d) for w, d in zip(walls, dues, strict=True) if d]
+    idle = [w for w, d in zip(walls, dues, strict=True) if not d]
+    total_due = sum(dues)
+    return {
+        "subscribers": spec["n"], **setup, "due_rows": len(found),
+        "due_query": summary(samples), "facts": summary(facts_ms),
+        "ticks": len(walls), "day_wall": day.wall, "day_cpu": day.cpu,
+        "day_due": total_due, "queued": queued, "busy_ticks": len(busy),
+        "busiest_ms": 1000 * max((w for w, _ in busy), default=0.0),
+        "idle_tick_ms": 1000 * statistics.median(idle) if idle else 0.0,
+        "tick_us_per_due": 1e6 * sum(w for w, _ in busy) / total_due if total_due else 0.0,
+        "db_counts": counts,
     }
 
 
@@ -681,13 +873,14 @@ async def any_pending(storage: Any, kind: str) -> bool:
 
     Polled every 0.2 s while a peak run sends; counting every row by status instead (a
     scan of 100,000 rows) took CPU from the run it measures."""
-    rows = await storage._db.fetch_all(
-        "SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_pending"
+    db = storage._db
+    rows = await db.fetch_all(
+        f"SELECT EXISTS (SELECT 1 FROM deliveries {db.dialect.indexed_by('deliveries_pending')}"
         " WHERE status = 'pending' AND kind = ?)", (kind,))
     return bool(rows[0][0])
 
 
-async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[str, Any]:
+async def due_parts(storage: Any, settings: Any, now: datetime, runs: int) -> dict[str, Any]:
     """storage.outbox.due taken apart (its statement from bot/storage/outbox.py, the same
     without the seen/disliked lookups, and the Python around it), medians in ms for 2,000
     due rows."""
@@ -703,7 +896,8 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
     rows = await db.fetch_all(full_sql, (ts, 2000))
     decode = subscribers_module.decode_due
     tip_set, disliked = rotation_module.tip_ids, outbox_module._disliked
-    connection = sqlite3.connect(str(path))
+    postgres = settings.postgres is not None
+    connection = None if postgres else sqlite3.connect(str(settings.database_path))
 
     async def timed_async(call: Any) -> float:
         out = []
@@ -721,20 +915,28 @@ async def due_parts(storage: Any, path: Path, now: datetime, runs: int) -> dict[
             out.append((time.perf_counter() - began) * 1000)
         return statistics.median(out)
 
+    parts: dict[str, Any] = {
+        "rows": len(rows),
+        # The statement through the engine's own read path (aiosqlite, or asyncpg's pool).
+        "full_aiosqlite_ms": await timed_async(lambda: db.fetch_all(full_sql, (ts, 2000))),
+        "hydrate_ms": timed(lambda: [decode(r, tip_set(r[-2]), disliked(r[-1]))
+                                     for r in rows]),
+    }
+    if postgres:
+        parts["plain_asyncpg_ms"] = await timed_async(
+            lambda: db.fetch_all(plain_sql, (ts, 2000)))
+        plan = await db.fetch_all("EXPLAIN (ANALYZE, BUFFERS) " + full_sql, (ts, 2000))
+        parts["plan"] = [row[0] for row in plan]
+        return parts
+    assert connection is not None
     try:
-        return {
-            "rows": len(rows),
-            "plain_sqlite3_ms": timed(lambda: connection.execute(plain_sql, (ts, 2000))
-                                      .fetchall()),
-            "full_sqlite3_ms": timed(lambda: connection.execute(full_sql, (ts, 2000))
-                                     .fetchall()),
-            "full_aiosqlite_ms": await timed_async(
-                lambda: db.fetch_all(full_sql, (ts, 2000))),
-            "hydrate_ms": timed(lambda: [decode(r, tip_set(r[-2]), disliked(r[-1]))
-                                         for r in rows]),
-        }
+        parts["plain_sqlite3_ms"] = timed(lambda: connection.execute(plain_sql, (ts, 2000))
+                                          .fetchall())
+        parts["full_sqlite3_ms"] = timed(lambda: connection.execute(full_sql, (ts, 2000))
+                                         .fetchall())
     finally:
         connection.close()
+    return parts
 
 
 def top_functions(profile: Any, limit: int = 12) -> list[tuple[str, float]]:
@@ -749,7 +951,7 @@ def top_functions(profile: Any, limit: int = 12) -> list[tuple[str, float]]:
 
 
 SCENARIOS = {"populate": populate, "ours": ours, "common": common, "dueq": dueq,
-             "peak": peak, "million": million}
+             "peak": peak, "million": million, "nudges": nudges}
 
 
 def main(argv: list[str]) -> None:

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -14,11 +13,9 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.database_url import PostgresUrl, parse_database_url
-from bot.runtime.app import attach_runtime, build_application, detach_runtime
 from bot.storage import Storage
-from standin import BotApiStandIn, StandInRequest
 from tests import pg
-from tests.helpers import ADMIN, START, BotHarness, settings_for, virtual_pacer
+from tests.helpers import ADMIN, START, running_bot, settings_for
 
 ENGINES = ("sqlite", "postgres")
 
@@ -55,34 +52,24 @@ def pg_server():
         yield server
 
 
-async def create_database(server: pg.Server) -> str:
-    """A new, empty database on `server`; its name."""
-    name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
-    await _on_server(server, f'CREATE DATABASE "{name}"')
-    return name
-
-
-async def drop_database(server: pg.Server, name: str) -> None:
-    """Drops it, ending whatever connections a test left open to it."""
-    await _on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _on_server(server: pg.Server, statement: str) -> None:
-    admin = await asyncpg.connect(server.admin_url, timeout=10)
-    try:
-        await admin.execute(statement)
-    finally:
-        await admin.close()
-
-
 @contextlib.asynccontextmanager
 async def fresh_database(server: pg.Server) -> AsyncIterator[str]:
     """A new, empty database on `server` for one test (its URL); dropped afterwards."""
-    name = await create_database(server)
+    name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
+    await _admin(server, f'CREATE DATABASE "{name}"')
     try:
         yield server.url(name)
     finally:
-        await drop_database(server, name)
+        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(server: pg.Server, sql: str, *params: object) -> None:
+    """One statement on the server's maintenance database."""
+    admin = await asyncpg.connect(server.admin_url, timeout=10)
+    try:
+        await admin.execute(sql, *params)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture
@@ -98,75 +85,103 @@ def db_engine(request) -> str:
     return getattr(request, "param", "sqlite")
 
 
+# Everything a test could change in the schema itself, so a database it altered is
+# dropped rather than emptied and handed to the next test.
+SCHEMA_SHAPE = """
+    SELECT md5(coalesce(string_agg(part, ';' ORDER BY part), '')) FROM (
+        SELECT concat_ws(':', table_name, column_name, data_type, column_default,
+                         is_nullable) AS part
+        FROM information_schema.columns WHERE table_schema = current_schema()
+        UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+        UNION ALL SELECT conname || pg_get_constraintdef(oid) FROM pg_constraint
+                  WHERE connamespace = current_schema()::regnamespace
+        UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal
+        UNION ALL SELECT proname FROM pg_proc
+                  WHERE pronamespace = current_schema()::regnamespace
+        UNION ALL SELECT 'version ' || version FROM schema_version) AS shape"""
+
+
+@dataclass
+class Spare:
+    """The worker's one PostgreSQL database at the latest schema, emptied after each test
+    that used it: creating and migrating a database costs about half a second a test,
+    emptying it a few hundredths."""
+
+    url: str | None = None
+    shape: str | None = None
+
+
 @pytest.fixture(scope="session")
-def reused_pg(pg_server) -> Iterator[dict[str, Any]]:
-    """Holds the session's reused database (see emptied_database); dropped at the end."""
-    held: dict[str, Any] = {}
-    yield held
-    if "url" in held and held["url"].database:
-        asyncio.run(drop_database(pg_server, held["url"].database))
+def pg_spare() -> Spare:
+    return Spare()
 
 
-async def _shape(connection: asyncpg.Connection) -> tuple:
-    """The tables and schema version a database has (a test that changed them spoils it)."""
-    tables = tuple(row[0] for row in await connection.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"))
-    version = await connection.fetchval("SELECT max(version) FROM schema_version") \
-        if "schema_version" in tables else None
-    return tables, version
-
-
-async def emptied_database(server: pg.Server, held: dict[str, Any]) -> PostgresUrl:
-    """The session's database, migrated once and emptied for each test: creating and
-    migrating one per test costs about half a second (each xdist worker has its own
-    server, so no other test uses it meanwhile). Connections a test left open are ended;
-    one whose tables or version a test changed is replaced."""
-    url = held.get("url")
-    if url is not None:
-        connection = await asyncpg.connect(url.dsn, timeout=10)
-        try:
-            await connection.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            tables, _version = shape = await _shape(connection)
-            if shape == held["shape"]:
-                # Only tables holding rows (truncating all of them takes ~0.1 s), then
-                # every sequence from 1 again, as in a new database.
-                filled = [row[0] for row in await connection.fetch(" UNION ALL ".join(
-                    f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")"
-                    for t in tables if t != "schema_version"))]
-                if filled:
-                    quoted = ", ".join(f'"{t}"' for t in filled)
-                    await connection.execute(f"TRUNCATE {quoted} CASCADE")
-                await connection.execute(
-                    "SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S' "
-                    "AND c.relnamespace = current_schema()::regnamespace")
-                return url
-        finally:
-            await connection.close()
-        await drop_database(server, url.database or "")
-    url = parse_database_url(server.url(await create_database(server)))
-    assert isinstance(url, PostgresUrl)
-    await (await Storage.open(url)).close()  # migrated
-    connection = await asyncpg.connect(url.dsn, timeout=10)
+async def _schema_shape(url: str) -> str:
+    connection = await asyncpg.connect(url, timeout=10)
     try:
-        held["shape"] = await _shape(connection)
+        return str(await connection.fetchval(SCHEMA_SHAPE))
     finally:
         await connection.close()
-    held["url"] = url
-    return url
+
+
+async def _empty(server: pg.Server, url: str, shape: str) -> None:
+    """Every row gone and every id counter back at 1, if the schema is as migrated;
+    raises otherwise (the caller then drops the database)."""
+    await _admin(server, """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                            WHERE datname = $1 AND pid <> pg_backend_pid()""",
+                 url.rsplit("/", 1)[1])
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
+        await connection.execute("SET lock_timeout = '5s'")
+        if await connection.fetchval(SCHEMA_SHAPE) != shape:
+            raise RuntimeError("the test changed the schema")
+        tables = [row[0] for row in await connection.fetch(
+            """SELECT tablename FROM pg_tables WHERE schemaname = current_schema()
+               AND tablename <> 'schema_version'""")]
+        listed = ", ".join(f'"{table}"' for table in tables)  # names from the catalogue
+        await connection.execute(f"TRUNCATE {listed} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def migrated_database(server: pg.Server, spare: Spare) -> AsyncIterator[str]:
+    """The worker's spare database, empty at the latest schema (made on first use)."""
+    if spare.url is None or spare.shape is None:
+        name = f"magdaily_test_{uuid.uuid4().hex[:12]}"
+        await _admin(server, f'CREATE DATABASE "{name}"')
+        url = server.url(name)
+        storage = await Storage.open(postgres_url(url))
+        await storage.close()
+        spare.url, spare.shape = url, await _schema_shape(url)
+    url, shape = spare.url, spare.shape
+    try:
+        yield url
+    finally:
+        try:
+            await _empty(server, url, shape)
+        except (asyncpg.PostgresError, OSError, RuntimeError):
+            spare.url = spare.shape = None
+            await _admin(server, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def postgres_url(url: str) -> PostgresUrl:
+    parsed = parse_database_url(url)
+    assert isinstance(parsed, PostgresUrl)
+    return parsed
 
 
 @pytest.fixture
 async def database(db_engine, tmp_path, request) -> AsyncIterator[Path | PostgresUrl]:
-    """Where the test's bot keeps its data: a file in the test's folder, or on PostgreSQL
-    the session's database with no rows and the current schema (what Storage.open and
-    Settings take). A test about migrating an empty PostgreSQL database takes pg_url."""
+    """Where the test's bot keeps its data (what Storage.open and Settings take): a file
+    in the test's folder, or an empty PostgreSQL database already at the latest schema
+    (a test that needs one without any schema takes `pg_url`)."""
     if db_engine == "sqlite":
         yield tmp_path / "bot.sqlite3"
         return
-    yield await emptied_database(request.getfixturevalue("pg_server"),
-                                 request.getfixturevalue("reused_pg"))
+    async with migrated_database(request.getfixturevalue("pg_server"),
+                                 request.getfixturevalue("pg_spare")) as url:
+        yield postgres_url(url)
 
 
 @pytest.fixture
@@ -176,9 +191,7 @@ async def second_database(db_engine, tmp_path, request) -> AsyncIterator[Path | 
         yield tmp_path / "second.sqlite3"
         return
     async with fresh_database(request.getfixturevalue("pg_server")) as url:
-        parsed = parse_database_url(url)
-        assert isinstance(parsed, PostgresUrl)
-        yield parsed
+        yield postgres_url(url)
 
 
 @pytest.fixture
@@ -193,15 +206,8 @@ def settings(tmp_path, database) -> Settings:
 
 @pytest.fixture
 async def bot(settings, clock):
-    standin = BotApiStandIn()
-    app = build_application(settings, request=StandInRequest(standin), clock=clock,
-                            background=False)
-    await app.initialize()
-    pacer = virtual_pacer(clock, None)
-    runtime = await attach_runtime(app, settings, clock=clock, background=False, pacer=pacer)
-    yield BotHarness(app, standin, runtime, clock, pacer)
-    await detach_runtime(app)
-    await app.shutdown()
+    async with running_bot(settings, clock) as harness:
+        yield harness
 
 
 # The checkout's data/ belongs to whoever runs the bot from it (`make run`): a test that

@@ -8,7 +8,7 @@ import random
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +22,7 @@ from bot.core.clock import Clock, ManualClock
 from bot.core.config import Settings
 from bot.core.database_url import PostgresUrl
 from bot.delivery.pacer import Pacer
-from bot.runtime.app import Runtime
+from bot.runtime.app import Runtime, attach_runtime, build_application, detach_runtime
 from bot.services.content import ContentLibrary
 from bot.services.diary import DiaryService
 from bot.services.food import FoodLogService
@@ -31,7 +31,7 @@ from bot.storage import Storage
 from bot.storage.postgres_engine import placeholders
 from bot.ui import texts
 from bot.ui.outbox import OutboxRenderer
-from standin import BotApiStandIn, Fault, SentMessage
+from standin import BotApiStandIn, Fault, SentMessage, StandInRequest
 
 USER = 1001
 OTHER_USER = 1002
@@ -209,6 +209,23 @@ class BotHarness:
             self.clock.set(first + timedelta(days=day))
             await self.deliver_due()
         return self.standin.messages_to(chat_id)[before:]
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[BotHarness]:
+    """The real Application on `settings`' database, talking to a fresh Bot API stand-in,
+    with no background jobs: the test drives every tick (`deliver_due`)."""
+    standin = BotApiStandIn()
+    app = build_application(settings, request=StandInRequest(standin), clock=clock,
+                            background=False)
+    await app.initialize()
+    pacer = virtual_pacer(clock, None)
+    runtime = await attach_runtime(app, settings, clock=clock, background=False, pacer=pacer)
+    try:
+        yield BotHarness(app, standin, runtime, clock, pacer)
+    finally:
+        await detach_runtime(app)
+        await app.shutdown()
 
 
 def ten_percent_faults(seed: int, retry_after: int, spare: frozenset[int] = frozenset()):

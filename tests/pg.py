@@ -109,8 +109,12 @@ def _wait_ready(process: subprocess.Popen[bytes], bindir: Path, port: int, log: 
 
 
 @contextlib.contextmanager
-def local_server() -> Iterator[Server]:
-    """initdb + postgres in a temporary folder, stopped and removed afterwards."""
+def local_server(*, durable: bool = False) -> Iterator[Server]:
+    """initdb + postgres in a temporary folder, stopped and removed afterwards.
+
+    For tests fsync, full-page writes and synchronous commit are off (nothing here must
+    survive a crash); `durable` keeps PostgreSQL's defaults, so a benchmark measures the
+    commits a real deployment pays for."""
     bindir = _bindir()
     account = _run_as()
     folder = Path(tempfile.mkdtemp(prefix="magdaily-pg-"))
@@ -134,9 +138,9 @@ def local_server() -> Iterator[Server]:
                 os.chown(log, account.pw_uid, account.pw_gid)
             process = subprocess.Popen(
                 [str(bindir / "postgres"), "-D", str(data), "-p", str(port),
-                 "-h", "127.0.0.1", "-k", str(folder), "-F",
-                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                 "-c", "max_connections=300"],
+                 "-h", "127.0.0.1", "-k", str(folder), "-c", "max_connections=300",
+                 *(() if durable else ("-F", "-c", "synchronous_commit=off",
+                                       "-c", "full_page_writes=off"))],
                 # In the test run's process group: a killed run takes its server along.
                 stdout=log_file, stderr=subprocess.STDOUT, cwd=folder, **user)
         _wait_ready(process, bindir, port, log)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
 
+from bot.core.database_url import PostgresUrl
 from bot.diary.models import CheckIn, CrampEntry
 from bot.storage import Storage
 from bot.storage.broadcasts import _COLUMNS as BROADCAST_COLUMNS
@@ -35,6 +37,8 @@ from bot.storage.water import _GLASS_COLUMNS as GLASS_COLUMNS
 from bot.storage.water import _SETTINGS_COLUMNS as WATER_SETTINGS_COLUMNS
 from tests.helpers import stored_rows
 from tips.catalog import Tip
+
+pytestmark = pytest.mark.both_engines
 
 
 def names(column_list: str) -> list[str]:
@@ -66,6 +70,16 @@ LISTS = [
 IDS = [entry[4] for entry in LISTS]
 
 
+def table_columns(database: Path | PostgresUrl, table: str) -> set[str]:
+    """The column names the database's own catalogue lists for `table`."""
+    if isinstance(database, PostgresUrl):
+        return {name for (name,) in stored_rows(
+            database, """SELECT column_name FROM information_schema.columns
+                         WHERE table_schema = current_schema() AND table_name = ?""",
+            (table,))}
+    return {row[1] for row in stored_rows(database, f"PRAGMA table_info({table})")}
+
+
 @pytest.mark.parametrize(("columns", "model", "renamed", "elsewhere", "table", "extra"),
                          LISTS, ids=IDS)
 def test_each_column_list_reads_every_field_of_its_model_in_order(
@@ -79,12 +93,10 @@ def test_each_column_list_reads_every_field_of_its_model_in_order(
 @pytest.mark.parametrize(("columns", "model", "renamed", "elsewhere", "table", "extra"),
                          LISTS, ids=IDS)
 async def test_each_table_column_is_read_or_known_to_stay_out_of_the_model(
-        tmp_path, columns, model, renamed, elsewhere, table, extra):
-    storage = await Storage.open(tmp_path / "bot.sqlite3")
+        database, columns, model, renamed, elsewhere, table, extra):
+    storage = await Storage.open(database)
     await storage.close()
-    in_table = {row[1] for row in stored_rows(tmp_path / "bot.sqlite3",
-                                              f"PRAGMA table_info({table})")}
-    assert set(names(columns)) | extra == in_table
+    assert set(names(columns)) | extra == table_columns(database, table)
 
 
 def test_the_due_list_reads_the_due_fields_by_name():
@@ -100,10 +112,9 @@ def test_a_shape_refuses_a_field_its_model_does_not_have():
         RowShape(CheckIn, decode={"colour": str})
 
 
-async def test_a_subscriber_reads_back_every_column_into_its_own_field(tmp_path):
+async def test_a_subscriber_reads_back_every_column_into_its_own_field(database):
     """Every column set to a value of its own, so two swapped fields cannot look right."""
-    path = tmp_path / "bot.sqlite3"
-    storage = await Storage.open(path)
+    storage = await Storage.open(database)
     try:
         async with storage._db.write() as tx:
             await tx.execute(
@@ -129,9 +140,8 @@ async def test_a_subscriber_reads_back_every_column_into_its_own_field(tmp_path)
         updated_at=at(1710000000), need_mg=310, need_profile="31-50:female", setup_step="time")
 
 
-async def test_the_water_and_food_logs_read_back_every_column_into_their_fields(tmp_path):
-    path = tmp_path / "bot.sqlite3"
-    storage = await Storage.open(path)
+async def test_the_water_and_food_logs_read_back_every_column_into_their_fields(database):
+    storage = await Storage.open(database)
     try:
         async with storage._db.write() as tx:
             await tx.execute(

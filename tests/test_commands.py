@@ -5,9 +5,13 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, time
 
+import pytest
+
 from bot.ui import texts
 from tests.helpers import OTHER_USER, USER
 from tips.catalog import TOPICS
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_start_welcomes_subscribes_and_shows_settings(bot):
@@ -208,7 +212,7 @@ async def test_settings_shows_everything_with_buttons(bot):
     assert "06:45" in answer.text and "America/New_York" in answer.text
     assert "daily tips on" in answer.text
     assert answer.callback_data == ["set:time", "set:tz", "set:topics", "set:pause",
-                                    "set:stop", "cl:-", "lang:menu"]
+                                    "set:stop", "cl:-", "ws:menu:menu", "lang:menu"]
     # each action redraws the panel it was pressed in: no new message
     count = len(bot.standin.messages_to(USER))
     assert await bot.press(answer, "set:stop") == []

@@ -366,7 +366,7 @@ async def test_a_claimed_row_is_never_taken_again_until_its_outcome_is_recorded(
     assert engine.rows("SELECT DISTINCT status, claimed_by FROM deliveries") == [("pending", 1)]
     await engine.storage.outbox.apply_outcomes([
         DeliveryOutcome(taken[0], "sent", now, message_id=7),
-        DeliveryOutcome(taken[1], "pending", now, error="timed_out", retry_at=now)])
+        DeliveryOutcome(taken[1], "pending", now, error="timed_out", retry_at=now)], 1)
     assert [row.id for row in await engine.storage.outbox.claim(now, 10, 1)] == [taken[1]]
     assert engine.rows("SELECT claimed_by FROM deliveries WHERE id = ?", (taken[0],)) == [
         (None,)]

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from bot.ui import callbacks
 from tests.helpers import ADMIN, USER
+
+pytestmark = pytest.mark.both_engines
 
 
 async def _twice(bot, message, data: str, pressed: list[str], *, in_place: bool = False
@@ -117,6 +121,16 @@ async def test_every_button_pressed_twice_logs_no_error(bot, caplog):
     await bot.deliver_due()
     checkin = bot.standin.last_message(USER)
     await _twice(bot, checkin, _button(checkin, "ck:n:"), pressed, in_place=True)
+    screen = await bot.reply("/diary")
+    await bot.press(screen, "ds:st:menu")
+    await bot.press(screen, "ds:st:21:00")
+    for _ in range(24):  # the evening stretch comes within a day
+        bot.clock.advance(hours=1)
+        await bot.deliver_due()
+        stretch = bot.standin.last_message(USER)
+        if any(d.startswith("sd:") for d in stretch.callback_data):
+            break
+    await _twice(bot, stretch, _button(stretch, "sd:"), pressed, in_place=True)
     step = await bot.reply("/cramp")
     for data in ("cd:3---", "cd:30--", "cd:300-", "cd:3002"):
         await bot.press(step, data)

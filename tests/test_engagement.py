@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.ui import texts
 from tests.helpers import USER
 from tips.catalog import load_catalog
+
+pytestmark = pytest.mark.both_engines
 
 
 def tip_id_of(message) -> str:

@@ -18,6 +18,8 @@ import pytest
 from standin import Fault
 from tests.helpers import USER
 
+pytestmark = pytest.mark.both_engines
+
 GROUP = -4001
 SUPERGROUP = -1004001
 MEMBER = 5101

@@ -26,6 +26,8 @@ from bot.storage import Storage
 from bot.storage.schema import MIGRATIONS
 from tests.helpers import USER, stored_rows
 
+pytestmark = pytest.mark.both_engines
+
 CONTENT = Path(__file__).resolve().parent.parent / "tips" / "locales"
 RU_LOCAL_NUMBER = "местную службу экстренной помощи"
 # The test's interface catalogue: (English, Russian, Brazilian Portuguese).
@@ -192,7 +194,7 @@ async def test_a_version_9_database_reads_english_not_chosen(tmp_path):
         connection.commit()
     storage = await Storage.open(path)
     await storage.close()
-    assert stored_rows(path, "PRAGMA user_version") == [(14,)]
+    assert stored_rows(path, "PRAGMA user_version") == [(16,)]
     assert stored_rows(path, "SELECT language, language_chosen FROM subscribers") == [("en", 0)]
 
 

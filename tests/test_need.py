@@ -13,6 +13,8 @@ from tests.helpers import OTHER_USER, USER
 from tips.foods import load_foods
 from tips.reference import load_rda
 
+pytestmark = pytest.mark.both_engines
+
 # The NIH ODS RDA table (mg/day), written out by hand so a mix-up in the loader or in the
 # band/sex/status lookup cannot agree with itself.
 NIH_RDA: dict[tuple[str, str, str], int] = {

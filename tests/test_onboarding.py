@@ -8,6 +8,8 @@ import pytest
 
 from tests.helpers import ADMIN, USER
 
+pytestmark = pytest.mark.both_engines
+
 
 def _buttons(message) -> dict[str, str]:
     """Button label → callback_data of a message's inline keyboard."""

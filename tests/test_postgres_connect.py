@@ -9,7 +9,7 @@ import socket
 import sys
 import time
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
 import pytest
@@ -131,21 +131,34 @@ async def _run(env: dict[str, str], *args: str) -> tuple[int, str]:
     return process.returncode, out.decode() + err.decode()
 
 
-NOT_YET = ("magdaily: DATABASE_URL names PostgreSQL, which this version can reach but cannot "
-           "store its data in yet; use SQLite for now, "
-           "e.g. DATABASE_URL=sqlite:///data/bot.sqlite3")
+async def test_check_on_postgres_migrates_and_says_where_without_the_password(
+        pg_url, tmp_path):
+    code, output = await _run(_env(DATABASE_URL=pg_url, RUN_CWD=str(tmp_path)), "check")
+    assert code == 0, output
+    port, name = urlsplit(pg_url).port, urlsplit(pg_url).path.lstrip("/")
+    lines = [line for line in output.strip().splitlines() if " DEBUG " not in line]
+    assert lines[0].startswith(
+        f"ok: config valid, PostgreSQL at 127.0.0.1:{port}/{name}: ok, database schema "
+        "current, "), output
+    assert lines[0].endswith(" tips"), output
+    assert pg.PASSWORD not in output
+    assert list(tmp_path.iterdir()) == []  # nothing written beside it
+    connection = await asyncpg.connect(pg_url)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM subscribers") == 0
+        assert await connection.fetchval("SELECT count(*) FROM leadership") == 0
+    finally:
+        await connection.close()
 
 
 @pytest.mark.parametrize(("case", "command"), [
-    ("good", ()), ("good", ("check",)), ("wrong password", ()), ("wrong password", ("check",)),
+    ("wrong password", ()), ("wrong password", ("check",)),
     ("unknown database", ()), ("unreachable", ()), ("pooler", ()), ("also DATABASE_PATH", ()),
 ])
 async def test_every_failing_start_is_one_line_exit_2_and_never_shows_a_password(
         case, command, pg_server, tmp_path):
     extra: dict[str, str] = {}
-    if case == "good":
-        raw, expected = pg_server.url("postgres"), NOT_YET
-    elif case == "wrong password":
+    if case == "wrong password":
         raw, expected = pg_server.url("postgres", password=WRONG), "rejected the user name"
     elif case == "unknown database":
         raw, expected = pg_server.url("nope"), "has no database named 'nope'"

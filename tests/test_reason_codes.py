@@ -104,7 +104,7 @@ async def test_a_version_8_database_gets_codes_for_every_stored_reason(tmp_path)
     _version_8_database(path)
     storage = await Storage.open(path)
     await storage.close()
-    assert stored_rows(path, "PRAGMA user_version") == [(14,)]
+    assert stored_rows(path, "PRAGMA user_version") == [(16,)]
     converted = stored_rows(path, "SELECT id, error, error_cause, error_detail "
                                   "FROM deliveries ORDER BY id")
     assert [row[1:] for row in converted] == list(OLD_DELIVERIES.values())

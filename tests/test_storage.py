@@ -202,7 +202,7 @@ async def test_upgrading_keeps_each_chats_current_cycle_of_seen_tips(tmp_path):
     finally:
         await storage.close()
     assert seen == {7: {"food-003", "rest-004"}, 8: {"food-001"}, 9: frozenset()}
-    assert stored_rows(path, "PRAGMA user_version") == [(14,)]
+    assert stored_rows(path, "PRAGMA user_version") == [(16,)]
     assert stored_rows(path, "SELECT name FROM sqlite_master WHERE name = 'tip_views'") == []
 
 

@@ -45,6 +45,7 @@ class Reason(StrEnum):
     SUBSCRIBER_STOPPED = "subscriber_stopped"
     SUBSCRIBER_PAUSED = "subscriber_paused"
     CANCELLED_BY_ADMIN = "cancelled_by_admin"
+    GLASS_LOGGED = "glass_logged"  # a water nudge: a glass was logged that day after all
     # Stored English from before the codes that matched none of them (detail: that text).
     OTHER = "other"
 

@@ -350,7 +350,7 @@ class Sender:
             if outcomes:
                 self._writing = len(outcomes)
                 try:
-                    await self._storage.outbox.apply_outcomes(outcomes)
+                    await self._storage.outbox.apply_outcomes(outcomes, self.epoch)
                 except BaseException as exc:
                     # Keep them for the next flush: a lost outcome would leave its row
                     # "busy" for ever and, after a restart, send it a second time.
@@ -436,10 +436,15 @@ class Sender:
             # then, and its 1-second window at the receiver is counted from there.
             async with self._pacer.sending(row.chat_id,
                                            row.chat_type in ("group", "supergroup")):
-                # A 429 pause (or the pacer) may have held this send past its expiry.
+                # A 429 pause (or the pacer) may have held this send past its expiry, or
+                # past a stop: a leader that lost its lock must not start another send.
                 expired = self._clock.now() >= expiry
-                if not expired:
+                halted = self._stopping
+                if not expired and not halted:
                     result = await self._transport.send(row.chat_id, text, markup)
+            if halted:
+                self._busy.discard(row.id)  # unsent: the next sender releases its claim
+                return
             if expired:
                 await self._record(self._give_up(row, self._clock.now(), row.last_error,
                                                  row.last_error_detail, attempted=False))

@@ -1,4 +1,5 @@
-"""Bars of nights with cramps per week: as Unicode text and as a PNG drawn with Pillow.
+"""Bars of nights with cramps per week: as Unicode text and as a PNG drawn with Pillow;
+and the week's days side by side as a second PNG (`days_png`, 960 × 540, the same font).
 
 Contracts:
 - Both drawings and the caption (texts_draft.chart_caption) take the same `Series`, so
@@ -16,7 +17,7 @@ Contracts:
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.diary.days import WeekDays
 from bot.diary.weekly import DAYS_PER_WEEK, WeekStats
 
 WIDTH, HEIGHT = 960, 600
@@ -131,6 +133,91 @@ def png(series: Series, *, labels: Sequence[str], title: str, y_axis: str,
     draw.line([(left, top), (left, bottom)], fill=INK, width=2)
     draw.text((WIDTH // 2, HEIGHT - 20), x_axis, font=small, fill=INK, anchor="mb")
 
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------ the week side by side
+
+DAYS_WIDTH, DAYS_HEIGHT = 960, 540
+LABEL_COLUMN = 250
+NIGHT_SHADE = (220, 236, 232)
+EMPTY_CELL = "—"
+
+
+def _fitted(draw: ImageDraw.ImageDraw, text: str, width: float, size: int
+            ) -> ImageFont.FreeTypeFont:
+    """The chart font at `size`, or smaller until `text` fits in `width` (a long row name
+    in Russian or Portuguese shrinks rather than running into the next column)."""
+    while size > 14 and draw.textlength(text, font=_font(size)) > width:
+        size -= 2
+    return _font(size)
+
+
+def _tick(draw: ImageDraw.ImageDraw, centre: tuple[int, int]) -> None:
+    """A drawn check mark: the font subset has no ✓, and a shape needs no language."""
+    x, y = centre
+    draw.line([(x - 14, y), (x - 4, y + 10), (x + 16, y - 12)], fill=BAR_COLOR, width=5)
+
+
+def days_png(week: WeekDays, *, title: str, day_labels: Sequence[str],
+             row_labels: Sequence[str], total_label: str, note: str,
+             number: Callable[[int], str] = str) -> bytes:
+    """The week's days side by side as a PNG: one column per day (and the week's counts),
+    one row each for night cramps, glasses, magnesium in mg and the stretch; a cell with
+    nothing recorded shows "—". `row_labels` name the four rows, `day_labels` the days
+    that have happened, `note` (under the table) says what the magnesium row is and what
+    "—" means, `number` writes a number the reader's way."""
+    if len(row_labels) != 4 or len(day_labels) != len(week.days):
+        raise ValueError("four row labels and one label per day")
+    image = Image.new("RGB", (DAYS_WIDTH, DAYS_HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.text((DAYS_WIDTH // 2, 24), title, font=_fitted(draw, title, DAYS_WIDTH - 40, 32),
+              fill=INK, anchor="mt")
+    top, row_height = 110, 90
+    slot = (DAYS_WIDTH - 20 - LABEL_COLUMN) / (DAYS_PER_WEEK + 1)
+
+    def centre(column: int, row: int) -> tuple[int, int]:
+        return (round(LABEL_COLUMN + slot * (column + 0.5)),
+                round(top + row_height * (row + 0.5)))
+
+    def text(value: int | None) -> str:
+        return EMPTY_CELL if value is None else number(value)
+
+    headers = {**dict(enumerate(day_labels)), DAYS_PER_WEEK: total_label}
+    for column, label in headers.items():
+        draw.text((centre(column, 0)[0], top - 14), label,
+                  font=_fitted(draw, label, slot - 6, 22), fill=INK, anchor="mb")
+    rows: list[tuple[list[str | bool], str]] = [
+        ([text(d.night_cramps) for d in week.days], number(week.cramp_nights)),
+        ([text(d.glasses) for d in week.days], text(week.glasses)),
+        ([text(d.mg) for d in week.days], text(week.mg)),
+        ([d.stretched or EMPTY_CELL for d in week.days], number(week.stretch_days))]
+    for row, (name, (values, total)) in enumerate(zip(row_labels, rows, strict=True)):
+        y0 = top + row * row_height
+        draw.line([(20, y0), (DAYS_WIDTH - 20, y0)], fill=GRID, width=1)
+        draw.text((24, y0 + row_height // 2), name,
+                  font=_fitted(draw, name, LABEL_COLUMN - 32, 24), fill=INK, anchor="lm")
+        for column, (value, day) in enumerate(zip(values, week.days, strict=True)):
+            x, y = centre(column, row)
+            if row == 0 and day.night_cramps:  # a night with cramps stands out
+                draw.rectangle([(round(x - slot / 2 + 3), y0 + 3),
+                                (round(x + slot / 2 - 3), y0 + row_height - 3)],
+                               fill=NIGHT_SHADE)
+            if value is True:
+                _tick(draw, (x, y))
+            else:
+                draw.text((x, y), str(value), font=_fitted(draw, str(value), slot - 6, 28),
+                          fill=INK, anchor="mm")
+        draw.text(centre(DAYS_PER_WEEK, row), total,
+                  font=_fitted(draw, total, slot - 6, 28), fill=INK, anchor="mm")
+    bottom = top + 4 * row_height
+    draw.line([(20, bottom), (DAYS_WIDTH - 20, bottom)], fill=INK, width=2)
+    split = round(LABEL_COLUMN + slot * DAYS_PER_WEEK)
+    draw.line([(split, top - 40), (split, bottom)], fill=INK, width=2)
+    draw.text((24, bottom + 16), note, font=_fitted(draw, note, DAYS_WIDTH - 48, 22),
+              fill=INK, anchor="lt")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -126,3 +126,16 @@ def food_csv(entries: Iterable[tuple[date, datetime, str, int, int]]) -> str:
         "servings": str(servings),
         "mg": str(mg),
     } for day, logged_at, food, servings, mg in ordered))
+
+
+STRETCH_COLUMNS: tuple[str, ...] = ("local_date", "marked_at_utc")
+
+
+def stretches_csv(days: Iterable[tuple[date, datetime]]) -> str:
+    """The evening stretches marked done, one row per local date as (date, the instant
+    "✅ I stretched" was pressed, in UTC), oldest first."""
+    ordered = sorted(days)
+    return write_csv(STRETCH_COLUMNS, ({
+        "local_date": day.isoformat(),
+        "marked_at_utc": marked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    } for day, marked_at in ordered))

@@ -13,7 +13,8 @@ Contracts:
   missed daily tip: "Any cramps last night?" at teatime helps nobody.
 - At most three scheduled messages a day per person, the daily tip included. Which ones
   is decided per local date by a fixed priority (daily tip, check-in, weekly picture,
-  evening stretch), so a crash or a replay cannot change the choice; the storage layer
+  evening stretch, afternoon water nudge), so a crash or a replay cannot change the
+  choice; the storage layer
   keeps one row per (person, kind, local date), which makes each prompt at most once.
 - Prompts go to private chats only, and only while daily tips are active (not paused,
   not stopped, not blocked).
@@ -44,11 +45,69 @@ class PromptKind(StrEnum):
     CHECK_IN = "checkin"
     WEEKLY = "weekly"
     STRETCH = "stretch"
+    NUDGE = "nudge"  # the afternoon water nudge (bot.services.water turns it on)
 
 
-# Who keeps a place when a day would have more than three scheduled messages.
+# Who keeps a place when a day would have more than three scheduled messages. The water
+# nudge comes last and gives way to everything, a "⏰ Later" included: it is the one
+# message nobody asked for at a time of their choosing, it only says what the person
+# already knows (drink when thirsty), and a fourth message in a day is what makes people
+# mute a bot that also carries the warning signs.
 PRIORITY: tuple[PromptKind, ...] = (PromptKind.DAILY_TIP, PromptKind.CHECK_IN,
-                                    PromptKind.WEEKLY, PromptKind.STRETCH)
+                                    PromptKind.WEEKLY, PromptKind.STRETCH, PromptKind.NUDGE)
+
+
+# The afternoon water nudge: the time of day nearest NUDGE_AT that keeps NUDGE_CLEAR away
+# from the evening stretch and from the start of quiet hours, with NUDGE_WINDOW left to
+# send it in (a busy sender or a short outage must not push it into the forbidden span).
+NUDGE_AT = time(15, 0)
+NUDGE_CLEAR = timedelta(hours=3)
+NUDGE_WINDOW = timedelta(hours=1)
+_DAY_MINUTES = 24 * 60
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+def nudge_window(stretch: time | None) -> tuple[time, time]:
+    """(when the nudge is planned, the latest it may go out) as local wall times.
+
+    Allowed: waking hours up to NUDGE_CLEAR before quiet hours (07:00-19:00), and never
+    within NUDGE_CLEAR of the stretch time on either side (on the 24-hour circle, so a
+    stretch at 00:30 counts from the evening before). Of the spans left, the planned time
+    is the one nearest 15:00 that still leaves an hour before its span ends (the earlier
+    of two equally near): 15:00 with no stretch, or one at 19:00 or later or before noon;
+    14:00 with one at 18:00; 17:00 with one at 14:00. The spans of one day always leave
+    such a time: a stretch forbids six hours of the twelve.
+    """
+    spans = [(_minutes(QUIET_ENDS),
+              _minutes(QUIET_STARTS) - int(NUDGE_CLEAR.total_seconds()) // 60)]
+    if stretch is not None:
+        clear = int(NUDGE_CLEAR.total_seconds()) // 60
+        at = _minutes(stretch)
+        for centre in (at - _DAY_MINUTES, at, at + _DAY_MINUTES):
+            low, high = centre - clear, centre + clear  # open: exactly 3 h away is fine
+            spans = [piece for start, end in spans
+                     for piece in ((start, min(end, low)), (max(start, high), end))
+                     if piece[1] > piece[0]]
+    window = int(NUDGE_WINDOW.total_seconds()) // 60
+    target = _minutes(NUDGE_AT)
+    best: tuple[int, int, int] | None = None  # (distance, planned, span end)
+    for start, end in spans:
+        if end - start < window:
+            continue
+        planned = min(max(target, start), end - window)
+        candidate = (abs(planned - target), planned, end)
+        if best is None or candidate < best:
+            best = candidate
+    if best is None:  # pragma: no cover - see the docstring
+        raise AssertionError("a day always has room for the nudge")
+    return _clock(best[1]), _clock(best[2])
 
 
 def in_quiet_hours(at: time) -> bool:
@@ -71,6 +130,16 @@ def receives_prompts(status: str, chat_type: str, paused_until: date | None,
     return status == "paused" and paused_until is not None and day >= paused_until
 
 
+def enabled_kinds(tips_on: bool, checkin: time | None, stretch: time | None,
+                  weekly: bool) -> set[PromptKind]:
+    """The scheduled kinds a person has on (the water nudge aside: its owner adds it)."""
+    found = {kind for kind, on in ((PromptKind.DAILY_TIP, tips_on),
+                                   (PromptKind.CHECK_IN, checkin is not None),
+                                   (PromptKind.STRETCH, stretch is not None),
+                                   (PromptKind.WEEKLY, weekly)) if on}
+    return found
+
+
 def day_plan(enabled: Collection[PromptKind], day: date) -> tuple[PromptKind, ...]:
     """The scheduled messages local date `day` gets, in priority order, at most three.
 
@@ -80,6 +149,18 @@ def day_plan(enabled: Collection[PromptKind], day: date) -> tuple[PromptKind, ..
     wanted = [kind for kind in PRIORITY if kind in enabled
               and (kind is not PromptKind.WEEKLY or day.weekday() == WEEKLY_WEEKDAY)]
     return tuple(wanted[:MAX_SCHEDULED_PER_DAY])
+
+
+def nudge_crowded_out(checkin: time | None, stretch: time | None) -> bool:
+    """Whether the daily tip, check-in and stretch take every day's three places, so the
+    water nudge, last in PRIORITY, never gets one (a hot day's neither): the settings say
+    so instead of promising a reminder that cannot come. Sundays are fuller still (the
+    weekly picture), so a weekday decides."""
+    enabled = enabled_kinds(True, checkin, stretch, False) | {PromptKind.NUDGE}
+    return PromptKind.NUDGE not in day_plan(enabled, _A_WEEKDAY)
+
+
+_A_WEEKDAY = date(2026, 1, 5)  # a Monday: day_plan only asks whether a date is a Sunday
 
 
 def within_daily_cap(kind: PromptKind, enabled: Collection[PromptKind], day: date,

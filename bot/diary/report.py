@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from bot.diary.days import DayLogs, WeekDays, weeks_days
 from bot.diary.export import write_csv
 from bot.diary.models import CheckIn, CrampEntry, Duration, Muscle, Severity, Trigger
 from bot.diary.weekly import WeekStats, fired_rules, weeks
@@ -54,6 +55,7 @@ class Report:
     muscles: dict[Muscle, int]
     triggers: dict[Trigger, int]
     rules: tuple[tuple[date, str], ...]  # (week start, rule key) for every rule that fired
+    days: tuple[WeekDays, ...] = ()  # each shown week's days side by side, oldest first
 
     @property
     def coverage_percent(self) -> int:
@@ -69,8 +71,10 @@ def _total(weeks_: Sequence[WeekStats], field: str, keys: Sequence[K]) -> dict[K
 
 
 def build_report(entries: Sequence[CrampEntry], checkins: Sequence[CheckIn], today: date,
-                 week_count: int = DEFAULT_REPORT_WEEKS) -> Report:
-    """The report for the `week_count` weeks ending with the week of `today`."""
+                 week_count: int = DEFAULT_REPORT_WEEKS, logs: DayLogs | None = None
+                 ) -> Report:
+    """The report for the `week_count` weeks ending with the week of `today`, with the
+    water, food and stretch logs (`logs`) beside the cramps, day by day."""
     if week_count not in REPORT_WEEKS:
         raise ValueError(f"a report covers one of {REPORT_WEEKS} weeks")
     # One week more than shown, so the first week's two-weeks-running rule has its past.
@@ -94,7 +98,31 @@ def build_report(entries: Sequence[CrampEntry], checkins: Sequence[CheckIn], tod
         muscles=_total(shown, "muscles", tuple(Muscle)),
         triggers=_total(shown, "triggers", tuple(Trigger)),
         rules=rules,
+        days=weeks_days(entries, checkins, logs or DayLogs(), [w.start for w in shown], today),
     )
+
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Per day of each week: an empty cell where nothing was recorded (see bot.diary.days).
+DAY_COLUMNS: tuple[str, ...] = ("date", "night_cramps", "glasses", "magnesium_mg_estimate",
+                                "stretched")
+
+
+def _cell(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _day_cells(week: WeekDays) -> dict[str, str]:
+    """The per-day columns of one week; days still to come stay empty."""
+    cells = {f"{day}_{column}": "" for day in WEEKDAYS for column in DAY_COLUMNS}
+    for day in week.days:
+        name = WEEKDAYS[day.day.weekday()]
+        cells |= {f"{name}_date": day.day.isoformat(),
+                  f"{name}_night_cramps": _cell(day.night_cramps),
+                  f"{name}_glasses": _cell(day.glasses),
+                  f"{name}_magnesium_mg_estimate": _cell(day.mg),
+                  f"{name}_stretched": "yes" if day.stretched else ""}
+    return cells
 
 
 REPORT_COLUMNS: tuple[str, ...] = (
@@ -105,12 +133,17 @@ REPORT_COLUMNS: tuple[str, ...] = (
     *(f"muscle_{m.value}" for m in Muscle),
     *(f"trigger_{t.value}" for t in Trigger),
     "rules",
+    "cramp_free_nights", "days_water_logged", "glasses_logged", "magnesium_mg_estimate",
+    "days_stretched",
+    *(f"{day}_{column}" for day in WEEKDAYS for column in DAY_COLUMNS),
 )
 
 
 def report_csv(report: Report) -> str:
-    """One row per week, oldest first, every count the message shows."""
+    """One row per week, oldest first, every count the message shows, and the week's days
+    side by side in per-day columns."""
     fired: dict[date, list[str]] = {}
+    side = {week.start: week for week in report.days}
     for start, key in report.rules:
         fired.setdefault(start, []).append(key)
     rows = []
@@ -129,5 +162,12 @@ def report_csv(report: Report) -> str:
         row |= {f"duration_{k.value}": str(v) for k, v in w.durations.items()}
         row |= {f"muscle_{k.value}": str(v) for k, v in w.muscles.items()}
         row |= {f"trigger_{k.value}": str(v) for k, v in w.triggers.items()}
+        days = side.get(w.start, WeekDays(w.start, ()))
+        row |= {"cramp_free_nights": str(days.cramp_free_nights),
+                "days_water_logged": str(days.water_days),
+                "glasses_logged": _cell(days.glasses),
+                "magnesium_mg_estimate": _cell(days.mg),
+                "days_stretched": str(days.stretch_days)}
+        row |= _day_cells(days)
         rows.append(row)
     return write_csv(REPORT_COLUMNS, rows)

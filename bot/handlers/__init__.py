@@ -62,6 +62,7 @@ from bot.ui.callbacks import (
     PickZone,
     RunCommand,
     Setting,
+    StretchDone,
     TipAction,
     ToggleTopic,
     WaterAdd,
@@ -110,8 +111,6 @@ def handlers() -> list[AnyHandler]:
         CommandHandler("export", diary.export_command),
         # the water log
         CommandHandler("water", water.water),
-        # "⏰ Later" under the daily tip
-        _press(LaterButton, later.later_button),
         # the food log
         CommandHandler("ate", food.ate),
         *admin.only([
@@ -147,13 +146,14 @@ def handlers() -> list[AnyHandler]:
         _press(CancelDraftButton, diary.cancel_button),
         _press(EntryButton, diary.entry_button),
         _press(CheckInButton, diary.checkin_button),
+        _press(StretchDone, diary.stretch_done_button),
         _press(DiarySetting, diary.setting_button),
         CallbackQueryHandler(diary.send_chart, pattern=ChartButton.matches),
         # the water log
         _press(WaterAdd, water.add_button),
         _press(WaterUndo, water.undo_button),
         _press(WaterSetting, water.setting_button),
-        # "⏰ Later" under the daily tip
+        # "⏰ Later" under the daily tip and the evening stretch
         _press(LaterButton, later.later_button),
         # the food log
         _press(FoodAte, food.ate_button),

@@ -198,10 +198,12 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     people, entries = await deps.diary.aggregate_counts()  # counts only
     water_keepers = await deps.water.people_keeping()  # a count only
     food_keepers = await deps.food_log.people_keeping()  # a count only
+    stretchers = await deps.diary.people_stretching()  # a count only
     await send(update, context, Reply("\n".join((texts.stats(found),
                                                   texts.diary_stats(people, entries),
                                                   texts.water_stats(water_keepers),
-                                                  texts.food_stats(food_keepers)))))
+                                                  texts.food_stats(food_keepers),
+                                                  texts.stretch_stats(stretchers)))))
 
 
 # ------------------------------------------------------------------ buttons

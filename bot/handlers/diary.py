@@ -26,6 +26,7 @@ from telegram.ext import ContextTypes
 
 from bot.core.parsing import parse_send_time
 from bot.diary import chart, flow
+from bot.diary.days import WeekDays
 from bot.diary.flow import Action, Ask, Closed, Complete, Rejected, Removed, Updated
 from bot.diary.models import CheckInAnswer, CrampEntry, Muscle, When
 from bot.diary.prompts import PromptKind
@@ -41,7 +42,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.deps import Deps, get_deps
 from bot.services.diary import AlreadySaved, Gone, NightHasCramps, NoDiary, Saved
-from bot.ui import keyboards, texts
+from bot.ui import formats, keyboards, texts
 from bot.ui.callbacks import (
     DIARY_MENU,
     DIARY_OFF,
@@ -57,6 +58,7 @@ from bot.ui.callbacks import (
     DraftButton,
     EntryButton,
     LogStart,
+    StretchDone,
 )
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,19 @@ def _chart_png(series: chart.Series) -> bytes:
     """The weeks' PNG with every word (title, axes, week labels) in the reader's language."""
     return chart.png(series, labels=texts.week_labels(series), title=texts.chart_title(),
                      y_axis=texts.chart_y_axis(), x_axis=texts.chart_x_axis())
+
+
+def _days_png(week: WeekDays) -> bytes:
+    """The week's days side by side as a PNG, every word in the reader's language."""
+    return chart.days_png(week, title=texts.days_title(week), day_labels=texts.days_labels(week),
+                          row_labels=texts.days_row_labels(),
+                          total_label=texts.days_total_label(), note=texts.days_png_note(),
+                          number=formats.number)
+
+
+async def _send_days(context: ContextTypes.DEFAULT_TYPE, chat_id: int, week: WeekDays) -> None:
+    await context.bot.send_photo(chat_id, InputFile(_days_png(week), filename="week-days.png"),
+                                 caption=texts.days_caption(week))
 
 
 def sos_reply(deps: Deps) -> Reply:
@@ -160,13 +175,14 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: in
     if isinstance(found, NoDiary):
         await send(update, context, Reply(texts.diary_start_first()))
         return
-    await send(update, context, Reply(texts.report_text(found)))
-    series = chart.nights_series(found.weeks)
+    await send(update, context, Reply(texts.report_text(found.report, found.food)))
+    series = chart.nights_series(found.report.weeks)
     await context.bot.send_photo(
         chat_id, InputFile(_chart_png(series), filename="cramp-report.png"),
         caption=texts.chart_caption(series))
+    await _send_days(context, chat_id, found.report.days[-1])
     await context.bot.send_document(
-        chat_id, InputFile(report_csv(found).encode("utf-8"),
+        chat_id, InputFile(report_csv(found.report).encode("utf-8"),
                            filename=f"cramp-report-{weeks}-weeks.csv"),
         caption=texts.export_caption("report"))
     log.info("chat_id=%s report sent", chat_id)
@@ -182,7 +198,8 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, cha
                              ("morning-checkins.csv", files.checkins_csv, "checkins"),
                              ("settings-and-profile.csv", files.settings_csv, "settings"),
                              ("water-log.csv", files.water_csv, "water"),
-                             ("food-log.csv", files.food_csv, "food")):
+                             ("food-log.csv", files.food_csv, "food"),
+                             ("evening-stretches.csv", files.stretches_csv, "stretches")):
         await context.bot.send_document(chat_id, InputFile(body.encode("utf-8"), filename=name),
                                         caption=texts.export_caption(kind))
     log.info("chat_id=%s export sent", chat_id)
@@ -278,6 +295,19 @@ async def checkin_button(deps: Deps, update: Update, data: CheckInButton) -> Ans
     return Answer(edit=step_reply(flow.start(when=When.LAST_NIGHT)))
 
 
+async def stretch_done_button(deps: Deps, update: Update, data: StretchDone) -> Answer:
+    chat_id = _private(update)
+    if chat_id is None:
+        return expired()
+    recorded = await deps.diary.stretch_done(chat_id, data.day)
+    if isinstance(recorded, NoDiary):
+        return Answer(edit=Reply(texts.diary_start_first()))
+    if not recorded:
+        return Answer(texts.stretch_too_old())
+    return Answer(texts.stretch_recorded(),
+                  edit=Reply(texts.evening_stretch() + "\n\n" + texts.stretch_recorded()))
+
+
 async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The weekly picture's PNG, sent on demand: the outbox sender stays text-only."""
     query = update.callback_query
@@ -297,6 +327,8 @@ async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await context.bot.send_photo(
         chat_id, InputFile(_chart_png(view.series), filename="cramp-weeks.png"),
         caption=texts.chart_caption(view.series))
+    if view.days is not None:
+        await _send_days(context, chat_id, view.days)
 
 
 async def setting_button(deps: Deps, update: Update, data: DiarySetting) -> Answer:

@@ -1,4 +1,5 @@
-""""⏰ Later" under the daily tip: the choices, then the tip queued once more.
+""""⏰ Later" under the daily tip and the evening stretch: the choices, then that message
+queued once more.
 
 Thin: parse, call bot.services.later, answer with ui.texts and ui.keyboards. Per chat:
 in a group any member's choice sends the tip to the group once more (one pending Later
@@ -13,7 +14,7 @@ from bot.handlers.common import Answer, Reply, expired
 from bot.handlers.deps import Deps
 from bot.services.later import LaterChoice, NoLater
 from bot.ui import keyboards, texts
-from bot.ui.callbacks import LATER_ASK, LaterButton
+from bot.ui.callbacks import LATER_ASK, LATER_STRETCH, LaterButton
 
 
 async def later_button(deps: Deps, update: Update, data: LaterButton) -> Answer:
@@ -21,13 +22,14 @@ async def later_button(deps: Deps, update: Update, data: LaterButton) -> Answer:
     if chat is None:
         return expired()
     if data.choice == LATER_ASK:
-        return Answer(send=(Reply(texts.later_question(),
+        return Answer(send=(Reply(texts.later_question(data.tip_id == LATER_STRETCH),
                                   keyboards.later_choices(data.tip_id)),))
     try:
         choice = LaterChoice(data.choice)
     except ValueError:
         return expired()
-    planned = await deps.later.schedule(chat.id, data.tip_id, choice)
+    tip_id = None if data.tip_id == LATER_STRETCH else data.tip_id
+    planned = await deps.later.schedule(chat.id, tip_id, choice)
     if isinstance(planned, NoLater):
         return Answer(edit=Reply(texts.later_off()))
     today = deps.clock.now().astimezone(planned.at.tzinfo).date()

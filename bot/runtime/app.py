@@ -87,10 +87,12 @@ def build_application(
     transport: Transport | None = None,
     pacer: Pacer | None = None,
     on_poll: Callable[[], None] | None = None,
+    epoch: int | None = None,
 ) -> TelegramApp:
     """The Application with every handler registered; services attach in post_init.
 
-    `on_poll` is called after each completed getUpdates (bot.runtime.health's liveness)."""
+    `on_poll` is called after each completed getUpdates (bot.runtime.health's liveness);
+    `epoch` is the PostgreSQL leader's, which the sender claims and settles rows with."""
     builder = (ApplicationBuilder().token(settings.token or OFFLINE_TOKEN)
                .defaults(TelegramDefaults(
                    parse_mode=ParseMode.HTML,
@@ -110,7 +112,8 @@ def build_application(
 
     async def post_init(application: TelegramApp) -> None:
         await attach_runtime(application, settings, clock=clock, catalog=catalog,
-                             background=background, transport=transport, pacer=pacer)
+                             background=background, transport=transport, pacer=pacer,
+                             epoch=epoch)
 
     # The runtime is detached at post_stop, before shutdown closes the HTTP sessions: sends
     # under way finish and their outcomes are written. Closed first, a message Telegram
@@ -136,6 +139,7 @@ async def attach_runtime(
     background: bool = True,
     transport: Transport | None = None,
     pacer: Pacer | None = None,
+    epoch: int | None = None,
 ) -> Runtime:
     """Open storage, seed tips, build Deps; with `background`, start tick and sender."""
     clock = clock or SystemClock()
@@ -158,7 +162,8 @@ async def attach_runtime(
         sender = Sender(storage, transport, OutboxRenderer(feed, diary, content), clock,
                         pacer or Pacer(settings.send_rate_per_second),
                         concurrency=concurrency_for(settings.send_rate_per_second),
-                        outage=outage, on_chat_gone=subscriptions.mark_unreachable)
+                        outage=outage, on_chat_gone=subscriptions.mark_unreachable,
+                        epoch=epoch)
         deps = Deps(
             settings=settings, clock=clock,
             subscriptions=subscriptions,
@@ -226,6 +231,18 @@ async def detach_runtime(application: TelegramApp) -> None:
     await runtime.storage.close()
 
 
+def halt_sending(application: TelegramApp) -> None:
+    """Stop the sender and the tick now, synchronously: another instance may lead.
+
+    The sender starts no further send (one already under way finishes, and its outcome is
+    written or ignored by the outbox's fence); the tick plans nothing more; the progress
+    loop edits nothing more. The rest shuts down as on a stop signal."""
+    runtime = application.bot_data.get(RUNTIME_KEY)
+    if isinstance(runtime, Runtime):
+        runtime.sender.stop()
+        runtime.stopping.set()
+
+
 def get_runtime(application: TelegramApp) -> Runtime:
     runtime = application.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
@@ -234,12 +251,15 @@ def get_runtime(application: TelegramApp) -> Runtime:
 
 async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """APScheduler's periodic job: queue due tips (the scheduler wakes the sender per batch)."""
+    runtime = context.application.bot_data.get(RUNTIME_KEY)
+    if not isinstance(runtime, Runtime) or runtime.stopping.is_set():
+        return  # stopping, or no longer the leader: the tick is another instance's now
     try:
-        await get_runtime(context.application).scheduler.tick()
+        await runtime.scheduler.tick()
     except Exception:
         log.exception("daily tick failed; next tick retries")
     try:  # after the daily tip, so the three-a-day cap sees it first
-        await get_runtime(context.application).prompts.tick()
+        await runtime.prompts.tick()
     except Exception:
         log.exception("prompt tick failed; next tick retries")
 

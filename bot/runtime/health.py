@@ -3,9 +3,10 @@
 Platforms (Render, Fly, Cloud Run, Kubernetes) restart a process whose liveness check fails
 and send traffic, or a deploy's switch-over, only to one whose readiness check passes:
 
-* `/healthz` — alive and updates flowing: the last completed getUpdates call (or webhook
-  post) is at most `stale_after` old (default 2 minutes; a long poll returns every 10 s
-  even when nobody writes). Counted from the start, so a fresh process has the same grace.
+* `/healthz` — alive and (on the leader) updates flowing: the last completed getUpdates
+  call (or webhook post) is at most `stale_after` old (default 2 minutes; a long poll
+  returns every 10 s even when nobody writes). Counted from the start (or the takeover),
+  so a fresh leader has the same grace; a standby, which polls nothing, is alive.
   200 when fresh, 503 when stale — a bot that no longer receives anything is better
   restarted. In webhook mode Telegram only posts when someone writes, so a quiet bot would
   look stale: there `stale_after` is None, and "updates flowing" means the process is alive
@@ -65,6 +66,13 @@ class Health:
     def __post_init__(self) -> None:
         self.started = self.clock.now()
 
+    def lead(self) -> None:
+        """This instance took over: ready, and liveness counted from now (a standby
+        polled nothing, so its wait is no sign of a stall)."""
+        self.leader = True
+        self.started = self.clock.now()
+        self.last_update = None
+
     def updates_seen(self) -> None:
         """A getUpdates call completed or Telegram posted to the webhook."""
         self.last_update = self.clock.now()
@@ -74,8 +82,11 @@ class Health:
         body: dict[str, object] = {"last_update_seconds": round(since.total_seconds())}
         if self.last_update is None:
             body["last_update_seconds"] = None
-        fresh = self.stale_after is None or since <= self.stale_after
+        # A standby receives no updates by design: alive is all it can be asked.
+        fresh = not self.leader or self.stale_after is None or since <= self.stale_after
         body["status"] = "ok" if fresh else "stale"
+        if not self.leader:
+            body["leader"] = False
         return fresh, body
 
     async def ready(self) -> tuple[bool, dict[str, object]]:
@@ -125,6 +136,16 @@ async def serve(health: Health, listen: str, port: int) -> web.AppRunner:
     return runner
 
 
+async def serve_or_fail(health: Health, listen: str, port: int) -> web.AppRunner:
+    """`serve`, with a port that cannot be bound as the one start-up line."""
+    try:
+        return await serve(health, listen, port)
+    except OSError as exc:
+        what = (exc.strerror or type(exc).__name__).lower()
+        raise StartupFailed(f"health port {listen}:{port} cannot be opened ({what}); "
+                            "choose another, e.g. HEALTH_PORT=8080") from None
+
+
 class UpdatesSeenRequest(BaseRequest):
     """The getUpdates request, reporting each completed poll to `on_poll` (liveness)."""
 
@@ -171,12 +192,7 @@ def with_health(starter: Starter, health: Health, listen: str, port: int,
     with_check = with_database_check(starter, health, database_check)
 
     async def start(application: TelegramApp, on_error: ErrorCallback) -> Stopper:
-        try:
-            runner = await serve(health, listen, port)
-        except OSError as exc:
-            what = (exc.strerror or type(exc).__name__).lower()
-            raise StartupFailed(f"health port {listen}:{port} cannot be opened ({what}); "
-                                "choose another, e.g. HEALTH_PORT=8080") from None
+        runner = await serve_or_fail(health, listen, port)
         log.info("health checks on http://%s:%d/healthz and /readyz", listen, port)
         try:
             stop_updates = await with_check(application, on_error)

@@ -12,9 +12,12 @@ three reasons they cannot offer:
   WARNING line; one that lasts longer is a real second bot: one ERROR line and exit code 2
   rather than keep sending beside it (PTB would retry for ever and hand each 409 to the
   error handlers as a traceback);
-* SIGTERM/SIGINT during the wait for an unreachable Telegram end the process cleanly.
+* SIGTERM/SIGINT during the wait for an unreachable Telegram end the process cleanly;
+* with PostgreSQL a `Gate` (bot.runtime.standby) comes first: the process waits as a
+  standby until it leads, and stops the moment it no longer does.
 
-Exit codes: 0 after a stop signal, 2 for a start-up mistake or a conflict.
+Exit codes: 0 after a stop signal, 2 for a start-up mistake or a conflict, 3 after the
+leadership was lost (restarted, the process waits as a standby again).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
@@ -38,6 +42,11 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_STOPPED = 2  # a start-up mistake or a conflict: restarting will not help by itself
+EXIT_LOST = 3  # another instance may lead now: restart and wait as a standby
+
+LOST_LINE = ("stopped: this instance lost the leadership (its lock connection to PostgreSQL "
+             "is gone) and sends nothing more; exit code 3, so the platform restarts it as "
+             "a standby")
 
 CONFLICT_LINE = ("Telegram answered 409 Conflict: another process is polling with this bot "
                  "token; stopping so the two do not both answer (exit code 2)")
@@ -55,6 +64,21 @@ Stopper = Callable[[], Awaitable[None]]
 # may return what stops it again.
 Starter = Callable[[TelegramApp, ErrorCallback],
                    Awaitable[Stopper | None]]
+
+
+class Gate(Protocol):
+    """Whether this process may serve now (bot.runtime.standby: the PostgreSQL leader)."""
+
+    lost: asyncio.Event
+
+    async def wait(self, stop: asyncio.Event) -> bool:
+        """Until this process may serve (True), or `stop` is set first (False)."""
+
+    def on_lost(self, callback: Callable[[], None]) -> None:
+        """Call `callback` at once, synchronously, when the process may no longer serve."""
+
+    async def release(self) -> None:
+        """Hand over on the way out."""
 
 
 class StartupFailed(Exception):
@@ -99,6 +123,11 @@ class _Watch:
 
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     conflict: bool = False
+    lost: bool = False
+
+    def leadership_lost(self) -> None:
+        self.lost = True
+        self.stop.set()
 
 
 async def start_polling(application: TelegramApp,
@@ -125,14 +154,34 @@ def _classify(exc: TelegramError) -> str | None:
 
 async def run(settings: Settings, build: Callable[[], TelegramApp],
               starter: Starter = start_polling,
-              monotonic: Callable[[], float] = time.monotonic) -> int:
-    """The whole life of the bot process; returns its exit code."""
+              monotonic: Callable[[], float] = time.monotonic,
+              gate: Gate | None = None) -> int:
+    """The whole life of the bot process; returns its exit code.
+
+    With a `gate`, nothing is built, polled or sent before it opens; once it has, losing
+    it stops the process (`build` registers, on the gate, what must stop at once)."""
     watch = _Watch()
-    spell = ConflictSpell(settings.conflict_retry_seconds, monotonic)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, watch.stop.set)
+    if gate is None:
+        return await _serve(settings, build, starter, monotonic, watch)
+    if not await gate.wait(watch.stop):
+        return EXIT_OK
+    gate.on_lost(watch.leadership_lost)
+    try:
+        code = await _serve(settings, build, starter, monotonic, watch)
+    finally:
+        await gate.release()
+    if watch.lost:
+        log.error(LOST_LINE)
+        return EXIT_LOST
+    return code
 
+
+async def _serve(settings: Settings, build: Callable[[], TelegramApp], starter: Starter,
+                 monotonic: Callable[[], float], watch: _Watch) -> int:
+    spell = ConflictSpell(settings.conflict_retry_seconds, monotonic)
     application = build()
     while True:
         reached = await wait_for_telegram(settings, watch.stop)

@@ -19,12 +19,13 @@ Decisions:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.core.clock import Clock
 from bot.core.timecalc import local_date
 from bot.core.zones import resolve_zone
 from bot.diary import chart, export, report, weekly
+from bot.diary.days import DayLogs, WeekDays, week_days
 from bot.diary.flow import Action, Complete, Outcome, Rejected, Removed, Updated, apply
 from bot.diary.models import CheckIn, CheckInAnswer, CrampEntry, Period, Trigger, new_entry
 from bot.diary.prompts import (
@@ -90,6 +91,13 @@ class WeeklyView:
     picture: weekly.WeeklyPicture
     series: chart.Series
     food: FoodWeek | None = None  # this week's logged foods, when there are any
+    days: WeekDays | None = None  # this week's days side by side
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    report: report.Report
+    food: FoodWeek | None  # the report's last week's logged foods, when there are any
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,7 @@ class ExportFiles:
     settings_csv: str
     water_csv: str
     food_csv: str
+    stretches_csv: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,7 @@ class DiaryCounts:
     entries: int
     checkins: int
     settings: DiarySettings | None
+    stretches: int  # evening stretches marked done
 
 
 def zone_of(subscriber: Subscriber) -> tzinfo:
@@ -187,13 +197,10 @@ class DiaryService:
         """Record a morning answer; False when the button is too old (or future-dated),
         NightHasCramps (and the night recorded as one with cramps) for "No cramps" about a
         night that already has a logged cramp."""
-        subscriber = await self._subscriber(chat_id)
-        if subscriber is None:
-            return NO_DIARY
-        now = self._clock.now()
-        if not checkin_accepts(night_of, local_date(now, zone_of(subscriber))):
-            return False
-        await self._ensure(subscriber)
+        accepted = await self._accepts(chat_id, night_of)
+        if not isinstance(accepted, datetime):
+            return accepted
+        now = accepted
         contradicted = (answer is CheckInAnswer.NO_CRAMPS
                         and await self._night_has_cramps(chat_id, night_of))
         if contradicted:
@@ -201,6 +208,28 @@ class DiaryService:
         recorded = await self._storage.diary.record_checkin(
             CheckIn(chat_id, night_of, answer, now))
         return NightHasCramps(night_of) if contradicted and recorded else recorded
+
+    async def stretch_done(self, chat_id: int, day: date) -> bool | NoDiary:
+        """Record that the person did the evening stretch of local date `day` (the date of
+        the stretch message answered); False when that message is too old or
+        future-dated, by the check-in's rule (today's or yesterday's only)."""
+        accepted = await self._accepts(chat_id, day)
+        if not isinstance(accepted, datetime):
+            return accepted
+        await self._storage.diary.record_stretch(chat_id, day, accepted)
+        return True
+
+    async def _accepts(self, chat_id: int, day: date) -> datetime | bool | NoDiary:
+        """Whether an answer to a prompt of local date `day` (today's or yesterday's) is
+        taken now: the moment it is (settings row made), False, or NO_DIARY."""
+        subscriber = await self._subscriber(chat_id)
+        if subscriber is None:
+            return NO_DIARY
+        now = self._clock.now()
+        if not checkin_accepts(day, local_date(now, zone_of(subscriber))):
+            return False
+        await self._ensure(subscriber)
+        return now
 
     async def _night_has_cramps(self, chat_id: int, night_of: date) -> bool:
         return any(entry.local_date == night_of and entry.period is Period.NIGHT
@@ -268,19 +297,35 @@ class DiaryService:
         subscriber = await self._subscriber(chat_id)
         return local_date(self._clock.now(), zone_of(subscriber)) if subscriber else None
 
+    async def _day_logs(self, chat_id: int, first: date) -> DayLogs:
+        """The water, food and stretch logs from local date `first` on, as dates."""
+        return DayLogs(
+            tuple(g.local_date for g in await self._storage.water.glasses(chat_id)
+                  if g.local_date >= first),
+            tuple((f.local_date, f.mg) for f in await self._storage.food.entries(chat_id)
+                  if f.local_date >= first),
+            tuple(await self._storage.diary.stretch_days(chat_id, first)))
+
     async def weekly(self, chat_id: int, today: date) -> WeeklyView:
-        """This week against last, the rules, and eight weeks of nights with cramps."""
+        """This week against last, the rules, eight weeks of nights with cramps, and this
+        week's days side by side."""
         entries, checkins = await self._history(chat_id, today, weekly.HISTORY_WEEKS)
         picture = weekly.weekly_picture(entries, checkins, today)
+        start = picture.this_week.start
         return WeeklyView(picture, chart.nights_series(picture.history),
-                          await self._food.week(chat_id, picture.this_week.start, today))
+                          await self._food.week(chat_id, start, today),
+                          week_days(entries, checkins,
+                                         await self._day_logs(chat_id, start), start, today))
 
-    async def report(self, chat_id: int, week_count: int) -> report.Report | NoDiary:
+    async def report(self, chat_id: int, week_count: int) -> ReportView | NoDiary:
         today = await self.today(chat_id)
         if today is None:
             return NO_DIARY
         entries, checkins = await self._history(chat_id, today, week_count + 1)
-        return report.build_report(entries, checkins, today, week_count)
+        first = weekly.week_start(today) - timedelta(weeks=week_count - 1)
+        found = report.build_report(entries, checkins, today, week_count,
+                                    await self._day_logs(chat_id, first))
+        return ReportView(found, await self._food.week(chat_id, found.weeks[-1].start, today))
 
     async def export(self, chat_id: int) -> ExportFiles | NoDiary:
         """Everything stored about the person's diary, settings and /need profile."""
@@ -309,24 +354,33 @@ class DiaryService:
             "retention_months": str(settings.retention_months if settings else 12),
             "water_glass": water.glass if water else "",
             "water_target": str(water.target or "") if water else "",
+            "water_nudge": "on" if water and water.nudge else "off",
+            "water_hot_days": ";".join(day.isoformat() for day in
+                                       await self._storage.water.hot_days(chat_id)),
         }
         return ExportFiles(export.entries_csv(entries), export.checkins_csv(checkins),
                            export.settings_csv(rows),
                            export.water_csv((g.local_date, g.logged_at, g.ml) for g in
                                             await self._storage.water.glasses(chat_id)),
                            export.food_csv((f.local_date, f.logged_at, f.food, f.servings, f.mg)
-                                           for f in await self._storage.food.entries(chat_id)))
+                                           for f in await self._storage.food.entries(chat_id)),
+                           export.stretches_csv(await self._storage.diary.stretches(chat_id)))
 
     async def counts(self, chat_id: int) -> DiaryCounts:
         return DiaryCounts(await self._storage.diary.entry_count(chat_id),
                            await self._storage.diary.checkin_count(chat_id),
-                           await self._storage.diary.settings(chat_id))
+                           await self._storage.diary.settings(chat_id),
+                           await self._storage.diary.stretch_count(chat_id))
 
     async def aggregate_counts(self) -> tuple[int, int]:
         """(people with a diary, entries logged in the last 7 days): all /stats may show."""
         since = self._clock.now() - timedelta(days=7)
         return (await self._storage.diary.people_with_diary(),
                 await self._storage.diary.entries_logged_since(since))
+
+    async def people_stretching(self) -> int:
+        """How many people marked an evening stretch done: a count, all /stats may show."""
+        return await self._storage.diary.people_stretching()
 
     # ------------------------------------------------------------ retention
 

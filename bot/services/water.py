@@ -12,19 +12,32 @@ Speaks in chat ids and plain results; knows nothing of Telegram. Decisions:
   such targets are ones people do not reach, and the right amount depends on thirst,
   weather, activity and health, which a bot cannot see.
 - Like the diary, the log needs a subscriber row (everything cascades from it on /forget).
+- The afternoon nudge is off until the person turns it on; "hot day / training" turns
+  it on for that one local day (stored as a fact per chat and date, pressing it twice
+  changes nothing). When it comes is bot.diary.prompts.nudge_window's rule, whether it
+  comes is the prompt scheduler's (a dry day, the daily cap, tips on).
 - Nothing here logs anything: the water log is health data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 from bot.core.clock import Clock
-from bot.core.timecalc import local_date
+from bot.core.timecalc import local_date, local_instant
 from bot.core.zones import zone_or_utc
+from bot.diary.prompts import (
+    PromptKind,
+    day_plan,
+    enabled_kinds,
+    next_slot,
+    nudge_crowded_out,
+    nudge_window,
+    receives_prompts,
+)
 from bot.storage import Storage
-from bot.storage.models import WaterSettings
+from bot.storage.models import Subscriber, WaterSettings
 
 # glass size code -> millilitres; 'cup' is a US cup of 8 fl oz (236.6 ml), about 240 ml
 GLASS_ML: dict[str, int] = {"ml200": 200, "ml250": 250, "ml300": 300, "cup": 240}
@@ -51,6 +64,19 @@ class WaterDay:
     target: int | None
     glass_id: int | None = None  # the glass just logged (its Undo), if any
     undone: date | None = None  # the day an Undo just removed a glass from
+    nudge: bool = False  # the afternoon nudge is on
+    nudge_at: time = time(15, 0)  # when it comes, given the person's stretch time
+    nudge_room: bool = True  # False: tip, check-in and stretch leave it no place in a day
+
+
+@dataclass(frozen=True, slots=True)
+class HotDay:
+    """A hot or training day recorded for `day`; `nudge_at` is when that day's nudge comes
+    (local, aware) if no glass is logged by then, or None when none can come any more
+    (its time has passed, tips are off, or the day's three messages are taken)."""
+
+    day: date
+    nudge_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +85,7 @@ class WaterCounts:
 
     glasses: int
     settings: WaterSettings | None
+    hot_days: int = 0
 
 
 class WaterService:
@@ -72,12 +99,22 @@ class WaterService:
             return None
         return zone_or_utc(subscriber.timezone)
 
+    async def _nudge_at(self, chat_id: int) -> time:
+        """Today's nudge time for this person: it keeps clear of their stretch time."""
+        diary = await self._storage.diary.settings(chat_id)
+        return nudge_window(diary.stretch_time if diary else None)[0]
+
     async def _day(self, chat_id: int, day: date, *, glass_id: int | None = None,
                    ) -> WaterDay:
         settings = await self._storage.water.settings(chat_id)
         glasses, ml = await self._storage.water.day_total(chat_id, day)
+        diary = await self._storage.diary.settings(chat_id)
+        checkin, stretch = (diary.checkin_time, diary.stretch_time) if diary else (None, None)
         return WaterDay(day, glasses, ml, settings.glass if settings else DEFAULT_GLASS,
-                        settings.target if settings else None, glass_id)
+                        settings.target if settings else None, glass_id,
+                        nudge=bool(settings and settings.nudge),
+                        nudge_at=nudge_window(stretch)[0],
+                        nudge_room=not nudge_crowded_out(checkin, stretch))
 
     async def log_glass(self, chat_id: int) -> WaterDay | NoWaterLog:
         """One glass of the current size on the person's local today."""
@@ -128,9 +165,54 @@ class WaterService:
             return NO_WATER_LOG
         return await self.today(chat_id)
 
+    async def set_nudge(self, chat_id: int, on: bool) -> WaterDay | NoWaterLog:
+        """Turn the afternoon nudge on (from its next slot) or off (a hot day today keeps
+        today's)."""
+        subscriber = await self._storage.subscribers.get(chat_id)
+        if subscriber is None:
+            return NO_WATER_LOG
+        tz, now = zone_or_utc(subscriber.timezone), self._clock.now()
+        at = await self._nudge_at(chat_id)
+        today = local_date(now, tz)
+        if on:
+            next_at: datetime | None = next_slot(PromptKind.NUDGE, at, tz, now)[0]
+        else:
+            start = local_instant(today, at, tz)
+            hot = await self._storage.water.is_hot(chat_id, today)
+            next_at = start if hot and start > now else None
+        if not await self._storage.water.set_nudge(chat_id, on, next_at, now):
+            return NO_WATER_LOG
+        return await self._day(chat_id, today)
+
+    async def hot_day(self, chat_id: int) -> HotDay | NoWaterLog:
+        """Record today as a hot or training day, which turns today's nudge on."""
+        subscriber = await self._storage.subscribers.get(chat_id)
+        if subscriber is None:
+            return NO_WATER_LOG
+        tz, now = zone_or_utc(subscriber.timezone), self._clock.now()
+        today = local_date(now, tz)
+        start = local_instant(today, await self._nudge_at(chat_id), tz)
+        slot = start if start > now else None
+        if not await self._storage.water.add_hot_day(chat_id, today, slot, now):
+            return NO_WATER_LOG
+        comes = slot is not None and await self._nudge_has_room(subscriber, today)
+        return HotDay(today, start.astimezone(tz) if comes else None)
+
+    async def _nudge_has_room(self, subscriber: Subscriber, day: date) -> bool:
+        """Whether a nudge on `day` would be sent as things stand: tips on, and a place in
+        the day's plan (the prompt scheduler checks again, with what is queued then)."""
+        if not receives_prompts(subscriber.status, subscriber.chat_type,
+                                subscriber.paused_until, day):
+            return False
+        diary = await self._storage.diary.settings(subscriber.chat_id)
+        enabled = enabled_kinds(True, diary.checkin_time, diary.stretch_time,
+                                diary.weekly_enabled) if diary else {PromptKind.DAILY_TIP}
+        return PromptKind.NUDGE in day_plan(enabled | {PromptKind.NUDGE}, day)
+
     async def counts(self, chat_id: int) -> WaterCounts:
         return WaterCounts(await self._storage.water.glass_count(chat_id),
-                           await self._storage.water.settings(chat_id))
+                           await self._storage.water.settings(chat_id),
+                           len(await self._storage.water.hot_days(chat_id)))
 
     async def people_keeping(self) -> int:
         """How many people keep a water log: all /stats may show."""

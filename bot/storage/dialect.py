@@ -58,6 +58,10 @@ class Dialect:
         """The larger of two values."""
         return f"greatest({first}, {second})" if self.postgres else f"max({first}, {second})"
 
+    def least(self, first: str, second: str) -> str:
+        """The smaller of two values."""
+        return f"least({first}, {second})" if self.postgres else f"min({first}, {second})"
+
     def contains(self, haystack: str, needle: str) -> str:
         """True when text `needle` occurs in text `haystack`."""
         if self.postgres:

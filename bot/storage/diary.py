@@ -1,7 +1,7 @@
 """The cramp diary's rows: settings, entries with their trigger tags, check-ins, prompts.
 
-Owns diary_settings, cramp_entries, cramp_entry_triggers, cramp_entry_sources and
-diary_checkins, and the diary prompts' outbox rows. Contracts:
+Owns diary_settings, cramp_entries, cramp_entry_triggers, cramp_entry_sources,
+diary_checkins and diary_stretches, and the diary prompts' outbox rows. Contracts:
 - Every read or write of an entry names the chat as well as the id (`WHERE id = ? AND
   chat_id = ?`): ids travel in button data, which anyone can forge, so an id alone never
   reaches another person's entry.
@@ -39,13 +39,18 @@ from bot.storage.models import DiarySettings, DuePrompt, PromptPlan
 from bot.storage.subscribers import SUBSCRIBER, decode_subscriber
 
 PROMPT_KINDS = ("checkin", "stretch", "weekly")
+# The kinds the at-most-three-a-day rule counts, queued or sent, per chat and local date.
+SCHEDULED_KINDS = "('daily', 'checkin', 'stretch', 'weekly', 'later', 'nudge')"
+# Where each planned kind keeps its next slot (the water nudge's is the water log's).
+_NEXT_AT = {**{kind: "diary_settings" for kind in PROMPT_KINDS}, "nudge": "water_settings"}
 
 
 def _hhmm(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
 
-def _time(value: str | None) -> time | None:
+def optional_time(value: str | None) -> time | None:
+    """A stored 'HH:MM', or None for a prompt that is off."""
     if not value:
         return None
     hour, minute = (int(part) for part in value.split(":"))
@@ -65,7 +70,7 @@ def _now_if_missing(value: int | None) -> datetime:
 
 
 SETTINGS = RowShape(DiarySettings, decode={
-    "checkin_time": _time, "stretch_time": _time, "weekly_enabled": bool,
+    "checkin_time": optional_time, "stretch_time": optional_time, "weekly_enabled": bool,
     "retention_months": int, "checkin_next_at": from_ts, "stretch_next_at": from_ts,
     "weekly_next_at": from_ts})
 # The trigger tags are rows of cramp_entry_triggers, read with the entries.
@@ -259,6 +264,44 @@ class DiaryQueries:
         return int(await self._db.fetch_value(
             "SELECT count(*) FROM diary_checkins WHERE chat_id = ?", (chat_id,), default=0))
 
+    # ------------------------------------------------------------ evening stretches
+
+    async def record_stretch(self, chat_id: int, day: date, now: datetime) -> None:
+        """Store that the person stretched on local date `day`; a second "done" for the
+        same day changes nothing, and a chat without a subscriber row stores nothing."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                """INSERT INTO diary_stretches (chat_id, local_date, done_at)
+                   SELECT chat_id, CAST(? AS TEXT), CAST(? AS BIGINT)
+                   FROM subscribers WHERE chat_id = ?
+                   ON CONFLICT (chat_id, local_date) DO NOTHING""",
+                (day.isoformat(), to_ts(now), chat_id))
+
+    async def stretch_days(self, chat_id: int, first: date) -> list[date]:
+        """The local dates from `first` on that the person stretched, oldest first."""
+        rows = await self._db.fetch_all(
+            """SELECT local_date FROM diary_stretches WHERE chat_id = ? AND local_date >= ?
+               ORDER BY local_date""", (chat_id, first.isoformat()))
+        return [date.fromisoformat(row[0]) for row in rows]
+
+    async def stretches(self, chat_id: int) -> list[tuple[date, datetime]]:
+        """Every stretch day of one chat as (local date, when it was marked), oldest first:
+        what /export writes."""
+        rows = await self._db.fetch_all(
+            """SELECT local_date, done_at FROM diary_stretches WHERE chat_id = ?
+               ORDER BY local_date""", (chat_id,))
+        return [(date.fromisoformat(day), datetime.fromtimestamp(done_at, UTC))
+                for day, done_at in rows]
+
+    async def stretch_count(self, chat_id: int) -> int:
+        return int(await self._db.fetch_value(
+            "SELECT count(*) FROM diary_stretches WHERE chat_id = ?", (chat_id,), default=0))
+
+    async def people_stretching(self) -> int:
+        """How many people have marked at least one stretch: all /stats shows."""
+        return int(await self._db.fetch_value(
+            "SELECT count(DISTINCT chat_id) FROM diary_stretches", default=0))
+
     # ------------------------------------------------------------ prompts
 
     async def due_prompts(self, now: datetime, limit: int) -> list[DuePrompt]:
@@ -285,14 +328,15 @@ class DiaryQueries:
     async def kinds_on(self, chat_id: int, day: date) -> set[str]:
         """The scheduled kinds queued or sent to a chat for one local date (the daily cap)."""
         rows = await self._db.fetch_all(
-            """SELECT DISTINCT kind FROM deliveries
+            f"""SELECT DISTINCT kind FROM deliveries
                WHERE chat_id = ? AND local_date = ? AND status IN ('pending', 'sent')
-                 AND kind IN ('daily', 'checkin', 'stretch', 'weekly', 'later')""",
+                 AND kind IN {SCHEDULED_KINDS}""",
             (chat_id, day.isoformat()))
         return {row[0] for row in rows}
 
     async def apply_prompt_plans(self, plans: Sequence[PromptPlan], now: datetime) -> int:
-        """Queue the tick's prompt rows and move each prompt to its next slot, atomically.
+        """Queue the tick's prompt rows (the water nudge's too) and move each to its next
+        slot, atomically.
 
         The unique (chat, kind, local date) index makes a replayed tick a no-op.
         Returns how many rows were queued for sending.
@@ -302,9 +346,10 @@ class DiaryQueries:
             before = tx.total_changes
             await tx.executemany(
                 """INSERT INTO deliveries (chat_id, kind, local_date, status, due_at,
-                       created_at)
-                   VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING""",
-                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts)
+                       created_at, expires_at)
+                   VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING""",
+                [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts,
+                  to_ts(p.expires_at) if p.expires_at else None)
                  for p in plans if p.status == "pending"])
             queued = tx.total_changes - before
             await tx.executemany(
@@ -315,9 +360,9 @@ class DiaryQueries:
                 [(p.chat_id, p.kind, p.local_date.isoformat(), to_ts(p.due_at), ts,
                   Reason.LATE_OR_QUIET_HOURS)
                  for p in plans if p.status == "missed"])
-            for kind in PROMPT_KINDS:
+            for kind, table in _NEXT_AT.items():
                 await tx.executemany(
-                    f"UPDATE diary_settings SET {kind}_next_at = ? WHERE chat_id = ?",
+                    f"UPDATE {table} SET {kind}_next_at = ? WHERE chat_id = ?",
                     [(to_ts(p.next_at) if p.next_at else None, p.chat_id)
                      for p in plans if p.kind == kind])
         return queued
@@ -345,6 +390,9 @@ class DiaryQueries:
             deleted = tx.total_changes - before
             await tx.executemany(
                 "DELETE FROM diary_checkins WHERE chat_id = ? AND night_of < ?",
+                [(chat_id, cutoff.isoformat()) for chat_id, cutoff in cutoffs])
+            await tx.executemany(
+                "DELETE FROM diary_stretches WHERE chat_id = ? AND local_date < ?",
                 [(chat_id, cutoff.isoformat()) for chat_id, cutoff in cutoffs])
             await tx.execute("DELETE FROM cramp_entry_sources WHERE used_at < ?",
                              (to_ts(sources_before),))

@@ -24,18 +24,10 @@ dedicated connection:
 The lock needs a real session: behind a transaction-mode pooler it would be taken in a
 session the bot no longer talks to (bot.storage.postgres refuses such URLs at start-up).
 
-How the bot will use it (the PostgreSQL storage and the run loop, a later step):
-
-    election = Leadership(settings.postgres, on_lost=stop_sending)
-    epoch = await election.acquire(stop)          # standby: no polling, no sending
-    if epoch is None: return                      # asked to stop while waiting
-    storage.leader_epoch = epoch                  # every outcome write carries it
-    … start polling or the webhook, the tick and the sender (health /readyz: ready) …
-    await first_of(stop, election.lost)           # a lost lock stops the sender at once
-    await election.release()
-
-The `leadership` table is created here (idempotently, while holding the lock) until the
-PostgreSQL migrations exist; they should take it over unchanged.
+bot.runtime.standby wraps it for the run loop: the process waits as a standby in
+`acquire`, starts with the epoch as its sender's claim, and stops sending from `on_lost`.
+The `leadership` table is also created by PostgreSQL migration 1; the idempotent CREATE
+here lets an election run against a database that was never migrated.
 """
 
 from __future__ import annotations

@@ -213,6 +213,7 @@ class PromptPlan:
     due_at: datetime
     next_at: datetime | None
     status: str | None  # 'pending' | 'missed'; None: nothing queued (paused, over the cap)
+    expires_at: datetime | None = None  # the latest send (the water nudge's window end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,11 +256,42 @@ class Changed:
 
 @dataclass(frozen=True, slots=True)
 class WaterSettings:
-    """One person's water-log settings: a glass size code and their own daily target."""
+    """One person's water-log settings: a glass size code, their own daily target, and the
+    afternoon nudge (on or off, and its next slot while one is planned)."""
 
     chat_id: int
     glass: str  # 'ml200' | 'ml250' | 'ml300' | 'cup'
     target: int | None  # glasses a day; None: no target
+    nudge: bool = False
+    nudge_next_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueNudge:
+    """An afternoon water nudge whose slot has come, with what the scheduler decides on:
+    whether the setting is on, the stretch time it keeps clear of, and the subscription.
+    Whether its day has a glass or is a hot day is read for the whole batch at once."""
+
+    chat_id: int
+    slot: datetime
+    enabled: bool
+    prompts: PromptTimes | None  # the diary prompts that are on (None: no diary)
+    # Of the subscription, only what the decision reads (a whole Subscriber row is most
+    # of the due query's cost at 2,000 rows).
+    timezone: str
+    status: str
+    chat_type: str
+    paused_until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeDay:
+    """One (chat, local date)'s facts for its nudge: a glass logged, a hot day, and the
+    scheduled kinds already queued or sent that day (the daily cap)."""
+
+    glass: bool
+    hot: bool
+    kinds: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)

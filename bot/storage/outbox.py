@@ -31,7 +31,7 @@ from bot.storage.subscribers import DUE_COLUMNS, SubscriberQueries, decode_due
 
 # The kinds the sender sends from the outbox (on-demand tips are answered directly);
 # the diary's prompts ride the same queue, pacer and outcomes.
-SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later'"
+SENT_KINDS = "'daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later', 'nudge'"
 
 
 # The tick's read: due rows with their current cycle's seen tips and 👎 votes, in one
@@ -101,9 +101,12 @@ class _Statements:
         self.seen_on_demand = seen_after(d, "CAST(?1 AS TEXT)", "CAST(?2 AS INTEGER)")
         # The sender's outcomes, one statement per batch (?1: a JSON array of [delivery
         # id, status, message id, reason code, at, counted attempt 0/1, retry at, timed
-        # out 0/1, detail, cause]). Only rows still pending change, so a late or
-        # repeated outcome cannot undo a settled one; the sender's claim ends with it (a
-        # row retried later is claimed again when due).
+        # out 0/1, detail, cause]; ?2 the writer's claim epoch, or NULL for a row sent
+        # without a claim: an on-demand reply). Only rows still pending change, so a late
+        # or repeated outcome cannot undo a settled one; and only rows still claimed by
+        # the writer, so a stale leader's late outcome cannot overwrite a row its
+        # successor released or re-claimed (the fence). The sender's claim ends with it
+        # (a row retried later is claimed again when due).
         self.settle = f"""UPDATE deliveries
             SET status = p.new_status, message_id = coalesce(p.new_message_id, message_id),
                 error = p.new_error, error_detail = p.new_detail, error_cause = p.new_cause,
@@ -113,17 +116,21 @@ class _Statements:
             FROM {d.json_rows("?1", row_id="int", new_status="text", new_message_id="int",
                               new_error="text", at="int", counted="int", retry_at="int",
                               timed_out="int", new_detail="text", new_cause="text")} AS p
-            WHERE deliveries.id = p.row_id AND deliveries.status = 'pending'"""
+            WHERE deliveries.id = p.row_id AND deliveries.status = 'pending'
+              AND coalesce(deliveries.claimed_by, 0) = coalesce(CAST(?2 AS BIGINT), 0)"""
         # The sender's refill: claim the oldest unclaimed rows due now (?1 the instance's
         # epoch, ?2 now, ?3 how many), then read what to send for exactly the ids claimed
-        # (?1 their JSON array). Rows of a chat without a subscriber row cannot exist
+        # (?1 their JSON array). A claim of an older epoch counts as unclaimed: a stale
+        # leader's claim that lands after its successor released the claims cannot hold
+        # the row back from the leader. Rows of a chat without a subscriber row cannot exist
         # (foreign key); the join is the one the read needs for the chat's type and
         # language. On PostgreSQL, SKIP LOCKED lets a claim pass rows another
         # transaction is settling instead of waiting for them.
         skip_locked = "FOR UPDATE SKIP LOCKED" if d.postgres else ""
         self.claim = f"""UPDATE deliveries SET claimed_by = ?1
             WHERE id IN (SELECT id FROM deliveries {d.indexed_by('deliveries_pending')}
-                         WHERE status = 'pending' AND claimed_by IS NULL AND due_at <= ?2
+                         WHERE status = 'pending' AND due_at <= ?2
+                           AND (claimed_by IS NULL OR claimed_by < ?1)
                            AND kind IN ({SENT_KINDS})
                          ORDER BY due_at, id LIMIT ?3 {skip_locked})
             RETURNING id"""
@@ -381,10 +388,15 @@ class OutboxQueries:
             f"""SELECT min(due_at) FROM deliveries
                WHERE status = 'pending' AND kind IN ({SENT_KINDS})"""))
 
-    async def apply_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+    async def apply_outcomes(self, outcomes: Sequence[DeliveryOutcome],
+                             epoch: int | None = None) -> None:
         """Record a batch of send results in one transaction (one fsync, not one per send).
 
         Only rows still pending change, so a late or repeated outcome cannot undo a settled one.
+        Only rows still claimed by `epoch` (the sender's claim; None: rows nobody claimed,
+        an on-demand reply) change: with PostgreSQL a leader that lost its lock may still
+        write the outcomes of sends that were in flight, after its successor released
+        and re-claimed those rows; that late write is ignored.
         Every outcome stamps `last_attempt_at` (the health check's sign of progress) and a
         timed-out attempt adds one to `timeouts`.
 
@@ -409,7 +421,7 @@ class OutboxQueries:
         sql = self._sql
 
         def write(tx: sqlite3.Connection) -> None:
-            tx.execute(sql.settle, (batch,))
+            tx.execute(sql.settle, (batch, epoch))
 
         await self._db.transact(write)
 

@@ -98,6 +98,71 @@ BROADCAST_TEXTS = """
     ) WITHOUT ROWID;
 """
 
+# The afternoon water nudge: on or off per person (off by default) with its next slot
+# (the tick's due index), the days someone said "hot day / training" (which turn that
+# day's nudge on), and 'nudge' outbox rows, one per (chat, local date) like the prompts.
+# deliveries is rebuilt to widen its CHECK on kind.
+WATER_NUDGE = """
+    ALTER TABLE water_settings ADD COLUMN nudge INTEGER NOT NULL DEFAULT 0
+        CHECK (nudge IN (0, 1));
+    ALTER TABLE water_settings ADD COLUMN nudge_next_at INTEGER;
+    CREATE INDEX water_nudge_due ON water_settings (nudge_next_at)
+        WHERE nudge_next_at IS NOT NULL;
+    CREATE TABLE water_hot_days (
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, local_date)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE deliveries_new (
+        id              INTEGER PRIMARY KEY,
+        chat_id         INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        kind            TEXT    NOT NULL
+                        CHECK (kind IN ('daily', 'on_demand', 'another', 'broadcast',
+                                        'checkin', 'stretch', 'weekly', 'later', 'nudge')),
+        tip_id          TEXT    REFERENCES tips (id),
+        broadcast_id    INTEGER REFERENCES broadcasts (id),
+        local_date      TEXT,
+        status          TEXT    NOT NULL
+                        CHECK (status IN ('pending', 'sent', 'failed', 'blocked', 'missed',
+                                          'cancelled')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        error           TEXT,
+        message_id      INTEGER,
+        due_at          INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        sent_at         INTEGER,
+        expires_at      INTEGER,
+        timeouts        INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at INTEGER,
+        claimed_by      INTEGER,
+        error_detail    TEXT,
+        error_cause     TEXT
+    );
+    INSERT INTO deliveries_new SELECT id, chat_id, kind, tip_id, broadcast_id, local_date,
+        status, attempts, error, message_id, due_at, created_at, sent_at, expires_at,
+        timeouts, last_attempt_at, claimed_by, error_detail, error_cause FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_new RENAME TO deliveries;
+    CREATE UNIQUE INDEX deliveries_broadcast_once ON deliveries (broadcast_id, chat_id)
+        WHERE kind = 'broadcast';
+    CREATE INDEX deliveries_pending ON deliveries (due_at) WHERE status = 'pending';
+    CREATE INDEX deliveries_chat ON deliveries (chat_id, created_at);
+    CREATE INDEX deliveries_broadcast ON deliveries (broadcast_id, status)
+        WHERE broadcast_id IS NOT NULL;
+    CREATE INDEX deliveries_attempted ON deliveries (last_attempt_at)
+        WHERE last_attempt_at IS NOT NULL;
+    CREATE UNIQUE INDEX deliveries_prompt_once ON deliveries (chat_id, kind, local_date)
+        WHERE kind IN ('checkin', 'stretch', 'weekly', 'nudge');
+    CREATE UNIQUE INDEX deliveries_daily_slot_once ON deliveries (chat_id, due_at)
+        WHERE kind = 'daily';
+    CREATE INDEX deliveries_claimed ON deliveries (claimed_by) WHERE claimed_by IS NOT NULL;
+    CREATE UNIQUE INDEX deliveries_later_once
+        ON deliveries (chat_id, coalesce(tip_id, ''))
+        WHERE kind = 'later' AND status = 'pending';
+"""
+
 # Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a
 # shipped entry: add a new one, so existing databases upgrade in place on start.
 MIGRATIONS: tuple[str, ...] = (
@@ -458,6 +523,18 @@ MIGRATIONS: tuple[str, ...] = (
         ON deliveries (chat_id, coalesce(tip_id, ''))
         WHERE kind = 'later' AND status = 'pending';
     """,
+    # The evening stretch's "done": one row per person and local date they said they
+    # stretched (the date of the stretch message they answered). A fact, never a label;
+    # health data, so it cascades from the subscriber row and follows the diary's retention.
+    """
+    CREATE TABLE diary_stretches (
+        chat_id    INTEGER NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT    NOT NULL,
+        done_at    INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, local_date)
+    );
+    """,
+    WATER_NUDGE,
 )
 
 

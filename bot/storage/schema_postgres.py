@@ -225,4 +225,35 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         epoch BIGINT   NOT NULL
     );
     """,
+    # SQLite's 15: the evening stretch's "done", one row per person and local date.
+    """
+    CREATE TABLE diary_stretches (
+        chat_id    BIGINT NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT   NOT NULL,
+        done_at    BIGINT NOT NULL,
+        PRIMARY KEY (chat_id, local_date)
+    );
+    """,
+    # SQLite's 16: the afternoon water nudge (its setting and next slot), hot days, and
+    # 'nudge' among the outbox's kinds, once per chat and local date like the prompts.
+    """
+    ALTER TABLE water_settings ADD COLUMN nudge INTEGER NOT NULL DEFAULT 0
+        CHECK (nudge IN (0, 1));
+    ALTER TABLE water_settings ADD COLUMN nudge_next_at BIGINT;
+    CREATE INDEX water_nudge_due ON water_settings (nudge_next_at)
+        WHERE nudge_next_at IS NOT NULL;
+    CREATE TABLE water_hot_days (
+        chat_id    BIGINT NOT NULL REFERENCES subscribers (chat_id) ON DELETE CASCADE,
+        local_date TEXT   NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (chat_id, local_date)
+    );
+    ALTER TABLE deliveries DROP CONSTRAINT deliveries_kind_check;
+    ALTER TABLE deliveries ADD CONSTRAINT deliveries_kind_check
+        CHECK (kind IN ('daily', 'on_demand', 'another', 'broadcast',
+                        'checkin', 'stretch', 'weekly', 'later', 'nudge'));
+    DROP INDEX deliveries_prompt_once;
+    CREATE UNIQUE INDEX deliveries_prompt_once ON deliveries (chat_id, kind, local_date)
+        WHERE kind IN ('checkin', 'stretch', 'weekly', 'nudge');
+    """,
 )

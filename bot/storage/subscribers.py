@@ -124,7 +124,8 @@ def _instant(moment: datetime | None) -> int | None:
 Decide = Callable[[Subscriber, PromptTimes | None], SubscriberChange | None]
 
 # Kinds of pending rows a stop or a pause cancels (a block settles every pending row).
-_CANCELLED_KINDS = "('daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later')"
+_CANCELLED_KINDS = ("('daily', 'broadcast', 'checkin', 'stretch', 'weekly', 'later', "
+                    "'nudge')")
 
 # move_chat's new values, typed: PostgreSQL cannot infer a parameter's type in a SELECT list.
 _CASTS = {"chat_id": "CAST(? AS BIGINT)", "chat_type": "CAST(? AS TEXT)",

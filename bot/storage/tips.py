@@ -13,7 +13,6 @@ the files bring the id back it returns to rotation, unless an admin has retired 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -100,16 +99,14 @@ class TipQueries:
     async def add(self, tip: Tip, now: datetime) -> bool:
         """Store an admin-written tip; False when the id is taken."""
         ts = to_ts(now)
-        try:
-            async with self._db.write() as tx:
-                await tx.execute(
-                    """INSERT INTO tips (id, topic, text, source, origin, retired, created_at,
-                       updated_at) VALUES (?, ?, ?, ?, 'admin', 0, ?, ?)""",
-                    (tip.id, tip.topic, tip.text, tip.source, ts, ts),
-                )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        async with self._db.write() as tx:
+            cursor = await tx.execute(
+                """INSERT INTO tips (id, topic, text, source, origin, retired, created_at,
+                   updated_at) VALUES (?, ?, ?, ?, 'admin', 0, ?, ?)
+                   ON CONFLICT (id) DO NOTHING""",
+                (tip.id, tip.topic, tip.text, tip.source, ts, ts),
+            )
+        return bool(cursor.rowcount > 0)
 
     async def set_retired(self, tip_id: str, retired: bool, now: datetime) -> bool:
         """Take a tip out of (or back into) rotation; False when there is no such tip.

@@ -432,6 +432,23 @@ class LogStart(CallbackData, prefix="cl"):
         return cls(_decode(match.group(1), _MUSCLES), bool(match.group(2))) if match else None
 
 
+def _pack_day(prefix: str, day: date) -> str:
+    """"<prefix>:YYYYMMDD": a button that carries one local date."""
+    return _checked(f"{prefix}:{day.strftime('%Y%m%d')}")
+
+
+def _parse_day(prefix: str, data: object) -> date | None:
+    """The date of a `_pack_day` button, or None for anything else (a 30 February too)."""
+    match = re.fullmatch(rf"{re.escape(prefix)}:(20[0-9]{{2}})([0-9]{{2}})([0-9]{{2}})", data,
+                         re.ASCII) if isinstance(data, str) else None
+    if match is None:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
 @dataclasses.dataclass(frozen=True)
 class ChartButton(CallbackData, prefix="dc"):
     """Send the PNG chart of the eight weeks ending with the week of `day`."""
@@ -439,18 +456,28 @@ class ChartButton(CallbackData, prefix="dc"):
     day: date
 
     def pack(self) -> str:
-        return _checked(f"{self.prefix}:{self.day.strftime('%Y%m%d')}")
+        return _pack_day(self.prefix, self.day)
 
     @classmethod
     def parse(cls, data: object) -> ChartButton | None:
-        match = re.fullmatch(r"dc:(20[0-9]{2})([0-9]{2})([0-9]{2})", data, re.ASCII) \
-            if isinstance(data, str) else None
-        if match is None:
-            return None
-        try:
-            return cls(date(*(int(part) for part in match.groups())))
-        except ValueError:
-            return None
+        day = _parse_day(cls.prefix, data)
+        return cls(day) if day else None
+
+
+@dataclasses.dataclass(frozen=True)
+class StretchDone(CallbackData, prefix="sd"):
+    """"✅ I stretched" under the evening stretch, carrying the stretch message's local
+    date, so a press after midnight still records the evening it answered."""
+
+    day: date
+
+    def pack(self) -> str:
+        return _pack_day(self.prefix, self.day)
+
+    @classmethod
+    def parse(cls, data: object) -> StretchDone | None:
+        day = _parse_day(cls.prefix, data)
+        return cls(day) if day else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -473,7 +500,8 @@ DIARY_MENU = "menu"
 # ------------------------------------------------------------------ the water log
 #   wa:<source>       "💧 +1 glass" (under the tip, or under /water's answer)
 #   wu:<glass id>     "↩️ Undo" of that one glass
-#   ws:<item>:<value> a water setting: glass size (a code) or target (a number or "off")
+#   ws:<item>:<value> a water setting: glass size (a code), target (a number or "off"),
+#                     the afternoon nudge ("on" / "off"), or today as a hot day ("hot:hot")
 
 @dataclasses.dataclass(frozen=True)
 class WaterAdd(CallbackData, prefix="wa"):
@@ -499,6 +527,11 @@ class WaterSetting(CallbackData, prefix="ws"):
 
 WATER_ADD_TIP = "tip"
 WATER_ADD_WATER = "water"
+WATER_ADD_CHECKIN = "checkin"  # under the morning check-in
+WATER_ADD_NUDGE = "nudge"  # under the afternoon nudge
+WATER_SET_NUDGE = "n"  # value: WATER_ON or WATER_OFF
+WATER_ON = "on"
+WATER_HOT = "hot"  # item and value: today is a hot or training day (sends an answer)
 WATER_SET_GLASS = "g"  # value: a glass size code ('ml200', 'ml250', 'ml300', 'cup')
 WATER_SET_TARGET = "t"  # value: glasses a day, or WATER_OFF
 WATER_MENU = "menu"  # item and value: show the settings keyboard
@@ -525,12 +558,14 @@ class FoodUndo(CallbackData, prefix="ateu"):
 
 
 LATER_ASK = "ask"  # "⏰ Later" itself: offers the choices
+LATER_STRETCH = ""  # in place of a tip id: the Later is the evening stretch's
 
 
 @dataclasses.dataclass(frozen=True)
 class LaterButton(CallbackData, prefix="lt"):
-    """"⏰ Later" under a daily tip (`choice` LATER_ASK), and its choices ('hour',
-    'evening', 'morning' of bot.services.later.LaterChoice) for that tip."""
+    """"⏰ Later" under a daily tip or the evening stretch (`choice` LATER_ASK), and its
+    choices ('hour', 'evening', 'morning' of bot.services.later.LaterChoice) for that tip,
+    or for the stretch when `tip_id` is LATER_STRETCH (no tip id is empty)."""
 
     choice: str
     tip_id: str

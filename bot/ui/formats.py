@@ -35,6 +35,11 @@ def day_label(day: date) -> str:
     return format_skeleton("MMMEd", day, locale=babel_locale())
 
 
+def weekday_day(day: date) -> str:
+    """Weekday and day of the month: 'Sat 28' (a column of a week's days side by side)."""
+    return format_skeleton("Ed", day, locale=babel_locale())
+
+
 def short_date(day: date) -> str:
     """Day and month only: '3 Mar' (a week's label)."""
     return format_skeleton("MMMd", day, locale=babel_locale())

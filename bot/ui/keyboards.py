@@ -44,6 +44,7 @@ from bot.ui.callbacks import (
     FORGET_YES,
     LANGUAGE_MENU,
     LATER_ASK,
+    LATER_STRETCH,
     MENU_CAUSES,
     MENU_FOODS,
     MENU_SETTINGS,
@@ -61,11 +62,16 @@ from bot.ui.callbacks import (
     TOPICS_DONE,
     VOTE_DOWN,
     VOTE_UP,
+    WATER_ADD_CHECKIN,
+    WATER_ADD_NUDGE,
     WATER_ADD_TIP,
     WATER_ADD_WATER,
+    WATER_HOT,
     WATER_MENU,
     WATER_OFF,
+    WATER_ON,
     WATER_SET_GLASS,
+    WATER_SET_NUDGE,
     WATER_SET_TARGET,
     WATER_SHOW,
     BroadcastTip,
@@ -96,6 +102,7 @@ from bot.ui.callbacks import (
     PickZone,
     RunCommand,
     Setting,
+    StretchDone,
     TipAction,
     ToggleTopic,
     WaterAdd,
@@ -148,6 +155,8 @@ def settings_menu(subscriber: Subscriber) -> InlineKeyboardMarkup:
         [pause, toggle] if subscriber.status != "stopped" else [toggle],
     ]
     rows.append(log_cramp_row())
+    rows.append([_button(texts.button_water_from_settings(),
+                         WaterSetting(WATER_MENU, WATER_MENU))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -404,10 +413,12 @@ def diary_times(item: str) -> InlineKeyboardMarkup:
 
 
 def checkin_question(night_of: date) -> InlineKeyboardMarkup:
+    """Yes / No about the night, and the morning's water: a glass, or a hot day."""
     return InlineKeyboardMarkup([[
         _button(texts.button_checkin_no(), CheckInButton(CheckInAnswer.NO_CRAMPS, night_of)),
         _button(texts.button_checkin_yes(), CheckInButton(CheckInAnswer.CRAMPS, night_of)),
-    ]])
+    ], [water_add_button(WATER_ADD_CHECKIN),
+        _button(texts.button_water_hot(), WaterSetting(WATER_HOT, WATER_HOT))]])
 
 
 def log_another_for(night_of: date) -> InlineKeyboardMarkup:
@@ -415,6 +426,14 @@ def log_another_for(night_of: date) -> InlineKeyboardMarkup:
     opens the logging steps for last night."""
     return InlineKeyboardMarkup([[
         _button(texts.button_log_another(), CheckInButton(CheckInAnswer.CRAMPS, night_of))]])
+
+
+def stretch_actions(day: date) -> InlineKeyboardMarkup:
+    """Under the evening stretch of local date `day`: "done" (counted in the weekly
+    picture) and "⏰ Later"."""
+    return InlineKeyboardMarkup([[
+        _button(texts.button_stretch_done(), StretchDone(day)),
+        _button(texts.button_later(), LaterButton(LATER_ASK, LATER_STRETCH))]])
 
 
 def weekly_chart(day: date) -> InlineKeyboardMarkup:
@@ -473,9 +492,16 @@ def water_settings(day: WaterDay) -> InlineKeyboardMarkup:
                        WaterSetting(WATER_SET_TARGET, WATER_OFF))]
     targets += [_button(mark(texts.water_target_label(n), day.target == n),
                         WaterSetting(WATER_SET_TARGET, str(n))) for n in TARGETS]
-    return InlineKeyboardMarkup([*_rows(sizes, 2), *_rows(targets, 2),
+    nudge = _button(texts.button_water_nudge(not day.nudge),
+                    WaterSetting(WATER_SET_NUDGE, WATER_OFF if day.nudge else WATER_ON))
+    return InlineKeyboardMarkup([*_rows(sizes, 2), *_rows(targets, 2), [nudge],
                                  [_button(texts.button_water_back(),
                                           WaterSetting(WATER_SHOW, WATER_SHOW))]])
+
+
+def nudge() -> InlineKeyboardMarkup:
+    """Under the afternoon nudge: one tap logs the glass."""
+    return InlineKeyboardMarkup([[water_add_button(WATER_ADD_NUDGE)]])
 
 
 def offers_later(markup: InlineKeyboardMarkup | None) -> bool:

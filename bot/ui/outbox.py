@@ -60,11 +60,12 @@ class OutboxRenderer:
         self._content = content
         self.kinds: dict[str, KindRenderer] = {
             "daily": self.tip,
-            "later": self.tip,
+            "later": self.later,
             "broadcast": self.broadcast,
             "checkin": self.checkin,
             "stretch": self.stretch,
             "weekly": self.weekly,
+            "nudge": self.nudge,
         }
         self._awaited = {kind for kind, render in self.kinds.items()
                          if inspect.iscoroutinefunction(render)}
@@ -97,6 +98,10 @@ class OutboxRenderer:
             text += texts.setup_reminder()
         return text, keyboards.tip_actions(tip.id, later=daily)
 
+    def later(self, row: PendingDelivery) -> Rendered:
+        """A "⏰ Later" is its message again: the tip it names, or the evening stretch."""
+        return self.tip(row) if row.tip_id else self.stretch(row)
+
     def broadcast(self, row: PendingDelivery) -> Rendered:
         """An admin's broadcast: their text as they confirmed it, in the recipient's
         language (the locale the sender renders the row in) when they wrote one."""
@@ -108,7 +113,12 @@ class OutboxRenderer:
         return texts.checkin_question(night), keyboards.checkin_question(night)
 
     def stretch(self, row: PendingDelivery) -> Rendered:
-        return texts.evening_stretch(), None
+        """The evening stretch, with "done" for the row's day and "⏰ Later"."""
+        return texts.evening_stretch(), keyboards.stretch_actions(_day(row))
+
+    def nudge(self, row: PendingDelivery) -> Rendered:
+        """The afternoon water nudge, with the one-tap glass."""
+        return texts.water_nudge(), keyboards.nudge()
 
     async def weekly(self, row: PendingDelivery) -> Rendered:
         """The weekly picture from the diary as it is now: bars and rules from the same
@@ -116,7 +126,7 @@ class OutboxRenderer:
         day = _day(row)
         view = await self._diary.weekly(row.chat_id, day)
         return (texts.weekly_summary(view.picture, view.series, self._content.current().causes,
-                                     view.food),
+                                     view.food, view.days),
                 keyboards.weekly_chart(day))
 
 

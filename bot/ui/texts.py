@@ -21,6 +21,7 @@ from babel.dates import format_date
 from bot.core.i18n import LOCALES, _, current_locale, ngettext, pgettext
 from bot.core.reasons import BROADCAST_RETRY_HOURS, Reason
 from bot.diary.chart import Series, text_bars
+from bot.diary.days import Day, WeekDays
 from bot.diary.flow import Ask, Step
 from bot.diary.models import (
     CheckInAnswer,
@@ -1210,6 +1211,7 @@ def reason_texts() -> dict[str, str]:
         Reason.SUBSCRIBER_STOPPED: _("subscriber stopped"),
         Reason.SUBSCRIBER_PAUSED: _("subscriber paused"),
         Reason.CANCELLED_BY_ADMIN: _("cancelled by admin"),
+        Reason.GLASS_LOGGED: _("a glass was logged that day"),
         Reason.OTHER: "{detail}",
     }
 
@@ -2044,9 +2046,10 @@ def days_with_daytime_cramps(days: int, last_week: int | None = None) -> str:
 
 
 def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes,
-                   food: FoodWeek | None = None) -> str:
-    """The Sunday message: this week against last, the bars, the rules, and the logged
-    foods' magnesium estimate when something was logged this week."""
+                   food: FoodWeek | None = None, days: WeekDays | None = None) -> str:
+    """The Sunday message: this week against last, the bars, the rules, the logged
+    foods' magnesium estimate when something was logged this week, and the week's days
+    side by side."""
     this, last = picture.this_week, picture.last_week
     # Translators: {span} is a span of dates such as "2–8 Mar".
     lines = [_("📊 <b>Your cramp week</b>, {span}").format(span=span_label(this.start, this.end)),
@@ -2079,6 +2082,8 @@ def weekly_summary(picture: WeeklyPicture, bars: Series, causes: Causes,
             tags = ", ".join(labels[t] for t in this.top_triggers)
             lines.append(_("🏷 Tagged most: {tags}").format(tags=tags))
     lines += ["", f"<code>{text_bars(bars, week_labels(bars))}</code>", ""]
+    if days is not None:
+        lines += [*days_block(days), ""]
     if picture.rules:
         for key in picture.rules:
             lines += [rule_sentence(key, this, last), rule_advice(causes, key)]
@@ -2096,8 +2101,10 @@ def report_usage() -> str:
     return _("Choose {choices} weeks, for example: /report 8").format(choices=choices)
 
 
-def report_text(report: Report) -> str:
-    """The doctor report as a message; the PNG and the CSV carry the same numbers."""
+def report_text(report: Report, food: FoodWeek | None = None) -> str:
+    """The doctor report as a message; the PNGs and the CSV carry the same numbers. The
+    last week's days stand side by side (with its logged foods' estimate, if any), and
+    every week gets the same counts in one line."""
     durations, muscles, triggers = duration_labels(), muscle_labels(), trigger_labels()
     muscle_counts = " · ".join(f"{muscles[m].lower()} {n}"
                                for m, n in report.muscles.items() if n)
@@ -2136,6 +2143,14 @@ def report_text(report: Report) -> str:
             starts = [week_label(start) for start, fired in report.rules if fired == key]
             if starts:
                 lines.append(f"• {name}: {', '.join(starts)}")
+    if report.days:
+        lines += ["", _("<b>Side by side, week by week</b> (🌙 nights with cramps · "
+                        "cramp-free nights · 💧 days water logged · 🍽 magnesium from logged "
+                        "foods · 🧘 days stretched):")]
+        lines += [report_week_line(week) for week in report.days]
+        lines += ["", *days_block(report.days[-1])]
+        if food is not None:
+            lines.append(food_week(food))
     lines += ["", _("Self-recorded by the patient with MagDaily; not a diagnosis.")]
     return "\n".join(lines)
 
@@ -2157,9 +2172,11 @@ def about_diary() -> str:
         "📔 <b>The cramp diary</b> stores, for each cramp you log: where, how bad, how long, "
         "when (night or day and the date), whether it woke you, the tags you chose, your "
         "answer to the swollen/warm/red question, and when you logged it. Morning check-ins "
-        "store the night and your answer. Nothing else: no free text. Entries older than your "
-        "retention (12 months unless you choose) are deleted automatically; /forget deletes "
-        "them all at once, /export sends you everything. Admins only ever see counts."
+        "store the night and your answer; the evening stretch, the days you marked it done; "
+        "the water and food logs, each glass and food with its date, and your hot days. "
+        "Nothing else: no free text. Entries older than your retention (12 months unless you "
+        "choose) are deleted automatically; /forget deletes them all at once, /export sends "
+        "you everything. Admins only ever see counts."
     )
 
 
@@ -2170,6 +2187,7 @@ def export_caption(kind: str) -> str:
         "settings": _("⚙️ Your settings and /need profile (CSV)."),
         "water": _("💧 Your water log (CSV, one row per glass)."),
         "food": _("🍽 Your food log (CSV, one row per serving)."),
+        "stretches": stretches_caption(),
         "report": _("🩺 The report's week-by-week numbers (CSV)."),
     }
     return captions[kind]
@@ -2285,7 +2303,8 @@ def diary_counts(counts: DiaryCounts) -> str:
     lines = ["", _("<b>Your cramp diary</b>"),
              _("• Cramps logged: {count}").format(count=formats.number(counts.entries)),
              _("• Morning check-ins answered: {count}").format(
-                 count=formats.number(counts.checkins))]
+                 count=formats.number(counts.checkins)),
+             stretches_marked(counts.stretches)]
     if counts.settings is not None:
         lines += [f"• {line}" for line in _diary_settings(counts.settings)]
     lines.append(_("/diary shows the entries, /export sends them as CSV."))
@@ -2400,7 +2419,8 @@ def water_settings(day: WaterDay) -> str:
              _("Glass size: {size}").format(size=water_glass_label(day.glass)),
              _("Daily target: {target}").format(target=water_target_label(day.target)),
              _("Pick a glass size, and a daily target of your own if you want one. "
-               "Your thirst is a good guide on most days.")]
+               "Your thirst is a good guide on most days."),
+             water_nudge_settings(day)]
     if day.target is not None:
         lines.append(water_caution())
     return "\n".join(lines)
@@ -2433,8 +2453,75 @@ def water_counts(counts: WaterCounts) -> str:
                       size=water_glass_label(counts.settings.glass)),
                   _("• Daily target: {target}").format(
                       target=water_target_label(counts.settings.target))]
+    lines.append(water_nudge_counts(counts))
     lines.append(_("/export sends every glass as CSV; /forget deletes them."))
     return "\n".join(lines)
+
+
+# -- the afternoon water nudge and hot days
+
+def button_water_hot() -> str:
+    return _("🔥 Hot day / 🏃 training")
+
+
+def button_water_nudge(turn_on: bool) -> str:
+    return _("🔔 Turn on the afternoon reminder") if turn_on else \
+        _("🔕 Turn off the afternoon reminder")
+
+
+def button_water_from_settings() -> str:
+    return _("💧 Water log and reminder")
+
+
+def water_nudge_settings(day: WaterDay) -> str:
+    """The settings view's lines on the nudge: on or off, when it comes, and when not."""
+    state = (_("🔔 Afternoon reminder: on") if day.nudge
+             else _("🔕 Afternoon reminder: off"))
+    # Translators: {time} is a local time such as "15:00".
+    rule = _("It is one short message at {time}, only on a day with no glass logged by "
+             "then, and never within 3 hours of your evening stretch or of 22:00. "
+             "🔥 Hot day / 🏃 training on the morning check-in, or /water hot, turns it on "
+             "for that day.").format(time=formats.clock(day.nudge_at))
+    lines = [state, rule]
+    if day.nudge and not day.nudge_room:
+        lines.append(_("ℹ️ Your daily tip, morning check-in and evening stretch already take "
+                       "the three scheduled messages a day, so this reminder does not come "
+                       "while all three are on."))
+    return "\n".join(lines)
+
+
+def water_nudge() -> str:
+    """The afternoon nudge itself: short and kind, never a scolding."""
+    return _("💧 An afternoon reminder: a glass of water, if you feel like one? Tap below "
+             "when you have had it.")
+
+
+def water_hot_day(nudge_at: datetime | None) -> str:
+    """The answer to 🔥 Hot day / 🏃 training and /water hot (NHS and ACSM-style advice on
+    drinking around heat and exercise), with when today's reminder comes if it does."""
+    lines = [_("🔥 Noted for today. On a hot or training day, drink some water before you "
+               "start, sip during it and drink again afterwards; thirst and pale yellow "
+               "urine are good guides. With heart or kidney disease, or a fluid limit from "
+               "your doctor, follow their advice instead.")]
+    if nudge_at is not None:
+        # Translators: {time} is a local time such as "15:00".
+        lines.append(_("🔔 If no glass is logged by {time}, I will send one reminder "
+                       "then.").format(time=formats.clock(nudge_at.time())))
+    return "\n".join(lines)
+
+
+def water_usage() -> str:
+    """/water with words it does not know: the two forms it takes."""
+    return _("💧 /water logs one glass for today. /water hot marks today as a hot or "
+             "training day.")
+
+
+def water_nudge_counts(counts: WaterCounts) -> str:
+    """/mydata's lines on the nudge setting and the hot days (a count, never the dates)."""
+    on = counts.settings is not None and counts.settings.nudge
+    return "\n".join([
+        _("• Afternoon reminder: on") if on else _("• Afternoon reminder: off"),
+        _("• Hot or training days: {count}").format(count=formats.number(counts.hot_days))])
 
 
 def water_stats(people: int) -> str:
@@ -2538,7 +2625,9 @@ def button_later_morning() -> str:
     return _("Tomorrow morning")
 
 
-def later_question() -> str:
+def later_question(stretch: bool = False) -> str:
+    if stretch:
+        return _("⏰ When should I send the stretch again?")
     return _("⏰ When should I send this tip again?")
 
 
@@ -2564,3 +2653,125 @@ def later_planned(at: datetime, today: date, moved: str | None) -> str:
 def later_off() -> str:
     return _("⏰ Tips are paused or off in this chat, so I won't send it again. /resume "
              "turns them back on.")
+
+
+# ------------------------------------------------------------------ the evening stretch's answer
+
+def button_stretch_done() -> str:
+    return _("✅ I stretched")
+
+
+def stretch_recorded() -> str:
+    return _("✅ Noted: you stretched today. Your weekly picture counts the days you "
+             "stretched.")
+
+
+def stretch_too_old() -> str:
+    return _("This stretch is from an earlier day, so I didn't record it.")
+
+
+# ------------------------------------------------------------------ the week side by side
+
+def moves_together() -> str:
+    """Said once wherever the days stand side by side: the diary compares, never explains."""
+    return _("<i>A diary shows what moves together, not what causes what.</i>")
+
+
+def days_title(week: WeekDays) -> str:
+    # Translators: {span} is a span of dates such as "2–8 Mar".
+    return _("Your week side by side, {span}").format(
+        span=span_label(week.start, week.days[-1].day if week.days else week.start))
+
+
+def days_row_labels() -> tuple[str, str, str, str]:
+    """The PNG's four rows (the chart font has no emoji, so words only)."""
+    return (_("Night cramps"), _("Glasses of water"), _("Magnesium, mg"), _("Stretch"))
+
+
+def days_png_note() -> str:
+    return _("Magnesium: a rough estimate from the foods you logged, not everything you "
+             "ate. — : nothing recorded.")
+
+
+def days_total_label() -> str:
+    # Translators: the PNG's last column: the week's counts and totals.
+    return _("Week")
+
+
+def days_labels(week: WeekDays) -> tuple[str, ...]:
+    """Each day's column label: 'Mon 23' in the reader's locale."""
+    return tuple(formats.weekday_day(d.day) for d in week.days)
+
+
+def _cell(value: int | None) -> str:
+    return "—" if value is None else formats.number(value)
+
+
+def _day_line(day: Day) -> str:
+    return _("{day}: 🌙 {night} · 💧 {glasses} · 🍽 {mg} · 🧘 {stretch}").format(
+        day=formats.day_label(day.day), night=_cell(day.night_cramps),
+        glasses=_cell(day.glasses),
+        mg=_("{mg} mg").format(mg=formats.number(day.mg)) if day.mg is not None else "—",
+        stretch="✓" if day.stretched else "—")
+
+
+def days_counts(week: WeekDays) -> list[str]:
+    """The week's counts, never streaks; the water and stretch counts only once the person
+    used them that week (0 days would claim what nothing recorded)."""
+    total = week.day_count
+    lines = [ngettext("🌙 {count} night with cramps, {free} cramp-free",
+                      "🌙 {count} nights with cramps, {free} cramp-free",
+                      week.cramp_nights).format(count=formats.number(week.cramp_nights),
+                                                free=formats.number(week.cramp_free_nights))]
+    if week.water_days:
+        # Translators: {count} days out of {days}, e.g. "on 6 of 7 days".
+        lines.append(ngettext("💧 Water logged on {count} of {days} day",
+                              "💧 Water logged on {count} of {days} days", total).format(
+            count=formats.number(week.water_days), days=formats.number(total)))
+    if week.stretch_days:
+        lines.append(ngettext("🧘 Stretched on {count} of {days} day",
+                              "🧘 Stretched on {count} of {days} days", total).format(
+            count=formats.number(week.stretch_days), days=formats.number(total)))
+    return lines
+
+
+def days_block(week: WeekDays) -> list[str]:
+    """The days of a week side by side, their counts and the one careful sentence."""
+    lines = [_("<b>Day by day</b> (🌙 night cramps · 💧 glasses · 🍽 magnesium from logged "
+               "foods · 🧘 stretched; — nothing recorded)")]
+    lines += [_day_line(day) for day in week.days]
+    return [*lines, *days_counts(week), moves_together()]
+
+
+def days_caption(week: WeekDays) -> str:
+    """The side-by-side PNG's caption: the same counts as the text."""
+    return "\n".join([days_title(week), *days_counts(week)])
+
+
+def report_week_line(week: WeekDays) -> str:
+    """One week of the report, side by side in counts."""
+    # Translators: {week} is the date a week starts on, such as "3 Mar".
+    return _("{week}: 🌙 {nights} · cramp-free {free} · 💧 {water}/{days} · 🍽 {mg} · "
+             "🧘 {stretched}/{days}").format(
+        week=week_label(week.start), nights=formats.number(week.cramp_nights),
+        free=formats.number(week.cramp_free_nights), water=formats.number(week.water_days),
+        days=formats.number(week.day_count),
+        mg=_("{mg} mg").format(mg=formats.number(week.mg)) if week.mg is not None else "—",
+        stretched=formats.number(week.stretch_days))
+
+
+# ------------------------------------------------------------------ stretch days kept
+
+def stretches_marked(count: int) -> str:
+    """/mydata's diary part: how many evenings "✅ I stretched" stored, never which."""
+    return _("• Evening stretches marked done: {count}").format(count=formats.number(count))
+
+
+def stretches_caption() -> str:
+    return _("🧘 Your evening stretches marked done (CSV, one row per day).")
+
+
+def stretch_stats(people: int) -> str:
+    """/stats: a count of people only, never a day. admin: English only."""
+    marked = "1 person has marked one" if people == 1 else f"{people:,} people have marked one"
+    return f"Evening stretch done: {marked}"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.helpers import ADMIN, OTHER_USER, USER
+
+pytestmark = pytest.mark.both_engines
 
 DIARY_TABLES = ("diary_settings", "cramp_entries", "cramp_entry_triggers",
                 "cramp_entry_sources", "diary_checkins")
@@ -30,14 +33,14 @@ async def test_export_sends_csv_files_that_round_trip_and_escape_formulas(bot):
     entry = next(d for d in summary.callback_data if d.startswith("ce:u:")).split(":")[2]
     await bot.press(summary, f"ce:t4:{entry}")
     # A profile value that a spreadsheet would run as a formula.
-    with sqlite3.connect(bot.runtime.deps.settings.database_path) as connection:
-        connection.execute("UPDATE subscribers SET need_profile = ? WHERE chat_id = ?",
-                           ("=HYPERLINK(\"http://x\")", USER))
+    async with bot.storage._db.write() as tx:
+        await tx.execute("UPDATE subscribers SET need_profile = ? WHERE chat_id = ?",
+                         ("=HYPERLINK(\"http://x\")", USER))
     files = await bot.say("/export")
-    assert [f.media for f in files] == ["document"] * 5
+    assert [f.media for f in files] == ["document"] * 6
     names = [f.file_name for f in files]
     assert names == ["cramp-diary.csv", "morning-checkins.csv", "settings-and-profile.csv",
-                     "water-log.csv", "food-log.csv"]
+                     "water-log.csv", "food-log.csv", "evening-stretches.csv"]
     entries = list(csv.DictReader(io.StringIO(files[0].file_bytes.decode("utf-8"))))
     assert len(entries) == 1
     assert entries[0]["muscle"] == "calf" and entries[0]["severity"] == "moderate"
@@ -53,10 +56,10 @@ async def test_report_sends_message_png_and_csv_with_the_same_weeks(bot):
     await bot.start()
     await log(bot)
     answers = await bot.say("/report 8")
-    assert [a.media for a in answers] == [None, "photo", "document"]
+    assert [a.media for a in answers] == [None, "photo", "photo", "document"]
     assert "8 weeks" in answers[0].text and "Cramps logged: 1" in answers[0].text
     assert answers[1].file_bytes.startswith(b"\x89PNG\r\n\x1a\n")
-    rows = list(csv.DictReader(io.StringIO(answers[2].file_bytes.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(answers[3].file_bytes.decode("utf-8"))))
     assert len(rows) == 8 and sum(int(r["entries"]) for r in rows) == 1
     caption = [int(n) for n in answers[1].text.rsplit(":", 1)[1].split("·")]
     assert caption == [int(r["nights_with_cramps"]) for r in rows]

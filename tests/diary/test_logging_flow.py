@@ -12,6 +12,8 @@ import pytest
 from bot.runtime.logs import setup_logging
 from tests.helpers import OTHER_USER, USER
 
+pytestmark = pytest.mark.both_engines
+
 # Button data written out (the specification's shapes, not the code's constants):
 # cd:<muscle><severity><duration><when>, positions in the order the issue lists them.
 CALF_SEVERE_1_10_LAST_NIGHT = ("cd:0---", "cd:02--", "cd:021-", "cd:0210")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from PIL import Image
 
 from tests.helpers import USER
+
+pytestmark = pytest.mark.both_engines
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -56,7 +58,8 @@ async def test_one_checkin_and_one_stretch_per_local_day_across_the_spring_dst_c
     assert {at.hour for day, at in checkins if day > "2027-03-28"} == {5}
     question = [m for m in bot.standin.messages_to(USER) if "Any cramps last night" in m.text]
     assert len(question) == 14
-    assert question[0].callback_data == ["ck:n:20270322", "ck:y:20270322"]
+    assert question[0].callback_data == ["ck:n:20270322", "ck:y:20270322", "wa:checkin",
+                                         "ws:hot:hot"]
 
 
 async def test_a_replayed_tick_never_doubles_a_prompt(bot):
@@ -64,11 +67,11 @@ async def test_a_replayed_tick_never_doubles_a_prompt(bot):
     await run_hours(bot, 23)
     # A crash before the next slot was stored: the same slot comes round again.
     day = sent(bot, "checkin")[0][0]
-    with sqlite3.connect(bot.runtime.deps.settings.database_path) as connection:
-        slot = datetime.combine(date.fromisoformat(day), datetime.min.time(), BERLIN) \
-            + timedelta(hours=7)
-        connection.execute("UPDATE diary_settings SET checkin_next_at = ?",
-                           (int(slot.timestamp()),))
+    slot = datetime.combine(date.fromisoformat(day), datetime.min.time(), BERLIN) \
+        + timedelta(hours=7)
+    async with bot.storage._db.write() as tx:
+        await tx.execute("UPDATE diary_settings SET checkin_next_at = ?",
+                         (int(slot.timestamp()),))
     await bot.deliver_due()
     assert [d for d, _ in sent(bot, "checkin")].count(day) == 1
 
@@ -135,7 +138,7 @@ async def test_weekly_picture_on_sunday_with_a_chart_whose_caption_matches_the_b
     bars = re.findall(r"([█░]+) (\d+)$", text, re.MULTILINE)
     assert [int(n) for _, n in bars][-1] == 3 and len(bars) == 8
     photos = await bot.press(weekly[0], weekly[0].callback_data[0])
-    assert len(photos) == 1 and photos[0].media == "photo"
+    assert [p.media for p in photos] == ["photo", "photo"]  # the weeks, then the days
     image = Image.open(io.BytesIO(photos[0].file_bytes))
     assert image.format == "PNG" and image.size == (960, 600)
     caption_numbers = [int(n) for n in photos[0].text.rsplit(":", 1)[1].split("·")]
@@ -154,7 +157,7 @@ async def test_checkin_no_is_one_tap_and_yes_opens_logging_with_last_night(bot):
     await setup_prompts(bot, stretch=None)
     await run_hours(bot, 24)
     question = next(m for m in bot.standin.messages_to(USER) if "Any cramps" in m.text)
-    no, yes = question.callback_data
+    no, yes = question.callback_data[:2]
     await bot.press(question, no)
     assert "without cramps" in bot.standin.message(USER, question.message_id).text
     assert bot.rows("SELECT answer FROM diary_checkins") == [("no_cramps",)]

@@ -9,7 +9,11 @@ import io
 import logging
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.helpers import ADMIN, OTHER_USER, USER
+
+pytestmark = pytest.mark.both_engines
 
 
 def glasses(bot, chat_id: int = USER) -> list[tuple[str, int]]:
