@@ -163,6 +163,16 @@ async def test_a_choice_answers_in_the_new_language_at_once(bot):
     assert bot.standin.commands_for({"type": "chat", "chat_id": USER})  # the chat's own menu
 
 
+async def test_a_second_choice_replaces_the_first(bot):
+    await bot.start(language_code="en")
+    await bot.press(await bot.reply("/language"), "lang:ru")
+    question = await bot.reply("/language")
+    await bot.press(question, "lang:pt-BR")
+    assert bot.rows("SELECT language, language_chosen FROM subscribers") == [("pt-BR", 1)]
+    assert bot.standin.message(USER, question.message_id).text == (
+        "✅ O MagDaily agora escreve em português.")
+
+
 async def test_a_followed_language_is_rewritten_only_when_telegram_says_otherwise(bot):
     await bot.start(language_code="ru")
     updated = bot.rows("SELECT updated_at FROM subscribers")
