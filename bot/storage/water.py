@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from json import dumps
 
 from bot.core.reasons import Reason
@@ -29,10 +30,19 @@ _SETTINGS_COLUMNS = SETTINGS.select()
 _GLASS_COLUMNS = GLASS.select()
 
 
+@lru_cache(maxsize=4096)
 def _slot(value: int) -> datetime:
+    """A stored nudge slot (few distinct instants a day: one per zone's afternoon)."""
     slot = from_ts(value)
     assert slot is not None  # the due query reads non-null slots only
     return slot
+
+
+@lru_cache(maxsize=4096)
+def _prompts(checkin: str | None, stretch: str | None, weekly: int) -> PromptTimes:
+    """A person's diary prompts as the nudge reads them: few distinct combinations, each
+    decoded once (shared: PromptTimes is immutable)."""
+    return PromptTimes(optional_time(checkin), optional_time(stretch), bool(weekly))
 
 
 class WaterQueries:
@@ -119,8 +129,7 @@ class WaterQueries:
                WHERE w.nudge_next_at <= ? ORDER BY w.nudge_next_at LIMIT ?""",
             (to_ts(now), limit))
         return [DueNudge(row[0], _slot(row[1]), bool(row[2]),
-                         None if row[3] is None else PromptTimes(
-                             optional_time(row[4]), optional_time(row[5]), bool(row[6])),
+                         None if row[3] is None else _prompts(row[4], row[5], row[6]),
                          row[7], row[8], row[9],
                          date.fromisoformat(row[10]) if row[10] else None)
                 for row in rows]
