@@ -31,7 +31,7 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	DATABASE_PATH=$(VENV)/check.sqlite3 $(PY) run.py check
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 3
 
 # Translations of the health content (tips/locales): the template from tips/data, merged into
 # each language's .po (a changed English turns its translation fuzzy, a removed key obsolete),
