@@ -19,8 +19,10 @@ is mautrix-python's "one SQL, two engines" without an ORM.
 from __future__ import annotations
 
 import abc
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -38,6 +40,37 @@ def to_ts(moment: datetime) -> int:
 def from_ts(value: int | None) -> datetime | None:
     """Stored UNIX seconds → aware UTC datetime (None stays None)."""
     return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class ThreadWriter(abc.ABC):
+    """A connection that lives on one thread of its own, for `Database.transact`: the
+    whole transaction runs there in one hop from the event loop."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+
+    @abc.abstractmethod
+    def _transaction(self, fn: Callable[[Any], T]) -> T:
+        """On the thread: begin, `fn(connection)`, commit (roll back on any exception)."""
+
+    @abc.abstractmethod
+    def _close(self) -> None:
+        """On the thread: close the connection, if one was opened."""
+
+    async def run(self, fn: Callable[[Any], T]) -> T:
+        work = asyncio.get_running_loop().run_in_executor(self._executor, self._transaction, fn)
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # The thread cannot be stopped mid-transaction: hold the write lock until it
+            # has committed or rolled back, then let the cancellation through.
+            with contextlib.suppress(Exception):
+                await work
+            raise
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
 
 
 class Database(abc.ABC):

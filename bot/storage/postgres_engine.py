@@ -28,14 +28,13 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import asyncpg
 
 from bot.core.database_url import PostgresUrl
-from bot.storage.db import Database, Row
+from bot.storage.db import Database, Row, ThreadWriter
 from bot.storage.dialect import POSTGRES
 from bot.storage.postgres import CONNECT_TIMEOUT, close_quietly
 
@@ -173,14 +172,14 @@ class SyncTx:
         return Cursor([], total)
 
 
-class _Writer:
+class _Writer(ThreadWriter):
     """A thread with its own event loop and asyncpg connection, for `transact`."""
 
     def __init__(self, url: PostgresUrl) -> None:
+        super().__init__("postgres-writer")
         self._url = url
         self._loop = asyncio.new_event_loop()
         self._connection: Any = None
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="postgres-writer")
 
     def _transaction(self, fn: Callable[[SyncTx], T]) -> T:
         loop = self._loop
@@ -201,25 +200,12 @@ class _Writer:
         loop.run_until_complete(transaction.commit())
         return result
 
-    async def run(self, fn: Callable[[SyncTx], T]) -> T:
-        work = asyncio.get_running_loop().run_in_executor(self._executor, self._transaction, fn)
-        try:
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await work
-            raise
-
     def _close(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 self._loop.run_until_complete(close_quietly(self._connection))
             self._connection = None
         self._loop.close()
-
-    async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-        self._executor.shutdown(wait=True)
 
 
 class PostgresDatabase(Database):

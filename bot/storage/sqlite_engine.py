@@ -32,13 +32,12 @@ import logging
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import aiosqlite
 
-from bot.storage.db import Database, Row
+from bot.storage.db import Database, Row, ThreadWriter
 from bot.storage.dialect import SQLITE
 
 T = TypeVar("T")
@@ -80,12 +79,12 @@ class _Checkpointer(threading.Thread):
         self._halt.set()
 
 
-class _Writer:
+class _Writer(ThreadWriter):
     """A second connection to one file, used only from the single thread it lives on."""
 
     def __init__(self, path: str) -> None:
+        super().__init__("sqlite-writer")
         self._path = path
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._connection: sqlite3.Connection | None = None
 
     def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -104,25 +103,10 @@ class _Writer:
         connection.commit()
         return result
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        work = asyncio.get_running_loop().run_in_executor(self._executor, self._transaction, fn)
-        try:
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            # The thread cannot be stopped mid-transaction: hold the write lock until it
-            # has committed or rolled back, then let the cancellation through.
-            with contextlib.suppress(Exception):
-                await work
-            raise
-
     def _close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-
-    async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-        self._executor.shutdown(wait=True)
 
 
 class SqliteDatabase(Database):
