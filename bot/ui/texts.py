@@ -1325,14 +1325,28 @@ def need_ask_professional() -> str:
     )
 
 
+def age_band_words(band: str) -> str:
+    """A stored age band ('31-50', '51+') in words. The plural follows the band's last
+    number, as a reader says it: "1–3 года" but "4–8 лет" in Russian, "51 год и старше"."""
+    if band.endswith("+") and band[:-1].isdigit():
+        age = int(band[:-1])
+        # Translators: {age} is the lowest age of the oldest band, e.g. "51".
+        return ngettext("{age} year and older", "{age} years and older", age).format(
+            age=formats.number(age))
+    low, _dash, high = band.partition("-")
+    if not (low.isdigit() and high.isdigit()):
+        return escape(band)
+    # Translators: {band} is an age range such as "31–50"; the plural follows its last number.
+    return ngettext("{band} year", "{band} years", int(high)).format(band=f"{low}–{high}")
+
+
 def need_profile_words(profile: str) -> str:
     """'31-50:female:pregnancy' → '31–50 years, female, pregnant' (for /mydata)."""
     parts = profile.split(":")
     if len(parts) != 3:
         return escape(profile)
     band, sex, status = parts
-    # Translators: {band} is an age range such as "31–50".
-    words = [_("{band} years").format(band=band.replace("-", "–")), sex_label(sex)]
+    words = [age_band_words(band), sex_label(sex)]
     if need_status_label(status):
         words.append(need_status_label(status))
     return escape(", ".join(words))
