@@ -44,7 +44,8 @@ POOL_SIZE = 4
 # A migration runs under this transaction-level advisory lock, so two instances started
 # together do not both apply it ("magdaily" + 1; the leader's session lock is "magdaily").
 MIGRATION_LOCK = int.from_bytes(b"magdaily", "big") + 1
-_RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECASE)
+_READ = re.compile(r"^\s*(SELECT|WITH|VALUES)\b", re.IGNORECASE)
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|--[^\n]*|\?(\d*)")
 
 
@@ -78,7 +79,6 @@ class Cursor:
     def __init__(self, rows: list[Row], rowcount: int) -> None:
         self._rows = rows
         self.rowcount = rowcount
-        self.lastrowid: int | None = None  # PostgreSQL has none: INSERT … RETURNING id
 
     @property
     def rows(self) -> list[Row]:
@@ -102,12 +102,18 @@ class AsyncCursor(Cursor):
         return self._rows[0] if self._rows else None
 
 
-async def _run(connection: Any, sql: str, params: Sequence[Any]) -> tuple[list[Row], int]:
+async def _run(connection: Any, sql: str,
+               params: Sequence[Any]) -> tuple[list[Row], int, int]:
+    """(rows, row count, rows changed): a write's rows count as changes whether or not it
+    returns them, a read's never (sqlite3's total_changes)."""
     text = placeholders(sql)
-    if _RETURNS_ROWS.search(text):
+    read = bool(_READ.match(text))
+    if read or _RETURNING.search(text):
         records = await connection.fetch(text, *params)
-        return [tuple(record) for record in records], len(records)
-    return [], _count(await connection.execute(text, *params))
+        rows = [tuple(record) for record in records]
+        return rows, len(rows), 0 if read else len(rows)
+    count = _count(await connection.execute(text, *params))
+    return [], count, count
 
 
 class _Pending:
@@ -134,9 +140,8 @@ class AsyncTx:
         self.total_changes = 0
 
     async def _execute(self, sql: str, params: Sequence[Any]) -> AsyncCursor:
-        rows, count = await _run(self._connection, sql, params)
-        if not rows:
-            self.total_changes += count
+        rows, count, changes = await _run(self._connection, sql, params)
+        self.total_changes += changes
         return AsyncCursor(rows, count)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Pending:
@@ -162,9 +167,9 @@ class SyncTx:
         self.total_changes = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        rows, count = self._loop.run_until_complete(_run(self._connection, sql, params))
-        if not rows:
-            self.total_changes += count
+        rows, count, changes = self._loop.run_until_complete(
+            _run(self._connection, sql, params))
+        self.total_changes += changes
         return Cursor(rows, count)
 
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> Cursor:
