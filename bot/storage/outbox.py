@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from json import dumps
 from types import MappingProxyType
 
@@ -168,15 +168,10 @@ class _Statements:
                ORDER BY last_attempt_at DESC LIMIT 1"""
 
 
-_STATEMENTS: dict[str, _Statements] = {}
-
-
+@cache
 def statements(dialect: Dialect) -> _Statements:
     """The outbox's statements for one dialect (built on first use)."""
-    found = _STATEMENTS.get(dialect.name)
-    if found is None:
-        found = _STATEMENTS[dialect.name] = _Statements(dialect)
-    return found
+    return _Statements(dialect)
 
 
 @lru_cache(maxsize=1024)
